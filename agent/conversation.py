@@ -1,0 +1,480 @@
+"""One chat turn: understand the message, act on it, answer — with at most one question.
+
+The understanding and the wording come from a *brain* (offline rules by default, an
+LLM later); what happens — facts, feedback, escalation, ranking — is decided here in
+plain code the brain cannot bypass.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import prompts
+from agent.brain import understanding as u
+from agent.brain.modes import detect_mode
+from agent.clock import Clock
+from agent.domain import (
+    ClarifyingQuestion,
+    ConversationStatus,
+    Escalation,
+    EscalationCause,
+    EventKind,
+    FactKind,
+    FactSource,
+    FeedbackValue,
+    PreferenceFact,
+    Reply,
+    ShopperMode,
+    Suggestion,
+)
+from agent.errors import InvalidInput, UnknownConversation
+from agent.policy.clarify import Clarifier
+from agent.policy.escalation import EscalationConfig, cause_detail, frustrated
+from agent.profile import ProfileService
+from agent.recommender import Recommender, Request, query_words
+from agent.stores.records import ConversationRecord, RecordStore
+from tools.explain import explain
+from tools.types import BehaviourEvent, FactorName
+
+#: Events this recent count as "this session" when guessing the mode.
+SESSION_WINDOW = timedelta(hours=2)
+#: Below this request match, the best suggestion does not answer what was asked.
+GOOD_ANSWER_REQUEST = 0.2
+
+
+class Conversations:
+    """Runs chat turns for any shopper, keeping each conversation in SQL."""
+
+    def __init__(
+        self,
+        records: RecordStore,
+        profiles: ProfileService,
+        recommender: Recommender,
+        clarifier: Clarifier,
+        clock: Clock,
+        *,
+        max_message_chars: int = 2000,
+        escalation: EscalationConfig | None = None,
+    ) -> None:
+        self._records = records
+        self._profiles = profiles
+        self._recommender = recommender
+        self._clarifier = clarifier
+        self._clock = clock
+        self._max_chars = max_message_chars
+        self._escalation = escalation or EscalationConfig()
+
+    # -- entry point -------------------------------------------------------------------
+    def turn(
+        self,
+        shopper_id: str,
+        message: str,
+        *,
+        conversation_id: str | None = None,
+        mode: ShopperMode | None = None,
+    ) -> Reply:
+        text = self._check_message(message)
+        self._profiles.ensure_shopper(shopper_id)
+        conversation = self._conversation(shopper_id, conversation_id)
+        now = self._clock.now()
+        self._records.add_turn(conversation.conversation_id, "shopper", text, None, now)
+        if mode is not None:
+            conversation.mode, conversation.mode_locked = mode, True
+
+        if conversation.status is not ConversationStatus.ACTIVE:
+            reply = self._reply(conversation, prompts.render("offline/paused"), mode_reason="")
+            return self._finish(conversation, reply, ask=False)
+
+        awaiting = self._clarifier.awaiting(shopper_id)
+        meaning = u.understand(
+            text,
+            awaiting_answer=awaiting is not None,
+            suggestion_count=len(self._last_suggestions(conversation.conversation_id)),
+        )
+        reply = self._act(conversation, meaning, awaiting)
+        return self._finish(conversation, reply, ask=reply.escalation is None)
+
+    # -- acting on what was understood ---------------------------------------------------
+    def _act(
+        self,
+        conversation: ConversationRecord,
+        meaning: u.Understanding,
+        awaiting: ClarifyingQuestion | None,
+    ) -> Reply:
+        shopper_id = conversation.shopper_id
+        if isinstance(meaning, u.Handoff):
+            return self._escalate(conversation, EscalationCause.REQUESTED)
+        if isinstance(meaning, u.Sensitive):
+            return self._escalate(conversation, EscalationCause.SENSITIVE, topic=meaning.topic)
+        if isinstance(meaning, u.Answer) and awaiting is not None:
+            _, learned = self._clarifier.answer(
+                awaiting, about_me=meaning.about_me, recipient=meaning.recipient
+            )
+            if meaning.about_me:
+                key = "offline/answer_for_me"
+            elif meaning.recipient:
+                key = "offline/answer_for_someone"
+            else:
+                key = "offline/answer_for_someone_unnamed"
+            intro = prompts.render(key, item=awaiting.item_title, recipient=meaning.recipient or "")
+            return self._suggest(conversation, Request(), intro=intro, facts=learned)
+        if isinstance(meaning, u.Correction):
+            fact = self._profiles.add_fact(
+                shopper_id,
+                meaning.text,
+                subject=meaning.subject,
+                polarity=meaning.polarity,
+                source=FactSource.STATED,
+                actor="shopper",
+            )
+            key = (
+                "offline/correction_negative"
+                if meaning.polarity < 0
+                else "offline/correction_positive"
+            )
+            intro = prompts.render(key, subject=meaning.subject)
+            return self._suggest(conversation, Request(), intro=intro, facts=[fact])
+        if isinstance(meaning, u.Budget):
+            fact = self._profiles.add_fact(
+                shopper_id,
+                prompts.render("facts/budget", amount=_money(meaning.amount)).strip(),
+                kind=FactKind.BUDGET,
+                subject="budget",
+                amount=meaning.amount,
+                source=FactSource.STATED,
+                actor="shopper",
+            )
+            intro = prompts.render("offline/budget", amount=_money(meaning.amount))
+            return self._suggest(conversation, Request(), intro=intro, facts=[fact])
+        if isinstance(meaning, u.Forget):
+            return self._forget(conversation, meaning.what)
+        if isinstance(meaning, u.Why):
+            return self._why(conversation, meaning)
+        if isinstance(meaning, u.Personalization):
+            self._records.set_personalized(shopper_id, meaning.on)
+            key = "offline/personalization_on" if meaning.on else "offline/personalization_off"
+            return self._suggest(conversation, Request(), intro=prompts.render(key))
+        if isinstance(meaning, u.Feedback):
+            return self._feedback(conversation, meaning)
+        if isinstance(meaning, u.ModeSwitch):
+            conversation.mode, conversation.mode_locked = meaning.mode, True
+            intro = prompts.render("offline/mode_switched", mode=meaning.mode.value)
+            return self._suggest(conversation, Request(), intro=intro)
+        if isinstance(meaning, u.DataRequest):
+            return self._data_request(conversation, meaning)
+        if isinstance(meaning, u.Request):
+            request = Request(
+                query=meaning.query or None,
+                budget_min=meaning.budget_min,
+                budget_max=meaning.budget_max,
+                recipient=meaning.recipient,
+            )
+            return self._suggest(
+                conversation, request, message_mode=meaning.mode, answer_check=True
+            )
+        if isinstance(meaning, u.Greeting):
+            return self._suggest(conversation, Request(), intro=prompts.render("offline/greeting"))
+        if isinstance(meaning, u.Thanks):
+            return self._reply(conversation, prompts.render("offline/thanks"), mode_reason="")
+        return self._reply(conversation, prompts.render("offline/unclear"), mode_reason="")
+
+    def _suggest(
+        self,
+        conversation: ConversationRecord,
+        request: Request,
+        *,
+        intro: str | None = None,
+        message_mode: ShopperMode | None = None,
+        facts: list[PreferenceFact] | None = None,
+        answer_check: bool = False,
+    ) -> Reply:
+        shopper = self._profiles.shopper(conversation.shopper_id)
+        mode, mode_reason = self._mode(conversation, message_mode, request.recipient)
+        request.mode = mode
+        if mode is ShopperMode.GIFT and request.recipient is None:
+            request.recipient = self._known_recipient(conversation.shopper_id)
+        suggestions = self._recommender.recommend(
+            shopper.shopper_id, request, personalized=shopper.personalized
+        )
+        if answer_check and not self._answers(request, suggestions):
+            if self._no_answer_streak(conversation.conversation_id) + 1 >= (
+                self._escalation.no_answer_in_a_row
+            ):
+                return self._escalate(conversation, EscalationCause.NO_GOOD_ANSWER)
+            reply = self._reply(
+                conversation,
+                prompts.render("offline/no_results", constraints=_constraints(request)),
+                mode=mode,
+                mode_reason=mode_reason,
+            )
+            reply.no_match = True
+            return reply
+        if intro is None:
+            intro_key = f"offline/intro_{mode.value}"
+            if not shopper.personalized:
+                intro_key = "offline/intro_generic"
+            elif mode is ShopperMode.GIFT and request.recipient:
+                intro_key = "offline/intro_gift_for"
+            intro = prompts.render(intro_key, recipient=request.recipient or "")
+        return self._reply(
+            conversation,
+            intro,
+            mode=mode,
+            mode_reason=mode_reason,
+            suggestions=suggestions,
+            facts=facts or [],
+            personalized=shopper.personalized,
+        )
+
+    def _answers(self, request: Request, suggestions: list[Suggestion]) -> bool:
+        if not suggestions:
+            return False
+        if not query_words(request.query):
+            return True
+        best = max(
+            ((s.factor(FactorName.REQUEST) or None) for s in suggestions),
+            key=lambda f: f.contribution if f else 0.0,
+        )
+        return best is not None and best.contribution >= GOOD_ANSWER_REQUEST
+
+    def _mode(
+        self,
+        conversation: ConversationRecord,
+        message_mode: ShopperMode | None,
+        recipient: str | None,
+    ) -> tuple[ShopperMode, str]:
+        if conversation.mode_locked and conversation.mode is not None and message_mode is None:
+            return conversation.mode, prompts.render("modes/chosen", mode=conversation.mode.value)
+        now = self._clock.now()
+        recent = [
+            e.kind
+            for e in self._profiles.events(conversation.shopper_id)
+            if now - SESSION_WINDOW <= e.at <= now
+        ]
+        mode, reason = detect_mode(message_mode, recent_kinds=recent, recipient=recipient)
+        conversation.mode = mode
+        if message_mode is not None:
+            conversation.mode_locked = False
+        return mode, reason
+
+    def _known_recipient(self, shopper_id: str) -> str | None:
+        recipients = [
+            f.recipient for f, _ in self._profiles.facts(shopper_id) if f.kind is FactKind.RECIPIENT
+        ]
+        return recipients[-1] if recipients else None
+
+    # -- escalation, feedback, why, forget, data -------------------------------------------
+    def _escalate(
+        self, conversation: ConversationRecord, cause: EscalationCause, *, topic: str | None = None
+    ) -> Reply:
+        now = self._clock.now()
+        escalation = Escalation(
+            escalation_id=f"e-{uuid.uuid4().hex[:12]}",
+            conversation_id=conversation.conversation_id,
+            shopper_id=conversation.shopper_id,
+            cause=cause,
+            detail=cause_detail(cause, topic),
+            at=now,
+        )
+        self._records.add_escalation(escalation)
+        conversation.status = ConversationStatus.ESCALATED
+        key = f"offline/escalated_{cause.value}" + (f"_{topic}" if topic else "")
+        reply = self._reply(conversation, prompts.render(key), mode_reason="")
+        reply.escalation = escalation
+        return reply
+
+    def _feedback(self, conversation: ConversationRecord, meaning: u.Feedback) -> Reply:
+        shown = self._last_suggestions(conversation.conversation_id)
+        targets = _pick(shown, meaning.position)
+        now = self._clock.now()
+        kind = EventKind.LIKE if meaning.value is FeedbackValue.UP else EventKind.DISMISS
+        events = [
+            BehaviourEvent(
+                event_id=f"fb-{uuid.uuid4().hex[:12]}",
+                shopper_id=conversation.shopper_id,
+                item_id=item_id,
+                kind=kind,
+                at=now,
+                context="feedback",
+            )
+            for item_id, _ in targets
+        ]
+        item_ids: list[str | None] = [i for i, _ in targets] or [None]
+        for item_id in item_ids:
+            self._records.add_feedback(
+                conversation.shopper_id, conversation.conversation_id, item_id, meaning.value, now
+            )
+        if events:
+            self._records.add_events(events)
+            self._profiles.add_events_to_cache(conversation.shopper_id, events)
+        history = self._records.feedback_for_conversation(conversation.conversation_id)
+        if frustrated(history, self._escalation):
+            return self._escalate(conversation, EscalationCause.FRUSTRATION)
+        intro = prompts.render(f"offline/feedback_{meaning.value.value}")
+        if meaning.value is FeedbackValue.UP:
+            return self._reply(conversation, intro, mode_reason="")
+        return self._suggest(conversation, Request(), intro=intro)
+
+    def _why(self, conversation: ConversationRecord, meaning: u.Why) -> Reply:
+        shown = self._last_suggestions(conversation.conversation_id)
+        if not shown:
+            return self._reply(conversation, prompts.render("offline/why_nothing"), mode_reason="")
+        position = meaning.position
+        if position is None and meaning.item_words:
+            words = {w.lower() for w in meaning.item_words}
+            for index, (_, suggestion) in enumerate(shown, start=1):
+                if words & set(suggestion.item.title.lower().split()):
+                    position = index
+                    break
+        chosen = _pick(shown, position or 1)
+        if not chosen:
+            return self._reply(conversation, prompts.render("offline/why_nothing"), mode_reason="")
+        suggestion = chosen[0][1]
+        breakdown = explain(suggestion)
+        lines = [prompts.render("offline/why_intro", item=suggestion.item.title).strip()]
+        lines.append(breakdown.reason)
+        for line in breakdown.factors:
+            sources = "; ".join(e.label for e in line.evidence[:3])
+            lines.append(
+                f"- {line.name.value}: {line.contribution:+.2f}"
+                + (f" ({sources})" if sources else "")
+            )
+        return self._reply(conversation, "\n".join(lines), mode_reason="")
+
+    def _forget(self, conversation: ConversationRecord, what: str) -> Reply:
+        words = {w for w in what.lower().split() if len(w) > 2}
+        for fact, _ in self._profiles.facts(conversation.shopper_id):
+            haystack = f"{fact.subject} {fact.text}".lower()
+            if words and any(w in haystack for w in words):
+                self._profiles.retract(conversation.shopper_id, fact.fact_id, actor="shopper")
+                intro = prompts.render("offline/forgotten", fact=fact.text)
+                return self._suggest(conversation, Request(), intro=intro)
+        return self._reply(
+            conversation, prompts.render("offline/forget_nothing", what=what), mode_reason=""
+        )
+
+    def _data_request(self, conversation: ConversationRecord, meaning: u.DataRequest) -> Reply:
+        facts = [f.text for f, _ in self._profiles.facts(conversation.shopper_id)]
+        key = f"offline/data_{meaning.action}"
+        if meaning.action == "profile" and not facts:
+            key = "offline/data_profile_empty"
+        text = prompts.render(key, facts="\n".join(f"- {t}" for t in facts))
+        return self._reply(conversation, text, mode_reason="")
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _check_message(self, message: str) -> str:
+        text = (message or "").strip()
+        if not text:
+            raise InvalidInput("The message is empty; say what you are looking for.")
+        if len(text) > self._max_chars:
+            raise InvalidInput(
+                f"The message is too long ({len(text):,} characters; "
+                f"the limit is {self._max_chars:,})."
+            )
+        return text
+
+    def _conversation(self, shopper_id: str, conversation_id: str | None) -> ConversationRecord:
+        if conversation_id is None:
+            existing = [
+                c
+                for c in self._records.conversations_for(shopper_id)
+                if c.status is not ConversationStatus.RESOLVED
+            ]
+            if existing:
+                return existing[-1]
+            conversation_id = self._records.create_conversation(shopper_id, self._clock.now())
+        record = self._records.get_conversation(conversation_id)
+        if record is None or record.shopper_id != shopper_id:
+            raise UnknownConversation(
+                f"No conversation {conversation_id!r} for shopper {shopper_id!r}."
+            )
+        return record
+
+    def _last_suggestions(self, conversation_id: str) -> list[tuple[str, Suggestion]]:
+        for turn in reversed(self._records.turns(conversation_id)):
+            if turn.role == "agent" and turn.payload and turn.payload.get("suggestions"):
+                return [
+                    (s["item"]["item_id"], Suggestion.model_validate(s))
+                    for s in turn.payload["suggestions"]
+                ]
+        return []
+
+    def _no_answer_streak(self, conversation_id: str) -> int:
+        streak = 0
+        for turn in reversed(self._records.turns(conversation_id)):
+            if turn.role != "agent":
+                continue
+            if not (turn.payload or {}).get("no_answer"):
+                break
+            streak += 1
+        return streak
+
+    def _reply(
+        self,
+        conversation: ConversationRecord,
+        text: str,
+        *,
+        mode: ShopperMode | None = None,
+        mode_reason: str,
+        suggestions: list[Suggestion] | None = None,
+        facts: list[PreferenceFact] | None = None,
+        personalized: bool | None = None,
+    ) -> Reply:
+        if personalized is None:
+            personalized = self._profiles.shopper(conversation.shopper_id).personalized
+        return Reply(
+            conversation_id=conversation.conversation_id,
+            text=text.strip(),
+            mode=mode or conversation.mode or ShopperMode.BROWSING,
+            mode_reason=mode_reason,
+            personalized=personalized,
+            suggestions=suggestions or [],
+            facts_changed=facts or [],
+        )
+
+    def _finish(self, conversation: ConversationRecord, reply: Reply, *, ask: bool) -> Reply:
+        """Append at most one clarifying question, then store the agent's turn."""
+        if ask and reply.suggestions:
+            question = self._clarifier.next_question(conversation.shopper_id)
+            if question is not None:
+                reply.question = self._clarifier.mark_asked(question)
+                reply.text = f"{reply.text}\n\n{question.text}"
+        now = self._clock.now()
+        payload: dict[str, Any] = {
+            "mode": reply.mode.value,
+            "suggestions": [s.model_dump(mode="json") for s in reply.suggestions],
+            "question_id": reply.question.question_id if reply.question else None,
+            "escalation_id": reply.escalation.escalation_id if reply.escalation else None,
+            "no_answer": reply.no_match,
+        }
+        self._records.add_turn(conversation.conversation_id, "agent", reply.text, payload, now)
+        conversation.updated_at = now
+        self._records.update_conversation(conversation)
+        return reply
+
+
+def _pick(
+    shown: list[tuple[str, Suggestion]], position: int | None
+) -> list[tuple[str, Suggestion]]:
+    if position is None:
+        return shown
+    if 1 <= position <= len(shown):
+        return [shown[position - 1]]
+    return []
+
+
+def _money(amount: float) -> str:
+    return f"£{amount:,.0f}" if amount == int(amount) else f"£{amount:,.2f}"
+
+
+def _constraints(request: Request) -> str:
+    parts = []
+    if request.query:
+        parts.append(f'"{request.query}"')
+    if request.budget_max is not None:
+        parts.append(f"under {_money(request.budget_max)}")
+    if request.budget_min is not None:
+        parts.append(f"over {_money(request.budget_min)}")
+    return " ".join(parts) or "that"

@@ -1,0 +1,435 @@
+"""``Tactful``: the one object a shop's code talks to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from agent.clock import Clock, FixedClock, SystemClock
+from agent.conversation import Conversations
+from agent.domain import (
+    BehaviourEvent,
+    CatalogItem,
+    ClarifyingQuestion,
+    FactSource,
+    PreferenceFact,
+    Profile,
+    Reply,
+    Shopper,
+    ShopperMode,
+    SimilarShopper,
+    Suggestion,
+)
+from agent.embedding import Embedder, content_hash, load_default_embedder
+from agent.errors import InvalidInput, UnknownItem
+from agent.policy.clarify import Clarifier, ClarifyConfig
+from agent.profile import OPEN_QUESTION, ProfileService
+from agent.recommender import Recommender, Request, query_words
+from agent.settings import Settings
+from agent.shop_index import ShopIndex
+from agent.stores.records import RecordStore
+from agent.stores.vectors import ChromaVectorStore, make_chroma_client
+from tools.explain import Explanation, explain
+from tools.ranker import RankWeights
+from tools.search import SearchHit, catalog_search
+
+Progress = Callable[[int], None]
+
+
+class ItemIngestReport(BaseModel):
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class EventIngestReport(BaseModel):
+    added: int = 0
+    duplicates: int = 0
+    questions: list[ClarifyingQuestion] = Field(default_factory=list)
+
+
+def parse_mode(value: str | ShopperMode | None) -> ShopperMode | None:
+    """A mode from user input, with a clear error listing the valid ones."""
+    if value is None or isinstance(value, ShopperMode):
+        return value
+    try:
+        return ShopperMode(value.strip().lower())
+    except ValueError:
+        valid = ", ".join(m.value for m in ShopperMode)
+        raise InvalidInput(f"Unknown mode {value!r}; choose one of: {valid}.") from None
+
+
+class Tactful:
+    """Catalog, events, profiles, recommendations and chat, all in one place.
+
+    Build it with :meth:`open` from settings, or pass the stores in directly
+    (tests hand it an ephemeral Chroma client, a temporary SQLite file and a
+    fixed clock).
+    """
+
+    def __init__(
+        self,
+        *,
+        records: RecordStore,
+        vectors: ChromaVectorStore,
+        embedder: Embedder,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+        clarify: ClarifyConfig | None = None,
+        weights: dict[ShopperMode, RankWeights] | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.records = records
+        self.vectors = vectors
+        self.embedder = embedder
+        self.clock: Clock = clock or SystemClock()
+        policy = self.settings.decay
+        self.profiles = ProfileService(records, vectors, embedder, self.clock, policy)
+        self.index = ShopIndex(records, vectors, policy, embedder.dim, self._held_event_ids)
+        self.index.load_catalog()
+        self.recommender = Recommender(
+            self.profiles, self.index, embedder, self.clock, policy, weights
+        )
+        self.clarifier = Clarifier(self.profiles, self.recommender, self.clock, clarify)
+        self.conversations = Conversations(
+            records,
+            self.profiles,
+            self.recommender,
+            self.clarifier,
+            self.clock,
+            max_message_chars=self.settings.max_message_chars,
+        )
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        embedder: Embedder | None = None,
+    ) -> Tactful:
+        """Connect to the stores the settings name (embedded ones under ``TACTFUL_HOME``)."""
+        settings = settings or Settings()
+        settings.home.mkdir(parents=True, exist_ok=True)
+        if clock is None and settings.now is not None:
+            clock = FixedClock(settings.now)
+        return cls(
+            records=RecordStore(settings.sql_url),
+            vectors=ChromaVectorStore(make_chroma_client(settings)),
+            embedder=embedder or load_default_embedder(),
+            clock=clock,
+            settings=settings,
+        )
+
+    def close(self) -> None:
+        self.records.close()
+
+    def __enter__(self) -> Tactful:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- loading data ---------------------------------------------------------------------
+    def add_shoppers(self, shoppers: Iterable[Shopper]) -> int:
+        return self.records.upsert_shoppers(list(shoppers))
+
+    def ingest_items(
+        self,
+        items: Iterable[CatalogItem],
+        *,
+        batch_size: int = 256,
+        on_progress: Progress | None = None,
+    ) -> ItemIngestReport:
+        """Embed and store items; unchanged ones (same content hash) cost nothing."""
+        report = ItemIngestReport()
+        batch: list[CatalogItem] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                self._ingest_item_batch(batch, report)
+                if on_progress:
+                    on_progress(len(batch))
+                batch = []
+        if batch:
+            self._ingest_item_batch(batch, report)
+            if on_progress:
+                on_progress(len(batch))
+        return report
+
+    def _ingest_item_batch(self, batch: list[CatalogItem], report: ItemIngestReport) -> None:
+        unique = {item.item_id: item for item in batch}  # last one wins within a batch
+        known = self.vectors.item_hashes(list(unique))
+        hashes = {i: content_hash(item.embedding_text()) for i, item in unique.items()}
+        changed = [item for i, item in unique.items() if known.get(i) != hashes[i]]
+        report.unchanged += len(unique) - len(changed)
+        if not changed:
+            return
+        vectors = self.embedder.embed([item.embedding_text() for item in changed])
+        self.vectors.upsert_items(changed, vectors, [hashes[i.item_id] for i in changed])
+        self.index.add_items(changed, vectors)
+        for item in changed:
+            if item.item_id in known:
+                report.updated += 1
+            else:
+                report.added += 1
+
+    def record_events(
+        self,
+        events: Iterable[BehaviourEvent],
+        *,
+        clarify: bool = True,
+        batch_size: int = 5000,
+        on_progress: Progress | None = None,
+    ) -> EventIngestReport:
+        """Store events (idempotent by event id).
+
+        With ``clarify`` (live events), each new event is checked against the
+        shopper's profile and may be held behind a clarifying question. Bulk
+        history loads pass ``clarify=False``.
+        """
+        report = EventIngestReport()
+        batch: list[BehaviourEvent] = []
+        for event in events:
+            if event.item_id not in self.index.catalog:
+                raise UnknownItem(f"No item with id {event.item_id!r} in the catalog.")
+            batch.append(event)
+            if len(batch) >= batch_size:
+                self._record_batch(batch, report, clarify, on_progress)
+                batch = []
+        if batch:
+            self._record_batch(batch, report, clarify, on_progress)
+        return report
+
+    def _record_batch(
+        self,
+        batch: list[BehaviourEvent],
+        report: EventIngestReport,
+        clarify: bool,
+        on_progress: Progress | None,
+    ) -> None:
+        shoppers = {e.shopper_id for e in batch}
+        now = self.clock.now()
+        # Unknown shoppers are new visitors: create them (an existing country is kept).
+        self.records.upsert_shoppers([Shopper(shopper_id=s, created_at=now) for s in shoppers])
+        existing = {e.event_id for e in batch if clarify and self.records.get_event(e.event_id)}
+        added = self.records.add_events(batch)
+        report.added += added
+        report.duplicates += len(batch) - added
+        self.index.note_events(added)
+        for shopper_id in shoppers:
+            self.profiles.forget_cache(shopper_id)
+        if clarify:
+            for event in batch:
+                if event.event_id in existing:
+                    continue
+                question = self.clarifier.consider(event)
+                if question is not None:
+                    report.questions.append(question)
+        if on_progress:
+            on_progress(len(batch))
+
+    def refresh(self) -> None:
+        """Rebuild the shop-wide snapshot (community, co-purchases, trends) now."""
+        self.index.rebuild(self.clock.now())
+
+    def _held_event_ids(self) -> frozenset[str]:
+        return frozenset(self.records.open_question_event_ids())
+
+    # -- asking ---------------------------------------------------------------------------
+    def chat(
+        self,
+        shopper_id: str,
+        message: str,
+        *,
+        conversation_id: str | None = None,
+        mode: str | ShopperMode | None = None,
+    ) -> Reply:
+        """One turn of conversation; new shoppers are welcome (they start with no history)."""
+        return self.conversations.turn(
+            _check_id(shopper_id, "shopper"),
+            message,
+            conversation_id=conversation_id,
+            mode=parse_mode(mode),
+        )
+
+    def recommend(
+        self,
+        shopper_id: str,
+        *,
+        k: int = 10,
+        mode: str | ShopperMode | None = None,
+        query: str | None = None,
+        budget_max: float | None = None,
+        category: str | None = None,
+        recipient: str | None = None,
+        same_country: bool = False,
+    ) -> list[Suggestion]:
+        """Top ``k`` suggestions for a known shopper, each with factors and a reason."""
+        if not 1 <= k <= 100:
+            raise InvalidInput(f"k must be between 1 and 100, not {k}.")
+        shopper = self.profiles.shopper(_check_id(shopper_id, "shopper"))
+        request = Request(
+            mode=parse_mode(mode) or ShopperMode.BROWSING,
+            k=k,
+            query=(query or "").strip() or None,
+            budget_max=budget_max,
+            category=category,
+            recipient=recipient,
+            same_country=same_country,
+        )
+        return self.recommender.recommend(
+            shopper.shopper_id, request, personalized=shopper.personalized
+        )
+
+    def explain(self, shopper_id: str, item_id: str, **request: Any) -> Explanation:
+        """The full breakdown for one item as it would be ranked for this shopper now."""
+        if item_id not in self.index.catalog:
+            raise UnknownItem(f"No item with id {item_id!r} in the catalog.")
+        for suggestion in self.recommend(shopper_id, k=100, **request):
+            if suggestion.item.item_id == item_id:
+                return explain(suggestion)
+        raise InvalidInput(f"Item {item_id!r} is not among this shopper's top 100 right now.")
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        category: str | None = None,
+        price_min: float | None = None,
+        price_max: float | None = None,
+    ) -> list[SearchHit]:
+        if not query.strip():
+            raise InvalidInput("The search query is empty.")
+        vector = self.embedder.embed([query])[0]
+        return catalog_search(
+            self.index.catalog,
+            vector,
+            query_words=query_words(query),
+            k=k,
+            category=category,
+            price_min=price_min,
+            price_max=price_max,
+        )
+
+    def similar_shoppers(
+        self, shopper_id: str, *, k: int = 10, same_country: bool = False
+    ) -> list[SimilarShopper]:
+        shopper = self.profiles.shopper(shopper_id)
+        taste = self.profiles.taste(shopper_id, self.index.catalog)
+        neighbours = self.index.current(self.clock.now()).neighbours(
+            taste.item_weights,
+            k=k,
+            exclude=shopper_id,
+            country=shopper.country if same_country else None,
+        )
+        return [
+            SimilarShopper(shopper_id=n.shopper_id, similarity=n.similarity, country=n.country)
+            for n in neighbours
+        ]
+
+    # -- the shopper's control ------------------------------------------------------------
+    def profile(self, shopper_id: str) -> Profile:
+        return self.profiles.profile(_check_id(shopper_id, "shopper"), self.index.catalog)
+
+    def remember(
+        self,
+        shopper_id: str,
+        text: str,
+        *,
+        subject: str | None = None,
+        polarity: int = 1,
+        source: FactSource = FactSource.STATED,
+        actor: str = "shopper",
+    ) -> PreferenceFact:
+        """Add a preference fact ("likes owls"); ``subject`` defaults to the text."""
+        self.profiles.shopper(shopper_id)
+        if not text.strip():
+            raise InvalidInput("A fact needs some text.")
+        return self.profiles.add_fact(
+            shopper_id,
+            text.strip(),
+            subject=(subject or text).strip(),
+            polarity=polarity,
+            source=source,
+            actor=actor,
+        )
+
+    def forget(self, shopper_id: str, fact_id: str, *, actor: str = "shopper") -> PreferenceFact:
+        """Retract a fact: kept in the audit trail, gone from the very next answer."""
+        self.profiles.shopper(shopper_id)
+        return self.profiles.retract(shopper_id, fact_id, actor=actor)
+
+    def correct(
+        self, shopper_id: str, fact_id: str, text: str, *, actor: str = "shopper"
+    ) -> PreferenceFact:
+        """Replace a fact with a corrected wording (the old one is retracted)."""
+        old = self.forget(shopper_id, fact_id, actor=actor)
+        source = FactSource.STAFF if actor.startswith("staff") else FactSource.STATED
+        return self.remember(
+            shopper_id, text, subject=text, polarity=old.polarity, source=source, actor=actor
+        )
+
+    def set_personalized(self, shopper_id: str, on: bool) -> None:
+        self.profiles.shopper(shopper_id)
+        self.records.set_personalized(shopper_id, on)
+
+    def export(self, shopper_id: str) -> dict[str, Any]:
+        """Everything tactful holds about a shopper, as JSON-ready data."""
+        profile = self.profile(shopper_id)
+        conversations = []
+        for record in self.records.conversations_for(shopper_id):
+            conversations.append(
+                {
+                    **record.model_dump(mode="json"),
+                    "turns": [
+                        {"role": t.role, "text": t.text, "at": t.at.isoformat()}
+                        for t in self.records.turns(record.conversation_id)
+                    ],
+                }
+            )
+        return {
+            "shopper": profile.shopper.model_dump(mode="json"),
+            "facts": [f.model_dump(mode="json") for f in profile.facts],
+            "events": [e.model_dump(mode="json") for e in self.profiles.events(shopper_id)],
+            "questions": [q.model_dump(mode="json") for q in self.profiles.questions(shopper_id)],
+            "conversations": conversations,
+            "escalations": [
+                e.model_dump(mode="json") for e in self.records.escalations_for(shopper_id)
+            ],
+            "audit": [a.model_dump(mode="json") for a in self.records.audit_for(shopper_id)],
+        }
+
+    def erase(self, shopper_id: str) -> dict[str, int]:
+        """Delete the shopper from SQL and Chroma; only a pseudonymous audit line remains."""
+        self.profiles.shopper(shopper_id)
+        counts = self.records.erase_shopper(shopper_id)
+        counts["facts"] = self.vectors.delete_facts(shopper_id)
+        self.vectors.delete_taste(shopper_id)
+        self.profiles.forget_cache(shopper_id)
+        self.index.invalidate()
+        return counts
+
+    def open_questions(self, shopper_id: str) -> list[ClarifyingQuestion]:
+        return [q for q in self.profiles.questions(shopper_id) if q.status in OPEN_QUESTION]
+
+    def item(self, item_id: str) -> CatalogItem:
+        row = self.index.catalog.row(item_id)
+        if row is None:
+            raise UnknownItem(f"No item with id {item_id!r} in the catalog.")
+        return self.index.catalog.items[row]
+
+    def item_vectors(self, item_ids: Sequence[str]) -> np.ndarray:
+        rows = self.index.catalog.rows(item_ids)
+        return self.index.catalog.vectors[rows]
+
+
+def _check_id(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value or len(value) > 128 or any(c.isspace() or c in "/\\" for c in value):
+        raise InvalidInput(f"{value!r} is not a valid {what} id.")
+    return value

@@ -1,0 +1,204 @@
+"""Intent versus behaviour: when one event does not fit, hold it and ask — rarely.
+
+A question is worth asking only when all of these hold:
+- the shopper has enough history for "does not fit" to mean anything;
+- the item is far from everything they engaged with, in text and in co-purchases;
+- counting it fully would change their top suggestions materially;
+- nothing has been asked about this item before, and few questions are open.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+from pydantic import BaseModel, Field
+
+import prompts
+from agent.clock import Clock
+from agent.domain import (
+    AnswerKind,
+    ClarifyingQuestion,
+    FactKind,
+    FactSource,
+    PreferenceFact,
+    QuestionStatus,
+)
+from agent.profile import OPEN_QUESTION, ProfileService
+from agent.recommender import Recommender, Request
+from tools.ranker import RankInput, RankWeights
+from tools.taste import Standing, TasteSignal
+from tools.types import BehaviourEvent, EventKind, ShopperMode
+
+#: Only events that say "I chose this" can be mistaken for taste.
+CLARIFIABLE_KINDS = frozenset({EventKind.PURCHASE, EventKind.CART, EventKind.LIKE})
+
+
+#: The ranking a question's impact is measured on: what the shopper's own signals produce.
+IMPACT_WEIGHTS = RankWeights(taste=1.0, community=0.5, popularity=0.0, request=0.0, diversity=0.0)
+
+
+class ClarifyConfig(BaseModel):
+    min_history_items: int = Field(default=5, ge=1)
+    fit_similarity: float = Field(
+        default=0.5, description="text similarity to the closest history item that counts as a fit"
+    )
+    fit_percentile: float = Field(
+        default=0.95,
+        ge=0,
+        le=1,
+        description="an item whose taste score beats this share of the catalog fits the profile",
+    )
+    min_changed: int = Field(default=2, ge=1, description="top-k items it must change")
+    top_k: int = Field(default=10, ge=1)
+    max_open: int = Field(default=2, ge=1, description="questions waiting at once")
+    expire_days: float = Field(default=30, gt=0)
+
+
+class Clarifier:
+    """Decides which events to hold and ask about, and applies the answers."""
+
+    def __init__(
+        self,
+        profiles: ProfileService,
+        recommender: Recommender,
+        clock: Clock,
+        config: ClarifyConfig | None = None,
+    ) -> None:
+        self._profiles = profiles
+        self._recommender = recommender
+        self._clock = clock
+        self.config = config or ClarifyConfig()
+
+    def consider(self, event: BehaviourEvent) -> ClarifyingQuestion | None:
+        """Hold ``event`` behind a question if it fits none of the rules to let it pass."""
+        config = self.config
+        if event.kind not in CLARIFIABLE_KINDS or event.recipient:
+            return None
+        questions = self._profiles.questions(event.shopper_id)
+        if any(q.item_id == event.item_id for q in questions):
+            return None  # never twice about one thing
+        if sum(q.status in OPEN_QUESTION for q in questions) >= config.max_open:
+            return None
+        catalog = self._recommender.ranker().catalog
+        row = catalog.row(event.item_id)
+        if row is None:
+            return None
+        without = self._rank(event, Standing.FOR_OTHER)
+        history = [r for r in without.taste.item_weights if r != row]
+        if len(history) < config.min_history_items:
+            return None
+        if self._fits(row, history, without.taste):
+            return None
+        with_it = self._rank(event, Standing.OWN)
+        ranker = self._recommender.ranker()
+        now = self._clock.now()
+        before = {s.item.item_id for s in ranker.rank(without, now)}
+        after = {s.item.item_id for s in ranker.rank(with_it, now)}
+        if len(after - before) < config.min_changed:
+            return None
+        title = catalog.items[row].title
+        question = ClarifyingQuestion(
+            question_id=f"q-{uuid.uuid4().hex[:12]}",
+            shopper_id=event.shopper_id,
+            event_id=event.event_id,
+            item_id=event.item_id,
+            item_title=title,
+            text=prompts.render("offline/question", item=title).strip(),
+            status=QuestionStatus.PENDING,
+            created_at=now,
+        )
+        self._profiles.save_question(question, new=True)
+        return question
+
+    def _rank(self, event: BehaviourEvent, standing: Standing) -> RankInput:
+        """Rank input for the shopper with ``event`` counted as ``standing``."""
+        request = Request(mode=ShopperMode.PURCHASE, k=self.config.top_k)
+        rank_input = self._recommender.rank_input(event.shopper_id, request, personalized=True)
+        # Impact is judged on the personal part of the ranking: popularity would mask it.
+        taste = self._profiles.taste(
+            event.shopper_id,
+            self._recommender.ranker().catalog,
+            override={event.event_id: standing},
+        )
+        return replace(rank_input, taste=taste, weights=IMPACT_WEIGHTS)
+
+    def _fits(self, row: int, history: list[int], taste: TasteSignal) -> bool:
+        ranker = self._recommender.ranker()
+        vectors = ranker.catalog.vectors
+        similarity = float((vectors[history] @ vectors[row]).max())
+        scores = ranker.taste_scores(taste)
+        percentile = float((scores < scores[row]).mean())
+        return similarity >= self.config.fit_similarity or percentile >= self.config.fit_percentile
+
+    # -- the conversation side ------------------------------------------------------
+    def next_question(self, shopper_id: str) -> ClarifyingQuestion | None:
+        """The oldest question not yet asked, expiring those left too long."""
+        now = self._clock.now()
+        for question in self._profiles.questions(shopper_id):
+            if question.status not in OPEN_QUESTION:
+                continue
+            if now - question.created_at > timedelta(days=self.config.expire_days):
+                self._profiles.save_question(
+                    question.model_copy(update={"status": QuestionStatus.EXPIRED})
+                )
+                continue
+            if question.status is QuestionStatus.PENDING:
+                return question
+        return None
+
+    def awaiting(self, shopper_id: str) -> ClarifyingQuestion | None:
+        """The question put to the shopper and not yet answered, if any."""
+        asked = [
+            q for q in self._profiles.questions(shopper_id) if q.status is QuestionStatus.ASKED
+        ]
+        return max(asked, key=lambda q: q.asked_at or q.created_at) if asked else None
+
+    def mark_asked(self, question: ClarifyingQuestion) -> ClarifyingQuestion:
+        asked = question.model_copy(
+            update={"status": QuestionStatus.ASKED, "asked_at": self._clock.now()}
+        )
+        self._profiles.save_question(asked)
+        return asked
+
+    def answer(
+        self, question: ClarifyingQuestion, *, about_me: bool, recipient: str | None
+    ) -> tuple[ClarifyingQuestion, list[PreferenceFact]]:
+        """Apply the shopper's answer and return the facts it taught.
+
+        "For me" confirms the event at full weight and records a confirmed interest;
+        "for someone else" keeps it out of the shopper's own taste for good and, when
+        they say who, remembers that person for gift ideas.
+        """
+        answer = AnswerKind.FOR_ME if about_me else AnswerKind.FOR_SOMEONE_ELSE
+        who = None if about_me else (recipient or "someone else")
+        answered = question.model_copy(
+            update={"status": QuestionStatus.ANSWERED, "answer": answer, "recipient": who}
+        )
+        self._profiles.save_question(answered)
+        shopper_id, evidence = question.shopper_id, [question.event_id]
+        if about_me:
+            fact = self._profiles.add_fact(
+                shopper_id,
+                prompts.render("facts/likes", subject=question.item_title).strip(),
+                subject=question.item_title,
+                source=FactSource.CONFIRMED,
+                actor="shopper",
+                evidence=evidence,
+            )
+            return answered, [fact]
+        self._profiles.set_event_recipient(shopper_id, question.event_id, who)
+        if not recipient:
+            return answered, []
+        fact = self._profiles.add_fact(
+            shopper_id,
+            prompts.render("facts/recipient", recipient=recipient).strip(),
+            kind=FactKind.RECIPIENT,
+            subject=recipient,
+            recipient=recipient,
+            source=FactSource.CONFIRMED,
+            actor="shopper",
+            evidence=evidence,
+        )
+        return answered, [fact]

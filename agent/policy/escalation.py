@@ -1,0 +1,38 @@
+"""When a person is better than the agent: asked for, frustration, no answer, sensitive."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field
+
+from agent.domain import EscalationCause, FeedbackValue
+
+NEGATIVE = frozenset({FeedbackValue.DOWN, FeedbackValue.NOT_FOR_ME})
+
+
+class EscalationConfig(BaseModel):
+    negative_in_a_row: int = Field(default=3, ge=1)
+    no_answer_in_a_row: int = Field(default=2, ge=1)
+
+
+def frustrated(feedback: Sequence[FeedbackValue], config: EscalationConfig) -> bool:
+    """True when the latest feedback is a run of negatives long enough to stop guessing."""
+    run = 0
+    for value in reversed(feedback):
+        if value not in NEGATIVE:
+            break
+        run += 1
+    return run >= config.negative_in_a_row
+
+
+def cause_detail(cause: EscalationCause, topic: str | None = None) -> str:
+    """A short line for staff: why this conversation reached them."""
+    if cause is EscalationCause.SENSITIVE and topic:
+        return f"sensitive topic: {topic}"
+    return {
+        EscalationCause.REQUESTED: "the shopper asked for a person",
+        EscalationCause.FRUSTRATION: "repeated negative feedback on suggestions",
+        EscalationCause.NO_GOOD_ANSWER: "the agent found nothing that fits the request",
+        EscalationCause.SENSITIVE: "sensitive topic",
+    }[cause]

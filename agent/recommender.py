@@ -1,0 +1,158 @@
+"""Turns "what should this shopper see?" into a ranking request, and reasons into words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agent.clock import Clock
+from agent.embedding import Embedder
+from agent.profile import ProfileService
+from agent.shop_index import ShopIndex
+from tools.explain import reason_for
+from tools.ranker import MODE_WEIGHTS, HybridRanker, RankInput, RankWeights
+from tools.signals import DecayPolicy
+from tools.types import FactKind, ShopperMode, Suggestion
+
+#: Words that carry no meaning for matching titles.
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "for",
+        "of",
+        "to",
+        "in",
+        "on",
+        "with",
+        "my",
+        "me",
+        "i",
+        "some",
+        "something",
+        "any",
+        "show",
+        "find",
+        "get",
+        "want",
+        "need",
+        "looking",
+        "look",
+        "like",
+        "please",
+        "under",
+        "over",
+        "below",
+        "above",
+        "around",
+        "about",
+        "gift",
+        "gifts",
+        "present",
+        "presents",
+        "idea",
+        "ideas",
+        "buy",
+        "cheap",
+        "nice",
+        "good",
+        "new",
+    ]
+)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def query_words(query: str | None) -> list[str]:
+    """The content words of a request, for matching item titles."""
+    if not query:
+        return []
+    return [w for w in _WORD.findall(query.lower()) if w not in _STOPWORDS and len(w) > 2]
+
+
+@dataclass
+class Request:
+    """What the shopper asked for in one turn (all optional)."""
+
+    mode: ShopperMode = ShopperMode.BROWSING
+    k: int = 10
+    query: str | None = None
+    budget_min: float | None = None
+    budget_max: float | None = None
+    category: str | None = None
+    recipient: str | None = None
+    same_country: bool = False
+
+
+class Recommender:
+    """Builds the ranker's input from the shopper's profile and the shop's index."""
+
+    def __init__(
+        self,
+        profiles: ProfileService,
+        index: ShopIndex,
+        embedder: Embedder,
+        clock: Clock,
+        policy: DecayPolicy,
+        weights: dict[ShopperMode, RankWeights] | None = None,
+    ) -> None:
+        self._profiles = profiles
+        self._index = index
+        self._embedder = embedder
+        self._clock = clock
+        self._policy = policy
+        self.weights = weights or MODE_WEIGHTS
+
+    def ranker(self) -> HybridRanker:
+        now = self._clock.now()
+        return HybridRanker(
+            self._index.catalog, self._index.current(now), self._policy, self.weights
+        )
+
+    def rank_input(self, shopper_id: str, request: Request, *, personalized: bool) -> RankInput:
+        catalog = self._index.catalog
+        shopper = self._profiles.shopper(shopper_id)
+        facts = self._profiles.facts(shopper_id) if personalized else []
+        budget_max = request.budget_max
+        if budget_max is None and personalized:
+            budgets = [f.amount for f, _ in facts if f.kind is FactKind.BUDGET and f.amount]
+            budget_max = budgets[-1] if budgets else None
+        text = request.query
+        if request.mode is ShopperMode.GIFT and request.recipient and not text:
+            text = f"a gift for {request.recipient}"
+        words = query_words(text)
+        # A bare "gift" says nothing about which item: only meaningful words become a request.
+        query_vector = self._embedder.embed([text])[0] if text and words else None
+        taste = self._profiles.taste(shopper_id, catalog)
+        recipient_taste = None
+        if request.mode is ShopperMode.GIFT and request.recipient and personalized:
+            candidate = self._profiles.taste(shopper_id, catalog, recipient=request.recipient)
+            recipient_taste = None if candidate.empty else candidate
+        return RankInput(
+            mode=request.mode,
+            k=request.k,
+            taste=taste,
+            recipient_taste=recipient_taste,
+            facts=facts,
+            query=text if query_vector is not None else None,
+            query_vector=query_vector,
+            query_words=words,
+            category=request.category,
+            price_min=request.budget_min,
+            price_max=budget_max,
+            personalized=personalized,
+            shopper_id=shopper_id,
+            country=shopper.country,
+            same_country=request.same_country,
+        )
+
+    def recommend(
+        self, shopper_id: str, request: Request, *, personalized: bool
+    ) -> list[Suggestion]:
+        """Ranked suggestions, each with its factors and a plain-language reason."""
+        rank_input = self.rank_input(shopper_id, request, personalized=personalized)
+        suggestions = self.ranker().rank(rank_input, self._clock.now())
+        for suggestion in suggestions:
+            suggestion.reason = reason_for(suggestion)
+        return suggestions

@@ -1,0 +1,46 @@
+"""Configuration, read from ``TACTFUL_*`` environment variables (or passed in)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tools.signals import DecayPolicy
+
+
+class Settings(BaseSettings):
+    """Everything that differs between a laptop demo and a shop's deployment.
+
+    ``TACTFUL_HOME`` holds the embedded stores; ``TACTFUL_CHROMA_URL`` and
+    ``TACTFUL_DATABASE_URL`` point at a Chroma server and an SQL server instead.
+    Nested values use ``__``: ``TACTFUL_DECAY__PURCHASE_DAYS=120``.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="TACTFUL_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".tactful")
+    chroma_url: str | None = Field(
+        default=None, description="e.g. http://localhost:8000; embedded Chroma when unset"
+    )
+    database_url: str | None = Field(
+        default=None, description="any SQLAlchemy URL; SQLite under home when unset"
+    )
+    decay: DecayPolicy = Field(default_factory=DecayPolicy)
+    max_message_chars: int = Field(default=2000, ge=1)
+    now: datetime | None = Field(
+        default=None,
+        description="pin the clock, e.g. to replay a historical dataset as if it were today",
+    )
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def sql_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'tactful.db'}"

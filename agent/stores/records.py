@@ -1,0 +1,880 @@
+"""Shoppers, events, conversations and the audit trail in SQL, through SQLAlchemy Core.
+
+Portable by construction: only SQLAlchemy constructs, no dialect-specific SQL, so the same
+code runs on the embedded SQLite file and on PostgreSQL given its URL. All datetimes are
+stored naive in UTC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from agent.domain import (
+    AnswerKind,
+    BehaviourEvent,
+    ClarifyingQuestion,
+    ConversationStatus,
+    Escalation,
+    EscalationCause,
+    EventKind,
+    FeedbackValue,
+    QuestionStatus,
+    Shopper,
+    ShopperMode,
+)
+from agent.errors import InvalidInput, StoreUnavailable, UnknownShopper
+
+# Stays under every database's bound-parameter limit (SQLite's used to be 999).
+IN_CHUNK = 500
+ID = sa.String(128)
+KIND = sa.String(32)
+
+Role = Literal["shopper", "agent", "staff"]
+
+metadata = sa.MetaData()
+
+shoppers = sa.Table(
+    "shoppers",
+    metadata,
+    sa.Column("shopper_id", ID, primary_key=True),
+    sa.Column("country", sa.String(100), nullable=True),
+    sa.Column("personalized", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("event_id", ID, primary_key=True),
+    sa.Column("shopper_id", ID, nullable=False),
+    sa.Column("item_id", ID, nullable=False, index=True),
+    sa.Column("kind", KIND, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("quantity", sa.Float, nullable=False),
+    sa.Column("rating", sa.Float, nullable=True),
+    sa.Column("session_id", sa.String(128), nullable=True),
+    sa.Column("recipient", sa.String(200), nullable=True),
+    sa.Column("context", sa.Text, nullable=True),
+    # (shopper, time) serves both "a shopper's events" and its time order;
+    # (time, id) serves the keyset paging of iter_events.
+    sa.Index("ix_events_shopper_at", "shopper_id", "at"),
+    sa.Index("ix_events_at_id", "at", "event_id"),
+)
+
+questions = sa.Table(
+    "questions",
+    metadata,
+    sa.Column("question_id", ID, primary_key=True),
+    sa.Column("shopper_id", ID, nullable=False, index=True),
+    sa.Column("event_id", ID, nullable=False),
+    sa.Column("item_id", ID, nullable=False, index=True),
+    sa.Column("item_title", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("status", KIND, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("asked_at", sa.DateTime, nullable=True),
+    sa.Column("answer", KIND, nullable=True),
+    sa.Column("recipient", sa.String(200), nullable=True),
+)
+
+conversations = sa.Table(
+    "conversations",
+    metadata,
+    sa.Column("conversation_id", ID, primary_key=True),
+    sa.Column("shopper_id", ID, nullable=False, index=True),
+    sa.Column("status", KIND, nullable=False),
+    sa.Column("mode", KIND, nullable=True),
+    sa.Column("mode_locked", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+turn_rows = sa.Table(
+    "turns",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "conversation_id",
+        ID,
+        sa.ForeignKey("conversations.conversation_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("role", KIND, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("payload", sa.Text, nullable=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+)
+
+escalations = sa.Table(
+    "escalations",
+    metadata,
+    sa.Column("escalation_id", ID, primary_key=True),
+    sa.Column("conversation_id", ID, nullable=False, index=True),
+    sa.Column("shopper_id", ID, nullable=False, index=True),
+    sa.Column("cause", KIND, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("status", KIND, nullable=False, index=True),
+)
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("shopper_id", ID, nullable=False, index=True),
+    sa.Column("conversation_id", ID, nullable=True, index=True),
+    sa.Column("item_id", ID, nullable=True),
+    sa.Column("value", KIND, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("shopper_id", sa.String(128), nullable=True, index=True),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(256), nullable=True),
+    sa.Column("detail", sa.Text, nullable=False),
+)
+
+
+class ConversationRecord(BaseModel):
+    """One conversation's row: who, how it stands, and the mode it assumed."""
+
+    conversation_id: str
+    shopper_id: str
+    status: ConversationStatus = ConversationStatus.ACTIVE
+    mode: ShopperMode | None = None
+    mode_locked: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class TurnRecord(BaseModel):
+    """One stored turn of a conversation, with its structured payload if any."""
+
+    role: Role
+    text: str
+    payload: dict[str, Any] | None = None
+    at: datetime
+
+
+class AuditRecord(BaseModel):
+    """One audit-trail row; ``shopper_id`` is a sha256 pseudonym after erasure."""
+
+    id: int
+    at: datetime
+    actor: str
+    shopper_id: str | None
+    action: str
+    target: str | None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+def pseudonym(shopper_id: str) -> str:
+    """The one-way stand-in (sha256 hex) that replaces an erased shopper's id."""
+    return hashlib.sha256(shopper_id.encode("utf-8")).hexdigest()
+
+
+def _utc(value: datetime) -> datetime:
+    # Naive UTC everywhere, so values compare equal after an SQL round trip.
+    if value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _opt_utc(value: datetime | None) -> datetime | None:
+    return None if value is None else _utc(value)
+
+
+def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _dump_json(value: Any) -> str:
+    # sort_keys: the same dict always gives the same text; ensure_ascii (the default) keeps
+    # the encoding of an id predictable for the LIKE search in erasure.
+    return json.dumps(value, sort_keys=True)
+
+
+def _replace_value(value: Any, old: str, new: str) -> Any:
+    """A copy of a JSON value with every string (or key) equal to ``old`` set to ``new``."""
+    if isinstance(value, str):
+        return new if value == old else value
+    if isinstance(value, list):
+        return [_replace_value(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {(new if k == old else k): _replace_value(v, old, new) for k, v in value.items()}
+    return value
+
+
+def _event_row(event: BehaviourEvent) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "shopper_id": event.shopper_id,
+        "item_id": event.item_id,
+        "kind": event.kind.value,
+        "at": _utc(event.at),
+        "quantity": event.quantity,
+        "rating": event.rating,
+        "session_id": event.session_id,
+        "recipient": event.recipient,
+        "context": event.context,
+    }
+
+
+def _event_from_row(row: sa.Row[Any]) -> BehaviourEvent:
+    # model_construct skips validation: rows were validated on the way in, and
+    # validating 100k+ events on every read is the slow part of a full scan.
+    return BehaviourEvent.model_construct(
+        event_id=row.event_id,
+        shopper_id=row.shopper_id,
+        item_id=row.item_id,
+        kind=EventKind(row.kind),
+        at=row.at,
+        quantity=row.quantity,
+        rating=row.rating,
+        session_id=row.session_id,
+        recipient=row.recipient,
+        context=row.context,
+    )
+
+
+def _question_row(q: ClarifyingQuestion) -> dict[str, Any]:
+    return {
+        "question_id": q.question_id,
+        "shopper_id": q.shopper_id,
+        "event_id": q.event_id,
+        "item_id": q.item_id,
+        "item_title": q.item_title,
+        "text": q.text,
+        "status": q.status.value,
+        "created_at": _utc(q.created_at),
+        "asked_at": _opt_utc(q.asked_at),
+        "answer": q.answer.value if q.answer else None,
+        "recipient": q.recipient,
+    }
+
+
+def _conversation_from_row(row: sa.Row[Any]) -> ConversationRecord:
+    return ConversationRecord(
+        conversation_id=row.conversation_id,
+        shopper_id=row.shopper_id,
+        status=ConversationStatus(row.status),
+        mode=ShopperMode(row.mode) if row.mode else None,
+        mode_locked=bool(row.mode_locked),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _escalation_from_row(row: sa.Row[Any]) -> Escalation:
+    return Escalation(
+        escalation_id=row.escalation_id,
+        conversation_id=row.conversation_id,
+        shopper_id=row.shopper_id,
+        cause=EscalationCause(row.cause),
+        detail=row.detail,
+        at=row.at,
+        status=row.status,
+    )
+
+
+def _audit_from_row(row: sa.Row[Any]) -> AuditRecord:
+    return AuditRecord(
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        shopper_id=row.shopper_id,
+        action=row.action,
+        target=row.target,
+        detail=json.loads(row.detail) if row.detail else {},
+    )
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise InvalidInput(f"Not a database URL: {url!r}") from exc
+    shown = parsed.render_as_string(hide_password=True)
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    in_memory = is_sqlite and parsed.database in (None, "", ":memory:")
+    if is_sqlite and not in_memory and parsed.database:
+        try:
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(f"Cannot open the database at {shown}: {exc}") from exc
+    try:
+        engine = sa.create_engine(parsed)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StoreUnavailable(f"No database driver for {shown}: {exc}") from exc
+    if is_sqlite:
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            if not in_memory:
+                # WAL lets readers and the writer work at once; NORMAL sync is safe with WAL.
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    return engine
+
+
+class RecordStore:
+    """Everything tactful keeps in SQL; one instance per database URL.
+
+    Tables are created on construction. A database that cannot be reached raises
+    :class:`StoreUnavailable` naming the URL with its password masked.
+    """
+
+    def __init__(self, url: str) -> None:
+        """Connect to ``url`` (any SQLAlchemy URL) and create missing tables."""
+        self.engine = _make_engine(url)
+        self.url = self.engine.url.render_as_string(hide_password=True)
+        try:
+            metadata.create_all(self.engine)
+        except OperationalError as exc:
+            self.engine.dispose()
+            raise StoreUnavailable(f"Cannot open the database at {self.url}: {exc.orig}") from exc
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> RecordStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _existing(self, conn: Connection, column: sa.Column[Any], ids: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(list(ids)):
+            found.update(conn.scalars(sa.select(column).where(column.in_(chunk))))
+        return found
+
+    # -- shoppers ---------------------------------------------------------------------------
+
+    def upsert_shoppers(self, items: Sequence[Shopper]) -> int:
+        """Insert new shoppers and update the country of known ones; returns how many were new.
+
+        A known shopper keeps its ``personalized`` flag and ``created_at``; its country
+        changes only when the incoming one is set.
+        """
+        latest = {s.shopper_id: s for s in items}  # the last mention of an id wins
+        with self.engine.begin() as conn:
+            known = self._existing(conn, shoppers.c.shopper_id, latest)
+            new = [
+                {
+                    "shopper_id": s.shopper_id,
+                    "country": s.country,
+                    "personalized": s.personalized,
+                    "created_at": _utc(s.created_at),
+                }
+                for s in latest.values()
+                if s.shopper_id not in known
+            ]
+            if new:
+                conn.execute(sa.insert(shoppers), new)
+            changed = [
+                {"sid": s.shopper_id, "country": s.country}
+                for s in latest.values()
+                if s.shopper_id in known and s.country is not None
+            ]
+            if changed:
+                conn.execute(
+                    sa.update(shoppers)
+                    .where(shoppers.c.shopper_id == sa.bindparam("sid"))
+                    .values(country=sa.bindparam("country")),
+                    changed,
+                )
+        return len(new)
+
+    def get_shopper(self, shopper_id: str) -> Shopper | None:
+        """One shopper, or None if unknown."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(shoppers).where(shoppers.c.shopper_id == shopper_id)
+            ).first()
+        if row is None:
+            return None
+        return Shopper(
+            shopper_id=row.shopper_id,
+            country=row.country,
+            personalized=bool(row.personalized),
+            created_at=row.created_at,
+        )
+
+    def set_personalized(self, shopper_id: str, personalized: bool) -> None:
+        """Turn personalization on or off; raises :class:`UnknownShopper` if unknown."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(shoppers)
+                .where(shoppers.c.shopper_id == shopper_id)
+                .values(personalized=personalized)
+            )
+        if result.rowcount == 0:
+            raise UnknownShopper(f"No shopper with id {shopper_id!r}.")
+
+    def shopper_ids(self) -> list[str]:
+        """Every shopper id, sorted."""
+        with self.engine.connect() as conn:
+            return list(
+                conn.scalars(sa.select(shoppers.c.shopper_id).order_by(shoppers.c.shopper_id))
+            )
+
+    def shopper_countries(self) -> dict[str, str | None]:
+        """Each shopper's country (None where unknown)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(shoppers.c.shopper_id, shoppers.c.country))
+            return {row.shopper_id: row.country for row in rows}
+
+    # -- events -----------------------------------------------------------------------------
+
+    def add_events(self, items: Sequence[BehaviourEvent]) -> int:
+        """Store events whose ids are not stored yet; returns how many were new.
+
+        Idempotent: re-adding the same events adds nothing. One transaction per call.
+        """
+        rows: dict[str, dict[str, Any]] = {}
+        for event in items:
+            rows.setdefault(event.event_id, _event_row(event))  # first mention wins
+        if not rows:
+            return 0
+        with self.engine.begin() as conn:
+            known = self._existing(conn, events.c.event_id, rows)
+            new = [row for event_id, row in rows.items() if event_id not in known]
+            if new:
+                conn.execute(sa.insert(events), new)
+        return len(new)
+
+    def events_for(self, shopper_id: str) -> list[BehaviourEvent]:
+        """A shopper's events, oldest first."""
+        query = (
+            sa.select(events)
+            .where(events.c.shopper_id == shopper_id)
+            .order_by(events.c.at, events.c.event_id)
+        )
+        with self.engine.connect() as conn:
+            return [_event_from_row(row) for row in conn.execute(query)]
+
+    def iter_events(self, batch: int = 50_000) -> Iterator[list[BehaviourEvent]]:
+        """Every event, oldest first, in lists of up to ``batch``.
+
+        Pages by (time, id) rather than holding one cursor open, so no transaction stays
+        open while the caller works on a page.
+        """
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        order = (events.c.at, events.c.event_id)
+        last: tuple[datetime, str] | None = None
+        while True:
+            query = sa.select(events).order_by(*order).limit(batch)
+            if last is not None:
+                at, event_id = last
+                query = query.where(
+                    sa.or_(
+                        events.c.at > at, sa.and_(events.c.at == at, events.c.event_id > event_id)
+                    )
+                )
+            with self.engine.connect() as conn:
+                page = [_event_from_row(row) for row in conn.execute(query)]
+            if not page:
+                return
+            yield page
+            if len(page) < batch:
+                return
+            last = (page[-1].at, page[-1].event_id)
+
+    def get_event(self, event_id: str) -> BehaviourEvent | None:
+        """One event, or None if unknown."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(events).where(events.c.event_id == event_id)).first()
+        return None if row is None else _event_from_row(row)
+
+    def set_event_recipient(self, event_id: str, recipient: str | None) -> bool:
+        """Record who an event was for (None: the shopper); False if the event is unknown."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(events).where(events.c.event_id == event_id).values(recipient=recipient)
+            )
+        return result.rowcount > 0
+
+    def count_events(self) -> int:
+        """How many events are stored."""
+        with self.engine.connect() as conn:
+            return int(conn.scalar(sa.select(sa.func.count()).select_from(events)) or 0)
+
+    # -- clarifying questions ---------------------------------------------------------------
+
+    def add_question(self, question: ClarifyingQuestion) -> None:
+        """Store a new clarifying question."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(questions), [_question_row(question)])
+
+    def update_question(self, question: ClarifyingQuestion) -> None:
+        """Overwrite a stored question (matched by ``question_id``)."""
+        row = _question_row(question)
+        question_id = row.pop("question_id")
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(questions).where(questions.c.question_id == question_id).values(**row)
+            )
+        if result.rowcount == 0:
+            raise KeyError(f"no question with id {question_id!r}")
+
+    def questions_for(self, shopper_id: str) -> list[ClarifyingQuestion]:
+        """A shopper's questions, oldest first."""
+        query = (
+            sa.select(questions)
+            .where(questions.c.shopper_id == shopper_id)
+            .order_by(questions.c.created_at, questions.c.question_id)
+        )
+        with self.engine.connect() as conn:
+            return [
+                ClarifyingQuestion(
+                    question_id=row.question_id,
+                    shopper_id=row.shopper_id,
+                    event_id=row.event_id,
+                    item_id=row.item_id,
+                    item_title=row.item_title,
+                    text=row.text,
+                    status=row.status,
+                    created_at=row.created_at,
+                    asked_at=row.asked_at,
+                    answer=AnswerKind(row.answer) if row.answer else None,
+                    recipient=row.recipient,
+                )
+                for row in conn.execute(query)
+            ]
+
+    def open_question_event_ids(self) -> set[str]:
+        """Ids of the events whose question is still open (pending or asked), shop-wide."""
+        open_statuses = [QuestionStatus.PENDING.value, QuestionStatus.ASKED.value]
+        query = sa.select(questions.c.event_id).where(questions.c.status.in_(open_statuses))
+        with self.engine.connect() as conn:
+            return set(conn.scalars(query))
+
+    # -- conversations ----------------------------------------------------------------------
+
+    def create_conversation(self, shopper_id: str, now: datetime) -> str:
+        """Start a conversation for a shopper; returns its new id (uuid4 hex)."""
+        conversation_id = uuid.uuid4().hex
+        at = _utc(now)
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(conversations).values(
+                    conversation_id=conversation_id,
+                    shopper_id=shopper_id,
+                    status=ConversationStatus.ACTIVE.value,
+                    mode=None,
+                    mode_locked=False,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+        return conversation_id
+
+    def get_conversation(self, conversation_id: str) -> ConversationRecord | None:
+        """One conversation, or None if unknown."""
+        query = sa.select(conversations).where(conversations.c.conversation_id == conversation_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _conversation_from_row(row)
+
+    def update_conversation(self, record: ConversationRecord) -> None:
+        """Save a conversation's status, mode, lock and ``updated_at``."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(conversations)
+                .where(conversations.c.conversation_id == record.conversation_id)
+                .values(
+                    status=record.status.value,
+                    mode=record.mode.value if record.mode else None,
+                    mode_locked=record.mode_locked,
+                    updated_at=_utc(record.updated_at),
+                )
+            )
+        if result.rowcount == 0:
+            raise KeyError(f"no conversation with id {record.conversation_id!r}")
+
+    def conversations_for(self, shopper_id: str) -> list[ConversationRecord]:
+        """A shopper's conversations, oldest first."""
+        query = (
+            sa.select(conversations)
+            .where(conversations.c.shopper_id == shopper_id)
+            .order_by(conversations.c.created_at, conversations.c.conversation_id)
+        )
+        with self.engine.connect() as conn:
+            return [_conversation_from_row(row) for row in conn.execute(query)]
+
+    def add_turn(
+        self,
+        conversation_id: str,
+        role: Role,
+        text: str,
+        payload: dict[str, Any] | None,
+        at: datetime,
+    ) -> None:
+        """Append a turn; ``payload`` must be JSON-serialisable (``model_dump(mode="json")``)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(turn_rows).values(
+                    conversation_id=conversation_id,
+                    role=role,
+                    text=text,
+                    payload=None if payload is None else _dump_json(payload),
+                    at=_utc(at),
+                )
+            )
+
+    def turns(self, conversation_id: str) -> list[TurnRecord]:
+        """A conversation's turns in the order they were added."""
+        query = (
+            sa.select(turn_rows)
+            .where(turn_rows.c.conversation_id == conversation_id)
+            .order_by(turn_rows.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [
+                TurnRecord(
+                    role=row.role,
+                    text=row.text,
+                    payload=json.loads(row.payload) if row.payload is not None else None,
+                    at=row.at,
+                )
+                for row in conn.execute(query)
+            ]
+
+    # -- escalations ------------------------------------------------------------------------
+
+    def add_escalation(self, escalation: Escalation) -> None:
+        """Store an escalation to staff."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(escalations).values(
+                    escalation_id=escalation.escalation_id,
+                    conversation_id=escalation.conversation_id,
+                    shopper_id=escalation.shopper_id,
+                    cause=escalation.cause.value,
+                    detail=escalation.detail,
+                    at=_utc(escalation.at),
+                    status=escalation.status,
+                )
+            )
+
+    def set_escalation_status(
+        self, escalation_id: str, status: Literal["open", "resolved"]
+    ) -> bool:
+        """Open or resolve an escalation; False if it is unknown."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(escalations)
+                .where(escalations.c.escalation_id == escalation_id)
+                .values(status=status)
+            )
+        return result.rowcount > 0
+
+    def escalations_for(self, shopper_id: str) -> list[Escalation]:
+        """A shopper's escalations, oldest first."""
+        return self._escalations(escalations.c.shopper_id == shopper_id)
+
+    def open_escalations(self) -> list[Escalation]:
+        """Every escalation still open, oldest first."""
+        return self._escalations(escalations.c.status == "open")
+
+    def _escalations(self, condition: sa.ColumnElement[bool]) -> list[Escalation]:
+        query = (
+            sa.select(escalations)
+            .where(condition)
+            .order_by(escalations.c.at, escalations.c.escalation_id)
+        )
+        with self.engine.connect() as conn:
+            return [_escalation_from_row(row) for row in conn.execute(query)]
+
+    # -- feedback ---------------------------------------------------------------------------
+
+    def add_feedback(
+        self,
+        shopper_id: str,
+        conversation_id: str | None,
+        item_id: str | None,
+        value: FeedbackValue,
+        at: datetime,
+    ) -> None:
+        """Record a thumbs up/down or 'not for me' on a reply or an item."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(feedback).values(
+                    shopper_id=shopper_id,
+                    conversation_id=conversation_id,
+                    item_id=item_id,
+                    value=FeedbackValue(value).value,
+                    at=_utc(at),
+                )
+            )
+
+    def feedback_for_conversation(self, conversation_id: str) -> list[FeedbackValue]:
+        """The feedback given in a conversation, in the order it was given."""
+        query = (
+            sa.select(feedback.c.value)
+            .where(feedback.c.conversation_id == conversation_id)
+            .order_by(feedback.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [FeedbackValue(value) for value in conn.scalars(query)]
+
+    # -- audit ------------------------------------------------------------------------------
+
+    def audit(
+        self,
+        actor: str,
+        shopper_id: str | None,
+        action: str,
+        target: str | None,
+        detail: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        """Append a row to the audit trail; ``detail`` must be JSON-serialisable."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(audit_log).values(
+                    at=_utc(at),
+                    actor=actor,
+                    shopper_id=shopper_id,
+                    action=action,
+                    target=target,
+                    detail=_dump_json(detail),
+                )
+            )
+
+    def audit_for(self, shopper_id: str) -> list[AuditRecord]:
+        """A shopper's audit rows, oldest first, including those pseudonymised by erasure."""
+        query = (
+            sa.select(audit_log)
+            .where(audit_log.c.shopper_id.in_([shopper_id, pseudonym(shopper_id)]))
+            .order_by(audit_log.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_audit_from_row(row) for row in conn.execute(query)]
+
+    # -- erasure ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _audit_mentions(shopper_id: str) -> sa.ColumnElement[bool]:
+        # A JSON string equal to the id appears in the text exactly as json.dumps(id).
+        return sa.or_(
+            audit_log.c.shopper_id == shopper_id,
+            audit_log.c.actor == shopper_id,
+            audit_log.c.target == shopper_id,
+            audit_log.c.detail.contains(json.dumps(shopper_id), autoescape=True),
+        )
+
+    def erase_shopper(
+        self, shopper_id: str, *, actor: str = "system", at: datetime | None = None
+    ) -> dict[str, int]:
+        """Delete everything about a shopper, in one transaction; returns rows removed per table.
+
+        Audit rows are kept but pseudonymised: the id is replaced by :func:`pseudonym`
+        wherever it appears (shopper, actor, target, values in detail), and an ``erase``
+        row is added, so the trail shows an erasure happened without saying of whom.
+        """
+        hashed = pseudonym(shopper_id)
+        when = _utc(at) if at is not None else datetime.now(UTC).replace(tzinfo=None)
+        theirs = sa.select(conversations.c.conversation_id).where(
+            conversations.c.shopper_id == shopper_id
+        )
+        counts: dict[str, int] = {}
+        with self.engine.begin() as conn:
+
+            def delete(name: str, table: sa.Table, condition: sa.ColumnElement[bool]) -> None:
+                counts[name] = conn.execute(sa.delete(table).where(condition)).rowcount
+
+            delete("turns", turn_rows, turn_rows.c.conversation_id.in_(theirs))
+            delete(
+                "escalations",
+                escalations,
+                sa.or_(
+                    escalations.c.shopper_id == shopper_id,
+                    escalations.c.conversation_id.in_(theirs),
+                ),
+            )
+            delete(
+                "feedback",
+                feedback,
+                sa.or_(feedback.c.shopper_id == shopper_id, feedback.c.conversation_id.in_(theirs)),
+            )
+            delete("conversations", conversations, conversations.c.shopper_id == shopper_id)
+            delete("questions", questions, questions.c.shopper_id == shopper_id)
+            delete("events", events, events.c.shopper_id == shopper_id)
+            delete("shoppers", shoppers, shoppers.c.shopper_id == shopper_id)
+            counts["audit_pseudonymised"] = self._pseudonymise_audit(conn, shopper_id, hashed)
+            conn.execute(
+                sa.insert(audit_log).values(
+                    at=when,
+                    actor=hashed if actor == shopper_id else actor,
+                    shopper_id=hashed,
+                    action="erase",
+                    target=hashed,
+                    detail=_dump_json(counts),
+                )
+            )
+        return counts
+
+    def _pseudonymise_audit(self, conn: Connection, shopper_id: str, hashed: str) -> int:
+        rows = conn.execute(sa.select(audit_log).where(self._audit_mentions(shopper_id))).all()
+        for row in rows:
+            detail = json.loads(row.detail) if row.detail else {}
+            conn.execute(
+                sa.update(audit_log)
+                .where(audit_log.c.id == row.id)
+                .values(
+                    shopper_id=hashed if row.shopper_id == shopper_id else row.shopper_id,
+                    actor=hashed if row.actor == shopper_id else row.actor,
+                    target=hashed if row.target == shopper_id else row.target,
+                    detail=_dump_json(_replace_value(detail, shopper_id, hashed)),
+                )
+            )
+        return len(rows)
+
+    def count_rows_mentioning(self, shopper_id: str) -> int:
+        """How many rows in any table name the shopper (0 after :meth:`erase_shopper`)."""
+        theirs = sa.select(conversations.c.conversation_id).where(
+            conversations.c.shopper_id == shopper_id
+        )
+        conditions: list[tuple[sa.Table, sa.ColumnElement[bool]]] = [
+            (shoppers, shoppers.c.shopper_id == shopper_id),
+            (events, events.c.shopper_id == shopper_id),
+            (questions, questions.c.shopper_id == shopper_id),
+            (conversations, conversations.c.shopper_id == shopper_id),
+            (turn_rows, turn_rows.c.conversation_id.in_(theirs)),
+            (escalations, escalations.c.shopper_id == shopper_id),
+            (feedback, feedback.c.shopper_id == shopper_id),
+            (audit_log, self._audit_mentions(shopper_id)),
+        ]
+        total = 0
+        with self.engine.connect() as conn:
+            for table, condition in conditions:
+                query = sa.select(sa.func.count()).select_from(table).where(condition)
+                total += int(conn.scalar(query) or 0)
+        return total

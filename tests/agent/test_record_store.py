@@ -1,0 +1,316 @@
+"""The SQL record store on SQLite: idempotent ingestion, conversations, erasure."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from agent.domain import (
+    AnswerKind,
+    BehaviourEvent,
+    ClarifyingQuestion,
+    ConversationStatus,
+    Escalation,
+    EscalationCause,
+    EventKind,
+    FeedbackValue,
+    QuestionStatus,
+    Shopper,
+    ShopperMode,
+)
+from agent.errors import StoreUnavailable, UnknownShopper
+from agent.stores.records import RecordStore, pseudonym
+
+T0 = datetime(2024, 3, 1, 12, 0, 0)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[RecordStore]:
+    records = RecordStore(f"sqlite:///{tmp_path / 'nested' / 'tactful.db'}")
+    yield records
+    records.close()
+
+
+def event(
+    n: int, shopper: str = "s1", minutes: int | None = None, **extra: object
+) -> BehaviourEvent:
+    return BehaviourEvent.model_validate(
+        {
+            "event_id": f"e{n}",
+            "shopper_id": shopper,
+            "item_id": f"i{n % 7}",
+            "kind": EventKind.PURCHASE,
+            "at": T0 + timedelta(minutes=n if minutes is None else minutes),
+            **extra,
+        }
+    )
+
+
+def question(qid: str, shopper: str = "s1", event_id: str = "e1") -> ClarifyingQuestion:
+    return ClarifyingQuestion(
+        question_id=qid,
+        shopper_id=shopper,
+        event_id=event_id,
+        item_id="i1",
+        item_title="Pink pony lunch box",
+        text="Was the lunch box for you?",
+        status=QuestionStatus.PENDING,
+        created_at=T0,
+    )
+
+
+def fill_shopper(store: RecordStore, shopper: str, offset: int = 0) -> str:
+    """Give a shopper one row in every table; returns their conversation id."""
+    store.upsert_shoppers([Shopper(shopper_id=shopper, country="UK", created_at=T0)])
+    store.add_events([event(offset + k, shopper) for k in range(3)])
+    store.add_question(question(f"q-{shopper}", shopper, f"e{offset}"))
+    conversation = store.create_conversation(shopper, T0)
+    store.add_turn(conversation, "shopper", "a gift for my niece", None, T0)
+    store.add_turn(conversation, "agent", "How about…", {"shopper": shopper}, T0)
+    store.add_escalation(
+        Escalation(
+            escalation_id=f"x-{shopper}",
+            conversation_id=conversation,
+            shopper_id=shopper,
+            cause=EscalationCause.REQUESTED,
+            detail="wants a human",
+            at=T0,
+        )
+    )
+    store.add_feedback(shopper, conversation, "i1", FeedbackValue.DOWN, T0)
+    store.audit("staff:ann", shopper, "fact.add", shopper, {"shopper": shopper, "n": 1}, T0)
+    return conversation
+
+
+def test_the_database_file_and_its_folder_are_created(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "t.db"
+
+    RecordStore(f"sqlite:///{path}").close()
+
+    assert path.is_file()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_adding_the_same_events_twice_adds_them_once(store: RecordStore) -> None:
+    batch = [event(n) for n in range(10)]
+
+    assert store.add_events(batch) == 10
+    assert store.add_events(batch) == 0
+    assert store.add_events([*batch, event(10), event(10)]) == 1
+    assert store.count_events() == 11
+
+
+def test_events_round_trip_unchanged(store: RecordStore) -> None:
+    rated = event(1, kind=EventKind.RATING, rating=4.5, session_id="w1", context="widget")
+    store.add_events([rated])
+
+    assert store.get_event("e1") == rated
+    assert store.get_event("nope") is None
+
+
+def test_aware_times_are_stored_as_naive_utc(store: RecordStore) -> None:
+    paris = timezone(timedelta(hours=1))
+    store.add_events([event(1, at=datetime(2024, 3, 1, 13, 0, tzinfo=paris))])
+
+    stored = store.get_event("e1")
+
+    assert stored is not None and stored.at == datetime(2024, 3, 1, 12, 0)
+
+
+def test_a_shoppers_events_come_oldest_first(store: RecordStore) -> None:
+    store.add_events([event(1, minutes=30), event(2, minutes=10), event(3, "s2", minutes=20)])
+
+    assert [e.event_id for e in store.events_for("s1")] == ["e2", "e1"]
+    assert store.events_for("nobody") == []
+
+
+def test_iterating_events_pages_through_all_in_time_order(store: RecordStore) -> None:
+    # Several events share a timestamp, so paging must break ties by id.
+    store.add_events([event(n, f"s{n % 3}", minutes=n // 4) for n in range(23)])
+
+    pages = list(store.iter_events(batch=5))
+
+    assert [len(page) for page in pages] == [5, 5, 5, 5, 3]
+    flat = [e for page in pages for e in page]
+    assert len({e.event_id for e in flat}) == 23
+    assert [e.at for e in flat] == sorted(e.at for e in flat)
+
+
+def test_event_recipient_can_be_set_and_cleared(store: RecordStore) -> None:
+    store.add_events([event(1)])
+
+    assert store.set_event_recipient("e1", "niece")
+    assert store.get_event("e1").recipient == "niece"  # type: ignore[union-attr]
+    assert store.set_event_recipient("e1", None)
+    assert store.get_event("e1").recipient is None  # type: ignore[union-attr]
+    assert not store.set_event_recipient("missing", "friend")
+
+
+def test_upserting_shoppers_adds_new_ones_and_updates_known_countries(store: RecordStore) -> None:
+    store.upsert_shoppers([Shopper(shopper_id="s1", country="UK", created_at=T0)])
+    store.set_personalized("s1", False)
+
+    new = store.upsert_shoppers(
+        [
+            Shopper(shopper_id="s1", country="France", created_at=T0 + timedelta(days=1)),
+            Shopper(shopper_id="s2", created_at=T0),
+            Shopper(shopper_id="s2", created_at=T0),
+        ]
+    )
+    store.upsert_shoppers([Shopper(shopper_id="s1", country=None, created_at=T0)])
+
+    assert new == 1
+    assert store.get_shopper("s1") == Shopper(
+        shopper_id="s1", country="France", personalized=False, created_at=T0
+    )
+    assert store.shopper_ids() == ["s1", "s2"]
+    assert store.shopper_countries() == {"s1": "France", "s2": None}
+    assert store.get_shopper("nobody") is None
+
+
+def test_personalizing_an_unknown_shopper_raises(store: RecordStore) -> None:
+    with pytest.raises(UnknownShopper):
+        store.set_personalized("nobody", True)
+
+
+def test_questions_are_added_updated_and_listed(store: RecordStore) -> None:
+    q = question("q1")
+    store.add_question(q)
+    store.add_question(question("q2", shopper="s2"))
+
+    answered = q.model_copy(
+        update={
+            "status": QuestionStatus.ANSWERED,
+            "asked_at": T0 + timedelta(minutes=1),
+            "answer": AnswerKind.FOR_SOMEONE_ELSE,
+            "recipient": "niece",
+        }
+    )
+    store.update_question(answered)
+
+    assert store.questions_for("s1") == [answered]
+    assert store.open_question_event_ids() == {"e1"}  # s2's question is still pending
+
+
+def test_conversations_keep_their_turns_mode_and_payloads(store: RecordStore) -> None:
+    conversation = store.create_conversation("s1", T0)
+    store.add_turn(conversation, "shopper", "hi", None, T0)
+    store.add_turn(conversation, "agent", "hello", {"suggestions": [{"item_id": "i1"}]}, T0)
+
+    record = store.get_conversation(conversation)
+    assert record is not None and record.status is ConversationStatus.ACTIVE
+    record.mode = ShopperMode.GIFT
+    record.mode_locked = True
+    record.updated_at = T0 + timedelta(minutes=5)
+    store.update_conversation(record)
+
+    assert store.get_conversation(conversation) == record
+    assert store.conversations_for("s1") == [record]
+    turns = store.turns(conversation)
+    assert [(t.role, t.text) for t in turns] == [("shopper", "hi"), ("agent", "hello")]
+    assert turns[0].payload is None
+    assert turns[1].payload == {"suggestions": [{"item_id": "i1"}]}
+    assert store.get_conversation("missing") is None
+
+
+def test_escalations_stay_open_until_resolved(store: RecordStore) -> None:
+    conversation = fill_shopper(store, "s1")
+
+    [escalation] = store.escalations_for("s1")
+    assert escalation.conversation_id == conversation
+    assert store.open_escalations() == [escalation]
+
+    assert store.set_escalation_status(escalation.escalation_id, "resolved")
+    assert store.open_escalations() == []
+
+
+def test_feedback_is_listed_in_the_order_given(store: RecordStore) -> None:
+    conversation = store.create_conversation("s1", T0)
+    for value in (FeedbackValue.UP, FeedbackValue.DOWN, FeedbackValue.NOT_FOR_ME):
+        store.add_feedback("s1", conversation, None, value, T0)
+
+    assert store.feedback_for_conversation(conversation) == [
+        FeedbackValue.UP,
+        FeedbackValue.DOWN,
+        FeedbackValue.NOT_FOR_ME,
+    ]
+
+
+def test_erasing_a_shopper_leaves_no_row_mentioning_them(store: RecordStore) -> None:
+    fill_shopper(store, "s1")
+    other_conversation = fill_shopper(store, "s2", offset=100)
+    assert store.count_rows_mentioning("s1") > 0
+
+    counts = store.erase_shopper("s1", actor="staff:ann", at=T0)
+
+    assert store.count_rows_mentioning("s1") == 0
+    assert counts == {
+        "turns": 2,
+        "escalations": 1,
+        "feedback": 1,
+        "conversations": 1,
+        "questions": 1,
+        "events": 3,
+        "shoppers": 1,
+        "audit_pseudonymised": 1,
+    }
+    # The other shopper is untouched.
+    assert len(store.events_for("s2")) == 3
+    assert len(store.turns(other_conversation)) == 2
+    assert store.get_shopper("s2") is not None
+
+
+def test_erasure_keeps_only_pseudonymised_audit_rows(store: RecordStore, tmp_path: Path) -> None:
+    fill_shopper(store, "s1")
+
+    store.erase_shopper("s1", at=T0)
+
+    hashed = pseudonym("s1")
+    audit = store.audit_for("s1")
+    assert [a.action for a in audit] == ["fact.add", "erase"]
+    assert all(a.shopper_id == hashed for a in audit)
+    assert audit[0].target == hashed and audit[0].detail == {"shopper": hashed, "n": 1}
+    assert audit[1].detail["events"] == 3
+    # Nowhere in the database file does the raw id survive as a value.
+    with sqlite3.connect(tmp_path / "nested" / "tactful.db") as conn:
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+            for row in conn.execute(f"SELECT * FROM {table}"):
+                assert "s1" not in row
+                assert not any(isinstance(v, str) and '"s1"' in v for v in row)
+
+
+def test_erasing_an_unknown_shopper_removes_nothing(store: RecordStore) -> None:
+    fill_shopper(store, "s2")
+
+    counts = store.erase_shopper("nobody")
+
+    assert sum(counts.values()) == 0
+    assert store.count_events() == 3
+
+
+def test_unreachable_database_raises_store_unavailable_with_password_masked(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+
+    with pytest.raises(StoreUnavailable, match="Cannot open the database"):
+        RecordStore(f"sqlite:///{blocker}/db.sqlite")  # a file where a folder should be
+
+    with pytest.raises(StoreUnavailable) as caught:
+        RecordStore("postgresql+psycopg://ann:secret@127.0.0.1:9/tactful")
+    assert "secret" not in str(caught.value)
+
+
+def test_now_default_for_erasure_is_naive_utc(store: RecordStore) -> None:
+    store.erase_shopper("s9")
+
+    [row] = store.audit_for("s9")
+
+    assert row.at.tzinfo is None
+    assert abs(row.at - datetime.now(UTC).replace(tzinfo=None)) < timedelta(minutes=1)

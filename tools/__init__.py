@@ -1,0 +1,5 @@
+"""The tools tactful's agent calls: search, rank, similar shoppers, explain.
+
+Each is a plain typed function usable without any LLM; :mod:`tools.langchain_tools`
+wraps them for a tool-calling model.
+"""

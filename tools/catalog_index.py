@@ -1,0 +1,126 @@
+"""The catalog as scoring needs it: one matrix of item vectors plus prices and categories.
+
+Chroma is where item vectors persist; this index is the in-memory copy every ranking
+reads, because a full pass over a numpy matrix is faster than any per-request store
+query at these sizes and avoids Chroma's `where` filters on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from tools.types import CatalogItem
+
+
+class CatalogIndex:
+    """Items in a fixed order; row ``i`` of :attr:`vectors` is ``items[i]``."""
+
+    def __init__(self, items: Sequence[CatalogItem], vectors: np.ndarray) -> None:
+        if len(items) != len(vectors):
+            raise ValueError("one vector per item")
+        self.items: list[CatalogItem] = list(items)
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._rows = {item.item_id: row for row, item in enumerate(self.items)}
+        self.prices = np.array(
+            [np.nan if it.price is None else it.price for it in self.items], dtype=np.float64
+        )
+        self.categories = np.array([(it.category or "").lower() for it in self.items], dtype=object)
+        self._words = [_words(it.title) for it in self.items]
+
+    @classmethod
+    def empty(cls, dim: int) -> CatalogIndex:
+        return cls([], np.zeros((0, dim), dtype=np.float32))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._rows
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def row(self, item_id: str) -> int | None:
+        return self._rows.get(item_id)
+
+    def rows(self, item_ids: Iterable[str]) -> list[int]:
+        return [r for r in (self._rows.get(i) for i in item_ids) if r is not None]
+
+    def upsert(self, items: Sequence[CatalogItem], vectors: np.ndarray) -> None:
+        """Add or replace items; new ones are appended so existing rows stay valid."""
+        new_items: list[CatalogItem] = []
+        new_vectors: list[np.ndarray] = []
+        for item, vector in zip(items, vectors, strict=True):
+            row = self._rows.get(item.item_id)
+            if row is None:
+                new_items.append(item)
+                new_vectors.append(vector)
+            else:
+                self.items[row] = item
+                self.vectors[row] = vector
+                self.prices[row] = np.nan if item.price is None else item.price
+                self.categories[row] = (item.category or "").lower()
+                self._words[row] = _words(item.title)
+        if new_items:
+            start = len(self.items)
+            self.items.extend(new_items)
+            self.vectors = np.vstack([self.vectors, np.asarray(new_vectors, dtype=np.float32)])
+            self.prices = np.concatenate(
+                [self.prices, [np.nan if i.price is None else i.price for i in new_items]]
+            )
+            self.categories = np.concatenate(
+                [self.categories, np.array([(i.category or "").lower() for i in new_items])]
+            )
+            self._words.extend(_words(i.title) for i in new_items)
+            for offset, item in enumerate(new_items):
+                self._rows[item.item_id] = start + offset
+
+    def filter_mask(
+        self,
+        *,
+        category: str | None = None,
+        price_min: float | None = None,
+        price_max: float | None = None,
+    ) -> np.ndarray:
+        """Boolean mask of items passing the hard filters (unknown prices fail a price filter)."""
+        mask = np.ones(len(self.items), dtype=bool)
+        if category:
+            mask &= self.categories == category.lower()
+        if price_min is not None:
+            mask &= np.nan_to_num(self.prices, nan=-1.0) >= price_min
+        if price_max is not None:
+            mask &= np.nan_to_num(self.prices, nan=np.inf) <= price_max
+        return mask
+
+    def keyword_match(self, words: Iterable[str]) -> np.ndarray:
+        """1.0 where an item's title contains one of ``words`` (singular/plural alike)."""
+        wanted = {_stem(w) for w in words if len(w) > 2}
+        out = np.zeros(len(self.items), dtype=np.float32)
+        if not wanted:
+            return out
+        for row, title_words in enumerate(self._words):
+            if wanted & title_words:
+                out[row] = 1.0
+        return out
+
+
+def _stem(word: str) -> str:
+    """A crude singular, enough to match 'candles' with 'candle' and 'boxes' with 'box'."""
+    word = word.lower()
+    if len(word) <= 3 or word.endswith("ss"):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("xes", "ches", "shes", "sses")):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def _words(text: str) -> set[str]:
+    cleaned = "".join(ch if ch.isalnum() else " " for ch in text.lower())
+    return {_stem(w) for w in cleaned.split() if len(w) > 2}

@@ -1,0 +1,367 @@
+"""The hybrid ranker: every score is a sum of named factors, each with its evidence.
+
+Factors are computed for the whole catalog as numpy vectors (cheap at catalog sizes
+up to ~100k), the best ``k`` are picked, and only those get their evidence built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from tools.catalog_index import CatalogIndex
+from tools.interactions import InteractionIndex, Neighbour
+from tools.signals import DecayPolicy, fact_strength
+from tools.taste import TasteSignal
+from tools.types import (
+    CatalogItem,
+    Evidence,
+    EvidenceKind,
+    FactKind,
+    Factor,
+    FactorName,
+    PreferenceFact,
+    ShopperMode,
+    Suggestion,
+)
+
+#: Contributions smaller than this are not factors at all (and never cited).
+MIN_CONTRIBUTION = 1e-3
+
+
+class RankWeights(BaseModel):
+    """How much each factor counts; one set per shopper mode."""
+
+    taste: float = Field(default=1.0, ge=0)
+    taste_content_share: float = Field(
+        default=0.3, ge=0, le=1, description="text similarity vs co-purchase inside taste"
+    )
+    stated: float = Field(default=1.0, ge=0)
+    community: float = Field(default=0.5, ge=0)
+    popularity: float = Field(default=0.3, ge=0)
+    request: float = Field(default=1.5, ge=0)
+    dismissed: float = Field(default=2.0, ge=0)
+    owned: float = Field(default=0.6, ge=0)
+    diversity: float = Field(default=0.0, ge=0, le=1, description="0 = pure score order")
+    neighbours: int = Field(default=50, ge=1)
+
+
+#: Personalization intensity by mode: light and broad when browsing, tight when buying,
+#: own taste set aside for gifts.
+MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
+    ShopperMode.BROWSING: RankWeights(taste=1.0, community=0.5, popularity=0.4, diversity=0.3),
+    ShopperMode.RESEARCH: RankWeights(
+        taste=0.6, community=0.3, popularity=0.3, request=2.5, diversity=0.4
+    ),
+    ShopperMode.PURCHASE: RankWeights(taste=1.5, community=0.6, popularity=0.2, diversity=0.0),
+    ShopperMode.GIFT: RankWeights(
+        taste=0.0, community=0.0, popularity=0.8, request=2.0, owned=0.0, diversity=0.2
+    ),
+}
+
+
+@dataclass
+class RankInput:
+    """Everything one ranking needs about the shopper and the request."""
+
+    mode: ShopperMode = ShopperMode.BROWSING
+    k: int = 10
+    taste: TasteSignal = field(default_factory=TasteSignal)
+    recipient_taste: TasteSignal | None = None
+    facts: list[tuple[PreferenceFact, np.ndarray]] = field(default_factory=list)
+    query: str | None = None
+    query_vector: np.ndarray | None = None
+    query_words: list[str] = field(default_factory=list)
+    category: str | None = None
+    price_min: float | None = None
+    price_max: float | None = None
+    personalized: bool = True
+    shopper_id: str | None = None
+    country: str | None = None
+    same_country: bool = False
+    exclude_rows: frozenset[int] = frozenset()
+    weights: RankWeights | None = None
+
+
+@dataclass
+class _Scores:
+    """Per-item factor vectors (already weighted) for one ranking."""
+
+    parts: dict[FactorName, np.ndarray]
+    fact_parts: list[tuple[PreferenceFact, np.ndarray]]
+    neighbours: list[Neighbour]
+    mask: np.ndarray
+
+    def total(self) -> np.ndarray:
+        return np.sum(list(self.parts.values()), axis=0)
+
+
+class HybridRanker:
+    """Ranks the catalog for one shopper from the signals handed to it."""
+
+    def __init__(
+        self,
+        catalog: CatalogIndex,
+        interactions: InteractionIndex,
+        policy: DecayPolicy,
+        weights: dict[ShopperMode, RankWeights] | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.interactions = interactions
+        self.policy = policy
+        self.weights = weights or MODE_WEIGHTS
+
+    def rank(self, request: RankInput, now: datetime) -> list[Suggestion]:
+        """The best ``k`` items, each with its factors and their evidence."""
+        if len(self.catalog) == 0:
+            return []
+        weights = request.weights or self.weights[request.mode]
+        scores = self.score_all(request, weights, now)
+        total = scores.total()
+        rows = self._select(total, scores.mask, request.k, weights.diversity)
+        return [self._suggestion(int(r), request, weights, scores) for r in rows]
+
+    def score_all(self, request: RankInput, weights: RankWeights, now: datetime) -> _Scores:
+        """Weighted factor vectors over the whole catalog, plus the candidate mask."""
+        n = len(self.catalog)
+        vectors = self.catalog.vectors
+        parts: dict[FactorName, np.ndarray] = {}
+        mask = self.catalog.filter_mask(
+            category=request.category, price_min=request.price_min, price_max=request.price_max
+        )
+        if request.exclude_rows:
+            mask[list(request.exclude_rows)] = False
+
+        taste = request.taste if request.personalized else TasteSignal()
+        if request.mode is ShopperMode.GIFT:
+            taste_for_scoring = request.recipient_taste or TasteSignal()
+            taste_weight = 1.0 if request.recipient_taste else weights.taste
+        else:
+            taste_for_scoring = taste
+            taste_weight = weights.taste
+        if taste_weight > 0 and not taste_for_scoring.empty:
+            parts[FactorName.TASTE] = taste_weight * self.taste_scores(
+                taste_for_scoring, weights.taste_content_share
+            )
+
+        fact_parts: list[tuple[PreferenceFact, np.ndarray]] = []
+        if request.personalized and weights.stated > 0:
+            for fact, embedding in request.facts:
+                if fact.kind is not FactKind.PREFERENCE:
+                    continue
+                # In gift mode the shopper's own likes are set aside; dislikes still hold
+                # because nobody wants to be shown what they said they avoid.
+                if request.mode is ShopperMode.GIFT and fact.polarity > 0:
+                    continue
+                strength = fact_strength(fact, now, self.policy)
+                match = np.maximum(
+                    self.catalog.keyword_match(fact.subject.split()),
+                    _ramp(vectors @ embedding, 0.35, 0.65),
+                )
+                scale = 1.0 if fact.polarity > 0 else 2.5
+                fact_parts.append((fact, weights.stated * scale * fact.polarity * strength * match))
+            if fact_parts:
+                parts[FactorName.STATED] = np.sum([p for _, p in fact_parts], axis=0)
+
+        neighbours: list[Neighbour] = []
+        if request.personalized and weights.community > 0 and not taste.empty:
+            neighbours = self.interactions.neighbours(
+                taste.item_weights,
+                k=weights.neighbours,
+                exclude=request.shopper_id,
+                country=request.country if request.same_country else None,
+            )
+            community = self.interactions.community_scores(neighbours)
+            top = float(community.max(initial=0.0))
+            if top > 0:
+                parts[FactorName.COMMUNITY] = weights.community * community / top
+
+        if weights.popularity > 0 and self.interactions.popularity.size == n:
+            parts[FactorName.POPULARITY] = weights.popularity * self.interactions.popularity
+
+        if request.query_vector is not None and weights.request > 0:
+            match = np.maximum(
+                0.8 * self.catalog.keyword_match(request.query_words),
+                _ramp(vectors @ request.query_vector, 0.2, 0.6),
+            )
+            parts[FactorName.REQUEST] = weights.request * match
+            # A request narrows the candidates to what matches it at all, when anything does.
+            relevant = mask & (match > 0.05)
+            if relevant.any():
+                mask = relevant
+
+        if request.personalized and taste.dismissed and weights.dismissed > 0:
+            dismissed = np.zeros(n, dtype=np.float32)
+            for row, (_, weight) in taste.dismissed.items():
+                dismissed[row] = -weights.dismissed * weight
+            parts[FactorName.DISMISSED] = dismissed
+        if request.personalized and taste.owned and weights.owned > 0:
+            owned = np.zeros(n, dtype=np.float32)
+            owned[list(taste.owned)] = -weights.owned
+            parts[FactorName.OWNED] = owned
+
+        if not parts:
+            parts[FactorName.POPULARITY] = np.zeros(n, dtype=np.float32)
+        return _Scores(parts=parts, fact_parts=fact_parts, neighbours=neighbours, mask=mask)
+
+    def taste_scores(self, taste: TasteSignal, content_share: float = 0.3) -> np.ndarray:
+        """How well every item fits a taste signal: text similarity plus co-purchases."""
+        n = len(self.catalog)
+        content = np.zeros(n, dtype=np.float32)
+        if taste.centroid is not None:
+            similarity = self.catalog.vectors @ taste.centroid
+            baseline = float(np.median(similarity))
+            content = np.clip((similarity - baseline) / max(1.0 - baseline, 1e-6), 0.0, None)
+        co = self.interactions.co_engagement_scores(taste.item_weights)
+        top = float(co.max(initial=0.0))
+        if top > 0:
+            co = co / top
+        return (content_share * content + (1.0 - content_share) * co).astype(np.float32)
+
+    def _select(self, total: np.ndarray, mask: np.ndarray, k: int, diversity: float) -> list[int]:
+        candidates = np.flatnonzero(mask)
+        if candidates.size == 0:
+            return []
+        pool_size = min(candidates.size, k if diversity == 0 else k * 8)
+        best = candidates[np.argpartition(-total[candidates], pool_size - 1)[:pool_size]]
+        best = best[np.argsort(-total[best], kind="stable")]
+        if diversity == 0:
+            return [int(r) for r in best[:k]]
+        # Maximal marginal relevance: broad rather than ten near-copies of one thing.
+        vectors = self.catalog.vectors[best]
+        chosen: list[int] = [0]
+        spread = float(total[best].max() - total[best].min()) or 1.0
+        while len(chosen) < min(k, best.size):
+            redundancy = (vectors @ vectors[chosen].T).max(axis=1)
+            value = (1 - diversity) * total[best] / spread - diversity * redundancy
+            value[chosen] = -np.inf
+            chosen.append(int(np.argmax(value)))
+        return [int(best[i]) for i in chosen]
+
+    def _suggestion(
+        self, row: int, request: RankInput, weights: RankWeights, scores: _Scores
+    ) -> Suggestion:
+        item = self.catalog.items[row]
+        factors: list[Factor] = []
+        for name, vector in scores.parts.items():
+            value = float(vector[row])
+            if abs(value) < MIN_CONTRIBUTION:
+                continue
+            factors.append(
+                Factor(
+                    name=name,
+                    contribution=round(value, 6),
+                    evidence=self._evidence(name, row, request, weights, scores),
+                )
+            )
+        factors.sort(key=lambda f: -f.contribution)
+        return Suggestion(
+            item=item, score=round(sum(f.contribution for f in factors), 6), factors=factors
+        )
+
+    def _evidence(
+        self,
+        name: FactorName,
+        row: int,
+        request: RankInput,
+        weights: RankWeights,
+        scores: _Scores,
+    ) -> list[Evidence]:
+        if name is FactorName.TASTE:
+            taste = (
+                request.recipient_taste
+                if request.mode is ShopperMode.GIFT and request.recipient_taste
+                else request.taste
+            )
+            return self._taste_evidence(row, taste, weights.taste_content_share)
+        if name is FactorName.STATED:
+            return [
+                Evidence(kind=EvidenceKind.FACT, ref=f.fact_id, label=f.text, weight=float(p[row]))
+                for f, p in scores.fact_parts
+                if abs(float(p[row])) >= MIN_CONTRIBUTION
+            ]
+        if name is FactorName.COMMUNITY:
+            engaged = self.interactions.neighbours_engaged_with(scores.neighbours, row)
+            return [
+                Evidence(
+                    kind=EvidenceKind.SHOPPER,
+                    ref=n.shopper_id,
+                    label=f"a shopper in {n.country}" if n.country else "a similar shopper",
+                    weight=n.similarity,
+                )
+                for n in engaged[:5]
+            ]
+        if name is FactorName.POPULARITY:
+            buyers = int(self.interactions.recent_buyers[row])
+            return [
+                Evidence(
+                    kind=EvidenceKind.STATISTIC,
+                    ref="recent_buyers",
+                    label=f"{buyers} shoppers bought it in the last "
+                    f"{int(self.interactions.trending_days)} days",
+                    weight=float(self.interactions.popularity[row]),
+                )
+            ]
+        if name is FactorName.REQUEST:
+            return [
+                Evidence(
+                    kind=EvidenceKind.QUERY,
+                    ref="query",
+                    label=request.query or "",
+                    weight=float(scores.parts[name][row]),
+                )
+            ]
+        if name is FactorName.DISMISSED:
+            event, weight = request.taste.dismissed[row]
+            return [
+                Evidence(
+                    kind=EvidenceKind.EVENT, ref=event.event_id, label="dismissed", weight=weight
+                )
+            ]
+        if name is FactorName.OWNED:
+            event = request.taste.owned[row]
+            return [
+                Evidence(
+                    kind=EvidenceKind.EVENT, ref=event.event_id, label="bought before", weight=1
+                )
+            ]
+        return []
+
+    def _taste_evidence(self, row: int, taste: TasteSignal, content_share: float) -> list[Evidence]:
+        """The shopper's own events that pull this item up most."""
+        if taste.empty:
+            return []
+        source_rows = list(taste.item_weights)
+        similarity = self.catalog.vectors[source_rows] @ self.catalog.vectors[row]
+        co = np.asarray(self.interactions.co_engaged_pairs(source_rows, row), dtype=np.float32)
+        pull = np.array([taste.item_weights[r] for r in source_rows], dtype=np.float32) * (
+            content_share * np.clip(similarity, 0, None) + (1 - content_share) * co
+        )
+        order = np.argsort(-pull)[:3]
+        evidence: list[Evidence] = []
+        for i in order:
+            if pull[i] <= 0:
+                break
+            source = source_rows[int(i)]
+            event = max(taste.event_weights[source], key=lambda ew: ew[1])[0]
+            evidence.append(
+                Evidence(
+                    kind=EvidenceKind.EVENT,
+                    ref=event.event_id,
+                    label=self.catalog.items[source].title,
+                    weight=float(pull[i]),
+                )
+            )
+        return evidence
+
+    def item(self, item_id: str) -> CatalogItem | None:
+        row = self.catalog.row(item_id)
+        return None if row is None else self.catalog.items[row]
+
+
+def _ramp(similarity: np.ndarray, low: float, high: float) -> np.ndarray:
+    """0 below ``low``, 1 above ``high``, linear between: 'how clearly does it match'."""
+    return np.clip((similarity - low) / (high - low), 0.0, 1.0).astype(np.float32)

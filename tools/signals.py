@@ -1,0 +1,85 @@
+"""How much each past event still counts: kind weights and decay by age."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from tools.types import BehaviourEvent, EventKind, FactSource, PreferenceFact
+
+
+class DecayPolicy(BaseModel):
+    """Half-lives in days. Nothing old defines anyone for ever."""
+
+    view_days: float = Field(default=14, gt=0)
+    cart_days: float = Field(default=30, gt=0)
+    purchase_days: float = Field(default=120, gt=0)
+    rating_days: float = Field(default=365, gt=0)
+    like_days: float = Field(default=180, gt=0)
+    dismiss_days: float = Field(default=90, gt=0)
+    return_days: float = Field(default=120, gt=0)
+    inferred_fact_days: float = Field(default=60, gt=0, description="unless reinforced")
+    stated_fact_days: float = Field(default=365, gt=0)
+    recent_boost: float = Field(
+        default=3.0, ge=0, description="extra weight of the last few days: short-term intent"
+    )
+    recent_days: float = Field(default=3.0, gt=0, description="half-life of that extra weight")
+    held_event_weight: float = Field(
+        default=0.1, ge=0, le=1, description="weight of an out-of-profile event awaiting an answer"
+    )
+    held_event_days: float = Field(
+        default=14, gt=0, description="an unanswered out-of-profile event fades this fast"
+    )
+
+    def half_life(self, kind: EventKind) -> float:
+        return float(getattr(self, f"{kind.value}_days"))
+
+    def fact_half_life(self, source: FactSource) -> float:
+        if source is FactSource.INFERRED:
+            return self.inferred_fact_days
+        return self.stated_fact_days
+
+
+#: How much one event of each kind says about taste, before decay.
+KIND_WEIGHTS: dict[EventKind, float] = {
+    EventKind.VIEW: 0.15,
+    EventKind.CART: 0.4,
+    EventKind.PURCHASE: 1.0,
+    EventKind.RATING: 1.0,  # scaled by (rating - 2.5) / 2.5 below
+    EventKind.LIKE: 0.8,
+    EventKind.DISMISS: 0.0,  # dismissals are a penalty, not taste
+    EventKind.RETURN: -1.0,
+}
+
+
+def age_factor(age_days: float, half_life_days: float) -> float:
+    """2^(-age / half-life); events from the future count fully."""
+    return math.pow(0.5, max(age_days, 0.0) / half_life_days)
+
+
+def days_between(earlier: datetime, later: datetime) -> float:
+    return (later - earlier).total_seconds() / 86400.0
+
+
+def event_weight(event: BehaviourEvent, now: datetime, policy: DecayPolicy) -> float:
+    """Decayed taste weight of one event (negative for returns)."""
+    base = KIND_WEIGHTS[event.kind]
+    if event.kind is EventKind.RATING and event.rating is not None:
+        base = (event.rating - 2.5) / 2.5
+    # Quantity helps a little (a wholesaler's 48 of a thing is not 48 purchases).
+    base *= 1.0 + 0.25 * math.log1p(max(event.quantity - 1.0, 0.0)) if base > 0 else 1.0
+    age = days_between(event.at, now)
+    decay = age_factor(age, policy.half_life(event.kind))
+    if base > 0:
+        decay += policy.recent_boost * age_factor(age, policy.recent_days)
+    return base * decay
+
+
+def fact_strength(fact: PreferenceFact, now: datetime, policy: DecayPolicy) -> float:
+    """Confidence decayed since the fact was last reinforced; staff facts do not fade."""
+    if fact.source is FactSource.STAFF:
+        return fact.confidence
+    half_life = policy.fact_half_life(fact.source)
+    return fact.confidence * age_factor(days_between(fact.reinforced_at, now), half_life)

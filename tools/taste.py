@@ -1,0 +1,101 @@
+"""A shopper's behavioural taste: their own events, decayed, minus what was not for them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+import numpy as np
+
+from tools.catalog_index import CatalogIndex
+from tools.signals import DecayPolicy, age_factor, days_between, event_weight
+from tools.types import BehaviourEvent, EventKind
+
+
+class Standing(StrEnum):
+    """How far one event speaks for the shopper's own taste."""
+
+    OWN = "own"
+    HELD = "held"  # out of profile, waiting for an answer: low weight, fades fast
+    FOR_OTHER = "for_other"  # the shopper said it was for someone else
+
+
+@dataclass
+class TasteSignal:
+    """Decayed weight per catalog row, and which events put it there."""
+
+    item_weights: dict[int, float] = field(default_factory=dict)
+    event_weights: dict[int, list[tuple[BehaviourEvent, float]]] = field(default_factory=dict)
+    centroid: np.ndarray | None = None
+    owned: dict[int, BehaviourEvent] = field(default_factory=dict)
+    dismissed: dict[int, tuple[BehaviourEvent, float]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.item_weights
+
+
+def standing_of(event: BehaviourEvent, standings: Mapping[str, Standing]) -> Standing:
+    if event.recipient:
+        return Standing.FOR_OTHER
+    return standings.get(event.event_id, Standing.OWN)
+
+
+def taste_signal(
+    events: Iterable[BehaviourEvent],
+    catalog: CatalogIndex,
+    *,
+    now: datetime,
+    policy: DecayPolicy,
+    standings: Mapping[str, Standing] | None = None,
+    recipient: str | None = None,
+) -> TasteSignal:
+    """Build the taste signal from a shopper's events as they stand at ``now``.
+
+    With ``recipient`` set (gift mode) the signal is built from what the shopper
+    bought *for that person* instead of from their own taste.
+    """
+    standings = standings or {}
+    signal = TasteSignal()
+    for event in events:
+        row = catalog.row(event.item_id)
+        if row is None or event.at > now:
+            continue
+        standing = standing_of(event, standings)
+        if recipient is not None:
+            if standing is not Standing.FOR_OTHER or not _same_person(event.recipient, recipient):
+                continue
+            standing = Standing.OWN
+        elif standing is Standing.FOR_OTHER:
+            continue
+        if event.kind is EventKind.DISMISS:
+            weight = age_factor(days_between(event.at, now), policy.dismiss_days)
+            previous = signal.dismissed.get(row)
+            if previous is None or weight > previous[1]:
+                signal.dismissed[row] = (event, weight)
+            continue
+        weight = event_weight(event, now, policy)
+        if standing is Standing.HELD:
+            weight = (
+                policy.held_event_weight
+                * weight
+                * age_factor(days_between(event.at, now), policy.held_event_days)
+            )
+        if event.kind is EventKind.PURCHASE and standing is Standing.OWN:
+            signal.owned[row] = event
+        signal.item_weights[row] = signal.item_weights.get(row, 0.0) + weight
+        signal.event_weights.setdefault(row, []).append((event, weight))
+    signal.item_weights = {r: w for r, w in signal.item_weights.items() if w > 1e-6}
+    if signal.item_weights:
+        rows = np.fromiter(signal.item_weights.keys(), dtype=np.int64)
+        weights = np.fromiter(signal.item_weights.values(), dtype=np.float32)
+        centroid = weights @ catalog.vectors[rows]
+        norm = float(np.linalg.norm(centroid))
+        signal.centroid = centroid / norm if norm > 0 else None
+    return signal
+
+
+def _same_person(a: str | None, b: str) -> bool:
+    return a is not None and a.strip().lower() == b.strip().lower()
