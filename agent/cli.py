@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agent.domain import BehaviourEvent, EventKind, Reply, Suggestion
@@ -21,7 +22,28 @@ from agent.settings import Settings
 if TYPE_CHECKING:
     from agent.ingest.online_retail import OnlineRetailData
 
+out = Console()
+err = Console(stderr=True, soft_wrap=True)  # one message, one line, whatever the width
+T = TypeVar("T")
+
+
+def _say_error(exc: TactfulError) -> None:
+    err.print(f"[red]{exc.title}:[/] {escape(exc.message)}")
+
+
+class _Commands(typer.core.TyperGroup):
+    """Every command: a user mistake becomes one line on stderr and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TactfulError as exc:
+            _say_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="tactful: a conversational preference agent that personalizes with tact.",
     no_args_is_help=True,
     add_completion=False,
@@ -34,10 +56,6 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(import_app, name="import")
 app.add_typer(events_app, name="events")
 
-out = Console()
-err = Console(stderr=True)
-T = TypeVar("T")
-
 HomeOption = Annotated[
     Path | None,
     typer.Option("--home", help="Data folder (default: $TACTFUL_HOME or ~/.tactful)."),
@@ -46,7 +64,14 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see README
 
 
 def _settings(home: Path | None) -> Settings:
-    return Settings(home=home) if home is not None else Settings()
+    try:
+        return Settings(home=home) if home is not None else Settings()
+    except ValidationError as exc:
+        from agent.ingest.readers import explain_validation_error
+
+        raise InvalidInput(
+            f"Bad setting ({explain_validation_error(exc)}); check the TACTFUL_* variables."
+        ) from None
 
 
 def _open(home: Path | None) -> Tactful:
@@ -178,7 +203,7 @@ def _good_rows(
 
 def _print_bad(bad: list[str]) -> None:
     for message in bad[:10]:
-        err.print(f"  [yellow]skipped[/] {message}")
+        err.print(f"  [yellow]skipped[/] {escape(message)}")
     if len(bad) > 10:
         err.print(f"  … and {len(bad) - 10:,} more")
 
@@ -248,14 +273,17 @@ def _read_ids(path: Path) -> list[str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise InvalidInput(f"Cannot read {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"Cannot read {path}: it is not UTF-8 text.") from None
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 def _print_suggestions(suggestions: list[Suggestion]) -> None:
     for index, s in enumerate(suggestions, start=1):
         price = f"£{s.item.price:.2f}" if s.item.price is not None else ""
-        out.print(f"[bold]{index:>2}. {s.item.title}[/] [dim]{s.item.item_id} {price}[/]")
-        out.print(f"    [italic]{s.reason}[/]")
+        title, item_id = escape(s.item.title), escape(s.item.item_id)
+        out.print(f"[bold]{index:>2}. {title}[/] [dim]{item_id} {price}[/]")
+        out.print(f"    [italic]{escape(s.reason)}[/]")
 
 
 @app.command()
@@ -293,7 +321,7 @@ def chat_loop(tactful: Tactful, shopper: str, *, mode: str | None = None) -> Non
         try:
             reply = tactful.chat(shopper, line, conversation_id=conversation_id, mode=mode)
         except TactfulError as exc:
-            err.print(f"[red]{exc.title}:[/] {exc.message}")
+            _say_error(exc)
             continue
         mode = None  # the conversation remembers a chosen mode
         conversation_id = reply.conversation_id
@@ -305,12 +333,12 @@ def print_reply(reply: Reply) -> None:
     text = reply.text
     if reply.question is not None:
         text = text.replace(reply.question.text, "").strip()
-    out.print(f"[bold green]tactful>[/] {text}")
+    out.print(f"[bold green]tactful>[/] {escape(text)}")
     if reply.suggestions:
-        out.print(f"[dim]({reply.mode.value} mode: {reply.mode_reason})[/]")
+        out.print(f"[dim]({reply.mode.value} mode: {escape(reply.mode_reason)})[/]")
         _print_suggestions(reply.suggestions)
     if reply.question is not None:
-        out.print(f"[bold green]tactful>[/] {reply.question.text}")
+        out.print(f"[bold green]tactful>[/] {escape(reply.question.text)}")
 
 
 # -- events and profiles ----------------------------------------------------------------
@@ -323,31 +351,40 @@ def events_add(
     ),
     at: Annotated[str | None, typer.Option(help="ISO time (default: now).")] = None,
     quantity: Annotated[float, typer.Option(help="How many.")] = 1.0,
+    rating: Annotated[float | None, typer.Option(help="0–5, for --kind rating.")] = None,
     home: HomeOption = None,
 ) -> None:
     """Record one event; an out-of-profile one may be held behind a question."""
     import uuid
+
+    from agent.ingest.readers import explain_validation_error
 
     try:
         event_kind = EventKind(kind)
     except ValueError:
         valid = ", ".join(k.value for k in EventKind)
         raise InvalidInput(f"Unknown kind {kind!r}; choose one of: {valid}.") from None
+    if event_kind is EventKind.RATING and rating is None:
+        raise InvalidInput("A rating event needs --rating, from 0 to 5.")
+    when = _parse_time(at) if at else None
     with _open(home) as tactful:
-        when = _parse_time(at) if at else tactful.clock.now()
-        event = BehaviourEvent(
-            event_id=f"cli-{uuid.uuid4().hex[:12]}",
-            shopper_id=shopper,
-            item_id=item,
-            kind=event_kind,
-            at=when,
-            quantity=quantity,
-            context="cli",
-        )
+        try:
+            event = BehaviourEvent(
+                event_id=f"cli-{uuid.uuid4().hex[:12]}",
+                shopper_id=shopper,
+                item_id=item,
+                kind=event_kind,
+                at=when or tactful.clock.now(),
+                quantity=quantity,
+                rating=rating,
+                context="cli",
+            )
+        except ValidationError as exc:
+            raise InvalidInput(explain_validation_error(exc) + ".") from None
         report = tactful.record_events([event])
-    err.print(f"Recorded {event.kind.value} of {item} by {shopper}.")
+    err.print(f"Recorded {event.kind.value} of {escape(item)} by {escape(shopper)}.")
     for question in report.questions:
-        err.print(f"Held for a question: {question.text}")
+        err.print(f"Held for a question: {escape(question.text)}")
 
 
 def _parse_time(value: str) -> datetime:
@@ -371,22 +408,23 @@ def profile(
         return
     s = result.shopper
     out.print(
-        f"[bold]{s.shopper_id}[/] {s.country or ''} · {result.event_count} events · "
-        f"personalization {'on' if s.personalized else 'off'}"
+        f"[bold]{escape(s.shopper_id)}[/] {escape(s.country or '')} · "
+        f"{result.event_count} events · personalization {'on' if s.personalized else 'off'}"
     )
     out.print("[bold]Facts[/]" if result.facts else "[dim]No facts yet.[/]")
     for fact in result.facts:
-        style = "strike dim" if fact.status.value == "retracted" else ""
+        retracted = fact.status.value == "retracted"
         out.print(
-            f"  [{style}]{fact.fact_id}  {fact.text}  ({fact.source.value}, "
-            f"confidence {fact.confidence:.2f}, {fact.created_at:%Y-%m-%d})[/]"
+            f"  [{'strike dim' if retracted else 'default'}]{fact.fact_id}  "
+            f"{escape(fact.text)}  ({fact.source.value}, confidence {fact.confidence:.2f}, "
+            f"{fact.created_at:%Y-%m-%d}){', retracted' if retracted else ''}[/]"
         )
     if result.taste:
         out.print("[bold]Taste, strongest first[/]")
         for evidence in result.taste:
-            out.print(f"  {evidence.label}  [dim]{evidence.weight:.2f}[/]")
+            out.print(f"  {escape(evidence.label)}  [dim]{evidence.weight:.2f}[/]")
     for question in result.held:
-        out.print(f"[yellow]Held:[/] {question.item_title} — {question.text}")
+        out.print(f"[yellow]Held:[/] {escape(question.item_title)} — {escape(question.text)}")
 
 
 @app.command()
@@ -398,7 +436,7 @@ def forget(
     """Retract a fact; it stops counting at once and stays in the audit trail."""
     with _open(home) as tactful:
         fact = tactful.forget(shopper, fact_id)
-    err.print(f"Forgotten: {fact.text}")
+    err.print(f"Forgotten: {escape(fact.text)}")
 
 
 @app.command()
@@ -435,11 +473,7 @@ def demo(home: HomeOption = None) -> None:
 
 def main() -> None:
     """Entry point: user mistakes print a clear message and a non-zero exit, no traceback."""
-    try:
-        app()
-    except TactfulError as exc:
-        err.print(f"[red]{exc.title}:[/] {exc.message}")
-        sys.exit(exc.exit_code)
+    app()
 
 
 if __name__ == "__main__":

@@ -40,8 +40,8 @@ from tools.types import BehaviourEvent, FactorName
 
 #: Events this recent count as "this session" when guessing the mode.
 SESSION_WINDOW = timedelta(hours=2)
-#: Below this request match, the best suggestion does not answer what was asked.
-GOOD_ANSWER_REQUEST = 0.2
+#: Below this request match (0–1), the best suggestion does not answer what was asked.
+GOOD_ANSWER_MATCH = 0.35
 
 
 class Conversations:
@@ -160,7 +160,10 @@ class Conversations:
             return self._feedback(conversation, meaning)
         if isinstance(meaning, u.ModeSwitch):
             conversation.mode, conversation.mode_locked = meaning.mode, True
-            intro = prompts.render("offline/mode_switched", mode=meaning.mode.value)
+            known = self._known_recipient(shopper_id) if meaning.mode is ShopperMode.GIFT else None
+            if known:  # the gift intro already names the mode and the person
+                return self._suggest(conversation, Request(recipient=known))
+            intro = prompts.render(f"offline/mode_switched_{meaning.mode.value}")
             return self._suggest(conversation, Request(), intro=intro)
         if isinstance(meaning, u.DataRequest):
             return self._data_request(conversation, meaning)
@@ -229,15 +232,17 @@ class Conversations:
         )
 
     def _answers(self, request: Request, suggestions: list[Suggestion]) -> bool:
+        """Whether the suggestions answer the request, judged by how well they match it."""
         if not suggestions:
             return False
         if not query_words(request.query):
             return True
+        weight = self._recommender.weights[request.mode].request or 1.0
         best = max(
-            ((s.factor(FactorName.REQUEST) or None) for s in suggestions),
-            key=lambda f: f.contribution if f else 0.0,
+            (f.contribution for s in suggestions if (f := s.factor(FactorName.REQUEST))),
+            default=0.0,
         )
-        return best is not None and best.contribution >= GOOD_ANSWER_REQUEST
+        return best / weight >= GOOD_ANSWER_MATCH
 
     def _mode(
         self,

@@ -120,7 +120,7 @@ class Recommender:
             budget_max = budgets[-1] if budgets else None
         text = request.query
         if request.mode is ShopperMode.GIFT and request.recipient and not text:
-            text = f"a gift for {request.recipient}"
+            text = f"a gift for your {request.recipient}"
         words = query_words(text)
         # A bare "gift" says nothing about which item: only meaningful words become a request.
         query_vector = self._embedder.embed([text])[0] if text and words else None

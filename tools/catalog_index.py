@@ -96,14 +96,15 @@ class CatalogIndex:
         return mask
 
     def keyword_match(self, words: Iterable[str]) -> np.ndarray:
-        """1.0 where an item's title contains one of ``words`` (singular/plural alike)."""
+        """Share of ``words`` found in each item's title (singular and plural alike)."""
         wanted = {_stem(w) for w in words if len(w) > 2}
         out = np.zeros(len(self.items), dtype=np.float32)
         if not wanted:
             return out
         for row, title_words in enumerate(self._words):
-            if wanted & title_words:
-                out[row] = 1.0
+            hits = len(wanted & title_words)
+            if hits:
+                out[row] = hits / len(wanted)
         return out
 
 

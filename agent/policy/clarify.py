@@ -35,6 +35,8 @@ from tools.types import BehaviourEvent, EventKind, ShopperMode
 CLARIFIABLE_KINDS = frozenset({EventKind.PURCHASE, EventKind.CART, EventKind.LIKE})
 
 
+#: How long an unanswered question keeps others from being asked.
+QUIET_AFTER_ASKING = timedelta(days=1)
 #: The ranking a question's impact is measured on: what the shopper's own signals produce.
 IMPACT_WEIGHTS = RankWeights(taste=1.0, community=0.5, popularity=0.0, request=0.0, diversity=0.0)
 
@@ -113,15 +115,20 @@ class Clarifier:
         return question
 
     def _rank(self, event: BehaviourEvent, standing: Standing) -> RankInput:
-        """Rank input for the shopper with ``event`` counted as ``standing``."""
+        """Rank input from the shopper's settled history, with ``event`` as ``standing``.
+
+        Other events still awaiting an answer are left out, so one unsettled
+        purchase never makes the next one look like it fits.
+        """
         request = Request(mode=ShopperMode.PURCHASE, k=self.config.top_k)
         rank_input = self._recommender.rank_input(event.shopper_id, request, personalized=True)
-        # Impact is judged on the personal part of the ranking: popularity would mask it.
+        unsettled = dict.fromkeys(self._profiles.standings(event.shopper_id), Standing.FOR_OTHER)
         taste = self._profiles.taste(
             event.shopper_id,
             self._recommender.ranker().catalog,
-            override={event.event_id: standing},
+            override=unsettled | {event.event_id: standing},
         )
+        # Impact is judged on the personal part of the ranking: popularity would mask it.
         return replace(rank_input, taste=taste, weights=IMPACT_WEIGHTS)
 
     def _fits(self, row: int, history: list[int], taste: TasteSignal) -> bool:
@@ -134,8 +141,15 @@ class Clarifier:
 
     # -- the conversation side ------------------------------------------------------
     def next_question(self, shopper_id: str) -> ClarifyingQuestion | None:
-        """The oldest question not yet asked, expiring those left too long."""
+        """The oldest question not yet asked, expiring those left too long.
+
+        Nothing new is asked while an earlier question waits for its answer (for a
+        day): one open question at a time keeps asking rare.
+        """
         now = self._clock.now()
+        waiting = self.awaiting(shopper_id)
+        if waiting is not None and now - (waiting.asked_at or now) < QUIET_AFTER_ASKING:
+            return None
         for question in self._profiles.questions(shopper_id):
             if question.status not in OPEN_QUESTION:
                 continue

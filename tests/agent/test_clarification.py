@@ -1,0 +1,143 @@
+"""Intent versus behaviour, on a real customer of the Online Retail data."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agent.clock import FixedClock
+from agent.domain import QuestionStatus
+from agent.facade import Tactful
+from tests.helpers import purchase
+from tools.taste import Standing
+
+
+def top_ids(tactful: Tactful, shopper: str, **kwargs: object) -> list[str]:
+    return [s.item.item_id for s in tactful.recommend(shopper, k=10, **kwargs)]  # type: ignore[arg-type]
+
+
+def test_out_of_profile_purchase_is_held_and_asked_about_at_the_next_turn(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    report = tactful.record_events([purchase(demo_shopper, gift_item, clock)])
+
+    assert [q.item_id for q in report.questions] == [gift_item]
+    reply = tactful.chat(demo_shopper, "show me something nice")
+    assert reply.question is not None
+    assert reply.question.item_id == gift_item
+    assert reply.question.status is QuestionStatus.ASKED
+    assert "someone else" in reply.question.text
+    assert reply.question.text in reply.text
+    assert reply.suggestions, "the question comes with suggestions, not instead of them"
+
+
+def test_answering_for_a_friend_restores_the_own_top_ten(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    before = top_ids(tactful, demo_shopper)
+    tactful.record_events([purchase(demo_shopper, gift_item, clock)])
+    asked = tactful.chat(demo_shopper, "show me something nice")
+    assert asked.question is not None
+
+    tactful.chat(demo_shopper, "it was for a friend", conversation_id=asked.conversation_id)
+
+    assert top_ids(tactful, demo_shopper) == before
+    (event,) = [e for e in tactful.profiles.events(demo_shopper) if e.item_id == gift_item]
+    assert event.recipient == "friend"
+
+
+def test_answering_for_a_named_person_remembers_them_for_gift_mode(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    tactful.record_events([purchase(demo_shopper, gift_item, clock)])
+    asked = tactful.chat(demo_shopper, "anything new?")
+    reply = tactful.chat(demo_shopper, "it was for my niece", conversation_id=asked.conversation_id)
+
+    recipients = [f for f in reply.facts_changed if f.recipient]
+    assert [f.recipient for f in recipients] == ["niece"]
+    gift = tactful.chat(demo_shopper, "switch to gift mode", conversation_id=asked.conversation_id)
+    assert gift.mode.value == "gift"
+    assert "niece" in gift.text
+
+
+def test_answering_for_me_brings_related_items_in(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    before = set(top_ids(tactful, demo_shopper))
+    tactful.record_events([purchase(demo_shopper, gift_item, clock)])
+    asked = tactful.chat(demo_shopper, "show me something nice")
+    tactful.chat(demo_shopper, "for me", conversation_id=asked.conversation_id)
+
+    after = top_ids(tactful, demo_shopper)
+    new = [i for i in after if i not in before]
+    assert new, "confirming the purchase changes the suggestions"
+    gift_vector = tactful.item_vectors([gift_item])[0]
+    related = [i for i in new if float(tactful.item_vectors([i])[0] @ gift_vector) > 0.5]
+    assert related, f"items like the {tactful.item(gift_item).title} come in"
+
+
+def test_a_question_is_never_asked_twice(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    tactful.record_events([purchase(demo_shopper, gift_item, clock)])
+    first = tactful.chat(demo_shopper, "show me something nice")
+    assert first.question is not None
+
+    second = tactful.chat(demo_shopper, "show me lanterns", conversation_id=first.conversation_id)
+    assert second.question is None
+    again = tactful.record_events([purchase(demo_shopper, gift_item, clock, suffix="2")])
+    assert again.questions == []
+    third = tactful.chat(demo_shopper, "and mugs?", conversation_id=first.conversation_id)
+    assert third.question is None
+
+
+def test_at_most_one_question_per_turn(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    gift_vector = tactful.item_vectors([gift_item])[0]
+    catalog = tactful.index.catalog
+    # A second toy, unlike the shopper's kitchenware: the next most doll-like item.
+    similarity = catalog.vectors @ gift_vector
+    for row in np.argsort(-similarity)[1:]:
+        other = catalog.items[int(row)].item_id
+        report = tactful.record_events([purchase(demo_shopper, other, clock, suffix="b")])
+        if report.questions:
+            break
+    tactful.record_events([purchase(demo_shopper, gift_item, clock)])
+    assert len(tactful.open_questions(demo_shopper)) == 2
+
+    first = tactful.chat(demo_shopper, "show me something")
+    second = tactful.chat(demo_shopper, "something else?", conversation_id=first.conversation_id)
+
+    assert first.question is not None and second.question is None
+    assert first.text.count("?") <= 2  # the question, maybe one in the intro; never two questions
+
+
+def test_a_purchase_that_fits_the_profile_is_not_questioned(
+    tactful: Tactful, demo_shopper: str, clock: FixedClock
+) -> None:
+    own = tactful.profile(demo_shopper).taste[0]
+    (event,) = [e for e in tactful.profiles.events(demo_shopper) if e.event_id == own.ref]
+    fitting = tactful.search(tactful.item(event.item_id).title, k=2)[1].item.item_id
+
+    report = tactful.record_events([purchase(demo_shopper, fitting, clock)])
+
+    assert report.questions == []
+
+
+def test_an_unanswered_question_lets_the_held_event_fade(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    tactful.record_events([purchase(demo_shopper, gift_item, clock)])
+    catalog = tactful.index.catalog
+    row = catalog.row(gift_item)
+    assert row is not None
+
+    held_now = tactful.profiles.taste(demo_shopper, catalog).item_weights[row]
+    clock.advance(days=60)
+    held_later = tactful.profiles.taste(demo_shopper, catalog).item_weights.get(row, 0.0)
+    own_later = tactful.profiles.taste(
+        demo_shopper, catalog, override={f"test-{demo_shopper}-{gift_item}-1": Standing.OWN}
+    ).item_weights[row]
+
+    assert held_later < held_now / 4
+    assert held_later < own_later / 20
