@@ -271,20 +271,32 @@ class Conversations:
         return recipients[-1] if recipients else None
 
     # -- escalation, feedback, why, forget, data -------------------------------------------
-    def _escalate(
-        self, conversation: ConversationRecord, cause: EscalationCause, *, topic: str | None = None
-    ) -> Reply:
-        now = self._clock.now()
+    def escalate(self, shopper_id: str, conversation_id: str, reason: str) -> Escalation:
+        """Escalate a conversation from outside a chat turn (a tool call, staff)."""
+        conversation = self._conversation(shopper_id, conversation_id)
+        escalation = self._record_escalation(conversation, EscalationCause.REQUESTED, reason)
+        self._records.update_conversation(conversation)
+        return escalation
+
+    def _record_escalation(
+        self, conversation: ConversationRecord, cause: EscalationCause, detail: str
+    ) -> Escalation:
         escalation = Escalation(
             escalation_id=f"e-{uuid.uuid4().hex[:12]}",
             conversation_id=conversation.conversation_id,
             shopper_id=conversation.shopper_id,
             cause=cause,
-            detail=cause_detail(cause, topic),
-            at=now,
+            detail=detail,
+            at=self._clock.now(),
         )
         self._records.add_escalation(escalation)
         conversation.status = ConversationStatus.ESCALATED
+        return escalation
+
+    def _escalate(
+        self, conversation: ConversationRecord, cause: EscalationCause, *, topic: str | None = None
+    ) -> Reply:
+        escalation = self._record_escalation(conversation, cause, cause_detail(cause, topic))
         key = f"offline/escalated_{cause.value}" + (f"_{topic}" if topic else "")
         reply = self._reply(conversation, prompts.render(key), mode_reason="")
         reply.escalation = escalation

@@ -374,6 +374,10 @@ class Tactful:
             shopper_id, text, subject=text, polarity=old.polarity, source=source, actor=actor
         )
 
+    def escalate(self, shopper_id: str, conversation_id: str, reason: str) -> str:
+        """Hand a conversation to a person (e.g. from a tool call); returns the escalation id."""
+        return self.conversations.escalate(shopper_id, conversation_id, reason).escalation_id
+
     def set_personalized(self, shopper_id: str, on: bool) -> None:
         self.profiles.shopper(shopper_id)
         self.records.set_personalized(shopper_id, on)
@@ -410,7 +414,7 @@ class Tactful:
         counts = self.records.erase_shopper(shopper_id)
         counts["facts"] = self.vectors.delete_facts(shopper_id)
         self.vectors.delete_taste(shopper_id)
-        self.profiles.forget_cache(shopper_id)
+        self.profiles.forget_shopper(shopper_id)
         self.index.invalidate()
         return counts
 

@@ -41,7 +41,6 @@ OPEN_QUESTION = (QuestionStatus.PENDING, QuestionStatus.ASKED)
 class _ShopperCache:
     def __init__(self) -> None:
         self.events: list[BehaviourEvent] | None = None
-        self.facts: list[tuple[PreferenceFact, np.ndarray]] | None = None
         self.questions: list[ClarifyingQuestion] | None = None
 
 
@@ -62,6 +61,11 @@ class ProfileService:
         self._clock = clock
         self._policy = policy
         self._cache: OrderedDict[str, _ShopperCache] = OrderedDict()
+        # Facts are few and read on every ranking: all of them live in memory, loaded
+        # once, and every change is written through to Chroma.
+        self._facts: dict[str, dict[str, tuple[PreferenceFact, np.ndarray]]] = {}
+        for fact, vector in vectors.iter_facts():
+            self._facts.setdefault(fact.shopper_id, {})[fact.fact_id] = (fact, vector)
 
     # -- shoppers ---------------------------------------------------------------------
     def shopper(self, shopper_id: str) -> Shopper:
@@ -92,6 +96,11 @@ class ProfileService:
 
     def forget_cache(self, shopper_id: str) -> None:
         self._cache.pop(shopper_id, None)
+
+    def forget_shopper(self, shopper_id: str) -> None:
+        """Drop everything held in memory about a shopper (after erasure)."""
+        self._cache.pop(shopper_id, None)
+        self._facts.pop(shopper_id, None)
 
     def events(self, shopper_id: str) -> list[BehaviourEvent]:
         entry = self._entry(shopper_id)
@@ -128,12 +137,11 @@ class ProfileService:
     def facts(
         self, shopper_id: str, *, include_retracted: bool = False
     ) -> list[tuple[PreferenceFact, np.ndarray]]:
-        entry = self._entry(shopper_id)
-        if entry.facts is None:
-            entry.facts = self._vectors.get_facts(shopper_id)
+        """A shopper's facts, oldest first, with their vectors."""
+        held = sorted(self._facts.get(shopper_id, {}).values(), key=lambda fv: fv[0].created_at)
         if include_retracted:
-            return entry.facts
-        return [(f, v) for f, v in entry.facts if f.status is FactStatus.ACTIVE]
+            return held
+        return [(f, v) for f, v in held if f.status is FactStatus.ACTIVE]
 
     def taste(
         self,
@@ -215,6 +223,7 @@ class ProfileService:
     def _update_fact(self, fact: PreferenceFact, actor: str, action: str) -> PreferenceFact:
         vector = self._embedder.embed([fact.subject or fact.text])[0]
         self._vectors.upsert_fact(fact, vector)
+        self._facts.setdefault(fact.shopper_id, {})[fact.fact_id] = (fact, vector)
         self._records.audit(
             actor,
             fact.shopper_id,
@@ -223,7 +232,6 @@ class ProfileService:
             {"text": fact.text, "source": fact.source.value, "status": fact.status.value},
             self._clock.now(),
         )
-        self._entry(fact.shopper_id).facts = None
         return fact
 
     def retract(

@@ -7,7 +7,7 @@ have come in), never on every request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -17,7 +17,7 @@ from agent.stores.vectors import ChromaVectorStore
 from tools.catalog_index import CatalogIndex
 from tools.interactions import InteractionIndex
 from tools.signals import DecayPolicy
-from tools.types import BehaviourEvent, CatalogItem
+from tools.types import CatalogItem
 
 #: Rebuild the shop-wide snapshot after this many new events…
 REBUILD_AFTER_EVENTS = 5000
@@ -78,7 +78,7 @@ class ShopIndex:
 
     def rebuild(self, now: datetime) -> None:
         self.interactions = InteractionIndex.build(
-            _all_events(self._records),
+            self._records.event_columns(),
             self.catalog,
             now=now,
             policy=self._policy,
@@ -86,8 +86,3 @@ class ShopIndex:
             excluded_event_ids=self._excluded_events(),
         )
         self._events_since_build = 0
-
-
-def _all_events(records: RecordStore) -> Iterable[BehaviourEvent]:
-    for batch in records.iter_events():
-        yield from batch

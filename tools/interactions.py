@@ -9,7 +9,7 @@ at once and everyone else's a little later.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,11 +17,20 @@ import numpy as np
 from scipy import sparse
 
 from tools.catalog_index import CatalogIndex
-from tools.signals import DecayPolicy, age_factor, days_between, event_weight
-from tools.types import BehaviourEvent, EventKind
+from tools.signals import DecayPolicy, EventColumns, ages_in_days, event_weights
+from tools.types import EventKind
 
-#: Event kinds that say "this shopper engaged with this item".
-ENGAGEMENT_KINDS = frozenset({EventKind.PURCHASE, EventKind.CART, EventKind.LIKE, EventKind.RATING})
+#: Event kinds that say "this shopper engaged with this item" (returns take it back).
+ENGAGEMENT_VALUES = [
+    k.value
+    for k in (
+        EventKind.PURCHASE,
+        EventKind.CART,
+        EventKind.LIKE,
+        EventKind.RATING,
+        EventKind.RETURN,
+    )
+]
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,10 @@ class InteractionIndex:
         norms[norms == 0] = 1.0
         self._unit_rows = sparse.csr_matrix(sparse.diags(1.0 / norms) @ engagement)
         self.co_engagement = co_engagement
+        # Column access (who else engaged with this item, which items lead to it) is
+        # on the evidence path: compressed-column copies make it a slice, not a search.
+        self._co_by_target = sparse.csc_matrix(co_engagement)
+        self._engagement_by_item = sparse.csc_matrix(engagement)
         self.popularity = popularity
         self.recent_buyers = recent_buyers
         self.built_at = built_at
@@ -77,7 +90,7 @@ class InteractionIndex:
     @classmethod
     def build(
         cls,
-        events: Iterable[BehaviourEvent],
+        events: EventColumns,
         catalog: CatalogIndex,
         *,
         now: datetime,
@@ -87,57 +100,55 @@ class InteractionIndex:
         trending_days: float = 30.0,
         neighbours_per_item: int = 100,
     ) -> InteractionIndex:
-        """One pass over ``events`` as they stood at ``now``.
+        """Everyone's events as they stood at ``now``, in a few vectorised passes.
 
-        Events in ``excluded_event_ids`` (bought for someone else, or held for a
-        question) are left out of everyone's taste but still count as popularity.
+        Events in ``excluded_event_ids`` (held for a question) and events bought for
+        someone else are left out of everyone's taste but still count as popularity.
         """
         countries = countries or {}
         n_items = len(catalog)
-        shopper_rows: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        weights: list[float] = []
-        buyers: dict[int, set[int]] = {}
-        trend = np.zeros(n_items, dtype=np.float64)
-        for event in events:
-            col = catalog.row(event.item_id)
-            if col is None or event.at > now:
-                continue
-            age = days_between(event.at, now)
-            if event.kind is EventKind.PURCHASE:
-                trend[col] += age_factor(age, trending_days)
-                if age <= trending_days:
-                    buyers.setdefault(col, set()).add(hash(event.shopper_id))
-            if event.kind not in ENGAGEMENT_KINDS and event.kind is not EventKind.RETURN:
-                continue
-            if event.event_id in excluded_event_ids or event.recipient:
-                continue
-            row = shopper_rows.setdefault(event.shopper_id, len(shopper_rows))
-            rows.append(row)
-            cols.append(col)
-            weights.append(event_weight(event, now, policy))
-        shape = (len(shopper_rows), n_items)
+        cols = np.array([catalog.row(i) if i in catalog else -1 for i in events.item_ids])
+        cols = cols.astype(np.int64) if len(cols) else np.zeros(0, dtype=np.int64)
+        age = ages_in_days(events.at, now)
+        known = (cols >= 0) & (age >= 0)
+
+        purchases = known & (events.kinds == EventKind.PURCHASE.value)
+        trend = np.bincount(
+            cols[purchases],
+            weights=np.power(0.5, age[purchases] / trending_days),
+            minlength=n_items,
+        )
+        recent = purchases & (age <= trending_days)
+        pairs = {(s, c) for s, c in zip(events.shopper_ids[recent], cols[recent], strict=True)}
+        recent_buyers = np.bincount(
+            np.fromiter((c for _, c in pairs), dtype=np.int64, count=len(pairs)),
+            minlength=n_items,
+        ).astype(np.int32)
+
+        engaged = known & np.isin(events.kinds, ENGAGEMENT_VALUES) & ~events.for_someone_else
+        if excluded_event_ids:
+            engaged &= ~np.isin(events.event_ids, list(excluded_event_ids))
+        shopper_ids, rows = np.unique(events.shopper_ids[engaged], return_inverse=True)
+        weights = event_weights(events, now, policy)[engaged]
         engagement = sparse.csr_matrix(
-            (np.asarray(weights, dtype=np.float32), (rows, cols)), shape=shape
+            (weights.astype(np.float32), (rows, cols[engaged])),
+            shape=(len(shopper_ids), n_items),
         )
         engagement.sum_duplicates()
         engagement.data = np.log1p(np.clip(engagement.data, 0.0, None)).astype(np.float32)
         engagement.eliminate_zeros()
-        recent = np.zeros(n_items, dtype=np.int32)
-        for col, who in buyers.items():
-            recent[col] = len(who)
+
         popularity = np.log1p(trend)
         if popularity.max(initial=0.0) > 0:
             popularity /= popularity.max()
-        shopper_ids = sorted(shopper_rows, key=shopper_rows.__getitem__)
+        ids = [str(s) for s in shopper_ids]
         return cls(
-            shopper_ids=shopper_ids,
-            countries=[countries.get(s) for s in shopper_ids],
+            shopper_ids=ids,
+            countries=[countries.get(s) for s in ids],
             engagement=engagement,
             co_engagement=_item_cosine(engagement, neighbours_per_item),
             popularity=popularity.astype(np.float32),
-            recent_buyers=recent,
+            recent_buyers=recent_buyers,
             built_at=now,
             trending_days=trending_days,
         )
@@ -148,24 +159,19 @@ class InteractionIndex:
 
     def co_engagement_scores(self, item_weights: Mapping[int, float]) -> np.ndarray:
         """For every item, how strongly it is co-engaged with the weighted items given."""
-        out = np.zeros(self.n_items, dtype=np.float32)
-        if not item_weights or self.co_engagement.shape[0] == 0:
-            return out
-        rows = np.fromiter(item_weights.keys(), dtype=np.int64)
-        vals = np.fromiter(item_weights.values(), dtype=np.float32)
-        keep = rows < self.co_engagement.shape[0]
-        rows, vals = rows[keep], vals[keep]
-        if rows.size == 0:
-            return out
-        out = np.asarray(self.co_engagement[rows].T @ vals).ravel().astype(np.float32)
-        return out
+        n = self.co_engagement.shape[0]
+        if not item_weights or n == 0:
+            return np.zeros(self.n_items, dtype=np.float32)
+        weights = np.zeros(n, dtype=np.float32)
+        for row, weight in item_weights.items():
+            if row < n:
+                weights[row] = weight
+        return np.asarray(self._co_by_target.T @ weights, dtype=np.float32).ravel()
 
     def co_engaged_pairs(self, source_rows: list[int], target_row: int) -> list[float]:
         """Co-engagement of each source item with one target item (for evidence)."""
-        if target_row >= self.co_engagement.shape[0]:
-            return [0.0] * len(source_rows)
-        column = self.co_engagement[:, target_row]
-        return [float(column[r, 0]) if r < column.shape[0] else 0.0 for r in source_rows]
+        column = _column(self._co_by_target, target_row)
+        return [column.get(r, 0.0) for r in source_rows]
 
     def neighbours(
         self,
@@ -213,8 +219,18 @@ class InteractionIndex:
     def neighbours_engaged_with(
         self, neighbours: list[Neighbour], item_row: int
     ) -> list[Neighbour]:
-        column = self.engagement[:, item_row]
-        return [n for n in neighbours if column[n.row, 0] > 0]
+        engaged = _column(self._engagement_by_item, item_row)
+        return [n for n in neighbours if engaged.get(n.row, 0.0) > 0]
+
+
+def _column(matrix: sparse.csc_matrix, col: int) -> dict[int, float]:
+    """One column of a compressed-column matrix as {row: value}."""
+    if col >= matrix.shape[1]:
+        return {}
+    start, end = matrix.indptr[col], matrix.indptr[col + 1]
+    return dict(
+        zip(matrix.indices[start:end].tolist(), matrix.data[start:end].tolist(), strict=True)
+    )
 
 
 def _item_cosine(engagement: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:

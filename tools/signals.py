@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from tools.types import BehaviourEvent, EventKind, FactSource, PreferenceFact
@@ -83,3 +85,45 @@ def fact_strength(fact: PreferenceFact, now: datetime, policy: DecayPolicy) -> f
         return fact.confidence
     half_life = policy.fact_half_life(fact.source)
     return fact.confidence * age_factor(days_between(fact.reinforced_at, now), half_life)
+
+
+@dataclass(frozen=True)
+class EventColumns:
+    """Many events as parallel columns: the fast path for shop-wide statistics."""
+
+    event_ids: np.ndarray  # object (str)
+    shopper_ids: np.ndarray  # object (str)
+    item_ids: np.ndarray  # object (str)
+    kinds: np.ndarray  # object (str, EventKind values)
+    at: np.ndarray  # datetime64[s]
+    quantity: np.ndarray  # float64
+    rating: np.ndarray  # float64, NaN when absent
+    for_someone_else: np.ndarray  # bool: a recipient is set
+
+    def __len__(self) -> int:
+        return len(self.event_ids)
+
+
+def event_weights(columns: EventColumns, now: datetime, policy: DecayPolicy) -> np.ndarray:
+    """:func:`event_weight` for many events at once (same formula, vectorised)."""
+    kinds = columns.kinds
+    base = np.zeros(len(columns), dtype=np.float64)
+    half_life = np.ones(len(columns), dtype=np.float64)
+    for kind, weight in KIND_WEIGHTS.items():
+        mask = kinds == kind.value
+        base[mask] = weight
+        half_life[mask] = policy.half_life(kind)
+    rated = (kinds == EventKind.RATING.value) & ~np.isnan(columns.rating)
+    base[rated] = (columns.rating[rated] - 2.5) / 2.5
+    positive = base > 0
+    base[positive] *= 1.0 + 0.25 * np.log1p(np.maximum(columns.quantity[positive] - 1.0, 0.0))
+    age = np.maximum(ages_in_days(columns.at, now), 0.0)
+    decay = np.power(0.5, age / half_life)
+    decay[positive] += policy.recent_boost * np.power(0.5, age[positive] / policy.recent_days)
+    return base * decay
+
+
+def ages_in_days(at: np.ndarray, now: datetime) -> np.ndarray:
+    """Age of each timestamp at ``now``, in days (negative for the future)."""
+    now64 = np.datetime64(now.replace(microsecond=0), "s")
+    return (now64 - at).astype("timedelta64[s]").astype(np.float64) / 86400.0

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -34,6 +35,7 @@ from agent.domain import (
     ShopperMode,
 )
 from agent.errors import InvalidInput, StoreUnavailable, UnknownShopper
+from tools.signals import EventColumns
 
 # Stays under every database's bound-parameter limit (SQLite's used to be 999).
 IN_CHUNK = 500
@@ -505,6 +507,33 @@ class RecordStore:
             if len(page) < batch:
                 return
             last = (page[-1].at, page[-1].event_id)
+
+    def event_columns(self) -> EventColumns:
+        """Every event as parallel numpy columns: the fast path for shop-wide statistics."""
+        query = sa.select(
+            events.c.event_id,
+            events.c.shopper_id,
+            events.c.item_id,
+            events.c.kind,
+            events.c.at,
+            events.c.quantity,
+            events.c.rating,
+            events.c.recipient,
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).fetchall()
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 8
+        ids, shoppers, items, kinds, at, quantity, rating, recipient = columns
+        return EventColumns(
+            event_ids=np.array(ids, dtype=object),
+            shopper_ids=np.array(shoppers, dtype=object),
+            item_ids=np.array(items, dtype=object),
+            kinds=np.array(kinds, dtype=object),
+            at=np.array(at, dtype="datetime64[s]"),
+            quantity=np.array(quantity, dtype=np.float64),
+            rating=np.array([np.nan if r is None else r for r in rating], dtype=np.float64),
+            for_someone_else=np.array([r is not None for r in recipient], dtype=bool),
+        )
 
     def get_event(self, event_id: str) -> BehaviourEvent | None:
         """One event, or None if unknown."""

@@ -255,6 +255,23 @@ class ChromaVectorStore:
         ]
 
     @_unavailable_on_disconnect
+    def iter_facts(self, batch: int = 5000) -> Iterator[tuple[PreferenceFact, np.ndarray]]:
+        """Every fact of every shopper, paged (loaded once at start-up)."""
+        offset = 0
+        while True:
+            got = self._facts.get(
+                limit=batch, offset=offset, include=["embeddings", "metadatas", "documents"]
+            )
+            if not got["ids"]:
+                return
+            vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
+            for row, (doc, meta) in enumerate(
+                zip(got["documents"] or [], got["metadatas"] or [], strict=True)
+            ):
+                yield _fact_from_metadata(doc or "", meta or {}), vectors[row]
+            offset += len(got["ids"])
+
+    @_unavailable_on_disconnect
     def delete_facts(self, shopper_id: str) -> int:
         """Remove every fact of a shopper; returns how many there were."""
         ids = self._facts.get(where={"shopper_id": shopper_id}, include=[])["ids"]
