@@ -414,10 +414,11 @@ def profile(
     out.print("[bold]Facts[/]" if result.facts else "[dim]No facts yet.[/]")
     for fact in result.facts:
         retracted = fact.status.value == "retracted"
-        out.print(
+        out.print(  # one line per fact, so `| grep` finds its status too
             f"  [{'strike dim' if retracted else 'default'}]{fact.fact_id}  "
             f"{escape(fact.text)}  ({fact.source.value}, confidence {fact.confidence:.2f}, "
-            f"{fact.created_at:%Y-%m-%d}){', retracted' if retracted else ''}[/]"
+            f"{fact.created_at:%Y-%m-%d}{', retracted' if retracted else ''})[/]",
+            soft_wrap=True,
         )
     if result.taste:
         out.print("[bold]Taste, strongest first[/]")

@@ -28,7 +28,7 @@ from agent.errors import UnknownFact, UnknownShopper
 from agent.stores.records import RecordStore
 from agent.stores.vectors import ChromaVectorStore
 from tools.catalog_index import CatalogIndex
-from tools.signals import DecayPolicy, event_weight
+from tools.signals import DecayPolicy
 from tools.taste import Standing, TasteSignal, taste_signal
 from tools.types import BehaviourEvent, Evidence, EvidenceKind
 
@@ -252,13 +252,9 @@ class ProfileService:
         shopper = self.shopper(shopper_id)
         events = self.events(shopper_id)
         taste = self.taste(shopper_id, catalog)
-        now = self._clock.now()
+        # The weights taste_signal stored: a held event shows at its held weight.
         weighted = sorted(
-            (
-                (event, event_weight(event, now, self._policy))
-                for rows in taste.event_weights.values()
-                for event, _ in rows
-            ),
+            (pair for rows in taste.event_weights.values() for pair in rows),
             key=lambda ew: -ew[1],
         )
         top: list[Evidence] = []

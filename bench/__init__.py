@@ -1,0 +1,1 @@
+"""tactful's evaluation harness and benchmarks; results land in bench/RESULTS.md."""
