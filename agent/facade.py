@@ -324,7 +324,7 @@ class Tactful:
         neighbours = self.index.current(self.clock.now()).neighbours(
             taste.item_weights,
             k=k,
-            exclude=shopper_id,
+            exclude={shopper_id},
             country=shopper.country if same_country else None,
         )
         return [

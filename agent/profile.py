@@ -14,6 +14,7 @@ import numpy as np
 
 from agent.clock import Clock
 from agent.domain import (
+    AnswerKind,
     ClarifyingQuestion,
     FactKind,
     FactSource,
@@ -127,12 +128,15 @@ class ProfileService:
         self._entry(question.shopper_id).questions = None
 
     def standings(self, shopper_id: str) -> dict[str, Standing]:
-        return {
-            q.event_id: Standing.HELD
-            for q in self.questions(shopper_id)
-            if q.status in OPEN_QUESTION
-            or (q.status is QuestionStatus.EXPIRED and q.answer is None)
-        }
+        """How each questioned event counts: held while open or unanswered, boosted once
+        confirmed; an event bought for someone else carries its recipient instead."""
+        standings: dict[str, Standing] = {}
+        for question in self.questions(shopper_id):
+            if question.answer is AnswerKind.FOR_ME:
+                standings[question.event_id] = Standing.CONFIRMED
+            elif question.answer is None:
+                standings[question.event_id] = Standing.HELD
+        return standings
 
     def facts(
         self, shopper_id: str, *, include_retracted: bool = False

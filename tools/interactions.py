@@ -9,7 +9,7 @@ at once and everyone else's a little later.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -178,7 +178,7 @@ class InteractionIndex:
         item_weights: Mapping[int, float],
         *,
         k: int,
-        exclude: str | None = None,
+        exclude: Collection[str | None] = (),
         country: str | None = None,
     ) -> list[Neighbour]:
         """The ``k`` shoppers whose engagement is most like ``item_weights``.
@@ -193,8 +193,9 @@ class InteractionIndex:
         if norm == 0:
             return []
         sims = np.asarray(self._unit_rows[:, cols] @ (vals / norm)).ravel()
-        if exclude is not None and exclude in self._row_of:
-            sims[self._row_of[exclude]] = 0.0
+        for shopper_id in exclude:
+            if shopper_id in self._row_of:
+                sims[self._row_of[shopper_id]] = 0.0
         if country is not None:
             mask = np.array([c == country for c in self.countries], dtype=bool)
             sims = np.where(mask, sims, 0.0)

@@ -30,6 +30,8 @@ from tools.types import (
 
 #: Contributions smaller than this are not factors at all (and never cited).
 MIN_CONTRIBUTION = 1e-3
+#: Text similarity below this says nothing about taste (unrelated products sit near 0.2).
+CONTENT_BASELINE = 0.25
 
 
 class RankWeights(BaseModel):
@@ -37,7 +39,7 @@ class RankWeights(BaseModel):
 
     taste: float = Field(default=1.0, ge=0)
     taste_content_share: float = Field(
-        default=0.3, ge=0, le=1, description="text similarity vs co-purchase inside taste"
+        default=0.5, ge=0, le=1, description="text similarity vs co-purchase inside taste"
     )
     stated: float = Field(default=1.0, ge=0)
     community: float = Field(default=0.5, ge=0)
@@ -52,11 +54,11 @@ class RankWeights(BaseModel):
 #: Personalization intensity by mode: light and broad when browsing, tight when buying,
 #: own taste set aside for gifts.
 MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
-    ShopperMode.BROWSING: RankWeights(taste=1.0, community=0.5, popularity=0.4, diversity=0.3),
+    ShopperMode.BROWSING: RankWeights(taste=4.0, community=1.0, popularity=0.4, diversity=0.3),
     ShopperMode.RESEARCH: RankWeights(
-        taste=0.6, community=0.3, popularity=0.3, request=2.5, diversity=0.4
+        taste=2.4, community=0.6, popularity=0.3, request=2.5, diversity=0.4
     ),
-    ShopperMode.PURCHASE: RankWeights(taste=1.5, community=0.6, popularity=0.2, diversity=0.0),
+    ShopperMode.PURCHASE: RankWeights(taste=6.0, community=1.2, popularity=0.2, diversity=0.0),
     ShopperMode.GIFT: RankWeights(
         taste=0.0, community=0.0, popularity=0.8, request=2.0, owned=0.0, diversity=0.2
     ),
@@ -83,6 +85,7 @@ class RankInput:
     country: str | None = None
     same_country: bool = False
     exclude_rows: frozenset[int] = frozenset()
+    exclude_neighbours: frozenset[str] = frozenset()
     weights: RankWeights | None = None
 
 
@@ -171,13 +174,12 @@ class HybridRanker:
             neighbours = self.interactions.neighbours(
                 taste.item_weights,
                 k=weights.neighbours,
-                exclude=request.shopper_id,
+                exclude={request.shopper_id, *request.exclude_neighbours} - {None},
                 country=request.country if request.same_country else None,
             )
             community = self.interactions.community_scores(neighbours)
-            top = float(community.max(initial=0.0))
-            if top > 0:
-                parts[FactorName.COMMUNITY] = weights.community * community / top
+            if community.any():
+                parts[FactorName.COMMUNITY] = weights.community * community
 
         if weights.popularity > 0 and self.interactions.popularity.size == n:
             parts[FactorName.POPULARITY] = weights.popularity * self.interactions.popularity
@@ -207,19 +209,29 @@ class HybridRanker:
             parts[FactorName.POPULARITY] = np.zeros(n, dtype=np.float32)
         return _Scores(parts=parts, fact_parts=fact_parts, neighbours=neighbours, mask=mask)
 
-    def taste_scores(self, taste: TasteSignal, content_share: float = 0.3) -> np.ndarray:
-        """How well every item fits a taste signal: text similarity plus co-purchases."""
+    def taste_scores(self, taste: TasteSignal, content_share: float = 0.5) -> np.ndarray:
+        """How well every item fits a taste signal: text similarity plus co-purchases.
+
+        Both parts are weighted *averages* over the shopper's events (never rescaled by
+        a per-request maximum), so taking an event away lowers exactly the items it
+        was pulling up: what a reason cites really counted.
+        """
         n = len(self.catalog)
-        content = np.zeros(n, dtype=np.float32)
-        if taste.centroid is not None:
-            similarity = self.catalog.vectors @ taste.centroid
-            baseline = float(np.median(similarity))
-            content = np.clip((similarity - baseline) / max(1.0 - baseline, 1e-6), 0.0, None)
-        co = self.interactions.co_engagement_scores(taste.item_weights)
-        top = float(co.max(initial=0.0))
-        if top > 0:
-            co = co / top
+        if taste.empty:
+            return np.zeros(n, dtype=np.float32)
+        mean_vector, shares = self._taste_average(taste)
+        similarity = self.catalog.vectors @ mean_vector
+        content = np.clip((similarity - CONTENT_BASELINE) / (1.0 - CONTENT_BASELINE), 0.0, None)
+        co = self.interactions.co_engagement_scores(shares)
         return (content_share * content + (1.0 - content_share) * co).astype(np.float32)
+
+    def _taste_average(self, taste: TasteSignal) -> tuple[np.ndarray, dict[int, float]]:
+        """The weight-averaged item vector and each item's share of the taste weight."""
+        total = sum(taste.item_weights.values())
+        shares = {row: weight / total for row, weight in taste.item_weights.items()}
+        rows = np.fromiter(shares.keys(), dtype=np.int64)
+        weights = np.fromiter(shares.values(), dtype=np.float32)
+        return weights @ self.catalog.vectors[rows], shares
 
     def _select(self, total: np.ndarray, mask: np.ndarray, k: int, diversity: float) -> list[int]:
         candidates = np.flatnonzero(mask)
@@ -331,18 +343,22 @@ class HybridRanker:
         return []
 
     def _taste_evidence(self, row: int, taste: TasteSignal, content_share: float) -> list[Evidence]:
-        """The shopper's own events that pull this item up most."""
+        """The shopper's own items that pull this one *above* their average taste."""
         if taste.empty:
             return []
-        source_rows = list(taste.item_weights)
-        similarity = self.catalog.vectors[source_rows] @ self.catalog.vectors[row]
+        mean_vector, shares = self._taste_average(taste)
+        source_rows = list(shares)
+        item_vector = self.catalog.vectors[row]
+        similarity = self.catalog.vectors[source_rows] @ item_vector
         co = np.asarray(self.interactions.co_engaged_pairs(source_rows, row), dtype=np.float32)
-        pull = np.array([taste.item_weights[r] for r in source_rows], dtype=np.float32) * (
-            content_share * np.clip(similarity, 0, None) + (1 - content_share) * co
+        average_similarity = float(mean_vector @ item_vector)
+        average_co = float(np.dot([shares[r] for r in source_rows], co))
+        pull = np.array([shares[r] for r in source_rows], dtype=np.float32) * (
+            content_share * (similarity - average_similarity)
+            + (1 - content_share) * (co - average_co)
         )
-        order = np.argsort(-pull)[:3]
         evidence: list[Evidence] = []
-        for i in order:
+        for i in np.argsort(-pull)[:3]:
             if pull[i] <= 0:
                 break
             source = source_rows[int(i)]

@@ -31,6 +31,9 @@ class DecayPolicy(BaseModel):
     held_event_weight: float = Field(
         default=0.1, ge=0, le=1, description="weight of an out-of-profile event awaiting an answer"
     )
+    confirmed_event_boost: float = Field(
+        default=2.0, ge=0, description="weight of an event the shopper confirmed was for them"
+    )
     held_event_days: float = Field(
         default=14, gt=0, description="an unanswered out-of-profile event fades this fast"
     )

@@ -18,6 +18,7 @@ class Standing(StrEnum):
     """How far one event speaks for the shopper's own taste."""
 
     OWN = "own"
+    CONFIRMED = "confirmed"  # out of profile, but the shopper said it was for them
     HELD = "held"  # out of profile, waiting for an answer: low weight, fades fast
     FOR_OTHER = "for_other"  # the shopper said it was for someone else
 
@@ -83,7 +84,9 @@ def taste_signal(
                 * weight
                 * age_factor(days_between(event.at, now), policy.held_event_days)
             )
-        if event.kind is EventKind.PURCHASE and standing is Standing.OWN:
+        elif standing is Standing.CONFIRMED:
+            weight *= policy.confirmed_event_boost
+        if event.kind is EventKind.PURCHASE and standing is not Standing.HELD:
             signal.owned[row] = event
         signal.item_weights[row] = signal.item_weights.get(row, 0.0) + weight
         signal.event_weights.setdefault(row, []).append((event, weight))

@@ -28,7 +28,7 @@ from agent.domain import (
 from agent.profile import OPEN_QUESTION, ProfileService
 from agent.recommender import Recommender, Request
 from tools.ranker import RankInput, RankWeights
-from tools.taste import Standing, TasteSignal
+from tools.taste import Standing
 from tools.types import BehaviourEvent, EventKind, ShopperMode
 
 #: Only events that say "I chose this" can be mistaken for taste.
@@ -38,7 +38,7 @@ CLARIFIABLE_KINDS = frozenset({EventKind.PURCHASE, EventKind.CART, EventKind.LIK
 #: How long an unanswered question keeps others from being asked.
 QUIET_AFTER_ASKING = timedelta(days=1)
 #: The ranking a question's impact is measured on: what the shopper's own signals produce.
-IMPACT_WEIGHTS = RankWeights(taste=1.0, community=0.5, popularity=0.0, request=0.0, diversity=0.0)
+IMPACT_WEIGHTS = RankWeights(taste=6.0, community=1.2, popularity=0.0, request=0.0, diversity=0.0)
 
 
 class ClarifyConfig(BaseModel):
@@ -52,10 +52,22 @@ class ClarifyConfig(BaseModel):
         le=1,
         description="an item whose taste score beats this share of the catalog fits the profile",
     )
-    min_changed: int = Field(default=2, ge=1, description="top-k items it must change")
+    min_changed: int = Field(default=1, ge=1, description="top-k items it must change")
     top_k: int = Field(default=10, ge=1)
     max_open: int = Field(default=2, ge=1, description="questions waiting at once")
     expire_days: float = Field(default=30, gt=0)
+
+
+class Assessment(BaseModel):
+    """What the policy knows about one event when deciding whether to ask."""
+
+    title: str
+    history_items: int = Field(description="distinct items in the settled history")
+    similarity: float = Field(description="text similarity to the closest history item")
+    percentile: float = Field(description="share of the catalog the item beats on taste")
+    changed: int | None = Field(
+        default=None, description="top-k items it would change, when computed"
+    )
 
 
 class Clarifier:
@@ -75,44 +87,69 @@ class Clarifier:
 
     def consider(self, event: BehaviourEvent) -> ClarifyingQuestion | None:
         """Hold ``event`` behind a question if it fits none of the rules to let it pass."""
-        config = self.config
         if event.kind not in CLARIFIABLE_KINDS or event.recipient:
             return None
         questions = self._profiles.questions(event.shopper_id)
         if any(q.item_id == event.item_id for q in questions):
             return None  # never twice about one thing
-        if sum(q.status in OPEN_QUESTION for q in questions) >= config.max_open:
+        if sum(q.status in OPEN_QUESTION for q in questions) >= self.config.max_open:
             return None
-        catalog = self._recommender.ranker().catalog
-        row = catalog.row(event.item_id)
-        if row is None:
+        assessment = self.assess(event)
+        if assessment is None or not self.should_ask(assessment):
             return None
-        without = self._rank(event, Standing.FOR_OTHER)
-        history = [r for r in without.taste.item_weights if r != row]
-        if len(history) < config.min_history_items:
-            return None
-        if self._fits(row, history, without.taste):
-            return None
-        with_it = self._rank(event, Standing.OWN)
-        ranker = self._recommender.ranker()
         now = self._clock.now()
-        before = {s.item.item_id for s in ranker.rank(without, now)}
-        after = {s.item.item_id for s in ranker.rank(with_it, now)}
-        if len(after - before) < config.min_changed:
-            return None
-        title = catalog.items[row].title
         question = ClarifyingQuestion(
             question_id=f"q-{uuid.uuid4().hex[:12]}",
             shopper_id=event.shopper_id,
             event_id=event.event_id,
             item_id=event.item_id,
-            item_title=title,
-            text=prompts.render("offline/question", item=title).strip(),
+            item_title=assessment.title,
+            text=prompts.render("offline/question", item=assessment.title).strip(),
             status=QuestionStatus.PENDING,
             created_at=now,
         )
         self._profiles.save_question(question, new=True)
         return question
+
+    def should_ask(self, assessment: Assessment) -> bool:
+        """The rule itself: out of profile by text and by taste, and it changes what is shown."""
+        config = self.config
+        return (
+            assessment.history_items >= config.min_history_items
+            and assessment.similarity < config.fit_similarity
+            and assessment.percentile < config.fit_percentile
+            and (assessment.changed is None or assessment.changed >= config.min_changed)
+        )
+
+    def assess(self, event: BehaviourEvent, *, always_impact: bool = False) -> Assessment | None:
+        """How far ``event`` is from the shopper's settled history, and what it would change.
+
+        The impact (two rankings) is only computed when the event does not fit already,
+        unless ``always_impact`` (for calibrating the rule on data).
+        """
+        ranker = self._recommender.ranker()
+        row = ranker.catalog.row(event.item_id)
+        if row is None:
+            return None
+        without = self._rank(event, Standing.FOR_OTHER)
+        history = [r for r in without.taste.item_weights if r != row]
+        if not history:
+            return None
+        vectors = ranker.catalog.vectors
+        scores = ranker.taste_scores(without.taste)
+        assessment = Assessment(
+            title=ranker.catalog.items[row].title,
+            history_items=len(history),
+            similarity=float((vectors[history] @ vectors[row]).max()),
+            percentile=float((scores < scores[row]).mean()),
+        )
+        if always_impact or self.should_ask(assessment):
+            now = self._clock.now()
+            with_it = self._rank(event, Standing.OWN)
+            before = {s.item.item_id for s in ranker.rank(without, now)}
+            after = {s.item.item_id for s in ranker.rank(with_it, now)}
+            assessment.changed = len(after - before)
+        return assessment
 
     def _rank(self, event: BehaviourEvent, standing: Standing) -> RankInput:
         """Rank input from the shopper's settled history, with ``event`` as ``standing``.
@@ -122,7 +159,11 @@ class Clarifier:
         """
         request = Request(mode=ShopperMode.PURCHASE, k=self.config.top_k)
         rank_input = self._recommender.rank_input(event.shopper_id, request, personalized=True)
-        unsettled = dict.fromkeys(self._profiles.standings(event.shopper_id), Standing.FOR_OTHER)
+        unsettled = {
+            event_id: Standing.FOR_OTHER
+            for event_id, held in self._profiles.standings(event.shopper_id).items()
+            if held is Standing.HELD
+        }
         taste = self._profiles.taste(
             event.shopper_id,
             self._recommender.ranker().catalog,
@@ -130,14 +171,6 @@ class Clarifier:
         )
         # Impact is judged on the personal part of the ranking: popularity would mask it.
         return replace(rank_input, taste=taste, weights=IMPACT_WEIGHTS)
-
-    def _fits(self, row: int, history: list[int], taste: TasteSignal) -> bool:
-        ranker = self._recommender.ranker()
-        vectors = ranker.catalog.vectors
-        similarity = float((vectors[history] @ vectors[row]).max())
-        scores = ranker.taste_scores(taste)
-        percentile = float((scores < scores[row]).mean())
-        return similarity >= self.config.fit_similarity or percentile >= self.config.fit_percentile
 
     # -- the conversation side ------------------------------------------------------
     def next_question(self, shopper_id: str) -> ClarifyingQuestion | None:
@@ -181,7 +214,7 @@ class Clarifier:
     ) -> tuple[ClarifyingQuestion, list[PreferenceFact]]:
         """Apply the shopper's answer and return the facts it taught.
 
-        "For me" confirms the event at full weight and records a confirmed interest;
+        "For me" confirms the event, which then counts more than an ordinary one;
         "for someone else" keeps it out of the shopper's own taste for good and, when
         they say who, remembers that person for gift ideas.
         """
@@ -191,17 +224,9 @@ class Clarifier:
             update={"status": QuestionStatus.ANSWERED, "answer": answer, "recipient": who}
         )
         self._profiles.save_question(answered)
-        shopper_id, evidence = question.shopper_id, [question.event_id]
+        shopper_id = question.shopper_id
         if about_me:
-            fact = self._profiles.add_fact(
-                shopper_id,
-                prompts.render("facts/likes", subject=question.item_title).strip(),
-                subject=question.item_title,
-                source=FactSource.CONFIRMED,
-                actor="shopper",
-                evidence=evidence,
-            )
-            return answered, [fact]
+            return answered, []  # the event now counts in full, and a little more
         self._profiles.set_event_recipient(shopper_id, question.event_id, who)
         if not recipient:
             return answered, []
@@ -213,6 +238,6 @@ class Clarifier:
             recipient=recipient,
             source=FactSource.CONFIRMED,
             actor="shopper",
-            evidence=evidence,
+            evidence=[question.event_id],
         )
         return answered, [fact]
