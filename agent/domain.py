@@ -55,7 +55,7 @@ __all__ = [
 
 class Shopper(BaseModel):
     shopper_id: str
-    country: str | None = None
+    country: str | None = Field(default=None, max_length=100)
     personalized: bool = Field(default=True, description="false: non-personalized suggestions")
     created_at: datetime
 

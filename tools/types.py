@@ -63,9 +63,11 @@ class BehaviourEvent(BaseModel):
     at: datetime
     quantity: float = Field(default=1.0, gt=0)
     rating: float | None = Field(default=None, ge=0, le=5, description="for kind=rating, 0–5")
-    session_id: str | None = None
+    session_id: str | None = Field(default=None, max_length=128)
     recipient: str | None = Field(
-        default=None, description="who it was for, when not the shopper ('friend', 'niece')"
+        default=None,
+        max_length=200,
+        description="who it was for, when not the shopper ('friend', 'niece')",
     )
     context: str | None = Field(default=None, description="free-form origin, e.g. 'widget'")
 

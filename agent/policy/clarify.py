@@ -219,7 +219,7 @@ class Clarifier:
         they say who, remembers that person for gift ideas.
         """
         answer = AnswerKind.FOR_ME if about_me else AnswerKind.FOR_SOMEONE_ELSE
-        who = None if about_me else (recipient or "someone else")
+        who = None if about_me else (recipient or "someone else")[:200]
         answered = question.model_copy(
             update={"status": QuestionStatus.ANSWERED, "answer": answer, "recipient": who}
         )
