@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_HOME ?= .tactful-demo
 
-.PHONY: run test install dev lint typecheck pytest clean
+.PHONY: run test install dev lint typecheck pytest bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ pytest: dev
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+bench: dev
+	$(BIN)/tactful eval all
+
+bench-scale: dev
+	$(BIN)/python -m bench.speed.run --scale
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME) .mypy_cache .pytest_cache .ruff_cache

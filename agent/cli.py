@@ -464,6 +464,17 @@ def erase(
     err.print("Erased: " + ", ".join(f"{n} {what}" for what, n in counts.items() if n))
 
 
+@app.command("eval")
+def evaluate(
+    what: Annotated[str, typer.Argument(help="ranking | tact | speed | all")] = "all",
+    quick: Annotated[bool, typer.Option(help="A small slice: checks the harness works.")] = False,
+) -> None:
+    """Run the evaluation harness and benchmarks; results go to bench/RESULTS.md."""
+    from bench.run import run_all
+
+    run_all(what, quick=quick)
+
+
 @app.command()
 def demo(home: HomeOption = None) -> None:
     """Load the bundled Online Retail subset and chat as one of its real customers."""

@@ -42,12 +42,16 @@ IMPACT_WEIGHTS = RankWeights(taste=6.0, community=1.2, popularity=0.0, request=0
 
 
 class ClarifyConfig(BaseModel):
+    """The rule's thresholds; the defaults were calibrated on Online Retail's validation
+    split (`python -m bench.tact.calibrate`, results in bench/results/)."""
+
     min_history_items: int = Field(default=5, ge=1)
     fit_similarity: float = Field(
-        default=0.5, description="text similarity to the closest history item that counts as a fit"
+        default=0.35,
+        description="text similarity to the closest history item that counts as a fit",
     )
     fit_percentile: float = Field(
-        default=0.95,
+        default=0.8,
         ge=0,
         le=1,
         description="an item whose taste score beats this share of the catalog fits the profile",

@@ -1,0 +1,242 @@
+"""Assemble bench/RESULTS.md and bench/results.json from each benchmark's results file.
+
+Every number in RESULTS.md is read from a results file a benchmark wrote in the same
+run; nothing here computes or rounds a result into something it was not.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+ROOT = BENCH.parent
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = RESULTS / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _f(value: Any, digits: int = 4) -> str:
+    if isinstance(value, bool):
+        return "met" if value else "**missed**"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return "–" if value is None else str(value)
+
+
+def write() -> Path:
+    """Write RESULTS.md and results.json; returns the Markdown file's path."""
+    ranking, tact, speed = _load("ranking.json"), _load("tact.json"), _load("speed.json")
+    calibration = _load("clarify_calibration.json")
+    combined: dict[str, Any] = {"targets": {}}
+    sections = [_header(ranking, speed)]
+    if ranking:
+        sections.append(_ranking(ranking, combined))
+    if tact:
+        sections.append(_tact(tact, calibration, combined))
+    if speed:
+        sections.append(_speed(speed, combined))
+    (BENCH / "results.json").write_text(json.dumps(combined, indent=2) + "\n", encoding="utf-8")
+    path = BENCH / "RESULTS.md"
+    path.write_text("\n\n".join(sections) + "\n", encoding="utf-8")
+    return path
+
+
+def _header(ranking: dict[str, Any] | None, speed: dict[str, Any] | None) -> str:
+    machine = (speed or {}).get("machine") or (ranking or {}).get("machine") or {}
+    lines = [
+        "# Benchmark results",
+        "",
+        "Reproduce everything below with one command on a clean clone (with `../shared`"
+        " beside it): `make bench` (the same as `tactful eval all`). Each part can be run"
+        " alone: `tactful eval ranking|tact|speed`; `--quick` runs a small slice that only"
+        " checks the harness works (part of `make test`). `make bench-scale` adds the 1M-item"
+        " speed run. Machine-readable: `bench/results.json` and `bench/results/*.json`.",
+        "",
+        "**Machine**: " + ", ".join(f"{k}: {v}" for k, v in machine.items() if k != "packages"),
+    ]
+    packages = machine.get("packages")
+    if isinstance(packages, dict):
+        lines.append("**Packages**: " + ", ".join(f"{k} {v}" for k, v in packages.items()))
+    return "\n".join(lines)
+
+
+def _ranking(data: dict[str, Any], combined: dict[str, Any]) -> str:
+    out = [
+        "## Ranking quality (full ranking, literature protocol)",
+        "",
+        f"Command: `tactful eval ranking` ({data.get('seconds', '?')} s). "
+        + data.get("protocol", {}).get("metrics", ""),
+        "",
+        "Tuning: " + data.get("protocol", {}).get("tuning", ""),
+    ]
+    for dataset in ("online-retail", "movielens-100k"):
+        methods = data.get(dataset)
+        if not methods:
+            continue
+        split = data.get("splits", {}).get(dataset, {}).get("test", {})
+        out += [
+            "",
+            f"### {dataset}",
+            "",
+            f"Split: {split.get('description', '')} — {split.get('test_users', '?')} test users,"
+            f" {split.get('train_events', '?')} train events, {split.get('catalog_items', '?')}"
+            " items.",
+            "",
+            "| method | HR@10 | Recall@10 | NDCG@10 |",
+            "|---|---|---|---|",
+        ]
+        combined[dataset] = {}
+        for method, metrics in methods.items():
+            combined[dataset][method] = {k: v for k, v in metrics.items() if k != "users"}
+            out.append(
+                f"| {method} | {_f(metrics['hr@10'])} | {_f(metrics['recall@10'])} |"
+                f" {_f(metrics['ndcg@10'])} |"
+            )
+        target = data.get("targets", {}).get(dataset)
+        verdict = data.get("met", {}).get(dataset, {})
+        combined["targets"][dataset] = {"target": target, **verdict}
+        out += ["", f"Target: {target}. Result: {_verdict(verdict)}"]
+        tuned = data.get("tuned", {}).get(dataset)
+        if tuned:
+            out += ["", "Tuned on validation: `" + json.dumps(tuned, sort_keys=True) + "`"]
+    out += ["", "![NDCG@10 by method](plots/ndcg.png)"]
+    return "\n".join(out)
+
+
+def _verdict(verdict: dict[str, Any]) -> str:
+    if not verdict:
+        return "–"
+    words = "met" if verdict.get("met") else "**missed**"
+    extra = ", ".join(f"{k} {v}" for k, v in verdict.items() if k != "met")
+    return f"{words} ({extra})"
+
+
+def _tact(
+    data: dict[str, Any], calibration: dict[str, Any] | None, combined: dict[str, Any]
+) -> str:
+    c, f, k = data["collapse"], data["faithfulness"], data["control"]
+    met = data.get("met", {})
+    targets = data.get("targets", {})
+    combined.setdefault("online-retail", {})["tactful (tact)"] = {**c, **f, **k}
+    combined["targets"]["tact"] = {"targets": targets, "met": met}
+    rows = [
+        ("NDCG@10 clean", c["ndcg@10_clean"], None),
+        ("NDCG@10 polluted, no clarification", c["ndcg@10_polluted"], None),
+        ("NDCG@10 polluted, with clarification", c["ndcg@10_clarified"], None),
+        ("recovery (with ÷ clean)", c["recovery"], "recovery"),
+        ("recovery, injected customers only", c["recovery_injected"], None),
+        ("question precision", c["question_precision"], "question_precision"),
+        ("question recall", c["question_recall"], "question_recall"),
+        ("questions per shopper", c["questions_per_shopper"], None),
+        (
+            "most questions about one injected event",
+            c["max_questions_per_injected_event"],
+            "max_questions_per_injected_event",
+        ),
+        ("share of suggestions with a reason", f["share_with_reason"], "share_with_reason"),
+        (
+            "share of cited factors passing the counterfactual check",
+            f["share_cited_passing"],
+            "share_cited_passing",
+        ),
+        (
+            "share of forgets effective on the next answer",
+            k["share_effective_next_answer"],
+            "share_effective_next_answer",
+        ),
+    ]
+    out = [
+        "## Tact: context collapse, faithful reasons, control",
+        "",
+        f"Command: `tactful eval tact` ({data.get('seconds', '?')} s). Online Retail test split"
+        f" (cut 2011-11-01), {data['customers']} test customers sampled with seed"
+        f" {data['seed']}; {c['injected_customers']} of them (30 %) get one injected"
+        " out-of-profile purchase two hours before the cut, and every customer's last real"
+        " order is replayed live through the agent's own clarification policy. A simulated"
+        " shopper answers truthfully. See `bench/tact/collapse.py`.",
+        "",
+        "| measure | value | target | |",
+        "|---|---|---|---|",
+    ]
+    for label, value, key in rows:
+        target = targets.get(key, "") if key else ""
+        verdict = _f(met[key]) if key and key in met else ""
+        out.append(f"| {label} | {_f(value)} | {target} | {verdict} |")
+    by_factor = f.get("by_factor", {})
+    if by_factor:
+        out += [
+            "",
+            "Counterfactual check by factor: "
+            + ", ".join(
+                f"{name} {v['passing']:.4f} of {v['cited']}" for name, v in by_factor.items()
+            )
+            + ".",
+        ]
+    if calibration:
+        best = calibration["best"]
+        out += [
+            "",
+            "The clarification thresholds were calibrated on the validation split only"
+            f" (`python -m bench.tact.calibrate`, {calibration['customers']} customers,"
+            f" {calibration['cases']} assessed events): fit similarity"
+            f" {best['fit_similarity']}, taste percentile {best['fit_percentile']}, min"
+            f" changed {best['min_changed']} (validation precision {best['precision']},"
+            f" recall {best['recall']}).",
+        ]
+    return "\n".join(out)
+
+
+def _speed(data: dict[str, Any], combined: dict[str, Any]) -> str:
+    out = [
+        "## Speed and memory",
+        "",
+        f"Command: `tactful eval speed` ({data.get('seconds', '?')} s); warm medians and p95."
+        " Each size runs in its own process so peak RSS does not mix.",
+        "",
+        "| size | items | shoppers | events | recommend median / p95 ms | chat median / p95 ms"
+        " | open s | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, size in data.items():
+        if not isinstance(size, dict) or "recommend_ms" not in size:
+            continue
+        rec, chat = size["recommend_ms"], size["chat_ms"]
+        combined.setdefault("speed", {})[name] = {
+            "recommend_p95_ms": rec["p95"],
+            "chat_p95_ms": chat["p95"],
+            "peak_rss_mb": size.get("peak_rss_mb"),
+        }
+        out.append(
+            f"| {size.get('label', name)} | {size['items']:,} | {size['shoppers']:,} |"
+            f" {size['events']:,} | {_f(rec['median'], 1)} / {_f(rec['p95'], 1)} |"
+            f" {_f(chat['median'], 1)} / {_f(chat['p95'], 1)} | {_f(size.get('open_s'), 1)} |"
+            f" {_f(size.get('peak_rss_mb'), 0)} |"
+        )
+    ingestion = data.get("ingestion", {})
+    if ingestion:
+        out += [
+            "",
+            f"Catalog ingestion: {_f(ingestion.get('items_per_s'), 1)} items/s through"
+            f" `ingest_items` vs {_f(ingestion.get('raw_embed_per_s'), 1)} texts/s for the raw"
+            f" model on the same texts: ratio {_f(ingestion.get('ratio'), 3)}. Events:"
+            f" {_f(ingestion.get('events_per_s'), 0)} per second"
+            f" ({ingestion.get('events_per_s_source', '')}).",
+        ]
+    met = data.get("met", {})
+    combined["targets"]["speed"] = {"targets": data.get("targets"), "met": met}
+    if met:
+        out += ["", "| target | value | |", "|---|---|---|"]
+        for key, verdict in met.items():
+            out.append(
+                f"| {key} {verdict.get('target', '')} | {verdict.get('value')} |"
+                f" {_f(verdict.get('met'))} |"
+            )
+    for note in data.get("notes", []):
+        out += ["", f"- {note}"]
+    out += ["", "![Latency against catalog size](plots/latency.png)"]
+    return "\n".join(out)

@@ -1,0 +1,95 @@
+"""Do reasons tell the truth? Remove what a reason cites and score the item again.
+
+For every suggestion, each factor its reason names is checked counterfactually: the
+evidence behind it is taken away (the cited events count as not the shopper's, the
+cited similar shoppers are left out, the cited fact is dropped, the popularity
+statistic or the request is removed) and the item is re-scored with everything else
+unchanged. The reason was faithful to that factor if the score went down.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from agent.domain import FactorName, ShopperMode, Suggestion
+from agent.facade import Tactful
+from agent.recommender import Request
+from tools.explain import cited_factors
+from tools.ranker import RankInput
+from tools.taste import Standing
+
+K = 10
+
+
+@dataclass
+class FaithfulnessResult:
+    suggestions: int = 0
+    with_reason: int = 0
+    cited: Counter[str] = field(default_factory=Counter)
+    passed: Counter[str] = field(default_factory=Counter)
+
+    def summary(self) -> dict[str, object]:
+        cited, passed = sum(self.cited.values()), sum(self.passed.values())
+        return {
+            "suggestions": self.suggestions,
+            "share_with_reason": round(self.with_reason / self.suggestions, 6)
+            if self.suggestions
+            else 0.0,
+            "cited_factors": cited,
+            "share_cited_passing": round(passed / cited, 6) if cited else 0.0,
+            "by_factor": {
+                name: {"cited": self.cited[name], "passing": round(self.passed[name] / n, 6)}
+                for name, n in sorted(self.cited.items())
+            },
+        }
+
+
+def check_shopper(tactful: Tactful, shopper_id: str, result: FaithfulnessResult) -> None:
+    """Check every suggestion a shopper gets in purchase mode and in browsing mode."""
+    for mode in (ShopperMode.PURCHASE, ShopperMode.BROWSING):
+        request = Request(mode=mode, k=K)
+        base = tactful.recommender.rank_input(shopper_id, request, personalized=True)
+        ranker = tactful.recommender.ranker()
+        for suggestion in tactful.recommender.recommend(shopper_id, request, personalized=True):
+            result.suggestions += 1
+            result.with_reason += bool(suggestion.reason.strip())
+            for factor in cited_factors(suggestion):
+                result.cited[factor.name.value] += 1
+                without = _without(tactful, shopper_id, base, suggestion, factor.name)
+                row = tactful.index.catalog.row(suggestion.item.item_id)
+                assert row is not None
+                weights = without.weights or ranker.weights[mode]
+                after = float(ranker.score_all(without, weights, tactful.clock.now()).total()[row])
+                if after < suggestion.score - 1e-6:
+                    result.passed[factor.name.value] += 1
+
+
+def _without(
+    tactful: Tactful,
+    shopper_id: str,
+    base: RankInput,
+    suggestion: Suggestion,
+    name: FactorName,
+) -> RankInput:
+    """The same ranking input with the evidence of one cited factor taken away."""
+    factor = suggestion.factor(name)
+    assert factor is not None
+    refs = {e.ref for e in factor.evidence}
+    if name is FactorName.TASTE:
+        taste = tactful.profiles.taste(
+            shopper_id,
+            tactful.index.catalog,
+            override=dict.fromkeys(refs, Standing.FOR_OTHER),
+        )
+        return replace(base, taste=taste)
+    if name is FactorName.COMMUNITY:
+        return replace(base, exclude_neighbours=frozenset(refs))
+    if name is FactorName.STATED:
+        return replace(base, facts=[(f, v) for f, v in base.facts if f.fact_id not in refs])
+    if name is FactorName.REQUEST:
+        return replace(base, query=None, query_vector=None, query_words=[])
+    if name is FactorName.POPULARITY:
+        weights = tactful.recommender.weights[base.mode].model_copy(update={"popularity": 0.0})
+        return replace(base, weights=weights)
+    return base
