@@ -318,11 +318,12 @@ class Conversations:
             )
             for item_id, _ in targets
         ]
-        item_ids: list[str | None] = [i for i, _ in targets] or [None]
-        for item_id in item_ids:
-            self._records.add_feedback(
-                conversation.shopper_id, conversation.conversation_id, item_id, meaning.value, now
-            )
+        # One message is one piece of feedback, however many suggestions it covers: a
+        # single "not for me" about the whole set must not count as a run of frustration.
+        item_id = targets[0][0] if len(targets) == 1 else None
+        self._records.add_feedback(
+            conversation.shopper_id, conversation.conversation_id, item_id, meaning.value, now
+        )
         if events:
             self._records.add_events(events)
             self._profiles.add_events_to_cache(conversation.shopper_id, events)

@@ -28,6 +28,7 @@ class CatalogIndex:
         )
         self.categories = np.array([(it.category or "").lower() for it in self.items], dtype=object)
         self._words = [_words(it.title) for it in self.items]
+        self._rows_by_word = _word_index(self._words)
 
     @classmethod
     def empty(cls, dim: int) -> CatalogIndex:
@@ -77,6 +78,7 @@ class CatalogIndex:
             self._words.extend(_words(i.title) for i in new_items)
             for offset, item in enumerate(new_items):
                 self._rows[item.item_id] = start + offset
+        self._rows_by_word = _word_index(self._words)
 
     def filter_mask(
         self,
@@ -99,13 +101,20 @@ class CatalogIndex:
         """Share of ``words`` found in each item's title (singular and plural alike)."""
         wanted = {_stem(w) for w in words if len(w) > 2}
         out = np.zeros(len(self.items), dtype=np.float32)
-        if not wanted:
-            return out
-        for row, title_words in enumerate(self._words):
-            hits = len(wanted & title_words)
-            if hits:
-                out[row] = hits / len(wanted)
+        for word in wanted:
+            rows = self._rows_by_word.get(word)
+            if rows:
+                out[rows] += 1.0 / len(wanted)
         return out
+
+
+def _word_index(titles: list[set[str]]) -> dict[str, list[int]]:
+    """Word → rows of the titles containing it, so a keyword match is a few lookups."""
+    index: dict[str, list[int]] = {}
+    for row, words in enumerate(titles):
+        for word in words:
+            index.setdefault(word, []).append(row)
+    return index
 
 
 def _stem(word: str) -> str:

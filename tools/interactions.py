@@ -160,13 +160,12 @@ class InteractionIndex:
     def co_engagement_scores(self, item_weights: Mapping[int, float]) -> np.ndarray:
         """For every item, how strongly it is co-engaged with the weighted items given."""
         n = self.co_engagement.shape[0]
-        if not item_weights or n == 0:
+        rows = [r for r in item_weights if r < n]
+        if not rows:
             return np.zeros(self.n_items, dtype=np.float32)
-        weights = np.zeros(n, dtype=np.float32)
-        for row, weight in item_weights.items():
-            if row < n:
-                weights[row] = weight
-        return np.asarray(self._co_by_target.T @ weights, dtype=np.float32).ravel()
+        weights = np.array([item_weights[r] for r in rows], dtype=np.float32)
+        # Only the shopper's own rows of the item×item matrix matter: slice, then multiply.
+        return np.asarray(self.co_engagement[rows].T @ weights, dtype=np.float32).ravel()
 
     def co_engaged_pairs(self, source_rows: list[int], target_row: int) -> list[float]:
         """Co-engagement of each source item with one target item (for evidence)."""

@@ -1,0 +1,59 @@
+"""The results as a plain-text table for a terminal or a pull request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _cell(value: Any, digits: int = 1) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "NO"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def table(result: dict[str, Any]) -> str:
+    """Sizes as rows (latencies, open time, peak RSS), then ingestion and the targets."""
+    header = (
+        "| size | items | shoppers | events | recommend median / p95 ms | "
+        "chat median / p95 ms | open s (catalog + index) | peak RSS MiB |"
+    )
+    lines = [header, "|" + "---|" * 8]
+    for name, v in result.items():
+        if not isinstance(v, dict) or "recommend_ms" not in v:
+            continue
+        rec, chat = v["recommend_ms"], v["chat_ms"]
+        lines.append(
+            f"| {name} | {_cell(v['items'])} | {_cell(v['shoppers'])} | {_cell(v['events'])} | "
+            f"{_cell(rec['median'])} / {_cell(rec['p95'])} ({rec['runs']}) | "
+            f"{_cell(chat['median'])} / {_cell(chat['p95'])} ({chat['runs']}) | "
+            f"{_cell(v['open_s'], 2)} ({_cell(v['open_catalog_s'], 2)} + "
+            f"{_cell(v['index_s'], 2)}) | {_cell(v['peak_rss_mb'], 0)} |"
+        )
+    ingestion = result.get("ingestion") or {}
+    if ingestion:
+        lines += [
+            "",
+            f"Catalog ingestion: {_cell(ingestion['items_per_s'])} items/s against the raw "
+            f"model's {_cell(ingestion['raw_embed_per_s'])} texts/s = "
+            f"{ingestion['ratio'] * 100:.1f} % ({ingestion['items']} items, "
+            f"batches of {ingestion['batch_size']}).",
+        ]
+        for name, events in (ingestion.get("events") or {}).items():
+            lines.append(
+                f"Events ({name}): {_cell(events['events'])} in {_cell(events['seconds'], 1)} s "
+                f"= {_cell(events['events_per_s'], 0)} events/s."
+            )
+    met = result.get("met") or {}
+    if met:
+        lines += ["", "| target | value | met |", "|---|---|---|"]
+        for name, check in met.items():
+            value = check["value"]
+            digits = 3 if abs(value) < 10 else 1  # a ratio of 0.89 must not print as 0.9
+            lines.append(
+                f"| {name} {check['target']} | {_cell(value, digits)} | {_cell(check['met'])} |"
+            )
+    return "\n".join(lines)
