@@ -25,7 +25,7 @@ from bench.tact.stores import open_home
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 #: Test customers sampled for the full run (the whole test set takes too long to replay).
-FULL_CUSTOMERS = 600
+FULL_CUSTOMERS = 200
 CONTROL_CUSTOMERS = 200
 SEED = 20111101
 

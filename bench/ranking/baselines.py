@@ -1,0 +1,141 @@
+"""The baselines the literature compares against, scored by the same harness.
+
+Most popular, recently popular, item-kNN (cosine) and ALS from ``implicit``. Their
+hyperparameters are tuned on validation in :mod:`bench.ranking.tuning`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import numpy as np
+from implicit.cpu.als import AlternatingLeastSquares
+from threadpoolctl import threadpool_limits
+
+from bench.ranking.harness import ScoringMethod
+from bench.ranking.matrix import item_columns, train_matrix
+from bench.ranking.splits import Split
+
+RECENT_DAYS = 30
+#: OpenMP threads for implicit: the machine has two cores.
+ALS_THREADS = 2
+SEED = 0
+
+
+class MostPopular(ScoringMethod):
+    """Items by how often they were bought (or rated) in train."""
+
+    name = "most popular"
+
+    def __init__(self, split: Split) -> None:
+        super().__init__(split)
+        cols = item_columns(split)
+        self.counts = np.bincount(cols[cols >= 0], minlength=len(split.items)).astype(np.float64)
+
+    def scores(self, users: Sequence[str]) -> np.ndarray:
+        return np.broadcast_to(self.counts, (len(users), len(self.counts)))
+
+
+class RecentlyPopular(ScoringMethod):
+    """Items by purchases (or ratings) in the 30 days before each user's "now"."""
+
+    name = "recently popular"
+
+    def __init__(self, split: Split, days: float = RECENT_DAYS) -> None:
+        super().__init__(split)
+        cols = item_columns(split)
+        order = np.argsort(split.train.at, kind="stable")
+        self._at = split.train.at[order]
+        self._cols = cols[order]
+        self._window = np.timedelta64(int(timedelta(days=days).total_seconds()), "s")
+        self._cache: dict[np.datetime64, np.ndarray] = {}
+
+    def _counts(self, now: np.datetime64) -> np.ndarray:
+        # Online Retail has one "now" for everyone; MovieLens one per user.
+        if now not in self._cache:
+            start, end = np.searchsorted(self._at, [now - self._window, now])
+            window = self._cols[start:end]
+            self._cache[now] = np.bincount(
+                window[window >= 0], minlength=len(self.split.items)
+            ).astype(np.float64)
+        return self._cache[now]
+
+    def scores(self, users: Sequence[str]) -> np.ndarray:
+        # The window ends *after* the user's now (inclusive of events at that second).
+        nows = [np.datetime64(self.split.user_now[u], "s") + np.timedelta64(1, "s") for u in users]
+        return np.vstack([self._counts(now) for now in nows])
+
+
+class ItemKNN(ScoringMethod):
+    """Cosine item-kNN: an item scores the summed similarity to the user's train items,
+    counting only train items among its ``k`` nearest neighbours."""
+
+    def __init__(self, split: Split, k: int = 100) -> None:
+        super().__init__(split)
+        self.name = "item-kNN"
+        self.train = train_matrix(split)
+        binary = self.train.matrix
+        norms = np.sqrt(np.asarray(binary.sum(axis=0)).ravel())
+        norms[norms == 0] = 1.0
+        unit = binary.multiply(1.0 / norms).tocsc()
+        self.similarity = np.asarray((unit.T @ unit).toarray(), dtype=np.float32)
+        np.fill_diagonal(self.similarity, 0.0)
+        self.neighbourhood = self.similarity
+        self.set_k(k)
+
+    def set_k(self, k: int) -> None:
+        """Keep each item's ``k`` nearest neighbours (cheap to retune on one fit)."""
+        self.k = k
+        n = self.similarity.shape[0]
+        if k >= n - 1:
+            self.neighbourhood = self.similarity
+            return
+        keep = np.argpartition(-self.similarity, k - 1, axis=1)[:, :k]
+        pruned = np.zeros_like(self.similarity)
+        np.put_along_axis(pruned, keep, np.take_along_axis(self.similarity, keep, axis=1), axis=1)
+        self.neighbourhood = pruned  # row i: the neighbours of candidate item i
+
+    def scores(self, users: Sequence[str]) -> np.ndarray:
+        history = self.train.matrix[self.train.user_rows(list(users))]
+        return np.asarray(history @ self.neighbourhood.T)
+
+
+class ALS(ScoringMethod):
+    """Implicit-feedback matrix factorization (Hu, Koren & Volinsky) from ``implicit``."""
+
+    def __init__(
+        self,
+        split: Split,
+        *,
+        factors: int = 64,
+        regularization: float = 0.1,
+        alpha: float = 10.0,
+        iterations: int = 15,
+    ) -> None:
+        super().__init__(split)
+        self.params = {
+            "factors": factors,
+            "regularization": regularization,
+            "alpha": alpha,
+            "iterations": iterations,
+        }
+        self.name = "ALS"
+        self.train = train_matrix(split)
+        # implicit parallelises with OpenMP; a multithreaded BLAS underneath only fights it
+        # (the model checks this when it is made, so the limit wraps construction too).
+        with threadpool_limits(limits=1, user_api="blas"):
+            model = AlternatingLeastSquares(
+                factors=factors,
+                regularization=regularization,
+                alpha=alpha,
+                iterations=iterations,
+                random_state=SEED,
+                num_threads=ALS_THREADS,
+            )
+            model.fit(self.train.matrix, show_progress=False)
+        self.user_factors = np.asarray(model.user_factors)
+        self.item_factors = np.asarray(model.item_factors)
+
+    def scores(self, users: Sequence[str]) -> np.ndarray:
+        return self.user_factors[self.train.user_rows(list(users))] @ self.item_factors.T

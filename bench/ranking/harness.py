@@ -1,0 +1,81 @@
+"""The one evaluation loop every method goes through, and the top-k step they share."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from bench.ranking.metrics import K, Metrics, mean_metrics, user_metrics
+from bench.ranking.splits import Split
+
+BATCH = 256
+
+
+class Method(Protocol):
+    """Anything that ranks the catalog for a user of a split."""
+
+    name: str
+
+    def recommend(self, users: Sequence[str], k: int) -> list[list[int]]:
+        """The top ``k`` catalog rows for each user, their train items left out."""
+        ...
+
+
+def evaluate(method: Method, split: Split, users: Sequence[str] | None = None) -> Metrics:
+    """HR/Recall/NDCG@10 of ``method`` over the split's users (or the ``users`` given)."""
+    chosen = list(split.users if users is None else users)
+    per_user = []
+    for start in range(0, len(chosen), BATCH):
+        batch = chosen[start : start + BATCH]
+        for user, ranked in zip(batch, method.recommend(batch, K), strict=True):
+            per_user.append(
+                user_metrics(
+                    ranked,
+                    set(split.rows(split.targets[user])),
+                    set(split.rows(split.excluded[user])),
+                    K,
+                )
+            )
+    return mean_metrics(per_user)
+
+
+def excluded_mask(split: Split, users: Sequence[str]) -> np.ndarray:
+    """Boolean users×items: True where the item must not be ranked for that user."""
+    mask = np.zeros((len(users), len(split.items)), dtype=bool)
+    for i, user in enumerate(users):
+        mask[i, split.rows(split.excluded[user])] = True
+    return mask
+
+
+def top_k(scores: np.ndarray, excluded: np.ndarray, k: int) -> np.ndarray:
+    """Row indices of the ``k`` best unexcluded scores per user, best first.
+
+    Ties are broken by catalog row so every run ranks the same way.
+    """
+    masked = np.where(excluded, -np.inf, scores.astype(np.float64))
+    k = min(k, masked.shape[1])
+    best = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(masked, best, axis=1)
+    order = np.lexsort((best, -values), axis=-1)
+    return np.take_along_axis(best, order, axis=1)
+
+
+class ScoringMethod(ABC):
+    """A method that scores every item for a batch of users; the harness picks the top."""
+
+    name: str
+
+    def __init__(self, split: Split) -> None:
+        self.split = split
+
+    @abstractmethod
+    def scores(self, users: Sequence[str]) -> np.ndarray:
+        """users×items scores (higher is better)."""
+
+    def recommend(self, users: Sequence[str], k: int) -> list[list[int]]:
+        """Top ``k`` rows per user by :meth:`scores`, train items excluded."""
+        ranked = top_k(self.scores(users), excluded_mask(self.split, users), k)
+        return [[int(r) for r in row] for row in ranked]

@@ -1,0 +1,108 @@
+"""The parts of the results file that judge and describe: targets, verdicts, machine, code."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench.ranking.metrics import Metrics
+
+ROOT = Path(__file__).resolve().parents[2]
+#: RecBole's GRU4Rec on MovieLens-100k, time-ordered leave-last-out, full ranking.
+GRU4REC_NDCG = 0.0513
+GRU4REC_HR = 0.1103
+#: On Online Retail tactful must beat the best baseline by this factor.
+REQUIRED_RATIO = 1.2
+
+TARGETS = {
+    "online-retail": f"tactful ndcg@10 >= {REQUIRED_RATIO} x best baseline",
+    "movielens-100k": f"ndcg@10 >= {GRU4REC_NDCG}",
+}
+#: The product code the numbers depend on; its digest is stored with them.
+RANKING_CODE = (
+    "tools/ranker.py",
+    "tools/interactions.py",
+    "tools/taste.py",
+    "tools/signals.py",
+    "tools/catalog_index.py",
+    "agent/embedding.py",
+)
+
+
+def verdicts(
+    test: dict[str, dict[str, Metrics]], tactful: str, baselines: tuple[str, ...]
+) -> dict[str, Any]:
+    """Whether each dataset's target is met, with the measured ratio."""
+    out: dict[str, Any] = {}
+    if "online-retail" in test:
+        scores = test["online-retail"]
+        best = max(baselines, key=lambda name: scores[name].ndcg)
+        ratio = _ratio(scores[tactful].ndcg, scores[best].ndcg)
+        out["online-retail"] = {
+            "met": ratio >= REQUIRED_RATIO,
+            "ratio": round(ratio, 4),
+            "required_ratio": REQUIRED_RATIO,
+            "tactful_ndcg@10": round(scores[tactful].ndcg, 6),
+            "best_baseline": best,
+            "best_baseline_ndcg@10": round(scores[best].ndcg, 6),
+        }
+    if "movielens-100k" in test:
+        ndcg = test["movielens-100k"][tactful].ndcg
+        out["movielens-100k"] = {
+            "met": ndcg >= GRU4REC_NDCG,
+            "ratio": round(_ratio(ndcg, GRU4REC_NDCG), 4),
+            "tactful_ndcg@10": round(ndcg, 6),
+            "reference": f"RecBole GRU4Rec HR@10 {GRU4REC_HR}, NDCG@10 {GRU4REC_NDCG}",
+        }
+    return out
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else float("inf")
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu": _cpu_model(),
+        "logical_cpus": os.cpu_count(),
+        "physical_cpus": psutil.cpu_count(logical=False),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "packages": {
+            name: _version(name) for name in ("numpy", "scipy", "implicit", "onnxruntime")
+        },
+    }
+
+
+def code_digests() -> dict[str, str]:
+    """sha256 (first 16 hex digits) of each ranking source file, to tie numbers to code."""
+    return {
+        name: hashlib.sha256((ROOT / name).read_bytes()).hexdigest()[:16]
+        for name in RANKING_CODE
+        if (ROOT / name).exists()
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
