@@ -470,8 +470,10 @@ def evaluate(
     quick: Annotated[bool, typer.Option(help="A small slice: checks the harness works.")] = False,
 ) -> None:
     """Run the evaluation harness and benchmarks; results go to bench/RESULTS.md."""
-    from bench.run import run_all
-
+    try:
+        from bench.run import run_all
+    except ImportError as exc:  # an install without the source checkout's bench/
+        raise TactfulError(f"The benchmarks are not installed here ({exc}).") from None
     run_all(what, quick=quick)
 
 
