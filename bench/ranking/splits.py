@@ -255,7 +255,11 @@ def subsample(
         items = [item for item in split.items if item.item_id in keep]
         events = [e for e in events if e.item_id in keep]
     known = {item.item_id for item in items}
-    targets = {u: split.targets[u] & known for u in chosen if split.targets[u] & known}
+    # A user needs targets and train events inside the kept catalog to be evaluated.
+    trained = {e.shopper_id for e in events}
+    targets = {
+        u: split.targets[u] & known for u in chosen if split.targets[u] & known and u in trained
+    }
     return replace(
         split,
         description=f"quick slice of: {split.description}",
