@@ -46,7 +46,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "validation": {name: _table(r.validation) for name, r in results.items()},
         "splits": {name: r.splits for name, r in results.items()},
         "targets": TARGETS,
-        "met": verdicts(test, TACTFUL, BASELINES),
+        "met": verdicts(test, TACTFUL, BASELINES, quick=quick),
         "quick": quick,
         "protocol": {
             "metrics": "HR@10, Recall@10 = hits/|targets|, NDCG@10 with binary relevance and "
