@@ -17,7 +17,6 @@ from tools.interactions import InteractionIndex, Neighbour
 from tools.signals import DecayPolicy, fact_strength
 from tools.taste import TasteSignal
 from tools.types import (
-    CatalogItem,
     Evidence,
     EvidenceKind,
     FactKind,
@@ -372,10 +371,6 @@ class HybridRanker:
                 )
             )
         return evidence
-
-    def item(self, item_id: str) -> CatalogItem | None:
-        row = self.catalog.row(item_id)
-        return None if row is None else self.catalog.items[row]
 
 
 def _ramp(similarity: np.ndarray, low: float, high: float) -> np.ndarray:
