@@ -7,11 +7,15 @@ plain code the brain cannot bypass.
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import prompts
+from agent import wording
 from agent.brain import understanding as u
 from agent.brain.modes import detect_mode
 from agent.clock import Clock
@@ -20,6 +24,7 @@ from agent.domain import (
     ConversationStatus,
     Escalation,
     EscalationCause,
+    EscalationStatus,
     EventKind,
     FactKind,
     FactSource,
@@ -32,16 +37,37 @@ from agent.domain import (
 from agent.errors import InvalidInput, UnknownConversation
 from agent.policy.clarify import Clarifier
 from agent.policy.escalation import EscalationConfig, cause_detail, frustrated
+from agent.policy.handover import Handovers
 from agent.profile import ProfileService
+from agent.profile_view import what_i_know
 from agent.recommender import Recommender, Request, query_words
 from agent.stores.records import ConversationRecord, RecordStore
 from tools.explain import explain
 from tools.types import BehaviourEvent, FactorName
 
-#: Events this recent count as "this session" when guessing the mode.
+#: Events this recent count as "this session" when guessing the mode; a conversation
+#: idle for longer is over, and the shopper's next message starts a new one.
 SESSION_WINDOW = timedelta(hours=2)
 #: Below this request match (0–1), the best suggestion does not answer what was asked.
 GOOD_ANSWER_MATCH = 0.35
+
+
+class Summarised(Protocol):
+    """The result of an erasure: counts by kind, and the same in words."""
+
+    def counts(self) -> dict[str, int]: ...
+
+    def summary(self) -> str: ...
+
+
+class DataRights(Protocol):
+    """The shopper's own data, exported or erased exactly as the CLI does it."""
+
+    def export_to_file(self, shopper_id: str) -> Path: ...
+
+    def erase(self, shopper_id: str) -> Summarised: ...
+
+    def held_counts(self, shopper_id: str) -> dict[str, int]: ...
 
 
 class Conversations:
@@ -55,6 +81,8 @@ class Conversations:
         clarifier: Clarifier,
         clock: Clock,
         *,
+        data_rights: DataRights,
+        profile_of: Callable[[str], Any],
         max_message_chars: int = 2000,
         escalation: EscalationConfig | None = None,
     ) -> None:
@@ -63,8 +91,17 @@ class Conversations:
         self._recommender = recommender
         self._clarifier = clarifier
         self._clock = clock
+        self._data = data_rights
+        self._profile_of = profile_of
         self._max_chars = max_message_chars
         self._escalation = escalation or EscalationConfig()
+        # The request behind this turn's suggestions, kept so "why" can re-rank it later.
+        self._ranked: Request | None = None
+        self.handovers = Handovers(
+            records,
+            clock,
+            unclaimed_after=timedelta(minutes=self._escalation.unclaimed_minutes),
+        )
 
     # -- entry point -------------------------------------------------------------------
     def turn(
@@ -76,25 +113,67 @@ class Conversations:
         mode: ShopperMode | None = None,
     ) -> Reply:
         text = self._check_message(message)
+        self._ranked = None
         self._profiles.ensure_shopper(shopper_id)
         conversation = self._conversation(shopper_id, conversation_id)
         now = self._clock.now()
+        last_payload = self._last_agent_payload(conversation.conversation_id)
         self._records.add_turn(conversation.conversation_id, "shopper", text, None, now)
         if mode is not None:
             conversation.mode, conversation.mode_locked = mode, True
 
-        if conversation.status is not ConversationStatus.ACTIVE:
-            reply = self._reply(conversation, prompts.render("offline/paused"), mode_reason="")
-            return self._finish(conversation, reply, ask=False)
-
+        handover = self.handovers.current(conversation.conversation_id)
         awaiting = self._clarifier.awaiting(shopper_id)
+        confirming = (last_payload or {}).get("confirming")
         meaning = u.understand(
             text,
             awaiting_answer=awaiting is not None,
             suggestion_count=len(self._last_suggestions(conversation.conversation_id)),
+            confirming=confirming is not None,
+            handover_open=handover is not None,
         )
-        reply = self._act(conversation, meaning, awaiting)
-        return self._finish(conversation, reply, ask=reply.escalation is None)
+        with_staff = handover is not None and handover.status is EscalationStatus.WITH_STAFF
+        if with_staff and not isinstance(meaning, u.CallOff):
+            # A person has taken over: the agent stays quiet and says so.
+            assert handover is not None
+            text = prompts.render("offline/handover_with_staff", staff=handover.staff)
+            reply = self._reply(conversation, text, mode_reason="")
+            reply.escalation = handover
+            return self._finish(conversation, reply, ask=False)
+
+        notes = self._handover_notes(conversation, handover, meaning, first=last_payload is None)
+        if confirming == "erase" and not isinstance(meaning, u.Confirm):
+            notes.append(prompts.render("offline/erase_declined"))
+        reply = self._act(conversation, meaning, awaiting, handover)
+        if reply.erased is not None:
+            return reply  # the conversation itself was erased: nothing is stored
+        if notes:
+            reply.text = "\n\n".join([*notes, reply.text])
+        if reply.escalation is None and handover is not None and not isinstance(meaning, u.CallOff):
+            reply.escalation = self.handovers.current(conversation.conversation_id)
+        return self._finish(conversation, reply, ask=reply.escalation is None and not notes)
+
+    def _handover_notes(
+        self,
+        conversation: ConversationRecord,
+        handover: Escalation | None,
+        meaning: u.Understanding,
+        *,
+        first: bool,
+    ) -> list[str]:
+        """What the shopper should know about a hand-over before the answer itself."""
+        if isinstance(meaning, u.CallOff | u.Handoff | u.Sensitive):
+            return []
+        if handover is None:
+            elsewhere = self.handovers.waiting_elsewhere(
+                conversation.shopper_id, conversation.conversation_id
+            )
+            return [prompts.render("offline/handover_elsewhere")] if elsewhere and first else []
+        if self.handovers.unclaimed_too_long(handover):
+            self.handovers.note_unclaimed_told(handover)
+            since = wording.age(handover.at, self._clock.now())
+            return [prompts.render("offline/handover_unclaimed", age=since)]
+        return [prompts.render("offline/handover_still_waiting")]
 
     # -- acting on what was understood ---------------------------------------------------
     def _act(
@@ -102,8 +181,20 @@ class Conversations:
         conversation: ConversationRecord,
         meaning: u.Understanding,
         awaiting: ClarifyingQuestion | None,
+        handover: Escalation | None,
     ) -> Reply:
         shopper_id = conversation.shopper_id
+        if isinstance(meaning, u.CallOff) and handover is not None:
+            self.handovers.move(handover.escalation_id, EscalationStatus.CALLED_OFF)
+            conversation.status = ConversationStatus.ACTIVE
+            intro = prompts.render("offline/handover_called_off")
+            return self._suggest(conversation, Request(), intro=intro)
+        if isinstance(meaning, u.Confirm):
+            if meaning.yes:
+                return self._erase(conversation)
+            return self._reply(
+                conversation, prompts.render("offline/erase_declined"), mode_reason=""
+            )
         if isinstance(meaning, u.Handoff):
             return self._escalate(conversation, EscalationCause.REQUESTED)
         if isinstance(meaning, u.Sensitive):
@@ -201,6 +292,7 @@ class Conversations:
         suggestions = self._recommender.recommend(
             shopper.shopper_id, request, personalized=shopper.personalized
         )
+        self._ranked = request
         if answer_check and not self._answers(request, suggestions):
             if self._no_answer_streak(conversation.conversation_id) + 1 >= (
                 self._escalation.no_answer_in_a_row
@@ -274,29 +366,14 @@ class Conversations:
     def escalate(self, shopper_id: str, conversation_id: str, reason: str) -> Escalation:
         """Escalate a conversation from outside a chat turn (a tool call, staff)."""
         conversation = self._conversation(shopper_id, conversation_id)
-        escalation = self._record_escalation(conversation, EscalationCause.REQUESTED, reason)
+        escalation = self.handovers.open(conversation, EscalationCause.REQUESTED, reason)
         self._records.update_conversation(conversation)
-        return escalation
-
-    def _record_escalation(
-        self, conversation: ConversationRecord, cause: EscalationCause, detail: str
-    ) -> Escalation:
-        escalation = Escalation(
-            escalation_id=f"e-{uuid.uuid4().hex[:12]}",
-            conversation_id=conversation.conversation_id,
-            shopper_id=conversation.shopper_id,
-            cause=cause,
-            detail=detail,
-            at=self._clock.now(),
-        )
-        self._records.add_escalation(escalation)
-        conversation.status = ConversationStatus.ESCALATED
         return escalation
 
     def _escalate(
         self, conversation: ConversationRecord, cause: EscalationCause, *, topic: str | None = None
     ) -> Reply:
-        escalation = self._record_escalation(conversation, cause, cause_detail(cause, topic))
+        escalation = self.handovers.open(conversation, cause, cause_detail(cause, topic))
         key = f"offline/escalated_{cause.value}" + (f"_{topic}" if topic else "")
         reply = self._reply(conversation, prompts.render(key), mode_reason="")
         reply.escalation = escalation
@@ -336,8 +413,10 @@ class Conversations:
         return self._suggest(conversation, Request(), intro=intro)
 
     def _why(self, conversation: ConversationRecord, meaning: u.Why) -> Reply:
+        """Explain a suggestion from the data as it stands now, never from a stored reason."""
+        payload = self._last_agent_payload(conversation.conversation_id, with_suggestions=True)
         shown = self._last_suggestions(conversation.conversation_id)
-        if not shown:
+        if not shown or payload is None:
             return self._reply(conversation, prompts.render("offline/why_nothing"), mode_reason="")
         position = meaning.position
         if position is None and meaning.item_words:
@@ -349,12 +428,18 @@ class Conversations:
         chosen = _pick(shown, position or 1)
         if not chosen:
             return self._reply(conversation, prompts.render("offline/why_nothing"), mode_reason="")
-        suggestion = chosen[0][1]
-        breakdown = explain(suggestion)
-        lines = [prompts.render("offline/why_intro", item=suggestion.item.title).strip()]
+        shopper = self._profiles.shopper(conversation.shopper_id)
+        request = _request_from(payload)
+        now_scored = self._recommender.rescore(
+            shopper.shopper_id, request, chosen[0][0], personalized=shopper.personalized
+        )
+        if now_scored is None:
+            return self._reply(conversation, prompts.render("offline/why_nothing"), mode_reason="")
+        breakdown = explain(now_scored)
+        lines = [prompts.render("offline/why_intro", item=now_scored.item.title).strip()]
         lines.append(breakdown.reason)
         for line in breakdown.factors:
-            sources = "; ".join(e.label for e in line.evidence[:3])
+            sources = "; ".join(e.label for e in line.evidence[:3] if e.label)
             lines.append(
                 f"- {line.name.value}: {line.contribution:+.2f}"
                 + (f" ({sources})" if sources else "")
@@ -362,24 +447,55 @@ class Conversations:
         return self._reply(conversation, "\n".join(lines), mode_reason="")
 
     def _forget(self, conversation: ConversationRecord, what: str) -> Reply:
-        words = {w for w in what.lower().split() if len(w) > 2}
-        for fact, _ in self._profiles.facts(conversation.shopper_id):
-            haystack = f"{fact.subject} {fact.text}".lower()
-            if words and any(w in haystack for w in words):
-                self._profiles.retract(conversation.shopper_id, fact.fact_id, actor="shopper")
-                intro = prompts.render("offline/forgotten", fact=fact.text)
-                return self._suggest(conversation, Request(), intro=intro)
-        return self._reply(
-            conversation, prompts.render("offline/forget_nothing", what=what), mode_reason=""
-        )
+        """Retract every fact the shopper's words name, and say which; or say none matched."""
+        shopper_id = conversation.shopper_id
+        facts = [f for f, _ in self._profiles.facts(shopper_id)]
+        matched = _facts_matching(facts, what)
+        if not matched:
+            if not facts:
+                text = prompts.render("offline/forget_nothing_empty", what=what or "that")
+            else:
+                listed = "\n".join(f"- {f.text}" for f in facts)
+                text = prompts.render("offline/forget_nothing", what=what or "that", facts=listed)
+            return self._reply(conversation, text, mode_reason="")
+        retracted = [
+            self._profiles.retract(shopper_id, fact.fact_id, actor="shopper") for fact in matched
+        ]
+        named = _quoted_list([f.text for f in retracted])
+        intro = prompts.render("offline/forgotten", facts=named)
+        return self._suggest(conversation, Request(), intro=intro, facts=retracted)
 
     def _data_request(self, conversation: ConversationRecord, meaning: u.DataRequest) -> Reply:
-        facts = [f.text for f, _ in self._profiles.facts(conversation.shopper_id)]
-        key = f"offline/data_{meaning.action}"
-        if meaning.action == "profile" and not facts:
-            key = "offline/data_profile_empty"
-        text = prompts.render(key, facts="\n".join(f"- {t}" for t in facts))
-        return self._reply(conversation, text, mode_reason="")
+        shopper_id = conversation.shopper_id
+        if meaning.action == "profile":
+            lines = what_i_know(self._profile_of(shopper_id), self._clock.now())
+            return self._reply(conversation, "\n".join(lines), mode_reason="")
+        if meaning.action == "export":
+            path = self._data.export_to_file(shopper_id)
+            reply = self._reply(
+                conversation, prompts.render("offline/data_export", path=path), mode_reason=""
+            )
+            reply.export_file = str(path)
+            return reply
+        held = wording.counts(self._data.held_counts(shopper_id))
+        reply = self._reply(
+            conversation, prompts.render("offline/erase_confirm", what=held), mode_reason=""
+        )
+        reply.confirming = "erase"
+        return reply
+
+    def _erase(self, conversation: ConversationRecord) -> Reply:
+        """Run the same erase as ``tactful erase`` and say what it removed."""
+        personalized = self._profiles.shopper(conversation.shopper_id).personalized
+        report = self._data.erase(conversation.shopper_id)
+        reply = self._reply(
+            conversation,
+            prompts.render("offline/erased", what=report.summary()),
+            mode_reason="",
+            personalized=personalized,
+        )
+        reply.erased = report.counts()
+        return reply
 
     # -- plumbing -------------------------------------------------------------------------
     def _check_message(self, message: str) -> str:
@@ -395,20 +511,34 @@ class Conversations:
 
     def _conversation(self, shopper_id: str, conversation_id: str | None) -> ConversationRecord:
         if conversation_id is None:
-            existing = [
+            now = self._clock.now()
+            recent = [
                 c
                 for c in self._records.conversations_for(shopper_id)
                 if c.status is not ConversationStatus.RESOLVED
+                and now - c.updated_at <= SESSION_WINDOW
             ]
-            if existing:
-                return existing[-1]
-            conversation_id = self._records.create_conversation(shopper_id, self._clock.now())
+            if recent:
+                return recent[-1]
+            conversation_id = self._records.create_conversation(shopper_id, now)
         record = self._records.get_conversation(conversation_id)
         if record is None or record.shopper_id != shopper_id:
             raise UnknownConversation(
                 f"No conversation {conversation_id!r} for shopper {shopper_id!r}."
             )
         return record
+
+    def _last_agent_payload(
+        self, conversation_id: str, *, with_suggestions: bool = False
+    ) -> dict[str, Any] | None:
+        """The payload of the agent's latest turn (with suggestions, if asked), or None."""
+        for turn in reversed(self._records.turns(conversation_id)):
+            if turn.role != "agent":
+                continue
+            payload = turn.payload or {}
+            if not with_suggestions or payload.get("suggestions"):
+                return payload
+        return None
 
     def _last_suggestions(self, conversation_id: str) -> list[tuple[str, Suggestion]]:
         for turn in reversed(self._records.turns(conversation_id)):
@@ -462,10 +592,13 @@ class Conversations:
         now = self._clock.now()
         payload: dict[str, Any] = {
             "mode": reply.mode.value,
+            "request": _request_payload(self._ranked) if reply.suggestions else None,
             "suggestions": [s.model_dump(mode="json") for s in reply.suggestions],
             "question_id": reply.question.question_id if reply.question else None,
             "escalation_id": reply.escalation.escalation_id if reply.escalation else None,
             "no_answer": reply.no_match,
+            "confirming": reply.confirming,
+            "export_file": reply.export_file,
         }
         self._records.add_turn(conversation.conversation_id, "agent", reply.text, payload, now)
         conversation.updated_at = now
@@ -496,3 +629,78 @@ def _constraints(request: Request) -> str:
     if request.budget_min is not None:
         parts.append(f"over {_money(request.budget_min)}")
     return " ".join(parts) or "that"
+
+
+def _request_payload(request: Request | None) -> dict[str, Any] | None:
+    if request is None:
+        return None
+    return {
+        "mode": request.mode.value,
+        "query": request.query,
+        "budget_min": request.budget_min,
+        "budget_max": request.budget_max,
+        "category": request.category,
+        "recipient": request.recipient,
+    }
+
+
+def _request_from(payload: dict[str, Any]) -> Request:
+    """The request a stored turn ranked, to rank its items again from current data."""
+    stored = payload.get("request") or {"mode": payload.get("mode") or "browsing"}
+    return Request(
+        mode=ShopperMode(stored.get("mode") or "browsing"),
+        query=stored.get("query"),
+        budget_min=stored.get("budget_min"),
+        budget_max=stored.get("budget_max"),
+        category=stored.get("category"),
+        recipient=stored.get("recipient"),
+    )
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+#: Words that say "forget" but name nothing: "what I said about", "that bit".
+_FORGET_FILLER = frozenset(
+    [
+        "what",
+        "i",
+        "said",
+        "told",
+        "you",
+        "about",
+        "that",
+        "the",
+        "bit",
+        "thing",
+        "things",
+        "fact",
+        "facts",
+        "my",
+        "me",
+        "all",
+        "of",
+    ]
+)
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def _facts_matching(facts: list[PreferenceFact], what: str) -> list[PreferenceFact]:
+    """The facts whose subject or wording shares a meaningful word with ``what``.
+
+    An empty ``what`` ("forget that") means the most recent fact.
+    """
+    words = {_stem(w) for w in query_words(what) if w not in _FORGET_FILLER}
+    if not words:
+        return facts[-1:] if not what.strip() else []
+    return [
+        fact
+        for fact in facts
+        if words & {_stem(w) for w in _TOKEN.findall(f"{fact.subject} {fact.text}".lower())}
+    ]
+
+
+def _quoted_list(texts: list[str]) -> str:
+    quoted = [f'"{t}"' for t in texts]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]

@@ -19,6 +19,7 @@ from tools.types import (
     FactorName,
     FactSource,
     FactStatus,
+    Identifier,
     PreferenceFact,
     ShopperMode,
     SimilarShopper,
@@ -28,11 +29,13 @@ from tools.types import (
 __all__ = [
     "AnswerKind",
     "BehaviourEvent",
+    "BehaviourSignal",
     "CatalogItem",
     "ClarifyingQuestion",
     "ConversationStatus",
     "Escalation",
     "EscalationCause",
+    "EscalationStatus",
     "EventKind",
     "Evidence",
     "EvidenceKind",
@@ -54,7 +57,7 @@ __all__ = [
 
 
 class Shopper(BaseModel):
-    shopper_id: str
+    shopper_id: Identifier
     country: str | None = Field(default=None, max_length=100)
     personalized: bool = Field(default=True, description="false: non-personalized suggestions")
     created_at: datetime
@@ -95,14 +98,46 @@ class EscalationCause(StrEnum):
     SENSITIVE = "sensitive"
 
 
+class EscalationStatus(StrEnum):
+    """Where a hand-over stands: ``waiting → with_staff → handed_back | resolved``, or
+    ``called_off`` by the shopper before anyone took it."""
+
+    WAITING = "waiting"
+    WITH_STAFF = "with_staff"
+    HANDED_BACK = "handed_back"
+    RESOLVED = "resolved"
+    CALLED_OFF = "called_off"
+
+    @property
+    def open(self) -> bool:
+        """Still with the team: waiting for a person, or a person is on it."""
+        return self in (EscalationStatus.WAITING, EscalationStatus.WITH_STAFF)
+
+
+#: Which status each staff or shopper action may start from.
+ESCALATION_MOVES: dict[EscalationStatus, frozenset[EscalationStatus]] = {
+    EscalationStatus.WITH_STAFF: frozenset({EscalationStatus.WAITING}),
+    EscalationStatus.HANDED_BACK: frozenset({EscalationStatus.WITH_STAFF}),
+    EscalationStatus.RESOLVED: frozenset({EscalationStatus.WAITING, EscalationStatus.WITH_STAFF}),
+    EscalationStatus.CALLED_OFF: frozenset({EscalationStatus.WAITING, EscalationStatus.WITH_STAFF}),
+}
+
+
 class Escalation(BaseModel):
+    """A conversation handed to a person, and where that hand-over stands."""
+
     escalation_id: str
     conversation_id: str
     shopper_id: str
     cause: EscalationCause
     detail: str
     at: datetime
-    status: Literal["open", "resolved"] = "open"
+    status: EscalationStatus = EscalationStatus.WAITING
+    staff: str | None = Field(default=None, description="who took it, once someone has")
+    updated_at: datetime | None = Field(default=None, description="when the status last changed")
+    unclaimed_notice_at: datetime | None = Field(
+        default=None, description="when the shopper was told nobody had picked it up yet"
+    )
 
 
 class ConversationStatus(StrEnum):
@@ -136,6 +171,26 @@ class Reply(BaseModel):
     escalation: Escalation | None = None
     facts_changed: list[PreferenceFact] = Field(default_factory=list)
     no_match: bool = Field(default=False, description="nothing in the catalog fits the request")
+    confirming: str | None = Field(
+        default=None, description="an action waiting for the shopper's yes, e.g. 'erase'"
+    )
+    export_file: str | None = Field(
+        default=None, description="where this turn wrote the shopper's data export"
+    )
+    erased: dict[str, int] | None = Field(
+        default=None, description="what this turn erased, by kind (the conversation is gone too)"
+    )
+
+
+class BehaviourSignal(BaseModel):
+    """One item in the shopper's own history, as it weighs in their taste today."""
+
+    item_id: str
+    title: str
+    kind: EventKind = Field(description="the strongest kind of thing they did with it")
+    last_at: datetime = Field(description="the latest event of that kind")
+    events: int = Field(description="how many events of that kind")
+    weight: float = Field(description="its decayed weight in the taste signal now; 0 = faded")
 
 
 class Profile(BaseModel):
@@ -148,6 +203,22 @@ class Profile(BaseModel):
         default_factory=list, description="out-of-profile events awaiting an answer"
     )
     event_count: int
+    events_by_kind: dict[str, int] = Field(
+        default_factory=dict, description="the shopper's events counted by kind"
+    )
+    first_event_at: datetime | None = None
+    last_event_at: datetime | None = None
+    signals: list[BehaviourSignal] = Field(
+        default_factory=list,
+        description="the strongest items in their own history, with how old they are",
+    )
+    for_others: int = Field(
+        default=0, description="events the shopper said were for someone else (kept out of taste)"
+    )
+    mode: ShopperMode | None = Field(
+        default=None, description="the mode of their latest conversation"
+    )
+    escalations: list[Escalation] = Field(default_factory=list)
 
 
 Message = Annotated[str, Field(min_length=1)]

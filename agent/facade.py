@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,6 +19,8 @@ from agent.domain import (
     BehaviourEvent,
     CatalogItem,
     ClarifyingQuestion,
+    Escalation,
+    EscalationStatus,
     FactSource,
     PreferenceFact,
     Profile,
@@ -30,11 +37,14 @@ from agent.profile import OPEN_QUESTION, ProfileService
 from agent.recommender import Recommender, Request, query_words
 from agent.settings import Settings
 from agent.shop_index import ShopIndex
-from agent.stores.records import RecordStore
+from agent.stores.migration import migrate
+from agent.stores.records import RecordStore, TurnRecord
+from agent.stores.sql.erasure import ErasureReport
 from agent.stores.vectors import ChromaVectorStore, make_chroma_client
 from tools.explain import Explanation, explain
 from tools.ranker import RankWeights
 from tools.search import SearchHit, catalog_search
+from tools.types import valid_identifier
 
 Progress = Callable[[int], None]
 
@@ -87,6 +97,7 @@ class Tactful:
         self.embedder = embedder
         self.clock: Clock = clock or SystemClock()
         policy = self.settings.decay
+        migrate(records, vectors)  # a data folder written by an older version, once
         self.profiles = ProfileService(records, vectors, embedder, self.clock, policy)
         self.index = ShopIndex(records, vectors, policy, embedder.dim, self._held_event_ids)
         self.index.load_catalog()
@@ -100,7 +111,10 @@ class Tactful:
             self.recommender,
             self.clarifier,
             self.clock,
+            data_rights=self,
+            profile_of=self.profile,
             max_message_chars=self.settings.max_message_chars,
+            escalation=self.settings.escalation,
         )
 
     @classmethod
@@ -249,6 +263,7 @@ class Tactful:
         mode: str | ShopperMode | None = None,
     ) -> Reply:
         """One turn of conversation; new shoppers are welcome (they start with no history)."""
+        self.sync()
         return self.conversations.turn(
             _check_id(shopper_id, "shopper"),
             message,
@@ -271,6 +286,7 @@ class Tactful:
         """Top ``k`` suggestions for a known shopper, each with factors and a reason."""
         if not 1 <= k <= 100:
             raise InvalidInput(f"k must be between 1 and 100, not {k}.")
+        self.sync()
         shopper = self.profiles.shopper(_check_id(shopper_id, "shopper"))
         request = Request(
             mode=parse_mode(mode) or ShopperMode.BROWSING,
@@ -333,7 +349,17 @@ class Tactful:
         ]
 
     # -- the shopper's control ------------------------------------------------------------
+    def sync(self) -> None:
+        """Catch up with what other processes changed (facts, erasures); cheap when nothing did.
+
+        Every answer and every change to facts starts here, so an erase or a forget made
+        through any process holds from this one's next answer on.
+        """
+        if self.profiles.sync():
+            self.index.invalidate()  # similar shoppers may include someone erased
+
     def profile(self, shopper_id: str) -> Profile:
+        self.sync()
         return self.profiles.profile(_check_id(shopper_id, "shopper"), self.index.catalog)
 
     def remember(
@@ -347,6 +373,7 @@ class Tactful:
         actor: str = "shopper",
     ) -> PreferenceFact:
         """Add a preference fact ("likes owls"); ``subject`` defaults to the text."""
+        self.sync()
         self.profiles.shopper(shopper_id)
         if not text.strip():
             raise InvalidInput("A fact needs some text.")
@@ -361,6 +388,7 @@ class Tactful:
 
     def forget(self, shopper_id: str, fact_id: str, *, actor: str = "shopper") -> PreferenceFact:
         """Retract a fact: kept in the audit trail, gone from the very next answer."""
+        self.sync()
         self.profiles.shopper(shopper_id)
         return self.profiles.retract(shopper_id, fact_id, actor=actor)
 
@@ -378,45 +406,89 @@ class Tactful:
         """Hand a conversation to a person (e.g. from a tool call); returns the escalation id."""
         return self.conversations.escalate(shopper_id, conversation_id, reason).escalation_id
 
+    # -- staff taking over ----------------------------------------------------------------
+    def claim_escalation(self, escalation_id: str, staff: str) -> Escalation:
+        """A person takes a waiting hand-over; the agent stays quiet in that conversation."""
+        return self.conversations.handovers.move(
+            escalation_id, EscalationStatus.WITH_STAFF, staff=staff
+        )
+
+    def hand_back(self, escalation_id: str) -> Escalation:
+        """The person hands the conversation back to the agent."""
+        return self.conversations.handovers.move(escalation_id, EscalationStatus.HANDED_BACK)
+
+    def resolve_escalation(self, escalation_id: str) -> Escalation:
+        """The hand-over is done and the conversation closed."""
+        return self.conversations.handovers.move(escalation_id, EscalationStatus.RESOLVED)
+
+    def open_escalations(self) -> list[Escalation]:
+        """Every hand-over still with the team, oldest first."""
+        return self.records.open_escalations()
+
+    def held_counts(self, shopper_id: str) -> dict[str, int]:
+        """What is held about a shopper, counted by kind, exactly as an erase would remove it."""
+        return self.records.held_counts(shopper_id).counts()
+
     def set_personalized(self, shopper_id: str, on: bool) -> None:
         self.profiles.shopper(shopper_id)
         self.records.set_personalized(shopper_id, on)
 
     def export(self, shopper_id: str) -> dict[str, Any]:
-        """Everything tactful holds about a shopper, as JSON-ready data."""
-        profile = self.profile(shopper_id)
-        conversations = []
-        for record in self.records.conversations_for(shopper_id):
-            conversations.append(
-                {
-                    **record.model_dump(mode="json"),
-                    "turns": [
-                        {"role": t.role, "text": t.text, "at": t.at.isoformat()}
-                        for t in self.records.turns(record.conversation_id)
-                    ],
-                }
-            )
+        """Everything tactful holds about a shopper, as JSON-ready data: what they told us and
+        did, what they were asked, shown and why, their feedback, and the audit trail."""
+        shopper = self.profiles.shopper(_check_id(shopper_id, "shopper"))
+        records = self.records
+        taste = self.profiles.saved_taste(shopper_id)
         return {
-            "shopper": profile.shopper.model_dump(mode="json"),
-            "facts": [f.model_dump(mode="json") for f in profile.facts],
-            "events": [e.model_dump(mode="json") for e in self.profiles.events(shopper_id)],
-            "questions": [q.model_dump(mode="json") for q in self.profiles.questions(shopper_id)],
-            "conversations": conversations,
-            "escalations": [
-                e.model_dump(mode="json") for e in self.records.escalations_for(shopper_id)
+            "shopper": shopper.model_dump(mode="json"),
+            "facts": [f.model_dump(mode="json") for f in records.facts.for_shopper(shopper_id)],
+            "taste": taste.model_dump(mode="json") if taste else None,
+            "events": [e.model_dump(mode="json") for e in records.events_for(shopper_id)],
+            "questions": [q.model_dump(mode="json") for q in records.questions_for(shopper_id)],
+            "conversations": [
+                {
+                    **c.model_dump(mode="json"),
+                    "turns": [_exported_turn(t) for t in records.turns(c.conversation_id)],
+                }
+                for c in records.conversations_for(shopper_id)
             ],
-            "audit": [a.model_dump(mode="json") for a in self.records.audit_for(shopper_id)],
+            "feedback": [f.model_dump(mode="json") for f in records.feedback_for(shopper_id)],
+            "escalations": [e.model_dump(mode="json") for e in records.escalations_for(shopper_id)],
+            "audit": [a.model_dump(mode="json") for a in records.audit_for(shopper_id)],
         }
 
-    def erase(self, shopper_id: str) -> dict[str, int]:
-        """Delete the shopper from SQL and Chroma; only a pseudonymous audit line remains."""
+    def export_to_file(self, shopper_id: str) -> Path:
+        """Write :meth:`export` under the data folder, readable by its owner only; erasing
+        the shopper deletes it too."""
+        data = self.export(shopper_id)
+        folder = self.settings.home / "exports"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        path = folder / f"{_export_prefix(shopper_id)}-{stamp}.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+        return path
+
+    def erase(self, shopper_id: str) -> ErasureReport:
+        """Delete everything held about a shopper, and say what it was.
+
+        Gone: their vectors from Chroma, then their SQL rows (with SQLite's deleted pages and
+        log) and with them the only link to whatever Chroma keeps of those vectors; their
+        export files; and what this process holds in memory. Other processes drop theirs at
+        their next :meth:`sync`. What stays is the audit trail under a random token.
+        """
         self.profiles.shopper(shopper_id)
-        counts = self.records.erase_shopper(shopper_id)
-        counts["facts"] = self.vectors.delete_facts(shopper_id)
-        self.vectors.delete_taste(shopper_id)
+        # Chroma first: stopping in between leaves facts whose vectors a load embeds again,
+        # never vectors filed under a key that nothing leads to any more.
+        self.profiles.erase_vectors(shopper_id)
+        report = self.records.erase_shopper(shopper_id, at=self.clock.now())
+        exports = list((self.settings.home / "exports").glob(f"{_export_prefix(shopper_id)}-*"))
+        for path in exports:
+            path.unlink(missing_ok=True)
         self.profiles.forget_shopper(shopper_id)
         self.index.invalidate()
-        return counts
+        return report.model_copy(update={"exports": len(exports)})
 
     def open_questions(self, shopper_id: str) -> list[ClarifyingQuestion]:
         return [q for q in self.profiles.questions(shopper_id) if q.status in OPEN_QUESTION]
@@ -432,8 +504,32 @@ class Tactful:
         return self.index.catalog.vectors[rows]
 
 
+def _export_prefix(shopper_id: str) -> str:
+    # Names a shopper's export files without spelling out the id; erasure finds them by it.
+    return hashlib.sha256(shopper_id.encode("utf-8")).hexdigest()[:16]
+
+
+def _exported_turn(turn: TurnRecord) -> dict[str, Any]:
+    """A stored turn; an agent's turn also lists what it showed, with the reason and factors."""
+    exported = {**(turn.payload or {}), "role": turn.role, "text": turn.text}
+    exported["at"] = turn.at.isoformat()
+    suggestions = exported.pop("suggestions", None) or []
+    if turn.role == "agent":
+        exported["shown"] = [
+            {
+                "item_id": s["item"]["item_id"],
+                "title": s["item"]["title"],
+                "score": s["score"],
+                "reason": s["reason"],
+                "factors": s["factors"],
+            }
+            for s in suggestions
+        ]
+    return exported
+
+
 def _check_id(value: str, what: str) -> str:
     value = (value or "").strip()
-    if not value or len(value) > 128 or any(c.isspace() or c in "/\\" for c in value):
+    if not valid_identifier(value):
         raise InvalidInput(f"{value!r} is not a valid {what} id.")
     return value

@@ -1,13 +1,21 @@
-"""Each shopper's profile: facts with provenance (in Chroma) and their own event history.
+"""Each shopper's profile: facts with provenance and their own event history.
 
-Per-shopper state is cached in memory and dropped whenever it changes, so a
-correction or a new event shapes the very next answer.
+Per-shopper state is held in memory and dropped whenever it changes, so a correction or
+a new event shapes the very next answer, also when another process made the change:
+:meth:`ProfileService.sync` reads the change feed (:mod:`agent.stores.sql.changes`).
+
+A fact lives in two stores: its words and provenance in SQL, its vector in Chroma under
+the shopper's vector key (:mod:`agent.stores.sql.facts`). SQL is written first and has the
+last word: a process that stops before Chroma's write leaves a fact with no vector, which
+the next load of that fact embeds and files, or a record whose status lags, which
+:meth:`ProfileService.relevant_facts` allows for.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Mapping
 from datetime import datetime
 
 import numpy as np
@@ -26,8 +34,9 @@ from agent.domain import (
 )
 from agent.embedding import Embedder
 from agent.errors import UnknownFact, UnknownShopper
+from agent.profile_view import behaviour_signals
 from agent.stores.records import RecordStore
-from agent.stores.vectors import ChromaVectorStore
+from agent.stores.vectors import ChromaVectorStore, TasteSnapshot
 from tools.catalog_index import CatalogIndex
 from tools.signals import DecayPolicy
 from tools.taste import Standing, TasteSignal, taste_signal
@@ -35,6 +44,8 @@ from tools.types import BehaviourEvent, Evidence, EvidenceKind
 
 #: How many shoppers' histories and facts to keep in memory.
 CACHE_SHOPPERS = 2048
+#: A process further behind the change feed than this reloads everything instead.
+FEED_PAGE = 1000
 #: Questions still awaiting an answer hold their event at low weight.
 OPEN_QUESTION = (QuestionStatus.PENDING, QuestionStatus.ASKED)
 
@@ -63,10 +74,72 @@ class ProfileService:
         self._policy = policy
         self._cache: OrderedDict[str, _ShopperCache] = OrderedDict()
         # Facts are few and read on every ranking: all of them live in memory, loaded
-        # once, and every change is written through to Chroma.
+        # once and kept current through the change feed.
         self._facts: dict[str, dict[str, tuple[PreferenceFact, np.ndarray]]] = {}
-        for fact, vector in vectors.iter_facts():
-            self._facts.setdefault(fact.shopper_id, {})[fact.fact_id] = (fact, vector)
+        self._seen = 0
+        self._load_all_facts()
+
+    # -- keeping up with other processes ------------------------------------------------
+    def sync(self) -> bool:
+        """Catch up with what any process changed since the last look: reload the facts
+        and drop the cached history of every shopper the change feed names.
+
+        Returns True when someone was erased (or the feed ran too far ahead to tell), so
+        anything shop-wide built from their data is stale too. One indexed read when
+        nothing changed; call it before each answer and each write.
+        """
+        changes = self._records.changes.since(self._seen, limit=FEED_PAGE)
+        if not changes:
+            return False
+        if len(changes) == FEED_PAGE:
+            self._cache.clear()
+            self._load_all_facts()
+            return True
+        erased = any(change.shopper_id is None for change in changes)
+        if erased:  # an erasure names nobody: drop whoever has no facts left
+            self._cache.clear()
+            keep = self._records.facts.shoppers()
+            self._facts = {s: held for s, held in self._facts.items() if s in keep}
+        for shopper_id in {c.shopper_id for c in changes if c.shopper_id is not None}:
+            self._cache.pop(shopper_id, None)
+            self._reload_facts(shopper_id)
+        self._seen = changes[-1].seq
+        return erased
+
+    def _load_all_facts(self) -> None:
+        # Read the position first: a change made meanwhile is then seen again, not missed.
+        self._seen = self._records.changes.latest()
+        self._facts = {}
+        for fact, vector in self._with_vectors(self._records.facts.all(), {}):
+            self._keep(fact, vector)
+
+    def _reload_facts(self, shopper_id: str) -> None:
+        # A fact's vector never changes, so only facts new to this process are read.
+        held = {i: vector for i, (_, vector) in self._facts.pop(shopper_id, {}).items()}
+        for fact, vector in self._with_vectors(self._records.facts.for_shopper(shopper_id), held):
+            self._keep(fact, vector)
+
+    def _with_vectors(
+        self, facts: list[PreferenceFact], held: Mapping[str, np.ndarray]
+    ) -> list[tuple[PreferenceFact, np.ndarray]]:
+        """Each fact with its vector: the one held, else Chroma's, else (the writer stopped
+        before Chroma's write) embedded again and filed."""
+        found = self._vectors.fact_vectors([f.fact_id for f in facts if f.fact_id not in held])
+        vectors = {**held, **found}
+        missing = [fact for fact in facts if fact.fact_id not in vectors]
+        if missing:
+            embedded = self._embedder.embed([_embedding_text(fact) for fact in missing])
+            vectors.update(zip([fact.fact_id for fact in missing], embedded, strict=True))
+            keys = {s: self._records.facts.vector_key(s) for s in {f.shopper_id for f in missing}}
+            # No key: erased since SQL was read, and nothing may be filed for them again.
+            filed = [fact for fact in missing if keys[fact.shopper_id]]
+            if filed:
+                self._vectors.upsert_facts(
+                    filed,
+                    np.stack([vectors[fact.fact_id] for fact in filed]),
+                    [str(keys[fact.shopper_id]) for fact in filed],
+                )
+        return [(fact, vectors[fact.fact_id]) for fact in facts]
 
     # -- shoppers ---------------------------------------------------------------------
     def shopper(self, shopper_id: str) -> Shopper:
@@ -186,25 +259,32 @@ class ProfileService:
         amount: float | None = None,
         recipient: str | None = None,
     ) -> PreferenceFact:
-        """Record a fact; one that says the same as an active fact reinforces it instead."""
+        """Record a fact; one that says the same as an active fact reinforces it instead.
+
+        A fact retracted or erased elsewhere is never written back: reinforcing only
+        updates a fact still stored and active, and anything else gets a new id.
+        """
+        self.sync()
         now = self._clock.now()
-        for fact, _ in self.facts(shopper_id):
+        for fact, vector in self.facts(shopper_id):
             if (
                 fact.kind is kind
                 and fact.subject.lower() == subject.lower()
                 and fact.recipient == recipient
             ):
                 if fact.polarity == polarity and fact.amount == amount:
-                    return self._update_fact(
-                        fact.model_copy(
-                            update={
-                                "reinforced_at": now,
-                                "confidence": max(fact.confidence, confidence),
-                            }
-                        ),
-                        actor,
-                        "reinforce",
+                    reinforced = fact.model_copy(
+                        update={
+                            "reinforced_at": now,
+                            "confidence": max(fact.confidence, confidence),
+                        }
                     )
+                    if self._records.facts.reinforce(reinforced, actor=actor, at=now):
+                        self._vectors.update_facts([reinforced])
+                        self._keep(reinforced, vector)
+                        return reinforced
+                    self._reload_facts(shopper_id)  # gone since the sync: say it anew
+                    break
                 # A new statement about the same thing replaces the old one.
                 self.retract(shopper_id, fact.fact_id, actor=actor, reason="superseded")
         fact = PreferenceFact(
@@ -222,34 +302,55 @@ class ProfileService:
             amount=amount,
             recipient=recipient,
         )
-        return self._update_fact(fact, actor, "add")
-
-    def _update_fact(self, fact: PreferenceFact, actor: str, action: str) -> PreferenceFact:
-        vector = self._embedder.embed([fact.subject or fact.text])[0]
-        self._vectors.upsert_fact(fact, vector)
-        self._facts.setdefault(fact.shopper_id, {})[fact.fact_id] = (fact, vector)
-        self._records.audit(
-            actor,
-            fact.shopper_id,
-            f"fact.{action}",
-            fact.fact_id,
-            {"text": fact.text, "source": fact.source.value, "status": fact.status.value},
-            self._clock.now(),
-        )
+        vector = self._embedder.embed([_embedding_text(fact)])[0]
+        key = self._records.facts.add(fact, actor=actor, at=now)
+        self._vectors.upsert_facts([fact], np.reshape(vector, (1, -1)), [key])
+        self._keep(fact, vector)
         return fact
+
+    def _keep(self, fact: PreferenceFact, vector: np.ndarray) -> None:
+        self._facts.setdefault(fact.shopper_id, {})[fact.fact_id] = (fact, vector)
+
+    def relevant_facts(
+        self, shopper_id: str, query: np.ndarray, k: int = 5
+    ) -> list[PreferenceFact]:
+        """Up to ``k`` of the shopper's active facts nearest in meaning to ``query`` (an
+        embedded request), nearest first: the ones to weigh for the request at hand."""
+        key = self._records.facts.vector_key(shopper_id)
+        held = self._facts.get(shopper_id, {})
+        if key is None or not held:
+            return []
+        # A process that stopped between the SQL write and Chroma's leaves a retracted
+        # fact active there: ask for enough to make up for every such fact. What is held,
+        # kept current by the change feed, has the last word.
+        spare = sum(1 for fact, _ in held.values() if fact.status is not FactStatus.ACTIVE)
+        nearest = [
+            held[i][0] for i in self._vectors.nearest_facts(key, query, k + spare) if i in held
+        ]
+        return [fact for fact in nearest if fact.status is FactStatus.ACTIVE][:k]
+
+    def _held_fact(self, shopper_id: str, fact_id: str) -> tuple[PreferenceFact, np.ndarray]:
+        held = self._facts.get(shopper_id, {}).get(fact_id)
+        if held is None:
+            raise UnknownFact(f"Shopper {shopper_id!r} has no fact {fact_id!r}.")
+        return held
 
     def retract(
         self, shopper_id: str, fact_id: str, *, actor: str, reason: str = "forgotten"
     ) -> PreferenceFact:
-        """Mark a fact retracted; it stays visible in the audit trail, never in scoring."""
-        for fact, _ in self.facts(shopper_id, include_retracted=True):
-            if fact.fact_id == fact_id:
-                if fact.status is FactStatus.RETRACTED:
-                    return fact
-                retracted = fact.model_copy(update={"status": FactStatus.RETRACTED})
-                self._update_fact(retracted, actor, reason)
-                return retracted
-        raise UnknownFact(f"Shopper {shopper_id!r} has no fact {fact_id!r}.")
+        """Mark a fact retracted; it stays in the profile and the audit trail, never in scoring."""
+        self.sync()
+        fact, vector = self._held_fact(shopper_id, fact_id)
+        if fact.status is FactStatus.RETRACTED:
+            return fact
+        if not self._records.facts.retract(fact, actor=actor, reason=reason, at=self._clock.now()):
+            # Retracted or erased elsewhere since the sync: what is stored now decides.
+            self._reload_facts(shopper_id)
+            return self._held_fact(shopper_id, fact_id)[0]
+        retracted = fact.model_copy(update={"status": FactStatus.RETRACTED})
+        self._vectors.update_facts([retracted])
+        self._keep(retracted, vector)
+        return retracted
 
     # -- the whole picture -----------------------------------------------------------
     def profile(self, shopper_id: str, catalog: CatalogIndex) -> Profile:
@@ -274,22 +375,46 @@ class ProfileService:
             )
             if len(top) == 10:
                 break
+        held = [q for q in self.questions(shopper_id) if q.status in OPEN_QUESTION]
+        conversations = self._records.conversations_for(shopper_id)
         return Profile(
             shopper=shopper,
             facts=[f for f, _ in self.facts(shopper_id, include_retracted=True)],
             taste=top,
-            held=[q for q in self.questions(shopper_id) if q.status in OPEN_QUESTION],
+            held=held,
             event_count=len(events),
+            events_by_kind=dict(Counter(e.kind.value for e in events)),
+            first_event_at=min((e.at for e in events), default=None),
+            last_event_at=max((e.at for e in events), default=None),
+            signals=behaviour_signals(events, taste, catalog, {q.event_id for q in held}),
+            for_others=sum(1 for e in events if e.recipient),
+            mode=conversations[-1].mode if conversations else None,
+            escalations=self._records.escalations_for(shopper_id),
         )
 
     def snapshot_taste(self, shopper_id: str, catalog: CatalogIndex, now: datetime) -> None:
-        """Persist the behavioural taste vector beside the facts (for export and reuse)."""
+        """Persist the behavioural taste vector beside the facts' (for export and reuse)."""
         taste = self.taste(shopper_id, catalog)
         if taste.centroid is None:
-            self._vectors.delete_taste(shopper_id)
+            key = self._records.facts.vector_key(shopper_id)
+            if key is not None:
+                self._vectors.delete_taste(key)
             return
-        self._vectors.upsert_taste(
-            shopper_id,
-            taste.centroid,
-            {"updated_at": now.isoformat(), "items": len(taste.item_weights)},
-        )
+        key = self._records.facts.ensure_vector_key(shopper_id)
+        self._vectors.save_taste(key, taste.centroid, len(taste.item_weights), now)
+
+    def saved_taste(self, shopper_id: str) -> TasteSnapshot | None:
+        """The taste vector :meth:`snapshot_taste` last saved, if any."""
+        key = self._records.facts.vector_key(shopper_id)
+        return None if key is None else self._vectors.taste(key)
+
+    def erase_vectors(self, shopper_id: str) -> None:
+        """Delete the shopper's fact and taste vectors from Chroma (before their SQL rows,
+        vector key included, go: see :mod:`agent.stores.vectors`)."""
+        key = self._records.facts.vector_key(shopper_id)
+        if key is not None:
+            self._vectors.delete_owner(key)
+
+
+def _embedding_text(fact: PreferenceFact) -> str:
+    return fact.subject or fact.text

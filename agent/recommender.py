@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from agent.clock import Clock
 from agent.embedding import Embedder
@@ -12,63 +13,26 @@ from agent.shop_index import ShopIndex
 from tools.explain import reason_for
 from tools.ranker import MODE_WEIGHTS, HybridRanker, RankInput, RankWeights
 from tools.signals import DecayPolicy
-from tools.types import FactKind, ShopperMode, Suggestion
+from tools.types import BehaviourEvent, FactKind, ShopperMode, Suggestion
 
-#: Words that carry no meaning for matching titles.
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "the",
-        "for",
-        "of",
-        "to",
-        "in",
-        "on",
-        "with",
-        "my",
-        "me",
-        "i",
-        "some",
-        "something",
-        "any",
-        "show",
-        "find",
-        "get",
-        "want",
-        "need",
-        "looking",
-        "look",
-        "like",
-        "please",
-        "under",
-        "over",
-        "below",
-        "above",
-        "around",
-        "about",
-        "gift",
-        "gifts",
-        "present",
-        "presents",
-        "idea",
-        "ideas",
-        "buy",
-        "cheap",
-        "nice",
-        "good",
-        "new",
-    ]
-)
 _WORD = re.compile(r"[a-z0-9]+")
+
+
+def _load_stopwords(path: Path) -> frozenset[str]:
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text("utf-8").splitlines())
+    return frozenset(line for line in lines if line)
+
+
+#: Words that never say which product is wanted (agent/brain/stopwords.txt explains which
+#: words belong there): dropped from requests before matching, never quoted in reasons.
+STOPWORDS = _load_stopwords(Path(__file__).parent / "brain" / "stopwords.txt")
 
 
 def query_words(query: str | None) -> list[str]:
     """The content words of a request, for matching item titles."""
     if not query:
         return []
-    return [w for w in _WORD.findall(query.lower()) if w not in _STOPWORDS and len(w) > 2]
+    return [w for w in _WORD.findall(query.lower()) if w not in STOPWORDS and len(w) > 2]
 
 
 @dataclass
@@ -122,8 +86,11 @@ class Recommender:
         if request.mode is ShopperMode.GIFT and request.recipient and not text:
             text = f"a gift for your {request.recipient}"
         words = query_words(text)
-        # A bare "gift" says nothing about which item: only meaningful words become a request.
-        query_vector = self._embedder.embed([text])[0] if text and words else None
+        # Only the words that can name a product become the request, matched and quoted
+        # alike: "do you track what I buy?" asks for nothing, "any red lanterns?" for
+        # "red lanterns".
+        content = " ".join(words)
+        query_vector = self._embedder.embed([content])[0] if words else None
         taste = self._profiles.taste(shopper_id, catalog)
         recipient_taste = None
         if request.mode is ShopperMode.GIFT and request.recipient and personalized:
@@ -135,7 +102,7 @@ class Recommender:
             taste=taste,
             recipient_taste=recipient_taste,
             facts=facts,
-            query=text if query_vector is not None else None,
+            query=content or None,
             query_vector=query_vector,
             query_words=words,
             category=request.category,
@@ -147,12 +114,28 @@ class Recommender:
             same_country=request.same_country,
         )
 
+    def rescore(
+        self, shopper_id: str, request: Request, item_id: str, *, personalized: bool
+    ) -> Suggestion | None:
+        """One item ranked again from current data (None if it left the catalog)."""
+        row = self._index.catalog.row(item_id)
+        if row is None:
+            return None
+        rank_input = self.rank_input(shopper_id, request, personalized=personalized)
+        suggestion = self.ranker().suggestion_for(rank_input, row, self._clock.now())
+        suggestion.reason = reason_for(suggestion, self._events_by_id(shopper_id))
+        return suggestion
+
     def recommend(
         self, shopper_id: str, request: Request, *, personalized: bool
     ) -> list[Suggestion]:
         """Ranked suggestions, each with its factors and a plain-language reason."""
         rank_input = self.rank_input(shopper_id, request, personalized=personalized)
         suggestions = self.ranker().rank(rank_input, self._clock.now())
+        events = self._events_by_id(shopper_id)
         for suggestion in suggestions:
-            suggestion.reason = reason_for(suggestion)
+            suggestion.reason = reason_for(suggestion, events)
         return suggestions
+
+    def _events_by_id(self, shopper_id: str) -> dict[str, BehaviourEvent]:
+        return {e.event_id: e for e in self._profiles.events(shopper_id)}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agent.clock import parse_time
+from agent.policy.escalation import EscalationConfig
 from tools.signals import DecayPolicy
+from tools.types import as_naive_utc
 
 
 class Settings(BaseSettings):
@@ -31,11 +34,32 @@ class Settings(BaseSettings):
         default=None, description="any SQLAlchemy URL; SQLite under home when unset"
     )
     decay: DecayPolicy = Field(default_factory=DecayPolicy)
+    escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     max_message_chars: int = Field(default=2000, ge=1)
     now: datetime | None = Field(
         default=None,
         description="pin the clock, e.g. to replay a historical dataset as if it were today",
     )
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _naive_utc(cls, value: object) -> object:
+        # Stored times are naive UTC, and an aware "now" cannot be compared with them.
+        if isinstance(value, datetime):
+            return as_naive_utc(value)
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if not text:
+            return None  # TACTFUL_NOW= (set but empty) means the real clock
+        try:
+            return parse_time(text)
+        except ValueError as exc:
+            reason = str(exc)
+        try:
+            return datetime.fromtimestamp(float(text), UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"{reason}; seconds since 1970 (1323475200) work too") from None
 
     @property
     def chroma_path(self) -> Path:

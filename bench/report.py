@@ -120,9 +120,14 @@ def _tact(
     data: dict[str, Any], calibration: dict[str, Any] | None, combined: dict[str, Any]
 ) -> str:
     c, f, k = data["collapse"], data["faithfulness"], data["control"]
+    t = data.get("truthfulness", {})
     met = data.get("met", {})
     targets = data.get("targets", {})
     combined.setdefault("online-retail", {})["tactful (tact)"] = {**c, **f, **k}
+    if t:
+        combined["online-retail"]["tactful (truthfulness)"] = {
+            key: value for key, value in t.items() if key != "failure_examples"
+        }
     combined["targets"]["tact"] = {"targets": targets, "met": met}
     rows = [
         ("NDCG@10 clean", c["ndcg@10_clean"], None),
@@ -150,8 +155,21 @@ def _tact(
             "share_effective_next_answer",
         ),
     ]
+    if t:
+        rows += [
+            (
+                "truthfulness: share of suggestions whose reasons pass every check",
+                t["share_passing_every_check"],
+                "share_passing_every_check",
+            ),
+            (
+                "truthfulness: share of cited factors passing the counterfactual check",
+                t["share_counterfactual_passing"],
+                "share_counterfactual_passing",
+            ),
+        ]
     out = [
-        "## Tact: context collapse, faithful reasons, control",
+        "## Tact: context collapse, faithful and truthful reasons, control",
         "",
         f"Command: `tactful eval tact` ({data.get('seconds', '?')} s). Online Retail test split"
         f" (cut 2011-11-01), {data['customers']} test customers sampled with seed"
@@ -176,6 +194,21 @@ def _tact(
                 f"{name} {v['passing']:.4f} of {v['cited']}" for name, v in by_factor.items()
             )
             + ".",
+        ]
+    if t:
+        failures = ", ".join(f"{name} {n}" for name, n in t["failures_by_check"].items())
+        out += [
+            "",
+            f"Truthfulness ({t.get('seconds', '?')} s of the run): {t['cases']} seeded cases, each"
+            " a test customer in a random mode, at the cut or at 2026-11-30 (history faded),"
+            " with no request, a filler-only request or a catalog word, after maybe one fresh"
+            " event an hour earlier (a purchase, like or view; recorded with or without"
+            " clarification; sometimes for a niece, or answered as being for her);"
+            f" {t['suggestions']} suggestions and {t['cited_factors']} cited factors checked."
+            f" Failures by check: {failures}; cited factors whose removal did not lower the"
+            " whole score:"
+            f" {t['cited_factors_whose_removal_did_not_lower_the_score']}. See"
+            " `bench/tact/truthfulness.py`.",
         ]
     if calibration:
         best = calibration["best"]

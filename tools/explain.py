@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel, Field
 
 import prompts
-from tools.types import Evidence, Factor, FactorName, Suggestion
+from tools.interactions import POPULAR_NOW
+from tools.types import BehaviourEvent, EventKind, Evidence, Factor, FactorName, Suggestion
 
 #: A factor is cited when it carries at least this share of the positive score.
 CITE_SHARE = 0.12
 MAX_PHRASES = 2
+#: How the reason says what the shopper did with a cited item: only a purchase is "bought".
+TASTE_TEMPLATES = {
+    EventKind.PURCHASE: "reasons/taste",
+    EventKind.LIKE: "reasons/taste_liked",
+    EventKind.VIEW: "reasons/taste_viewed",
+    EventKind.CART: "reasons/taste_carted",
+    EventKind.RATING: "reasons/taste_rated",
+}
 
 
 class FactorLine(BaseModel):
@@ -37,15 +48,20 @@ def cited_factors(suggestion: Suggestion) -> list[Factor]:
     if total <= 0:
         return []
     ranked = sorted(positive, key=lambda f: -f.contribution)
-    cited = [f for f in ranked if f.contribution / total >= CITE_SHARE and _phrase(f)]
+    cited = [f for f in ranked if f.contribution / total >= CITE_SHARE and _nameable(f)]
     if not cited:
-        cited = [f for f in ranked if _phrase(f)][:1]
+        cited = [f for f in ranked if _nameable(f)][:1]
     return cited[:MAX_PHRASES]
 
 
-def reason_for(suggestion: Suggestion) -> str:
-    """One sentence: "Because A, and B." — only from factors that contributed."""
-    phrases = [p for p in (_phrase(f) for f in cited_factors(suggestion)) if p]
+def reason_for(suggestion: Suggestion, events: Mapping[str, BehaviourEvent]) -> str:
+    """One sentence: "Because A, and B." — only from factors that contributed.
+
+    ``events`` are the shopper's own events by id: a cited event is named only if it is
+    there, and worded by what the shopper did ("bought", "liked", "bought … for your
+    niece").
+    """
+    phrases = [p for p in (_phrase(f, events) for f in cited_factors(suggestion)) if p]
     if not phrases:
         return prompts.render("reasons/fallback").strip()
     return prompts.join_reasons(phrases).strip()
@@ -59,7 +75,7 @@ def explain(suggestion: Suggestion) -> Explanation:
         item_id=suggestion.item.item_id,
         title=suggestion.item.title,
         score=suggestion.score,
-        reason=suggestion.reason or reason_for(suggestion),
+        reason=suggestion.reason,
         factors=[
             FactorLine(
                 name=f.name,
@@ -73,26 +89,54 @@ def explain(suggestion: Suggestion) -> Explanation:
     )
 
 
-def _phrase(factor: Factor) -> str | None:
+def _nameable(factor: Factor) -> bool:
+    """Whether the reason can say something true about this factor."""
     evidence = factor.evidence
-    if factor.name is FactorName.TASTE and evidence:
-        items = _list([e.label for e in evidence[:2]])
-        return prompts.render("reasons/taste", items=items).strip()
+    if factor.name in (FactorName.TASTE, FactorName.COMMUNITY, FactorName.REQUEST):
+        return bool(evidence and evidence[0].label)
     if factor.name is FactorName.STATED:
-        liked = [e for e in evidence if e.weight > 0]
-        if liked:
-            return prompts.render("reasons/stated", fact=liked[0].label).strip()
+        return any(e.weight > 0 for e in evidence)
+    if factor.name is FactorName.POPULARITY:
+        return any(e.ref == POPULAR_NOW for e in evidence)
+    return False
+
+
+def _phrase(factor: Factor, events: Mapping[str, BehaviourEvent]) -> str | None:
+    if not _nameable(factor):
         return None
+    evidence = factor.evidence
+    if factor.name is FactorName.TASTE:
+        return _taste_phrase(evidence, events)
+    if factor.name is FactorName.STATED:
+        liked = next(e for e in evidence if e.weight > 0)
+        return prompts.render("reasons/stated", fact=liked.label).strip()
     if factor.name is FactorName.COMMUNITY:
-        countries = {e.label.removeprefix("a shopper in ") for e in evidence}
-        if len(countries) == 1 and evidence and evidence[0].label.startswith("a shopper in "):
-            return prompts.render("reasons/community_country", country=countries.pop()).strip()
-        return prompts.render("reasons/community").strip()
+        return prompts.render("reasons/community", shoppers=evidence[0].label).strip()
     if factor.name is FactorName.POPULARITY:
         return prompts.render("reasons/popularity").strip()
-    if factor.name is FactorName.REQUEST and evidence and evidence[0].label:
-        return prompts.render("reasons/request", query=evidence[0].label).strip()
-    return None
+    return prompts.render("reasons/request", query=evidence[0].label).strip()
+
+
+def _taste_phrase(evidence: list[Evidence], events: Mapping[str, BehaviourEvent]) -> str | None:
+    """Up to two cited items the shopper did the same thing with, the strongest first."""
+    said = [(e.label, w) for e in evidence if (w := _wording(events.get(e.ref))) is not None]
+    if not said:
+        return None
+    template, recipient = said[0][1]
+    items = list(dict.fromkeys(label for label, wording in said if wording == said[0][1]))
+    return prompts.render(
+        template, items=_list(items[:MAX_PHRASES]), recipient=recipient or ""
+    ).strip()
+
+
+def _wording(event: BehaviourEvent | None) -> tuple[str, str | None] | None:
+    """The template for what the shopper did, and for whom when it was not for them."""
+    if event is None:
+        return None
+    if event.kind is EventKind.PURCHASE and event.recipient:
+        return "reasons/taste_for", event.recipient
+    template = TASTE_TEMPLATES.get(event.kind)
+    return (template, event.recipient) if template else None
 
 
 def _list(words: list[str]) -> str:

@@ -32,6 +32,16 @@ ENGAGEMENT_VALUES = [
     )
 ]
 
+#: "Popular right now" is said of an item only when at least this many shoppers bought
+#: it within the trending window (30 days by default) *and* more shoppers bought it than
+#: bought the median item among those anyone bought in that window. Both are needed: in
+#: a quiet shop the median item has one buyer, in a busy one five buyers is below it.
+#: Below the threshold a reason says nothing about popularity (the evidence still
+#: carries the true count). See :attr:`InteractionIndex.popular_now`.
+POPULAR_MIN_BUYERS = 5
+#: The ``ref`` of popularity evidence for an item above that threshold.
+POPULAR_NOW = "popular_now"
+
 
 @dataclass(frozen=True)
 class Neighbour:
@@ -70,6 +80,7 @@ class InteractionIndex:
         self._engagement_by_item = sparse.csc_matrix(engagement)
         self.popularity = popularity
         self.recent_buyers = recent_buyers
+        self.popular_now = popular_now(recent_buyers)
         self.built_at = built_at
         self.trending_days = trending_days
 
@@ -221,6 +232,13 @@ class InteractionIndex:
     ) -> list[Neighbour]:
         engaged = _column(self._engagement_by_item, item_row)
         return [n for n in neighbours if engaged.get(n.row, 0.0) > 0]
+
+
+def popular_now(recent_buyers: np.ndarray) -> np.ndarray:
+    """Which items may be called popular right now (see :data:`POPULAR_MIN_BUYERS`)."""
+    bought = recent_buyers[recent_buyers > 0]
+    median = float(np.median(bought)) if bought.size else 0.0
+    return (recent_buyers >= POPULAR_MIN_BUYERS) & (recent_buyers > median)
 
 
 def _column(matrix: sparse.csc_matrix, col: int) -> dict[int, float]:

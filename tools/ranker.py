@@ -6,17 +6,20 @@ up to ~100k), the best ``k`` are picked, and only those get their evidence built
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 from pydantic import BaseModel, Field
 
+import prompts
 from tools.catalog_index import CatalogIndex
-from tools.interactions import InteractionIndex, Neighbour
+from tools.interactions import POPULAR_NOW, InteractionIndex, Neighbour
 from tools.signals import DecayPolicy, fact_strength
 from tools.taste import TasteSignal
 from tools.types import (
+    BehaviourEvent,
     Evidence,
     EvidenceKind,
     FactKind,
@@ -31,6 +34,22 @@ from tools.types import (
 MIN_CONTRIBUTION = 1e-3
 #: Text similarity below this says nothing about taste (unrelated products sit near 0.2).
 CONTENT_BASELINE = 0.25
+#: At most this many of the shopper's items are cited for one item's taste. Many, not a
+#: few: the same events also choose the similar shoppers, so taking away only a couple of
+#: them can shift the community part by more than the taste part falls.
+MAX_TASTE_EVIDENCE = 20
+#: Online Retail's country names that read with "the" inside a sentence.
+_COUNTRIES_WITH_THE = frozenset(
+    {
+        "Channel Islands",
+        "Czech Republic",
+        "European Community",
+        "Netherlands",
+        "United Arab Emirates",
+        "United Kingdom",
+        "USA",
+    }
+)
 
 
 class RankWeights(BaseModel):
@@ -126,6 +145,11 @@ class HybridRanker:
         rows = self._select(total, scores.mask, request.k, weights.diversity)
         return [self._suggestion(int(r), request, weights, scores) for r in rows]
 
+    def suggestion_for(self, request: RankInput, row: int, now: datetime) -> Suggestion:
+        """One item scored as it would be for this request now, whether or not it ranks."""
+        weights = request.weights or self.weights[request.mode]
+        return self._suggestion(row, request, weights, self.score_all(request, weights, now))
+
     def score_all(self, request: RankInput, weights: RankWeights, now: datetime) -> _Scores:
         """Weighted factor vectors over the whole catalog, plus the candidate mask."""
         n = len(self.catalog)
@@ -138,12 +162,7 @@ class HybridRanker:
             mask[list(request.exclude_rows)] = False
 
         taste = request.taste if request.personalized else TasteSignal()
-        if request.mode is ShopperMode.GIFT:
-            taste_for_scoring = request.recipient_taste or TasteSignal()
-            taste_weight = 1.0 if request.recipient_taste else weights.taste
-        else:
-            taste_for_scoring = taste
-            taste_weight = weights.taste
+        taste_for_scoring, taste_weight = _scoring_taste(request, weights)
         if taste_weight > 0 and not taste_for_scoring.empty:
             parts[FactorName.TASTE] = taste_weight * self.taste_scores(
                 taste_for_scoring, weights.taste_content_share
@@ -282,12 +301,15 @@ class HybridRanker:
         scores: _Scores,
     ) -> list[Evidence]:
         if name is FactorName.TASTE:
-            taste = (
-                request.recipient_taste
-                if request.mode is ShopperMode.GIFT and request.recipient_taste
-                else request.taste
+            taste, taste_weight = _scoring_taste(request, weights)
+            owned = scores.parts.get(FactorName.OWNED)
+            # Buying this very item adds its own likeness to taste, but the same event costs
+            # it the "already bought" penalty, which usually outweighs that: it is cited
+            # only when nothing else is.
+            skip = row if owned is not None and owned[row] < 0 else None
+            return self._taste_evidence(
+                row, taste, weights.taste_content_share, taste_weight, skip=skip
             )
-            return self._taste_evidence(row, taste, weights.taste_content_share)
         if name is FactorName.STATED:
             return [
                 Evidence(kind=EvidenceKind.FACT, ref=f.fact_id, label=f.text, weight=float(p[row]))
@@ -295,33 +317,39 @@ class HybridRanker:
                 if abs(float(p[row])) >= MIN_CONTRIBUTION
             ]
         if name is FactorName.COMMUNITY:
+            # Every neighbour behind the score is cited (removing only some would leave
+            # the rest to carry it); one summary label speaks for all of them.
             engaged = self.interactions.neighbours_engaged_with(scores.neighbours, row)
+            summary = _similar_shoppers(engaged)
             return [
                 Evidence(
                     kind=EvidenceKind.SHOPPER,
                     ref=n.shopper_id,
-                    label=f"a shopper in {n.country}" if n.country else "a similar shopper",
+                    label=summary if i == 0 else "",
                     weight=n.similarity,
                 )
-                for n in engaged[:5]
+                for i, n in enumerate(engaged)
             ]
         if name is FactorName.POPULARITY:
             buyers = int(self.interactions.recent_buyers[row])
+            days = int(self.interactions.trending_days)
             return [
                 Evidence(
                     kind=EvidenceKind.STATISTIC,
-                    ref="recent_buyers",
-                    label=f"{buyers} shoppers bought it in the last "
-                    f"{int(self.interactions.trending_days)} days",
+                    ref=POPULAR_NOW if self.interactions.popular_now[row] else "recent_buyers",
+                    label=f"{buyers} shopper{'' if buyers == 1 else 's'} bought it in the last "
+                    f"{days} days",
                     weight=float(self.interactions.popularity[row]),
                 )
             ]
         if name is FactorName.REQUEST:
+            # Quote the words found in the title; a match by meaning alone quotes them all.
+            found = [w for w in request.query_words if self.catalog.keyword_match([w])[row] > 0]
             return [
                 Evidence(
                     kind=EvidenceKind.QUERY,
                     ref="query",
-                    label=request.query or "",
+                    label=" ".join(dict.fromkeys(found)) or request.query or "",
                     weight=float(scores.parts[name][row]),
                 )
             ]
@@ -341,36 +369,122 @@ class HybridRanker:
             ]
         return []
 
-    def _taste_evidence(self, row: int, taste: TasteSignal, content_share: float) -> list[Evidence]:
-        """The shopper's own items that pull this one *above* their average taste."""
+    def _taste_evidence(
+        self,
+        row: int,
+        taste: TasteSignal,
+        content_share: float,
+        weight: float,
+        *,
+        skip: int | None = None,
+    ) -> list[Evidence]:
+        """The shopper's events behind this item's taste score, in the score's own terms.
+
+        The score is a share-weighted mean over the shopper's items (its text part
+        clipped at 0), so it splits exactly into one term per item: share × fit. Taking
+        weight from an item that fits better than the mean lowers the score, so the
+        items that lower it most are cited, each by its strongest event, as long as
+        taking them all away really does (the clip can turn the text part back on),
+        listed by term. ``skip`` is cited only when no other item qualifies. When none
+        fits better (one item alone, or all alike), every event of the largest terms is
+        cited. Each weight is the item's term, split among its cited events.
+        """
         if taste.empty:
             return []
-        mean_vector, shares = self._taste_average(taste)
-        source_rows = list(shares)
-        item_vector = self.catalog.vectors[row]
-        similarity = self.catalog.vectors[source_rows] @ item_vector
-        co = np.asarray(self.interactions.co_engaged_pairs(source_rows, row), dtype=np.float32)
-        average_similarity = float(mean_vector @ item_vector)
-        average_co = float(np.dot([shares[r] for r in source_rows], co))
-        pull = np.array([shares[r] for r in source_rows], dtype=np.float32) * (
-            content_share * (similarity - average_similarity)
-            + (1 - content_share) * (co - average_co)
+        sources = list(taste.item_weights)
+        weights_now = np.array([taste.item_weights[r] for r in sources], dtype=np.float64)
+        similarity = self.catalog.vectors[sources] @ self.catalog.vectors[row]
+        content = (similarity.astype(np.float64) - CONTENT_BASELINE) / (1.0 - CONTENT_BASELINE)
+        co = np.asarray(self.interactions.co_engaged_pairs(sources, row), dtype=np.float64)
+
+        def score(item_weights: np.ndarray) -> float:
+            kept = np.where(item_weights > 1e-6, item_weights, 0.0)
+            if kept.sum() <= 0:
+                return 0.0
+            share = kept / kept.sum()
+            text = max(float(share @ content), 0.0)
+            return content_share * text + (1.0 - content_share) * float(share @ co)
+
+        share = weights_now / weights_now.sum()
+        text_on = float(share @ content) > 0
+        fit = content_share * content * text_on + (1.0 - content_share) * co
+        terms = share * fit
+        before = score(weights_now)
+        order = np.argsort(-terms, kind="stable")
+        order = order[terms[order] > 0]
+        above = np.flatnonzero(fit > before + 1e-9)
+        # Like factors, an item adding less than this is not worth naming (an old view).
+        material = above[weight * terms[above] >= MIN_CONTRIBUTION]
+        above = material if material.size else above
+        if skip is not None:
+            others = above[np.asarray(sources)[above] != skip]
+            above = others if others.size else above
+        # Most lowering first: share times how much better than the mean it fits.
+        lowering = share * (fit - before)
+        candidates = above[np.argsort(-lowering[above], kind="stable")].tolist()
+
+        def strongest(i: int) -> tuple[BehaviourEvent, float]:
+            return max(taste.event_weights[sources[i]], key=lambda ew: ew[1])
+
+        def lowers(cited: list[int]) -> bool:
+            removed = np.zeros_like(weights_now)
+            removed[cited] = [strongest(i)[1] for i in cited]
+            return score(weights_now - removed) < before - 1e-9
+
+        chosen = candidates[:MAX_TASTE_EVIDENCE]
+        if chosen and not lowers(chosen):
+            chosen = []
+            for i in candidates:
+                if lowers([*chosen, i]):
+                    chosen.append(i)
+                if len(chosen) == MAX_TASTE_EVIDENCE:
+                    break
+        # One event per item is enough when the item fits better than the mean; otherwise
+        # (one item alone, say) only all of its events together lower the score.
+        cited = (
+            [(i, [strongest(i)]) for i in sorted(chosen, key=lambda i: -terms[i])]
+            if chosen
+            else [
+                (i, [ew for ew in taste.event_weights[sources[i]] if ew[1] > 0])
+                for i in order[:MAX_TASTE_EVIDENCE].tolist()
+            ]
         )
         evidence: list[Evidence] = []
-        for i in np.argsort(-pull)[:3]:
-            if pull[i] <= 0:
-                break
-            source = source_rows[int(i)]
-            event = max(taste.event_weights[source], key=lambda ew: ew[1])[0]
-            evidence.append(
-                Evidence(
-                    kind=EvidenceKind.EVENT,
-                    ref=event.event_id,
-                    label=self.catalog.items[source].title,
-                    weight=float(pull[i]),
-                )
+        for i, events in cited:
+            title = self.catalog.items[sources[i]].title
+            part = weight * float(terms[i]) / sum(w for _, w in events)
+            evidence.extend(
+                Evidence(kind=EvidenceKind.EVENT, ref=e.event_id, label=title, weight=part * w)
+                for e, w in events
             )
         return evidence
+
+
+def _scoring_taste(request: RankInput, weights: RankWeights) -> tuple[TasteSignal, float]:
+    """The taste signal that scores this request, and its weight.
+
+    Gift mode sets the shopper's own taste aside and scores what they bought for the
+    recipient instead, at full weight.
+    """
+    if request.mode is ShopperMode.GIFT:
+        if request.recipient_taste is None:
+            return TasteSignal(), 0.0
+        return request.recipient_taste, 1.0
+    return (request.taste if request.personalized else TasteSignal()), weights.taste
+
+
+def _similar_shoppers(neighbours: list[Neighbour]) -> str:
+    """'12 shoppers with baskets like yours, mostly in the United Kingdom'."""
+    countries = Counter(n.country for n in neighbours if n.country and n.country != "Unspecified")
+    country, count = countries.most_common(1)[0] if countries else (None, 0)
+    one = len(neighbours) == 1
+    if country is None or count * 2 <= len(neighbours):
+        return prompts.render(
+            "reasons/similar_shopper" if one else "reasons/similar_shoppers", count=len(neighbours)
+        ).strip()
+    place = f"the {country}" if country in _COUNTRIES_WITH_THE else country
+    name = "reasons/similar_shopper_country" if one else "reasons/similar_shoppers_country"
+    return prompts.render(name, count=len(neighbours), country=place).strip()
 
 
 def _ramp(similarity: np.ndarray, low: float, high: float) -> np.ndarray:

@@ -7,20 +7,59 @@ and the agent re-exports these from :mod:`agent.domain`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+MAX_ID_LENGTH = 128
+MAX_QUANTITY = 1_000_000
+
+
+def valid_identifier(value: str) -> bool:
+    """True for an id tactful accepts: 1–128 visible characters, no spaces or slashes.
+
+    Control, bidirectional-override and zero-width characters are refused too: an id is
+    printed in terminals and logs, where such characters could hide or reorder what a
+    person reads.
+    """
+    return (
+        0 < len(value) <= MAX_ID_LENGTH
+        and value.isprintable()
+        and not any(ch.isspace() or ch in "/\\" for ch in value)
+    )
+
+
+def _identifier(value: str) -> str:
+    if not valid_identifier(value):
+        raise ValueError("must not contain spaces, slashes, backslashes or invisible characters")
+    return value
+
+
+def as_naive_utc(value: datetime) -> datetime:
+    """``value`` in UTC without a zone, as every time is stored.
+
+    Raises ValueError when the conversion leaves the calendar (``0001-01-01T00:00+01:00``).
+    """
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError("is outside the years 1 to 9999 once converted to UTC") from None
+
 
 ShortText = Annotated[str, Field(min_length=1, max_length=500)]
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\s/\\]+$")]
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=MAX_ID_LENGTH), AfterValidator(_identifier)
+]
 
 
 class CatalogItem(BaseModel):
     """One product a shop sells."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     item_id: Identifier
     title: ShortText
@@ -54,14 +93,14 @@ class EventKind(StrEnum):
 class BehaviourEvent(BaseModel):
     """One thing a shopper did, with when and (optionally) for whom."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     event_id: Identifier
     shopper_id: Identifier
     item_id: Identifier
     kind: EventKind
     at: datetime
-    quantity: float = Field(default=1.0, gt=0)
+    quantity: float = Field(default=1.0, gt=0, le=MAX_QUANTITY)
     rating: float | None = Field(default=None, ge=0, le=5, description="for kind=rating, 0–5")
     session_id: str | None = Field(default=None, max_length=128)
     recipient: str | None = Field(
@@ -75,11 +114,7 @@ class BehaviourEvent(BaseModel):
     @classmethod
     def _naive_utc(cls, value: datetime) -> datetime:
         # All times are stored naive in UTC so SQL round trips compare equal.
-        if value.tzinfo is not None:
-            from datetime import UTC
-
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value
+        return as_naive_utc(value)
 
 
 class FactSource(StrEnum):

@@ -28,6 +28,8 @@ __all__ = [
     "MAX_CHARS",
     "Answer",
     "Budget",
+    "CallOff",
+    "Confirm",
     "Correction",
     "DataRequest",
     "Feedback",
@@ -47,6 +49,8 @@ __all__ = [
 ]
 
 MAX_CHARS = 2000
+#: A larger "budget" is not a budget (and hundreds of digits would parse as infinity).
+MAX_AMOUNT = 1e9
 
 
 class _Intent(BaseModel):
@@ -148,6 +152,19 @@ class DataRequest(_Intent):
     action: Literal["export", "erase", "profile"]
 
 
+class Confirm(_Intent):
+    """A yes or no to an action the agent asked the shopper to confirm (e.g. erasing)."""
+
+    kind: Literal["confirm"] = "confirm"
+    yes: bool
+
+
+class CallOff(_Intent):
+    """The shopper no longer wants the person they asked for."""
+
+    kind: Literal["call_off"] = "call_off"
+
+
 class Greeting(_Intent):
     """Hello, and nothing else."""
 
@@ -180,6 +197,8 @@ Understanding = Annotated[
     | ModeSwitch
     | Forget
     | DataRequest
+    | Confirm
+    | CallOff
     | Greeting
     | Thanks
     | Unclear,
@@ -392,7 +411,8 @@ _DATA_ERASE = re.compile(
     r"(?:my\s+(?:data|information|info|profile|history|account|details|personal\s+data)"
     r"|everything(?:\s+about\s+me|\s+you\s+know(?:\s+about\s+me)?|\s+you\s+have)?\b"
     r"|all\s+(?:my\s+)?(?:data|information|history))"
-    r"|forget\s+(?:me|everything|all\s+about\s+me|about\s+me|who\s+i\s+am)\b"
+    r"|forget\s+(?:me|everything(?!\s+(?:i|i've)\s+(?:said|told|mentioned))|all\s+about\s+me"
+    r"|about\s+me|who\s+i\s+am)\b"
     r"|right\s+to\s+be\s+forgotten)"
 )
 _DATA_EXPORT = re.compile(
@@ -407,6 +427,26 @@ _DATA_PROFILE = re.compile(
     r"|what\s+you\s+(?:know|think)\s+about\s+me"
     r"|(?:show|see|view|open|check)\s+(?:me\s+)?my\s+(?:profile|preferences|data|facts)"
     r"|my\s+profile|what\s+do\s+you\s+know)\b"
+)
+_CONFIRM_YES = re.compile(
+    r"^(?:yes|yeah|yep|yup|yes\s+please|sure|ok|okay|confirm(?:ed)?|i'm\s+sure|i\s+am\s+sure"
+    r"|do\s+it|go\s+ahead|please\s+do|absolutely|definitely|delete\s+it|erase\s+it"
+    r"|delete\s+(?:it\s+)?all|erase\s+(?:it\s+)?all|that's\s+right|correct)\b"
+)
+_CONFIRM_NO = re.compile(
+    r"^(?:no|nope|nah|don't|do\s+not|cancel|stop|wait|hold\s+on|not\s+(?:now|yet|really)"
+    r"|never\s*mind|keep\s+(?:it|them|my)|changed\s+my\s+mind)\b"
+    r"|\b(?:don't|do\s+not)\s+(?:delete|erase|remove|wipe)\b"
+)
+_CALL_OFF = re.compile(
+    r"\b(?:never\s*mind|no\s+need(?:\s+for)?|(?:don't|do\s+not|no\s+longer)\s+need"
+    r"\s+(?:a\s+|an\s+|the\s+)?(?:person|human|anyone|anybody|someone|somebody|help|agent"
+    r"|staff|team|them|it)"
+    r"|(?:i'll|i\s+will|i'm\s+going\s+to|let\s+me)\s+(?:just\s+)?(?:keep|carry\s+on|go\s+on"
+    r"|continue)(?:\s+(?:browsing|looking|shopping|with\s+you))?"
+    r"|cancel\s+(?:that|it|the\s+request|my\s+request|the\s+hand-?over)"
+    r"|call\s+(?:it|that)\s+off|forget\s+it|sorted\s+it|(?:it's|its)\s+(?:fine|ok|okay)\s+now"
+    r"|i'm\s+(?:fine|ok|okay|good)\s+now|no\s+longer\s+needed)\b"
 )
 _PERSONAL = r"personali[sz](?:e|ing|ation|ed)"
 _PERSONALIZATION_OFF = re.compile(
@@ -441,7 +481,10 @@ _WRONG_ABOUT_ME = re.compile(
     r"\b(?:that's|that\s+is|this\s+is|it's|thats)\s+(?:wrong|not\s+true|incorrect|not\s+right"
     r"|not\s+me)\s+about\s+me\s*[:,-]?\s*(?P<what>.*)$"
 )
-_FORGET_LEAD = re.compile(r"^(?:(?:that|about|the\s+fact\s+that|my)\s+)+")
+_FORGET_LEAD = re.compile(
+    r"^(?:(?:that|about|the\s+fact\s+that|my|what\s+i\s+(?:said|told\s+you|mentioned)"
+    r"(?:\s+about)?|everything\s+i\s+(?:said|told\s+you)(?:\s+about)?)\s+)+"
+)
 _FORGET_NOT_A_FACT = re.compile(r"^(?:it|that|this|about\s+it|it\s+all|them)?[\s.!?]*$")
 _WHY = re.compile(
     r"^(?:(?:so|but|and|ok|okay|hmm|um|hm)[,\s]+)?(?:why|how\s+come|what\s+makes\s+you\s+think"
@@ -776,6 +819,8 @@ def _amount(raw: str) -> tuple[float | None, str | None]:
         value = float(number.replace(",", ""))
     except ValueError:  # e.g. "1.2.3"
         return None, currency
+    if not value < MAX_AMOUNT:  # also refuses inf and nan from hundreds of digits
+        return None, currency
     return (value / 100 if _PENCE.search(text) else value), currency
 
 
@@ -977,6 +1022,14 @@ def _data_request(text: str) -> DataRequest | None:
     return None
 
 
+def _confirm(text: str) -> Confirm | None:
+    if _CONFIRM_NO.search(text):
+        return Confirm(yes=False)
+    if _CONFIRM_YES.match(text) or _DATA_ERASE.search(text):
+        return Confirm(yes=True)
+    return None
+
+
 def _personalization(text: str) -> Personalization | None:
     if _PERSONALIZATION_OFF.search(text):
         return Personalization(on=False)
@@ -1131,19 +1184,32 @@ def _request_or_mode(text: str, budget: _Budget) -> Request | ModeSwitch | Budge
 
 
 def understand(
-    message: str, *, awaiting_answer: bool = False, suggestion_count: int = 0
+    message: str,
+    *,
+    awaiting_answer: bool = False,
+    suggestion_count: int = 0,
+    confirming: bool = False,
+    handover_open: bool = False,
 ) -> Understanding:
     """Work out what a shopper's message asks for, deterministically.
 
     ``awaiting_answer`` says a clarifying question is pending, so short answer-like
     messages ("yes", "for a friend") are read as its answer. ``suggestion_count`` is
     how many suggestions were last shown, so "the last one" and set-level feedback
-    can be resolved. Only the first :data:`MAX_CHARS` characters are read.
+    can be resolved. ``confirming`` says the agent asked for a yes or no to an action;
+    ``handover_open`` that a person has been asked for, so "never mind" calls it off.
+    Only the first :data:`MAX_CHARS` characters are read.
     """
     tidy = _tidy(message)
     text = tidy.lower()
     if not text:
         return Unclear(text="")
+    if confirming:
+        confirm = _confirm(text)
+        if confirm:
+            return confirm
+    if handover_open and _CALL_OFF.search(text):
+        return CallOff()
     sensitive = _sensitive(text)
     if sensitive:
         return sensitive

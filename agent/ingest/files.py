@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import zlib
@@ -70,3 +71,26 @@ def open_text(path: Path, *, errors: str = "strict") -> Iterator[TextIO]:
         raise InvalidInput(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     finally:
         handle.close()
+
+
+def check_utf8(path: Path) -> None:
+    """Read a (maybe gzipped) file through once and refuse it if any of it is not UTF-8.
+
+    Rows are stored as they are read, so a bad byte found half-way would leave half the
+    file loaded; checking first keeps the promise that such a file is refused whole.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open_text(path) as text:
+        while True:
+            block = text.buffer.read(1 << 16)
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                line += block.count(b"\n", 0, max(exc.start, 0))
+                raise InvalidInput(
+                    f"{path}:{line}: not UTF-8 text ({exc.reason}); nothing was loaded"
+                ) from None
+            if not block:
+                return
+            line += block.count(b"\n")

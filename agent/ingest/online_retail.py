@@ -9,7 +9,6 @@ free replacements) are skipped and counted, so the report adds up to the rows re
 
 from __future__ import annotations
 
-import csv
 import math
 import operator
 import statistics
@@ -23,6 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agent.domain import BehaviourEvent, CatalogItem, EventKind, Shopper
 from agent.errors import IngestError
+from agent.ingest.csv_records import csv_records
 from agent.ingest.files import open_text
 from agent.ingest.products import (
     clean_text,
@@ -32,6 +32,7 @@ from agent.ingest.products import (
     nice_title,
 )
 from agent.ingest.readers import explain_validation_error
+from tools.types import as_naive_utc, valid_identifier
 
 COLUMNS = (
     "InvoiceNo",
@@ -70,6 +71,9 @@ class OnlineRetailReport(BaseModel):
     non_product_codes: list[str] = Field(
         default_factory=list, description="the stock codes skipped as not products"
     )
+    future_rows_skipped: int = Field(
+        default=0, description="rows dated after the latest time the import allowed"
+    )
     malformed_rows: int = Field(default=0, description="rows that could not be read")
     malformed_lines: list[int] = Field(
         default_factory=list, description=f"line numbers of the first {_EXAMPLES_KEPT}"
@@ -95,6 +99,10 @@ class OnlineRetailReport(BaseModel):
             f"({', '.join(self.non_product_codes[:8])}"
             f"{', …' if len(self.non_product_codes) > 8 else ''}).",
         ]
+        if self.future_rows_skipped:
+            lines.append(
+                f"Refused {self.future_rows_skipped:,} rows dated more than a day after now."
+            )
         if self.malformed_rows:
             lines.append(
                 f"{self.malformed_rows:,} rows could not be read, e.g. {self.malformed_examples[0]}"
@@ -112,15 +120,18 @@ class OnlineRetailData:
     report: OnlineRetailReport
 
 
-def read_online_retail(path: Path, *, strict: bool = False) -> OnlineRetailData:
+def read_online_retail(
+    path: Path, *, strict: bool = False, not_after: datetime | None = None
+) -> OnlineRetailData:
     """Import an Online Retail CSV (maybe ``.gz``): shoppers, catalog items, events, report.
 
     Event ids are ``or-{invoice}-{stock code}-{n}`` (``n`` counts repeats of a code
     within one invoice from 1), so importing the same file again yields the same ids.
     With ``strict=True`` the first unreadable row raises :class:`IngestError`; otherwise it
-    is counted in the report and skipped.
+    is counted in the report and skipped. Rows dated after ``not_after`` are refused the
+    same way (the caller knows what "now" is; the file does not).
     """
-    importer = _Importer(path, strict=strict)
+    importer = _Importer(path, strict=strict, not_after=not_after)
     with open_text(path, errors="replace") as text:
         # errors="replace": copies of this dataset circulate in Latin-1 as well; a stray
         # "£" is not worth refusing a whole file for.
@@ -143,9 +154,10 @@ class _ShopperStats:
 class _Importer:
     """One pass over the rows; the catalog is only complete at the end (median prices)."""
 
-    def __init__(self, path: Path, *, strict: bool) -> None:
+    def __init__(self, path: Path, *, strict: bool, not_after: datetime | None) -> None:
         self.path = path
         self.strict = strict
+        self.not_after = not_after
         # Plain counters while reading (a pydantic attribute write per row costs seconds
         # over the full file); the report is made from them at the end.
         self.counts: Counter[str] = Counter()
@@ -160,19 +172,23 @@ class _Importer:
         self.products: dict[tuple[str, str], bool] = {}
 
     def run(self, text: Iterator[str]) -> None:
-        reader = csv.reader(text)
-        header = next(reader, None)
-        index = self._columns(header, reader.line_num)
+        records = csv_records(text)
+        line, header = next(records, (1, None))
+        if isinstance(header, str):
+            raise IngestError(header, path=str(self.path), line=line)
+        index = self._columns(header, line)
         width = len(header or ())
         self.columns = operator.itemgetter(*index)
-        for row in reader:
+        for line, row in records:
             if not row:
                 continue
             self.counts["rows_read"] += 1
             try:
+                if isinstance(row, str):
+                    raise _BadRow(row)
                 self._row(row, width)
             except _BadRow as exc:
-                self._malformed(reader.line_num, str(exc))
+                self._malformed(line, str(exc))
 
     def _columns(self, header: list[str] | None, line: int) -> tuple[int, ...]:
         names = [name.strip().lower() for name in header or ()]
@@ -205,6 +221,11 @@ class _Importer:
 
         if cancelled:
             self.counts["cancellation_rows"] += 1
+        if self.not_after is not None and at > self.not_after:
+            if self.strict:
+                raise _BadRow(f"InvoiceDate {at:%Y-%m-%d %H:%M} is more than a day after now")
+            self.counts["future_rows_skipped"] += 1
+            return
         if customer:
             self._saw_shopper(customer, country, at)
 
@@ -350,21 +371,24 @@ def _number(raw: str, column: str) -> float:
 def _parse_time(raw: str) -> datetime:
     text = raw.strip()
     try:
-        return datetime.fromisoformat(text)
+        value = datetime.fromisoformat(text)
     except ValueError:
-        pass
+        try:
+            # The spreadsheet copies of the dataset write "12/1/2010 8:26".
+            return datetime.strptime(text, "%m/%d/%Y %H:%M")
+        except ValueError:
+            raise _BadRow(f"InvoiceDate {text!r} is not a date and time") from None
     try:
-        # The spreadsheet copies of the dataset write "12/1/2010 8:26".
-        return datetime.strptime(text, "%m/%d/%Y %H:%M")
-    except ValueError:
-        raise _BadRow(f"InvoiceDate {text!r} is not a date and time") from None
+        return as_naive_utc(value)
+    except ValueError as exc:
+        raise _BadRow(f"InvoiceDate {text!r} {exc}") from None
 
 
 def _customer_id(raw: str) -> str:
     # Exports read through pandas write the id as a float: "17850.0" is customer 17850.
     text = raw.strip()
     text = text[:-2] if text.endswith(".0") else text
-    if len(text) > 128 or any(ch.isspace() or ch in "/\\" for ch in text):
+    if text and not valid_identifier(text):
         raise _BadRow(f"CustomerID {raw.strip()!r} is not a usable id")
     return text
 

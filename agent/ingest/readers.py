@@ -7,22 +7,23 @@ row instead. The formats are described in ``agent/ingest/FORMATS.md``.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from pydantic import ValidationError
 
+from agent.clock import parse_time
 from agent.domain import BehaviourEvent, CatalogItem, EventKind
 from agent.errors import IngestError
-from agent.ingest.files import FileFormat, detect_format, open_text
+from agent.ingest.csv_records import csv_records
+from agent.ingest.files import FileFormat, check_utf8, detect_format, open_text
 
 T = TypeVar("T")
 
@@ -88,12 +89,10 @@ def _read(
     *,
     strict: bool,
 ) -> Iterator[Parsed[T]]:
-    # Checked here, before the generator starts, so a missing or misnamed file fails
-    # when read_* is called rather than at the first next().
+    # Checked here, before the generator starts, so a missing, misnamed or mis-encoded
+    # file fails when read_* is called rather than after some of its rows were loaded.
     fmt = detect_format(path)
-    if not path.is_file():
-        with open_text(path):
-            pass  # raises the plain "no such file" / "not a file"
+    check_utf8(path)
     return _parse(path, fmt, required, build, strict=strict)
 
 
@@ -123,34 +122,35 @@ def _parse(
 def _csv_rows(
     path: Path, text: Iterator[str], required: tuple[str, ...]
 ) -> Iterator[tuple[int, Record | str]]:
-    reader = csv.reader(text)
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise IngestError(
-                f"the file is empty; expected a header row with {', '.join(required)}",
-                path=str(path),
-                line=1,
-            )
-        names = [name.strip().lower() for name in header]
-        missing = [name for name in required if name not in names]
-        if missing:
-            # Every row would fail the same way: say it once, even when not strict.
-            raise IngestError(
-                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                f"in the header (it has: {', '.join(n for n in names if n) or 'nothing'})",
-                path=str(path),
-                line=reader.line_num,
-            )
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) > len(names):
-                yield reader.line_num, f"{len(row)} values but the header has {len(names)} columns"
-                continue
-            yield reader.line_num, dict(zip(names, row, strict=False))
-    except csv.Error as exc:
-        raise IngestError(f"not valid CSV ({exc})", path=str(path), line=reader.line_num) from exc
+    records = csv_records(text)
+    line, header = next(records, (1, None))
+    if header is None:
+        raise IngestError(
+            f"the file is empty; expected a header row with {', '.join(required)}",
+            path=str(path),
+            line=1,
+        )
+    if isinstance(header, str):
+        raise IngestError(header, path=str(path), line=line)
+    names = [name.strip().lower() for name in header]
+    missing = [name for name in required if name not in names]
+    if missing:
+        # Every row would fail the same way: say it once, even when not strict.
+        raise IngestError(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"in the header (it has: {', '.join(n for n in names if n) or 'nothing'})",
+            path=str(path),
+            line=line,
+        )
+    for line, row in records:
+        if isinstance(row, str):
+            yield line, row
+        elif not any(cell.strip() for cell in row):
+            continue
+        elif len(row) > len(names):
+            yield line, f"{len(row)} values but the header has {len(names)} columns"
+        else:
+            yield line, dict(zip(names, row, strict=False))
 
 
 def _jsonl_rows(text: Iterator[str]) -> Iterator[tuple[int, Record | str]]:
@@ -161,6 +161,12 @@ def _jsonl_rows(text: Iterator[str]) -> Iterator[tuple[int, Record | str]]:
             record = json.loads(raw)
         except json.JSONDecodeError as exc:
             yield line, f"not valid JSON ({exc.msg} at column {exc.colno})"
+            continue
+        except RecursionError:
+            yield line, "the JSON is nested too deeply to read"
+            continue
+        except ValueError:  # the only other one: an integer of thousands of digits
+            yield line, "a number in it has too many digits to read"
             continue
         if not isinstance(record, dict):
             yield line, f"expected a JSON object, got {_json_type(record)}"
@@ -255,6 +261,9 @@ def _text(record: Record, name: str, *, required: bool = False) -> str | None:
         text = ""
     elif isinstance(value, str):
         text = value.strip()
+        if not text.isascii() and any("\ud800" <= ch <= "\udfff" for ch in text):
+            # JSON can spell half a character ("\\ud800"); no store can keep it.
+            raise _RowError(f"{name} is not valid Unicode text")
     elif isinstance(value, bool | dict | list):
         raise _RowError(f"{name} must be text, not {_json_type(value)}")
     else:
@@ -295,21 +304,16 @@ def _kind(record: Record) -> EventKind:
 def _time(record: Record, name: str) -> datetime:
     raw = _text(record, name, required=True) or ""
     try:
-        # Python 3.11 reads "2011-12-09", "2011-12-09 08:26" and "…T08:26:00Z" alike.
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise _RowError(
-            f"{name} {raw!r} is not an ISO 8601 date or time "
-            "(e.g. 2011-12-09 or 2011-12-09T08:26:00Z)"
-        ) from None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
+        return parse_time(raw)
+    except ValueError as exc:
+        raise _RowError(f"{name} {raw!r} {exc}") from None
 
 
 def _show(value: object) -> str:
     if isinstance(value, float):
-        return f"{value:g}"  # "-2", not "-2.0"
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"  # "-2", not "-2.0"; "1,000,000", not "1e+06"
+        return f"{value:g}"
     return repr(value) if isinstance(value, str) else str(value)
 
 
@@ -341,8 +345,10 @@ def _explain(error: Mapping[str, object]) -> str:
         return f"{name} is longer than {limits.get('max_length')} characters"
     if kind == "string_too_short":
         return f"{name} is empty"
-    if kind == "string_pattern_mismatch":
-        return f"{name} {value} must not contain spaces, slashes or backslashes"
+    if kind == "value_error" and "error" in limits:
+        return f"{name} {value} {limits['error']}"
+    if kind == "finite_number":
+        return f"{name} {value} is not a finite number"
     bounds = {
         "greater_than": "greater than",
         "greater_than_equal": "at least",

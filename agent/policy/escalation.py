@@ -12,8 +12,16 @@ NEGATIVE = frozenset({FeedbackValue.DOWN, FeedbackValue.NOT_FOR_ME})
 
 
 class EscalationConfig(BaseModel):
+    """When to hand over, and how long a hand-over may wait before the shopper is told."""
+
     negative_in_a_row: int = Field(default=3, ge=1)
     no_answer_in_a_row: int = Field(default=2, ge=1)
+    unclaimed_minutes: float = Field(
+        default=15,
+        gt=0,
+        allow_inf_nan=False,
+        description="after this long without a person, say so and offer the agent again",
+    )
 
 
 def frustrated(feedback: Sequence[FeedbackValue], config: EscalationConfig) -> bool:

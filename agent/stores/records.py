@@ -1,4 +1,6 @@
-"""Shoppers, events, conversations and the audit trail in SQL, through SQLAlchemy Core.
+"""Everything tactful keeps in SQL, through SQLAlchemy Core: shoppers, events, questions,
+conversations, escalations and feedback here; facts, the change feed and the audit trail
+in :mod:`agent.stores.sql`.
 
 Portable by construction: only SQLAlchemy constructs, no dialect-specific SQL, so the same
 code runs on the embedded SQLite file and on PostgreSQL given its URL. All datetimes are
@@ -7,7 +9,6 @@ stored naive in UTC.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,7 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 import sqlalchemy as sa
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
@@ -28,23 +29,30 @@ from agent.domain import (
     ConversationStatus,
     Escalation,
     EscalationCause,
+    EscalationStatus,
     EventKind,
+    EvidenceKind,
     FeedbackValue,
     QuestionStatus,
     Shopper,
     ShopperMode,
 )
 from agent.errors import InvalidInput, StoreUnavailable, UnknownShopper
+from agent.stores.sql import audit, changes
+from agent.stores.sql.audit import AuditRecord
+from agent.stores.sql.base import ID, KIND, metadata
+from agent.stores.sql.base import chunks as _chunks
+from agent.stores.sql.base import dump_json as _dump_json
+from agent.stores.sql.base import utc as _utc
+from agent.stores.sql.changes import ChangeFeed, ChangeKind
+from agent.stores.sql.erasure import ErasureReport
+from agent.stores.sql.facts import FactStore, facts, vector_keys
 from tools.signals import EventColumns
-
-# Stays under every database's bound-parameter limit (SQLite's used to be 999).
-IN_CHUNK = 500
-ID = sa.String(128)
-KIND = sa.String(32)
 
 Role = Literal["shopper", "agent", "staff"]
 
-metadata = sa.MetaData()
+#: Copies the write-ahead log into the database file, then empties the log file.
+TRUNCATE_LOG = "PRAGMA wal_checkpoint(TRUNCATE)"
 
 shoppers = sa.Table(
     "shoppers",
@@ -129,6 +137,9 @@ escalations = sa.Table(
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("at", sa.DateTime, nullable=False),
     sa.Column("status", KIND, nullable=False, index=True),
+    sa.Column("staff", sa.String(128), nullable=True),
+    sa.Column("updated_at", sa.DateTime, nullable=True),
+    sa.Column("unclaimed_notice_at", sa.DateTime, nullable=True),
 )
 
 feedback = sa.Table(
@@ -140,18 +151,6 @@ feedback = sa.Table(
     sa.Column("item_id", ID, nullable=True),
     sa.Column("value", KIND, nullable=False),
     sa.Column("at", sa.DateTime, nullable=False),
-)
-
-audit_log = sa.Table(
-    "audit",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.DateTime, nullable=False),
-    sa.Column("actor", sa.String(128), nullable=False),
-    sa.Column("shopper_id", sa.String(128), nullable=True, index=True),
-    sa.Column("action", sa.String(64), nullable=False),
-    sa.Column("target", sa.String(256), nullable=True),
-    sa.Column("detail", sa.Text, nullable=False),
 )
 
 
@@ -176,54 +175,17 @@ class TurnRecord(BaseModel):
     at: datetime
 
 
-class AuditRecord(BaseModel):
-    """One audit-trail row; ``shopper_id`` is a sha256 pseudonym after erasure."""
+class FeedbackRecord(BaseModel):
+    """One thumbs up/down or 'not for me', on a reply or on one item."""
 
-    id: int
+    value: FeedbackValue
+    item_id: str | None
+    conversation_id: str | None
     at: datetime
-    actor: str
-    shopper_id: str | None
-    action: str
-    target: str | None
-    detail: dict[str, Any] = Field(default_factory=dict)
-
-
-def pseudonym(shopper_id: str) -> str:
-    """The one-way stand-in (sha256 hex) that replaces an erased shopper's id."""
-    return hashlib.sha256(shopper_id.encode("utf-8")).hexdigest()
-
-
-def _utc(value: datetime) -> datetime:
-    # Naive UTC everywhere, so values compare equal after an SQL round trip.
-    if value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
 
 
 def _opt_utc(value: datetime | None) -> datetime | None:
     return None if value is None else _utc(value)
-
-
-def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _dump_json(value: Any) -> str:
-    # sort_keys: the same dict always gives the same text; ensure_ascii (the default) keeps
-    # the encoding of an id predictable for the LIKE search in erasure.
-    return json.dumps(value, sort_keys=True)
-
-
-def _replace_value(value: Any, old: str, new: str) -> Any:
-    """A copy of a JSON value with every string (or key) equal to ``old`` set to ``new``."""
-    if isinstance(value, str):
-        return new if value == old else value
-    if isinstance(value, list):
-        return [_replace_value(v, old, new) for v in value]
-    if isinstance(value, dict):
-        return {(new if k == old else k): _replace_value(v, old, new) for k, v in value.items()}
-    return value
 
 
 def _event_row(event: BehaviourEvent) -> dict[str, Any]:
@@ -286,6 +248,10 @@ def _conversation_from_row(row: sa.Row[Any]) -> ConversationRecord:
     )
 
 
+#: Statuses written before the hand-over lifecycle existed.
+_LEGACY_ESCALATION_STATUS = {"open": EscalationStatus.WAITING}
+
+
 def _escalation_from_row(row: sa.Row[Any]) -> Escalation:
     return Escalation(
         escalation_id=row.escalation_id,
@@ -294,20 +260,46 @@ def _escalation_from_row(row: sa.Row[Any]) -> Escalation:
         cause=EscalationCause(row.cause),
         detail=row.detail,
         at=row.at,
-        status=row.status,
+        status=_LEGACY_ESCALATION_STATUS.get(row.status) or EscalationStatus(row.status),
+        staff=row.staff,
+        updated_at=row.updated_at,
+        unclaimed_notice_at=row.unclaimed_notice_at,
     )
 
 
-def _audit_from_row(row: sa.Row[Any]) -> AuditRecord:
-    return AuditRecord(
-        id=row.id,
-        at=row.at,
-        actor=row.actor,
-        shopper_id=row.shopper_id,
-        action=row.action,
-        target=row.target,
-        detail=json.loads(row.detail) if row.detail else {},
-    )
+def _escalation_row(escalation: Escalation) -> dict[str, Any]:
+    return {
+        "escalation_id": escalation.escalation_id,
+        "conversation_id": escalation.conversation_id,
+        "shopper_id": escalation.shopper_id,
+        "cause": escalation.cause.value,
+        "detail": escalation.detail,
+        "at": _utc(escalation.at),
+        "status": escalation.status.value,
+        "staff": escalation.staff,
+        "updated_at": _opt_utc(escalation.updated_at),
+        "unclaimed_notice_at": _opt_utc(escalation.unclaimed_notice_at),
+    }
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Add columns that newer versions define to tables an older version created.
+
+    ``create_all`` only creates missing tables; a data folder from before a column
+    existed would otherwise fail on the first read. New columns are all nullable.
+    """
+    inspector = sa.inspect(engine)
+    existing_tables = set(inspector.get_table_names())
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:
+            if table.name not in existing_tables:
+                continue
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present or not column.nullable:
+                    continue
+                kind = column.type.compile(dialect=engine.dialect)
+                conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 def _make_engine(url: str) -> Engine:
@@ -337,6 +329,9 @@ def _make_engine(url: str) -> Engine:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows and freed pages are overwritten with zeros, so an erased
+            # shopper's bytes do not linger in the file (see RecordStore.erase_shopper).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
     return engine
@@ -355,9 +350,12 @@ class RecordStore:
         self.url = self.engine.url.render_as_string(hide_password=True)
         try:
             metadata.create_all(self.engine)
+            add_missing_columns(self.engine)
+            self.changes = ChangeFeed(self.engine)
         except OperationalError as exc:
             self.engine.dispose()
             raise StoreUnavailable(f"Cannot open the database at {self.url}: {exc.orig}") from exc
+        self.facts = FactStore(self.engine)
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -427,7 +425,9 @@ class RecordStore:
             created_at=row.created_at,
         )
 
-    def set_personalized(self, shopper_id: str, personalized: bool) -> None:
+    def set_personalized(
+        self, shopper_id: str, personalized: bool, at: datetime | None = None
+    ) -> None:
         """Turn personalization on or off; raises :class:`UnknownShopper` if unknown."""
         with self.engine.begin() as conn:
             result = conn.execute(
@@ -435,8 +435,10 @@ class RecordStore:
                 .where(shoppers.c.shopper_id == shopper_id)
                 .values(personalized=personalized)
             )
-        if result.rowcount == 0:
-            raise UnknownShopper(f"No shopper with id {shopper_id!r}.")
+            if result.rowcount == 0:
+                raise UnknownShopper(f"No shopper with id {shopper_id!r}.")
+            when = at or datetime.now(UTC)
+            changes.append(conn, shopper_id, ChangeKind.PERSONALIZATION, when)
 
     def shopper_ids(self) -> list[str]:
         """Every shopper id, sorted."""
@@ -700,37 +702,38 @@ class RecordStore:
     def add_escalation(self, escalation: Escalation) -> None:
         """Store an escalation to staff."""
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.insert(escalations).values(
-                    escalation_id=escalation.escalation_id,
-                    conversation_id=escalation.conversation_id,
-                    shopper_id=escalation.shopper_id,
-                    cause=escalation.cause.value,
-                    detail=escalation.detail,
-                    at=_utc(escalation.at),
-                    status=escalation.status,
-                )
-            )
+            conn.execute(sa.insert(escalations).values(**_escalation_row(escalation)))
 
-    def set_escalation_status(
-        self, escalation_id: str, status: Literal["open", "resolved"]
-    ) -> bool:
-        """Open or resolve an escalation; False if it is unknown."""
+    def save_escalation(self, escalation: Escalation) -> None:
+        """Overwrite a stored escalation's status, staff and times (matched by id)."""
+        row = _escalation_row(escalation)
+        escalation_id = row.pop("escalation_id")
         with self.engine.begin() as conn:
             result = conn.execute(
                 sa.update(escalations)
                 .where(escalations.c.escalation_id == escalation_id)
-                .values(status=status)
+                .values(**row)
             )
-        return result.rowcount > 0
+        if result.rowcount == 0:
+            raise KeyError(f"no escalation with id {escalation_id!r}")
+
+    def get_escalation(self, escalation_id: str) -> Escalation | None:
+        """One escalation, or None if unknown."""
+        found = self._escalations(escalations.c.escalation_id == escalation_id)
+        return found[0] if found else None
 
     def escalations_for(self, shopper_id: str) -> list[Escalation]:
         """A shopper's escalations, oldest first."""
         return self._escalations(escalations.c.shopper_id == shopper_id)
 
+    def escalations_in(self, conversation_id: str) -> list[Escalation]:
+        """A conversation's escalations, oldest first."""
+        return self._escalations(escalations.c.conversation_id == conversation_id)
+
     def open_escalations(self) -> list[Escalation]:
-        """Every escalation still open, oldest first."""
-        return self._escalations(escalations.c.status == "open")
+        """Every escalation still with the team (waiting or taken), oldest first."""
+        still_open = [s.value for s in EscalationStatus if s.open] + list(_LEGACY_ESCALATION_STATUS)
+        return self._escalations(escalations.c.status.in_(still_open))
 
     def _escalations(self, condition: sa.ColumnElement[bool]) -> list[Escalation]:
         query = (
@@ -773,6 +776,20 @@ class RecordStore:
         with self.engine.connect() as conn:
             return [FeedbackValue(value) for value in conn.scalars(query)]
 
+    def feedback_for(self, shopper_id: str) -> list[FeedbackRecord]:
+        """Every piece of feedback a shopper gave, oldest first."""
+        query = sa.select(feedback).where(feedback.c.shopper_id == shopper_id)
+        with self.engine.connect() as conn:
+            return [
+                FeedbackRecord(
+                    value=FeedbackValue(row.value),
+                    item_id=row.item_id,
+                    conversation_id=row.conversation_id,
+                    at=row.at,
+                )
+                for row in conn.execute(query.order_by(feedback.c.id))
+            ]
+
     # -- audit ------------------------------------------------------------------------------
 
     def audit(
@@ -784,126 +801,140 @@ class RecordStore:
         detail: dict[str, Any],
         at: datetime,
     ) -> None:
-        """Append a row to the audit trail; ``detail`` must be JSON-serialisable."""
+        """Append a row to the audit trail; ``detail`` names kinds and ids, never anyone's words."""
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.insert(audit_log).values(
-                    at=_utc(at),
-                    actor=actor,
-                    shopper_id=shopper_id,
-                    action=action,
-                    target=target,
-                    detail=_dump_json(detail),
-                )
+            audit.write(
+                conn,
+                actor=actor,
+                shopper_id=shopper_id,
+                action=action,
+                target=target,
+                detail=detail,
+                at=at,
             )
 
-    def audit_for(self, shopper_id: str) -> list[AuditRecord]:
-        """A shopper's audit rows, oldest first, including those pseudonymised by erasure."""
-        query = (
-            sa.select(audit_log)
-            .where(audit_log.c.shopper_id.in_([shopper_id, pseudonym(shopper_id)]))
-            .order_by(audit_log.c.id)
-        )
+    def audit_for(self, shopper_key: str) -> list[AuditRecord]:
+        """A shopper's audit rows, oldest first; for an erased shopper, pass the
+        ``audit_token`` of their :class:`ErasureReport`."""
         with self.engine.connect() as conn:
-            return [_audit_from_row(row) for row in conn.execute(query)]
+            return audit.rows_for(conn, shopper_key)
 
     # -- erasure ----------------------------------------------------------------------------
 
     @staticmethod
-    def _audit_mentions(shopper_id: str) -> sa.ColumnElement[bool]:
-        # A JSON string equal to the id appears in the text exactly as json.dumps(id).
-        return sa.or_(
-            audit_log.c.shopper_id == shopper_id,
-            audit_log.c.actor == shopper_id,
-            audit_log.c.target == shopper_id,
-            audit_log.c.detail.contains(json.dumps(shopper_id), autoescape=True),
+    def _rows_of(shopper_id: str) -> list[tuple[str | None, sa.Table, sa.ColumnElement[bool]]]:
+        """Every row about the shopper, by table, children before their parents; with the
+        :class:`ErasureReport` field that counts them, if any."""
+        theirs = sa.select(conversations.c.conversation_id).where(
+            conversations.c.shopper_id == shopper_id
         )
+
+        def owned(table: sa.Table) -> sa.ColumnElement[bool]:
+            return table.c.shopper_id == shopper_id
+
+        def owned_or_in_theirs(table: sa.Table) -> sa.ColumnElement[bool]:
+            return sa.or_(owned(table), table.c.conversation_id.in_(theirs))
+
+        return [
+            ("messages", turn_rows, turn_rows.c.conversation_id.in_(theirs)),
+            ("escalations", escalations, owned_or_in_theirs(escalations)),
+            ("feedback", feedback, owned_or_in_theirs(feedback)),
+            ("conversations", conversations, owned(conversations)),
+            ("questions", questions, owned(questions)),
+            ("events", events, owned(events)),
+            ("facts", facts, owned(facts)),
+            (None, vector_keys, owned(vector_keys)),
+            (None, changes.changes, owned(changes.changes)),
+            (None, shoppers, owned(shoppers)),
+        ]
+
+    def _holdings(self, conn: Connection, shopper_id: str) -> ErasureReport:
+        counts = {
+            name: int(conn.scalar(sa.select(sa.func.count()).select_from(table).where(rows)) or 0)
+            for name, table, rows in self._rows_of(shopper_id)
+            if name not in (None, "events")  # events are counted by kind
+        }
+        n = sa.func.count().label("n")
+        by_kind = (
+            sa.select(events.c.kind, n)
+            .where(events.c.shopper_id == shopper_id)
+            .group_by(events.c.kind)
+            .order_by(n.desc(), events.c.kind)
+        )
+        return ErasureReport(events={row.kind: row.n for row in conn.execute(by_kind)}, **counts)
+
+    def held_counts(self, shopper_id: str) -> ErasureReport:
+        """What :meth:`erase_shopper` would remove now."""
+        with self.engine.connect() as conn:
+            return self._holdings(conn, shopper_id)
 
     def erase_shopper(
         self, shopper_id: str, *, actor: str = "system", at: datetime | None = None
-    ) -> dict[str, int]:
-        """Delete everything about a shopper, in one transaction; returns rows removed per table.
+    ) -> ErasureReport:
+        """Delete everything about a shopper in one transaction, and say what it was.
 
-        Audit rows are kept but pseudonymised: the id is replaced by :func:`pseudonym`
-        wherever it appears (shopper, actor, target, values in detail), and an ``erase``
-        row is added, so the trail shows an erasure happened without saying of whom.
+        Their vector key goes too, so whatever Chroma still keeps under it leads to no one
+        (:mod:`agent.stores.sql.facts`). What stays: their audit rows, under a random token
+        and without detail beyond kinds (:mod:`agent.stores.sql.audit`), plus an ``erase``
+        row with the counts; and other shoppers' stored suggestions that cited them as a
+        similar shopper, now citing "erased". On SQLite the write-ahead log is then emptied
+        into the database file, where ``secure_delete`` has already zeroed the deleted rows.
         """
-        hashed = pseudonym(shopper_id)
+        token = audit.erasure_token()
         when = _utc(at) if at is not None else datetime.now(UTC).replace(tzinfo=None)
-        theirs = sa.select(conversations.c.conversation_id).where(
-            conversations.c.shopper_id == shopper_id
-        )
-        counts: dict[str, int] = {}
         with self.engine.begin() as conn:
-
-            def delete(name: str, table: sa.Table, condition: sa.ColumnElement[bool]) -> None:
-                counts[name] = conn.execute(sa.delete(table).where(condition)).rowcount
-
-            delete("turns", turn_rows, turn_rows.c.conversation_id.in_(theirs))
-            delete(
-                "escalations",
-                escalations,
-                sa.or_(
-                    escalations.c.shopper_id == shopper_id,
-                    escalations.c.conversation_id.in_(theirs),
-                ),
+            report = self._holdings(conn, shopper_id)
+            for _, table, rows in self._rows_of(shopper_id):
+                conn.execute(sa.delete(table).where(rows))
+            self._uncite(conn, shopper_id)
+            audit.rekey(conn, shopper_id, token)
+            audit.write(
+                conn,
+                actor=token if actor == shopper_id else actor,
+                shopper_id=token,
+                action="erase",
+                target=None,
+                detail=report.counts(),
+                at=when,
             )
-            delete(
-                "feedback",
-                feedback,
-                sa.or_(feedback.c.shopper_id == shopper_id, feedback.c.conversation_id.in_(theirs)),
-            )
-            delete("conversations", conversations, conversations.c.shopper_id == shopper_id)
-            delete("questions", questions, questions.c.shopper_id == shopper_id)
-            delete("events", events, events.c.shopper_id == shopper_id)
-            delete("shoppers", shoppers, shoppers.c.shopper_id == shopper_id)
-            counts["audit_pseudonymised"] = self._pseudonymise_audit(conn, shopper_id, hashed)
-            conn.execute(
-                sa.insert(audit_log).values(
-                    at=when,
-                    actor=hashed if actor == shopper_id else actor,
-                    shopper_id=hashed,
-                    action="erase",
-                    target=hashed,
-                    detail=_dump_json(counts),
-                )
-            )
-        return counts
+            changes.append(conn, None, ChangeKind.ERASE, when)
+        # Old page images in the write-ahead log still hold the deleted rows.
+        self._on_sqlite(TRUNCATE_LOG)
+        return report.model_copy(update={"audit_token": token})
 
-    def _pseudonymise_audit(self, conn: Connection, shopper_id: str, hashed: str) -> int:
-        rows = conn.execute(sa.select(audit_log).where(self._audit_mentions(shopper_id))).all()
-        for row in rows:
-            detail = json.loads(row.detail) if row.detail else {}
-            conn.execute(
-                sa.update(audit_log)
-                .where(audit_log.c.id == row.id)
-                .values(
-                    shopper_id=hashed if row.shopper_id == shopper_id else row.shopper_id,
-                    actor=hashed if row.actor == shopper_id else row.actor,
-                    target=hashed if row.target == shopper_id else row.target,
-                    detail=_dump_json(_replace_value(detail, shopper_id, hashed)),
-                )
-            )
-        return len(rows)
+    def vacuum(self) -> None:
+        """Rebuild an SQLite file, so that no free page keeps bytes from before
+        ``secure_delete`` was on. (PostgreSQL: nothing to do; its rows are out of reach.)"""
+        self._on_sqlite("VACUUM", TRUNCATE_LOG)
 
-    def count_rows_mentioning(self, shopper_id: str) -> int:
-        """How many rows in any table name the shopper (0 after :meth:`erase_shopper`)."""
-        theirs = sa.select(conversations.c.conversation_id).where(
-            conversations.c.shopper_id == shopper_id
+    def _on_sqlite(self, *statements: str) -> None:
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+
+    @staticmethod
+    def _uncite(conn: Connection, shopper_id: str) -> None:
+        """Replace the shopper's id where other shoppers' suggestions cite them as similar."""
+        citing = sa.select(turn_rows.c.id, turn_rows.c.payload).where(
+            turn_rows.c.payload.contains(json.dumps(shopper_id), autoescape=True)
         )
-        conditions: list[tuple[sa.Table, sa.ColumnElement[bool]]] = [
-            (shoppers, shoppers.c.shopper_id == shopper_id),
-            (events, events.c.shopper_id == shopper_id),
-            (questions, questions.c.shopper_id == shopper_id),
-            (conversations, conversations.c.shopper_id == shopper_id),
-            (turn_rows, turn_rows.c.conversation_id.in_(theirs)),
-            (escalations, escalations.c.shopper_id == shopper_id),
-            (feedback, feedback.c.shopper_id == shopper_id),
-            (audit_log, self._audit_mentions(shopper_id)),
-        ]
-        total = 0
-        with self.engine.connect() as conn:
-            for table, condition in conditions:
-                query = sa.select(sa.func.count()).select_from(table).where(condition)
-                total += int(conn.scalar(query) or 0)
-        return total
+        for row in conn.execute(citing).all():
+            payload = _uncited(json.loads(row.payload), shopper_id)
+            conn.execute(
+                sa.update(turn_rows)
+                .where(turn_rows.c.id == row.id)
+                .values(payload=_dump_json(payload))
+            )
+
+
+def _uncited(value: Any, shopper_id: str) -> Any:
+    """A copy of a stored payload whose similar-shopper evidence no longer names the shopper."""
+    if isinstance(value, list):
+        return [_uncited(v, shopper_id) for v in value]
+    if isinstance(value, dict):
+        if value.get("kind") == EvidenceKind.SHOPPER.value and value.get("ref") == shopper_id:
+            return {**value, "ref": "erased"}
+        return {k: _uncited(v, shopper_id) for k, v in value.items()}
+    return value

@@ -1,15 +1,36 @@
-"""Chroma behind a small port: item, fact and taste vectors, always with our own embeddings.
+"""Chroma behind a small port: the catalog's item vectors, and each shopper's fact and taste
+vectors, always with our own embeddings.
 
 Chroma never embeds anything here: collections are created with ``embedding_function=None``
 and every write passes vectors, so nothing tries to download a model. Telemetry is off.
+
+A shopper's vectors are filed under their *vector key*, a random token that only SQL ties
+to them (:mod:`agent.stores.sql.facts`). A fact's record is its random ``fact_id``, its
+vector and how it came about (``owner``: the key; kind, polarity, source, status,
+confidence and times); a taste record is the key, the taste vector, how many items it was
+built from and when. No shopper id and no word of theirs is ever written here: Chroma
+keeps deleted records in its write-ahead queue and its database's free pages, and a Chroma
+server's files are out of reach, so an erasure cannot count on anything here going away.
+It need not: erasing deletes the row that tied the key to the shopper, byte for byte, and
+what Chroma keeps afterwards leads to no one. (A vector still hints at what a fact was
+about, to anyone holding the model; it no longer says whose.)
+
+Older versions kept facts, with their words and the shopper's id, in ``tactful_facts`` and
+taste vectors in ``tactful_tastes``; on open they are handed over once
+(:mod:`agent.stores.migration`), and the collections deleted and scrubbed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import shutil
+import sqlite3
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -19,14 +40,21 @@ import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
+from pydantic import BaseModel
 
-from agent.domain import CatalogItem, PreferenceFact
+from agent.domain import CatalogItem, FactStatus, PreferenceFact
 from agent.errors import InvalidInput, StoreUnavailable
 from agent.settings import Settings
+from agent.stores.sql.base import utc
 
 ITEMS = "tactful_items"
-FACTS = "tactful_facts"
-TASTES = "tactful_tastes"
+FACT_VECTORS = "tactful_fact_vectors"
+TASTE_VECTORS = "tactful_taste_vectors"
+#: The metadata key of a fact's record that holds its shopper's vector key.
+OWNER = "owner"
+#: Where older versions kept shoppers' facts (with their words) and taste vectors.
+LEGACY_FACTS = "tactful_facts"
+LEGACY_TASTES = "tactful_tastes"
 #: Vectors are unit length, so cosine is the natural distance.
 COLLECTION_CONFIGURATION: dict[str, Any] = {"hnsw": {"space": "cosine"}}
 HASH_KEY = "content_hash"
@@ -115,13 +143,26 @@ def _item_from_metadata(item_id: str, metadata: Mapping[str, Any]) -> CatalogIte
     return CatalogItem.model_validate({**fields, "item_id": item_id})
 
 
-def _fact_metadata(fact: PreferenceFact) -> WriteMetadata:
-    # None values are not stored (Chroma metadata cannot hold None); see WriteMetadata.
-    fields = fact.model_dump(mode="json", exclude={"text"})
-    fields["evidence"] = json.dumps(fact.evidence)
-    fields["created_at"] = fact.created_at.isoformat()
-    fields["reinforced_at"] = fact.reinforced_at.isoformat()
-    return fields
+def _provenance(fact: PreferenceFact) -> dict[str, MetadataValue]:
+    """How a fact came about, as Chroma keeps it beside the vector (with its owner's key)."""
+    return {
+        "kind": fact.kind.value,
+        "polarity": fact.polarity,
+        "source": fact.source.value,
+        "status": fact.status.value,
+        "confidence": fact.confidence,
+        # Naive UTC, the form every time takes in SQL.
+        "created_at": utc(fact.created_at).isoformat(),
+        "reinforced_at": utc(fact.reinforced_at).isoformat(),
+    }
+
+
+class TasteSnapshot(BaseModel):
+    """A shopper's behavioural taste vector as last saved."""
+
+    vector: list[float]
+    items: int
+    updated_at: datetime
 
 
 def _fact_from_metadata(text: str, metadata: Mapping[str, Any]) -> PreferenceFact:
@@ -133,7 +174,7 @@ def _fact_from_metadata(text: str, metadata: Mapping[str, Any]) -> PreferenceFac
 
 
 class ChromaVectorStore:
-    """Items, preference facts and taste vectors in three Chroma collections.
+    """Catalog items, facts' vectors and taste vectors in three Chroma collections.
 
     Every write and id-list read is split under Chroma's maximum batch size.
     """
@@ -145,8 +186,8 @@ class ChromaVectorStore:
         try:
             self._max_batch = client.get_max_batch_size()
             self._items = self._collection(ITEMS)
-            self._facts = self._collection(FACTS)
-            self._tastes = self._collection(TASTES)
+            self._facts = self._collection(FACT_VECTORS)
+            self._tastes = self._collection(TASTE_VECTORS)
         except (httpx.TransportError, ConnectionError) as exc:
             raise StoreUnavailable(f"Cannot reach Chroma at {self.location}: {exc}") from exc
 
@@ -226,24 +267,105 @@ class ChromaVectorStore:
         for chunk in _chunks(list(ids), self._max_batch):
             self._items.delete(ids=list(chunk))
 
-    # -- facts ------------------------------------------------------------------------------
+    # -- shoppers' facts and tastes ---------------------------------------------------------
 
     @_unavailable_on_disconnect
-    def upsert_fact(self, fact: PreferenceFact, embedding: np.ndarray) -> None:
-        """Insert or replace one fact, keyed by its ``fact_id``."""
-        self._facts.upsert(
-            ids=[fact.fact_id],
-            embeddings=_as_matrix(np.reshape(embedding, (1, -1)), 1),
-            documents=[fact.text],
-            metadatas=[_fact_metadata(fact)],
+    def upsert_facts(
+        self, facts: Sequence[PreferenceFact], vectors: np.ndarray, owners: Sequence[str]
+    ) -> None:
+        """Insert or replace facts' vectors, each filed under its owner's vector key (same
+        order), with how the fact came about but never its words."""
+        if len(owners) != len(facts):
+            raise ValueError(f"{len(facts)} facts but {len(owners)} owners")
+        matrix = _as_matrix(vectors, len(facts))
+        for start in range(0, len(facts), self._max_batch):
+            end = start + self._max_batch
+            self._facts.upsert(
+                ids=[fact.fact_id for fact in facts[start:end]],
+                embeddings=matrix[start:end],
+                metadatas=[
+                    {OWNER: owner, **_provenance(fact)}
+                    for fact, owner in zip(facts[start:end], owners[start:end], strict=True)
+                ],
+            )
+
+    @_unavailable_on_disconnect
+    def update_facts(self, facts: Sequence[PreferenceFact]) -> None:
+        """Bring stored facts' records up to date with their status, confidence and times;
+        a fact with no record is skipped, so an erased one never comes back."""
+        for chunk in _chunks(list(facts), self._max_batch):
+            self._facts.update(
+                ids=[fact.fact_id for fact in chunk],
+                metadatas=[_provenance(fact) for fact in chunk],
+            )
+
+    @_unavailable_on_disconnect
+    def fact_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vector of each of ``ids`` that has a record."""
+        found: dict[str, np.ndarray] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids)), self._max_batch):
+            got = self._facts.get(ids=list(chunk), include=["embeddings"])
+            embeddings = [] if got["embeddings"] is None else got["embeddings"]
+            for fact_id, vector in zip(got["ids"], embeddings, strict=True):
+                found[fact_id] = np.asarray(vector, dtype=np.float32)
+        return found
+
+    @_unavailable_on_disconnect
+    def nearest_facts(self, owner: str, query: np.ndarray, k: int) -> list[str]:
+        """The ids of up to ``k`` active facts filed under ``owner``, nearest to ``query``
+        first."""
+        got = self._facts.query(
+            query_embeddings=_as_matrix(np.reshape(query, (1, -1)), 1),
+            n_results=k,
+            where={"$and": [{OWNER: owner}, {"status": FactStatus.ACTIVE.value}]},
+            include=[],
+        )
+        return list(got["ids"][0]) if got["ids"] else []
+
+    @_unavailable_on_disconnect
+    def save_taste(self, owner: str, vector: np.ndarray, items: int, at: datetime) -> None:
+        """Replace the taste vector filed under ``owner``; an all-zero vector deletes it
+        instead (it has no direction, so cosine search would give NaN distances)."""
+        flat = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        if not np.any(flat):
+            self.delete_taste(owner)
+            return
+        self._tastes.upsert(
+            ids=[owner],
+            embeddings=flat,
+            metadatas=[{"items": items, "updated_at": utc(at).isoformat()}],
         )
 
     @_unavailable_on_disconnect
-    def get_facts(self, shopper_id: str) -> list[tuple[PreferenceFact, np.ndarray]]:
-        """All of a shopper's facts (any status) with their vectors."""
-        got = self._facts.get(
-            where={"shopper_id": shopper_id}, include=["embeddings", "metadatas", "documents"]
-        )
+    def taste(self, owner: str) -> TasteSnapshot | None:
+        """The taste vector filed under ``owner``, or None."""
+        got = self._tastes.get(ids=[owner], include=["embeddings", "metadatas"])
+        if not got["ids"]:
+            return None
+        vector = np.asarray(got["embeddings"], dtype=np.float32).reshape(-1).tolist()
+        metadata = got["metadatas"][0] if got["metadatas"] else {}
+        return TasteSnapshot.model_validate({**metadata, "vector": vector})
+
+    @_unavailable_on_disconnect
+    def delete_taste(self, owner: str) -> None:
+        """Delete the taste vector filed under ``owner``, if any."""
+        self._tastes.delete(ids=[owner])
+
+    @_unavailable_on_disconnect
+    def delete_owner(self, owner: str) -> None:
+        """Delete every fact vector and the taste vector filed under ``owner``."""
+        self._facts.delete(where={OWNER: owner})
+        self.delete_taste(owner)
+
+    # -- what older versions kept here ------------------------------------------------------
+
+    @_unavailable_on_disconnect
+    def legacy_facts(self) -> list[tuple[PreferenceFact, np.ndarray]] | None:
+        """The facts an older version kept here, with their vectors; None if it kept none."""
+        if LEGACY_FACTS not in {c.name for c in self._client.list_collections()}:
+            return None
+        facts = self._client.get_collection(LEGACY_FACTS, embedding_function=None)
+        got = facts.get(include=["embeddings", "metadatas", "documents"])
         if not got["ids"]:
             return []
         vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
@@ -255,71 +377,42 @@ class ChromaVectorStore:
         ]
 
     @_unavailable_on_disconnect
-    def iter_facts(self, batch: int = 5000) -> Iterator[tuple[PreferenceFact, np.ndarray]]:
-        """Every fact of every shopper, paged (loaded once at start-up)."""
-        offset = 0
-        while True:
-            got = self._facts.get(
-                limit=batch, offset=offset, include=["embeddings", "metadatas", "documents"]
-            )
-            if not got["ids"]:
-                return
-            vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
-            for row, (doc, meta) in enumerate(
-                zip(got["documents"] or [], got["metadatas"] or [], strict=True)
-            ):
-                yield _fact_from_metadata(doc or "", meta or {}), vectors[row]
-            offset += len(got["ids"])
+    def drop_legacy(self) -> None:
+        """Delete an older version's fact and taste collections, and on an embedded store
+        scrub what Chroma would keep of them on disk."""
+        present = {c.name for c in self._client.list_collections()}
+        for name in (LEGACY_FACTS, LEGACY_TASTES):
+            if name in present:
+                self._client.delete_collection(name)
+        config = self._client.get_settings()
+        if config.is_persistent and not config.chroma_server_host and config.persist_directory:
+            _scrub_embedded(Path(config.persist_directory))
 
-    @_unavailable_on_disconnect
-    def delete_facts(self, shopper_id: str) -> int:
-        """Remove every fact of a shopper; returns how many there were."""
-        ids = self._facts.get(where={"shopper_id": shopper_id}, include=[])["ids"]
-        for chunk in _chunks(ids, self._max_batch):
-            self._facts.delete(ids=list(chunk))
-        return len(ids)
 
-    # -- tastes -----------------------------------------------------------------------------
+def _scrub_embedded(root: Path) -> None:
+    """Remove every trace of deleted collections from an embedded Chroma 1.5 folder.
 
-    @_unavailable_on_disconnect
-    def upsert_taste(
-        self, shopper_id: str, vector: np.ndarray, metadata: Mapping[str, MetadataValue]
-    ) -> None:
-        """Store a shopper's taste vector; an all-zero vector deletes it instead.
-
-        A zero vector has no direction, so cosine search would give NaN distances.
-        """
-        flat = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if not np.any(flat):
-            self.delete_taste(shopper_id)
-            return
-        old = self._tastes.get(ids=[shopper_id], include=["metadatas"])["metadatas"] or []
-        stale: WriteMetadata = {key: None for record in old for key in record or {}}
-        self._tastes.upsert(
-            ids=[shopper_id],
-            embeddings=flat.reshape(1, -1),
-            metadatas=[{**stale, **metadata, "shopper_id": shopper_id}],
+    Deleting a collection leaves its documents' words in the full-text index (until a
+    merge), its rows in free pages of ``chroma.sqlite3`` and its vector segment folder on
+    disk. Chroma's own ``chroma utils vacuum`` does the VACUUM, not the rest. This reaches
+    into Chroma's schema, which is why chromadb is pinned below 1.6.
+    """
+    with contextlib.closing(sqlite3.connect(root / "chroma.sqlite3", timeout=30)) as conn:
+        conn.execute("PRAGMA secure_delete=ON")
+        conn.execute(
+            "INSERT INTO embedding_fulltext_search(embedding_fulltext_search) VALUES('optimize')"
         )
+        conn.commit()
+        conn.execute("VACUUM")
+        live = {str(row[0]) for row in conn.execute("SELECT id FROM segments")}
+    for folder in root.iterdir():
+        if folder.is_dir() and _is_uuid(folder.name) and folder.name not in live:
+            shutil.rmtree(folder)
 
-    @_unavailable_on_disconnect
-    def get_taste(self, shopper_id: str) -> np.ndarray | None:
-        """A shopper's taste vector, or None if none is stored."""
-        got = self._tastes.get(ids=[shopper_id], include=["embeddings"])
-        if not got["ids"]:
-            return None
-        return np.asarray(got["embeddings"], dtype=np.float32).reshape(-1)
 
-    @_unavailable_on_disconnect
-    def delete_taste(self, shopper_id: str) -> None:
-        """Remove a shopper's taste vector, if any."""
-        self._tastes.delete(ids=[shopper_id])
-
-    # -- erasure ----------------------------------------------------------------------------
-
-    @_unavailable_on_disconnect
-    def count_for_shopper(self, shopper_id: str) -> int:
-        """How many records (facts and taste vectors) are about a shopper."""
-        where: Any = {"shopper_id": shopper_id}
-        facts = self._facts.get(where=where, include=[])["ids"]
-        tastes = self._tastes.get(where=where, include=[])["ids"]
-        return len(facts) + len(tastes)
+def _is_uuid(name: str) -> bool:
+    try:
+        uuid.UUID(name)
+    except ValueError:
+        return False
+    return True

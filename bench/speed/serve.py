@@ -110,7 +110,7 @@ def _measure(
             **summarize_ms([s for _, s in turns]),
             "by_family": {f: summarize_ms(s) for f, s in sorted(by_family.items())},
             "outcomes": dict(sorted(outcomes.items())),
-            # An escalated conversation answers later turns with a cheap "paused" reply.
+            # A waiting hand-over still gets answers, each carrying its escalation.
             "escalated_by": escalated[:5],
         },
     }
@@ -125,7 +125,7 @@ def _chat(tactful: Tactful, shopper: str, rng: random.Random) -> list[tuple[str,
         reply = tactful.chat(shopper, turn.text, conversation_id=conversation_id)
         seconds = time.perf_counter() - started
         conversation_id = reply.conversation_id
-        if reply.escalation is not None:
+        if reply.escalation is not None and not reply.suggestions:
             outcome = "escalated"
         elif reply.no_match:
             outcome = "no_match"

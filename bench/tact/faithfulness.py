@@ -1,23 +1,24 @@
 """Do reasons tell the truth? Remove what a reason cites and score the item again.
 
 For every suggestion, each factor its reason names is checked counterfactually: the
-evidence behind it is taken away (the cited events count as not the shopper's, the
-cited similar shoppers are left out, the cited fact is dropped, the popularity
-statistic or the request is removed) and the item is re-scored with everything else
-unchanged. The reason was faithful to that factor if the score went down.
+evidence behind it is taken away (the cited events as if they had never happened, the
+cited similar shoppers left out, the cited fact dropped, the popularity statistic or the
+request removed) and the item is re-scored with everything else unchanged. The reason
+was faithful to that factor if the score went down.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import partial
 
-from agent.domain import FactorName, ShopperMode, Suggestion
+from agent.domain import Factor, FactorName, ShopperMode, Suggestion
 from agent.facade import Tactful
 from agent.recommender import Request
 from tools.explain import cited_factors
 from tools.ranker import RankInput
-from tools.taste import Standing
+from tools.taste import taste_signal
 
 K = 10
 
@@ -50,24 +51,49 @@ def check_shopper(tactful: Tactful, shopper_id: str, result: FaithfulnessResult)
     for mode in (ShopperMode.PURCHASE, ShopperMode.BROWSING):
         request = Request(mode=mode, k=K)
         base = tactful.recommender.rank_input(shopper_id, request, personalized=True)
-        ranker = tactful.recommender.ranker()
         for suggestion in tactful.recommender.recommend(shopper_id, request, personalized=True):
             result.suggestions += 1
             result.with_reason += bool(suggestion.reason.strip())
             for factor in cited_factors(suggestion):
                 result.cited[factor.name.value] += 1
-                without = _without(tactful, shopper_id, base, suggestion, factor.name)
-                row = tactful.index.catalog.row(suggestion.item.item_id)
-                assert row is not None
-                weights = without.weights or ranker.weights[mode]
-                after = float(ranker.score_all(without, weights, tactful.clock.now()).total()[row])
-                if after < suggestion.score - 1e-6:
+                if remove_evidence(tactful, shopper_id, request, base, suggestion, factor).score:
                     result.passed[factor.name.value] += 1
+
+
+@dataclass(frozen=True)
+class Fall:
+    """What fell once a cited factor's evidence was taken away."""
+
+    factor: bool  # the factor's own contribution
+    score: bool  # the whole score: other factors may move too (taste picks the neighbours)
+
+
+def remove_evidence(
+    tactful: Tactful,
+    shopper_id: str,
+    request: Request,
+    base: RankInput,
+    suggestion: Suggestion,
+    factor: Factor,
+) -> Fall:
+    """Score the item again without the evidence of one of its factors."""
+    ranker = tactful.recommender.ranker()
+    without = _without(tactful, shopper_id, request, base, suggestion, factor.name)
+    row = tactful.index.catalog.row(suggestion.item.item_id)
+    assert row is not None
+    weights = without.weights or ranker.weights[base.mode]
+    after = ranker.score_all(without, weights, tactful.clock.now())
+    part = after.parts.get(factor.name)
+    return Fall(
+        factor=(0.0 if part is None else float(part[row])) < factor.contribution - 1e-6,
+        score=float(after.total()[row]) < suggestion.score - 1e-6,
+    )
 
 
 def _without(
     tactful: Tactful,
     shopper_id: str,
+    request: Request,
     base: RankInput,
     suggestion: Suggestion,
     name: FactorName,
@@ -77,12 +103,19 @@ def _without(
     assert factor is not None
     refs = {e.ref for e in factor.evidence}
     if name is FactorName.TASTE:
-        taste = tactful.profiles.taste(
-            shopper_id,
+        # The cited events as if they had never happened (in gift mode, the recipient's).
+        signal = partial(
+            taste_signal,
+            [e for e in tactful.profiles.events(shopper_id) if e.event_id not in refs],
             tactful.index.catalog,
-            override=dict.fromkeys(refs, Standing.FOR_OTHER),
+            now=tactful.clock.now(),
+            policy=tactful.settings.decay,
+            standings=tactful.profiles.standings(shopper_id),
         )
-        return replace(base, taste=taste)
+        recipient_taste = base.recipient_taste
+        if recipient_taste is not None and request.recipient:
+            recipient_taste = signal(recipient=request.recipient)
+        return replace(base, taste=signal(), recipient_taste=recipient_taste)
     if name is FactorName.COMMUNITY:
         return replace(base, exclude_neighbours=frozenset(refs))
     if name is FactorName.STATED:

@@ -1,4 +1,5 @@
-"""Run the tact benchmarks (context collapse, faithful reasons, control) on Online Retail.
+"""Run the tact benchmarks (context collapse, faithful reasons, control, truthful
+reasons) on Online Retail.
 
     python -m bench.tact.run [--quick] [--customers N]
 
@@ -19,7 +20,7 @@ from typing import Any
 from agent.embedding import load_default_embedder
 from bench.ranking.datasets import load_online_retail
 from bench.ranking.splits import online_retail_splits, subsample
-from bench.tact import control, faithfulness
+from bench.tact import control, faithfulness, truthfulness
 from bench.tact.collapse import run_collapse
 from bench.tact.stores import open_home
 
@@ -27,6 +28,9 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 #: Test customers sampled for the full run (the whole test set takes too long to replay).
 FULL_CUSTOMERS = 200
 CONTROL_CUSTOMERS = 200
+#: Seeded customer × mode × clock × fresh-event cases whose reasons are checked.
+TRUTH_CASES = 500
+TRUTH_CASES_QUICK = 40
 SEED = 20111101
 
 TARGETS = {
@@ -37,6 +41,8 @@ TARGETS = {
     "share_with_reason": "== 1.0",
     "share_cited_passing": ">= 0.99",
     "share_effective_next_answer": "== 1.0",
+    "share_passing_every_check": "== 1.0",
+    "share_counterfactual_passing": ">= 0.995",
 }
 
 
@@ -52,7 +58,7 @@ def run(quick: bool = False, customers: int | None = None) -> dict[str, Any]:
         collapse, clarified_home = run_collapse(
             split, chosen, Path(workdir), embedder, seed=SEED, progress=_say
         )
-        _say("faithfulness and control on the clarified store")
+        _say("faithfulness, control and truthfulness on the clarified store")
         faithful = faithfulness.FaithfulnessResult()
         controlled = control.ControlResult()
         with open_home(clarified_home, split, embedder) as tactful:
@@ -60,6 +66,10 @@ def run(quick: bool = False, customers: int | None = None) -> dict[str, Any]:
                 faithfulness.check_shopper(tactful, shopper_id, faithful)
             for index, shopper_id in enumerate(chosen[:CONTROL_CUSTOMERS]):
                 control.check_shopper(tactful, shopper_id, index, controlled)
+            truth_started = time.perf_counter()
+            cases = TRUTH_CASES_QUICK if quick else TRUTH_CASES
+            truthful = truthfulness.run(tactful, split.users, cases, SEED)
+            truth_seconds = round(time.perf_counter() - truth_started, 1)
     results: dict[str, Any] = {
         "dataset": "online-retail",
         "split": split.stats(),
@@ -68,6 +78,7 @@ def run(quick: bool = False, customers: int | None = None) -> dict[str, Any]:
         "collapse": collapse.summary(),
         "faithfulness": faithful.summary(),
         "control": controlled.summary(),
+        "truthfulness": {**truthful.summary(), "seconds": truth_seconds},
         "targets": TARGETS,
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -80,6 +91,7 @@ def run(quick: bool = False, customers: int | None = None) -> dict[str, Any]:
 
 def _met(results: dict[str, Any]) -> dict[str, bool]:
     c, f, k = results["collapse"], results["faithfulness"], results["control"]
+    t = results["truthfulness"]
     return {
         "recovery": c["recovery"] >= 0.98,
         "question_precision": c["question_precision"] >= 0.9,
@@ -88,6 +100,8 @@ def _met(results: dict[str, Any]) -> dict[str, bool]:
         "share_with_reason": f["share_with_reason"] == 1.0,
         "share_cited_passing": f["share_cited_passing"] >= 0.99,
         "share_effective_next_answer": k["share_effective_next_answer"] == 1.0,
+        "share_passing_every_check": t["share_passing_every_check"] == 1.0,
+        "share_counterfactual_passing": t["share_counterfactual_passing"] >= 0.995,
     }
 
 

@@ -8,23 +8,30 @@ the start-up.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
+from chromadb.errors import InternalError
+from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.embedding import Embedder
-from agent.ingest.online_retail import OnlineRetailData
+from agent.ingest.online_retail import COLUMNS, OnlineRetailData
+from agent.stores.records import RecordStore
+from agent.stores.vectors import ChromaVectorStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).parent / "tactful"
@@ -274,7 +281,7 @@ def test_a_fact_stated_in_chat_shows_in_the_profile_and_forgetting_it_retracts_i
     (line,) = [line for line in shown.out.splitlines() if fact["fact_id"] in line]
     assert "not into candles" in line
     assert "retracted" in line
-    assert "Taste, strongest first" in shown.out
+    assert "From your history" in shown.out
 
 
 def test_export_prints_everything_as_json_and_erase_leaves_an_unknown_shopper(
@@ -309,8 +316,39 @@ MISTAKES: list[tuple[list[str], int, str, str]] = [
     (["chat", "16915", "-m", "x" * 100_000], 2, "Invalid input", "the limit is 2,000)."),
     (["events", "add", "16915", "no-such-item"], 3, "Unknown item", "'no-such-item'"),
     (["events", "add", "16915", "22749", "--kind", "nonsense"], 2, "Invalid input", "return."),
-    (["events", "add", "16915", "22749", "--at", "notatime"], 2, "Invalid input", "2011-12-01"),
+    (["events", "add", "16915", "22749", "--at", "notatime"], 2, "Invalid input", "2011-12-09"),
     (["events", "add", "16915", "22749", "--quantity", "-1"], 2, "Invalid input", "than 0."),
+    (
+        ["events", "add", "16915", "22749", "--quantity", "inf"],
+        2,
+        "Invalid input",
+        "is not a finite number.",
+    ),
+    (
+        ["events", "add", "16915", "22749", "--quantity", "nan"],
+        2,
+        "Invalid input",
+        "is not a finite number.",
+    ),
+    (["events", "add", "16915", "22749", "--quantity", "1e308"], 2, "Invalid input", "1,000,000."),
+    (
+        ["events", "add", "16915", "22749", "--at", "0001-01-01T00:00+01:00"],
+        2,
+        "Invalid input",
+        "is outside the years 1 to 9999 once converted to UTC.",
+    ),
+    (
+        ["events", "add", "16915", "22749", "--at", "9999-12-31"],
+        2,
+        "Invalid input",
+        "--at 9999-12-31 00:00 is more than a day after now",
+    ),
+    (
+        ["events", "add", "16915", "22749", "--id", "e\u202e1"],
+        2,
+        "Invalid input",
+        "event_id 'e\\u202e1' must not contain spaces, slashes, backslashes or invisible",
+    ),
     (["events", "add", "16915", "22749", "--kind", "rating"], 2, "Invalid input", "0 to 5."),
     (["ingest", "catalog", "no-such-file.csv"], 2, "Invalid input", "no such file"),
 ]
@@ -338,6 +376,61 @@ def test_a_bad_setting_or_an_unreadable_shoppers_file_is_a_mistake_not_a_crash(
 
     assert_user_error(bad_now, 2, "Invalid input", "check the TACTFUL_* variables.")
     assert_user_error(unreadable, 2, "Invalid input", "it is not UTF-8 text.")
+
+
+def test_a_data_folder_that_is_a_file_is_one_line_not_a_crash(
+    in_process: Tactful, tmp_path: Path
+) -> None:
+    a_file = tmp_path / "home.txt"
+    a_file.write_text("not a folder", encoding="utf-8")
+
+    is_a_file = in_process("recommend", "16915", env={"TACTFUL_HOME": str(a_file)})
+    under_a_file = in_process("recommend", "16915", "--home", str(a_file / "inside"))
+
+    assert_user_error(is_a_file, 2, "Invalid input", f"The data folder {a_file} is a file;")
+    assert_user_error(under_a_file, 2, "Invalid input", "Cannot make the data folder")
+
+
+def test_tactful_now_with_a_zone_or_in_seconds_since_1970_means_the_same_utc_time(
+    in_process: Tactful, data_now: datetime, demo_shopper: str
+) -> None:
+    spellings = [
+        f"{data_now:%Y-%m-%dT%H:%M}Z",
+        f"{data_now:%Y-%m-%dT%H:%M}+00:00",
+        f"{data_now + timedelta(hours=1):%Y-%m-%dT%H:%M}+01:00",
+        str(int(data_now.replace(tzinfo=UTC).timestamp())),
+    ]
+
+    def answer(now: str) -> Run:
+        return in_process("recommend", demo_shopper, "--k", "3", "--json", env={"TACTFUL_NOW": now})
+
+    expected = answer(data_now.isoformat())
+    unreadable = answer("0001-01-01T00:00+01:00")
+
+    assert expected.code == 0, expected.err
+    for now in spellings:
+        assert answer(now).out == expected.out, now
+    assert_user_error(unreadable, 2, "Invalid input", "now '0001-01-01T00:00+01:00' is outside")
+
+
+def test_events_add_twice_records_the_event_once_and_says_which_id_it_has(
+    in_process: Tactful, demo_data: OnlineRetailData, demo_shopper: str
+) -> None:
+    item = demo_data.items[0].item_id
+    args = ("events", "add", demo_shopper, item, "--kind", "view", "--at", "2011-12-08T10:00")
+
+    first, second = in_process(*args), in_process(*args)
+    named, named_again = in_process(*args, "--id", "till-7"), in_process(*args, "--id", "till-7")
+    exported = in_process("export", demo_shopper).json()
+
+    assert all(run.code == 0 for run in (first, second, named, named_again))
+    found = re.search(r"Recorded view of \S+ by \S+ as event (cli-[0-9a-f]{16})\.", first.err)
+    assert found, first.err
+    assert f"Already recorded as event {found[1]}; nothing added." in second.err
+    assert "as event till-7." in named.err
+    assert "Already recorded as event till-7; nothing added." in named_again.err
+    stored = {e["event_id"] for e in exported["events"] if e["context"] == "cli"}
+    assert stored == {found[1], "till-7"}
 
 
 # -- loading data ---------------------------------------------------------------------
@@ -405,6 +498,89 @@ def test_ingesting_the_same_files_twice_embeds_and_stores_nothing_the_second_tim
     assert "Events: 2 added, 0 already there, 0 bad rows skipped." in stored.err
     assert "Events: 0 added, 2 already there, 0 bad rows skipped." in again.err
     assert all(run.code == 0 for run in (first, second, stored, again))
+
+
+def test_events_dated_more_than_a_day_ahead_are_refused_and_counted(
+    in_process: Tactful, tmp_path: Path, data_now: datetime, demo_shopper: str, gift_item: str
+) -> None:
+    soon = data_now + timedelta(hours=20)
+    events = write(
+        tmp_path / "events.csv",
+        "shopper_id,item_id,kind,at",
+        f"{demo_shopper},{gift_item},view,{soon.isoformat()}",
+        f"{demo_shopper},{gift_item},view,9999-12-31T23:59",
+    )
+    retail = write(
+        tmp_path / "retail.csv",
+        ",".join(COLUMNS),
+        f"999001,{gift_item},DOLL,1,9999-12-31 23:59,2.95,{demo_shopper},United Kingdom",
+    )
+
+    lenient = in_process("ingest", "events", str(events))
+    strict = in_process("ingest", "events", str(events), "--strict")
+    imported = in_process("import", "online-retail", str(retail))
+
+    assert lenient.code == 0, lenient.err
+    assert (
+        "Events: 1 added, 0 already there, 1 bad rows skipped (1 dated more than a day after now)."
+        in lenient.err
+    )
+    assert "skipped line 3: at 9999-12-31 23:59 is more than a day after now" in lenient.err
+    assert_user_error(strict, 4, "Bad input row", f"{events}:3: at 9999-12-31 23:59 is more")
+    assert imported.code == 0, imported.err
+    assert "Refused 1 rows dated more than a day after now." in imported.err
+    assert "0 new events" in imported.err
+
+
+def _full_disk(*_args: Any, **_kwargs: Any) -> None:
+    raise OperationalError("INSERT", {}, sqlite3.OperationalError("database or disk is full"))
+
+
+def _chroma_full(*_args: Any, **_kwargs: Any) -> None:
+    raise InternalError("Error in compaction: Failed to apply logs to the metadata segment")
+
+
+def _no_space(*_args: Any, **_kwargs: Any) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    ("store", "method", "failure", "words"),
+    [
+        (RecordStore, "add_events", _full_disk, "(database or disk is full)"),
+        (ChromaVectorStore, "upsert_items", _chroma_full, "(Error in compaction: Failed"),
+        (ChromaVectorStore, "upsert_items", _no_space, "No space left on device"),
+    ],
+    ids=["sqlite", "chroma", "oserror"],
+)
+def test_a_store_failing_mid_load_is_one_line_naming_the_problem(
+    in_process: Tactful,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    data_now: datetime,
+    demo_shopper: str,
+    gift_item: str,
+    store: type,
+    method: str,
+    failure: Callable[..., None],
+    words: str,
+) -> None:
+    day = (data_now - timedelta(days=1)).date().isoformat()
+    files = {
+        "catalog": write(tmp_path / "catalog.csv", "item_id,title", "T-NEW,A new thing"),
+        "events": write(
+            tmp_path / "events.csv",
+            "shopper_id,item_id,kind,at",
+            f"{demo_shopper},{gift_item},view,{day}",
+        ),
+    }
+    what = "events" if method == "add_events" else "catalog"
+    monkeypatch.setattr(store, method, failure)
+
+    run = in_process("ingest", what, str(files[what]))
+
+    assert_user_error(run, 5, "Store unavailable", words)
+    assert "What was stored before this is kept" in run.err
 
 
 # -- help -----------------------------------------------------------------------------

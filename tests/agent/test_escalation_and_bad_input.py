@@ -12,6 +12,7 @@ from agent.domain import (
     BehaviourEvent,
     ConversationStatus,
     EscalationCause,
+    EscalationStatus,
     EventKind,
 )
 from agent.errors import InvalidInput, UnknownConversation, UnknownItem, UnknownShopper
@@ -27,18 +28,21 @@ from agent.facade import Tactful
         ("I want to make a complaint about the candles", EscalationCause.SENSITIVE),
     ],
 )
-def test_escalation_is_recorded_with_its_cause_and_suggestions_stop(
+def test_escalation_is_recorded_with_its_cause_and_the_wait_is_shown_not_imposed(
     tactful: Tactful, demo_shopper: str, message: str, cause: EscalationCause
 ) -> None:
     reply = tactful.chat(demo_shopper, message)
 
     assert reply.escalation is not None and reply.escalation.cause is cause
+    assert reply.escalation.status is EscalationStatus.WAITING
     assert reply.suggestions == []
     conversation = tactful.records.get_conversation(reply.conversation_id)
     assert conversation is not None and conversation.status is ConversationStatus.ESCALATED
     assert [e.cause for e in tactful.records.open_escalations()] == [cause]
     after = tactful.chat(demo_shopper, "show me mugs", conversation_id=reply.conversation_id)
-    assert after.suggestions == [] and after.question is None
+    assert after.suggestions and after.question is None
+    assert after.escalation is not None and after.escalation.status is EscalationStatus.WAITING
+    assert "still waiting for a person" in after.text
 
 
 def test_repeated_negative_feedback_escalates(tactful: Tactful, demo_shopper: str) -> None:

@@ -1,4 +1,5 @@
-"""Reading catalog and event files: formats, bad rows, strictness, deterministic ids."""
+"""Reading catalog, event and Online Retail files: formats, bad rows, strictness,
+deterministic ids, and input built to break a reader."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from agent.domain import EventKind
 from agent.errors import IngestError, InvalidInput
+from agent.ingest.online_retail import COLUMNS, read_online_retail
 from agent.ingest.readers import Parsed, read_catalog, read_events
 
 T = TypeVar("T")
@@ -161,7 +163,8 @@ def test_bad_catalog_rows_are_reported_with_their_line_and_reading_goes_on(
     assert errors(rows) == [
         "line 3: price 'abc' is not a number",
         "line 4: item_id is empty",
-        "line 5: item_id 'A 4' must not contain spaces, slashes or backslashes",
+        "line 5: item_id 'A 4' must not contain spaces, slashes, backslashes or invisible "
+        "characters",
         "line 6: price -2 must be at least 0",
         "line 7: 4 values but the header has 3 columns",
     ]
@@ -317,3 +320,208 @@ def test_bad_rows_do_not_shift_the_ids_of_the_good_ones(tmp_path: Path) -> None:
     messy = [e.event_id for e in values(list(read_events(write(tmp_path, "b.csv", with_bad))))]
 
     assert clean == messy
+
+
+# -- input built to break a reader ---------------------------------------------------------
+
+
+def test_a_jsonl_line_nested_200k_deep_is_a_bad_row_and_the_rest_is_read(tmp_path: Path) -> None:
+    deep = "[" * 200_000 + "]" * 200_000
+    text = f'{{"item_id": "A1", "title": "Lamp"}}\n{deep}\n{{"item_id": "A2", "title": "Vase"}}\n'
+    path = write(tmp_path, "catalog.jsonl", text)
+
+    rows = list(read_catalog(path))
+    strict = read_catalog(path, strict=True)
+    next(strict)
+
+    assert [item.item_id for item in values(rows)] == ["A1", "A2"]
+    assert errors(rows) == ["line 2: the JSON is nested too deeply to read"]
+    with pytest.raises(IngestError, match=":2: the JSON is nested too deeply"):
+        next(strict)
+
+
+def test_a_json_integer_of_thousands_of_digits_is_a_bad_row(tmp_path: Path) -> None:
+    text = f'{{"item_id": "A1", "title": "Lamp", "price": {"9" * 5000}}}\n'
+
+    rows = list(read_catalog(write(tmp_path, "catalog.jsonl", text)))
+
+    assert errors(rows) == ["line 1: a number in it has too many digits to read"]
+
+
+def test_a_time_that_leaves_the_calendar_once_in_utc_is_a_bad_row(tmp_path: Path) -> None:
+    text = "shopper_id,item_id,kind,at\ns1,i1,view,0001-01-01T00:00+01:00\ns1,i1,view,2011-01-01\n"
+
+    rows = list(read_events(write(tmp_path, "events.csv", text)))
+
+    assert len(values(rows)) == 1
+    assert errors(rows) == [
+        "line 2: at '0001-01-01T00:00+01:00' is outside the years 1 to 9999 once converted to UTC"
+    ]
+
+
+def test_non_finite_and_absurd_numbers_are_bad_rows(tmp_path: Path) -> None:
+    base = {"shopper_id": "s1", "item_id": "i1", "kind": "purchase", "at": "2011-01-01"}
+    events = [
+        base | {"quantity": "inf"},
+        base | {"quantity": 1e308},
+        base | {"quantity": 2_000_000},
+        base | {"kind": "rating", "rating": "nan"},
+        base | {"quantity": 3},
+    ]
+    events_text = "".join(json.dumps(event) + "\n" for event in events)
+    catalog_text = '{"item_id": "A1", "title": "Lamp", "price": NaN}\n'
+
+    rows = list(read_events(write(tmp_path, "events.jsonl", events_text)))
+    items = list(read_catalog(write(tmp_path, "catalog.jsonl", catalog_text)))
+
+    assert [event.quantity for event in values(rows)] == [3]
+    assert errors(rows) == [
+        "line 1: quantity 'inf' is not a number",
+        "line 2: quantity 1e+308 must be at most 1,000,000",
+        "line 3: quantity 2,000,000 must be at most 1,000,000",
+        "line 4: rating 'nan' is not a number",
+    ]
+    assert errors(items) == ["line 1: price nan is not a number"]
+
+
+def test_a_csv_value_over_the_size_limit_is_a_bad_row_and_the_rest_is_read(tmp_path: Path) -> None:
+    text = f"item_id,title\nA1,Lamp\nA2,{'x' * 10_000_000}\nA3,Vase\n"
+    path = write(tmp_path, "catalog.csv", text)
+
+    rows = list(read_catalog(path))
+    strict = read_catalog(path, strict=True)
+    next(strict)
+
+    assert [item.item_id for item in values(rows)] == ["A1", "A3"]
+    assert errors(rows) == ["line 3: a value is longer than 131,072 characters"]
+    with pytest.raises(IngestError, match=":3: a value is longer than"):
+        next(strict)
+
+
+def test_an_unclosed_quote_is_reported_at_the_line_it_opens(tmp_path: Path) -> None:
+    text = 'item_id,title\nA1,Lamp\nA2,"Vase\nA3,Bowl\nA4,Mug\n'
+
+    rows = list(read_catalog(write(tmp_path, "catalog.csv", text)))
+
+    assert [item.item_id for item in values(rows)] == ["A1"]
+    assert errors(rows) == [
+        "line 3: a quoted value opened on this line is never closed (the file ends at line 5)"
+    ]
+
+
+def test_a_quoted_value_over_several_lines_is_still_one_value(tmp_path: Path) -> None:
+    text = 'item_id,title,description\nA1,Lamp,"two\nlines"\nA2,Vase,\n'
+
+    rows = list(read_catalog(write(tmp_path, "catalog.csv", text)))
+
+    assert [(row.line, row.ok) for row in rows] == [(2, True), (4, True)]
+    assert values(rows)[0].description == "two\nlines"
+
+
+@pytest.mark.parametrize("name", ["catalog.csv", "catalog.csv.gz"])
+def test_a_file_with_a_bad_byte_late_in_it_is_refused_before_any_row_is_read(
+    tmp_path: Path, name: str
+) -> None:
+    good = "".join(f"A{i},Item {i}\n" for i in range(5000))
+    path = tmp_path / name
+    data = f"item_id,title\n{good}".encode() + b"A9,Caf\xe9\n"
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+
+    with pytest.raises(InvalidInput, match=r":5002: not UTF-8 text .*nothing was loaded"):
+        read_catalog(path)
+
+
+def test_ids_with_invisible_characters_and_half_characters_are_bad_rows(tmp_path: Path) -> None:
+    lines = [
+        {"item_id": "A\u202e1", "title": "Lamp"},
+        {"item_id": "A\u200b2", "title": "Vase"},
+        {"item_id": "A\x1b3", "title": "Bowl"},
+        {"item_id": "A4", "title": "Mug \ud800"},
+        {"item_id": "A5", "title": "Jug \x1b[31m"},
+    ]
+    text = "".join(json.dumps(line) + "\n" for line in lines)
+
+    rows = list(read_catalog(write(tmp_path, "catalog.jsonl", text)))
+
+    assert [item.title for item in values(rows)] == ["Jug \x1b[31m"], "titles are kept as sent"
+    assert [error.split(": ", 1)[1] for error in errors(rows)] == [
+        "item_id 'A\\u202e1' must not contain spaces, slashes, backslashes or invisible characters",
+        "item_id 'A\\u200b2' must not contain spaces, slashes, backslashes or invisible characters",
+        "item_id 'A\\x1b3' must not contain spaces, slashes, backslashes or invisible characters",
+        "title is not valid Unicode text",
+    ]
+
+
+# -- Online Retail files built to break the importer -----------------------------------------
+
+RETAIL_HEADER = ",".join(COLUMNS)
+
+
+def retail(tmp_path: Path, *rows: str) -> Path:
+    return write(tmp_path, "retail.csv", "\n".join([RETAIL_HEADER, *rows]) + "\n")
+
+
+def test_online_retail_rows_dated_after_the_limit_are_refused_and_counted(tmp_path: Path) -> None:
+    path = retail(
+        tmp_path,
+        "536365,85123A,WHITE HEART,6,2011-12-01 08:26:00,2.55,17850,United Kingdom",
+        "536366,85123A,WHITE HEART,6,9999-12-01 08:26:00,2.55,17850,United Kingdom",
+    )
+    limit = datetime(2011, 12, 11)
+
+    report = read_online_retail(path, not_after=limit).report
+
+    assert (report.rows_read, report.purchases, report.future_rows_skipped) == (2, 1, 1)
+    assert "Refused 1 rows dated more than a day after now." in report.summary()
+    with pytest.raises(IngestError, match=":3: InvoiceDate 9999-12-01 08:26 is more than a day"):
+        read_online_retail(path, strict=True, not_after=limit)
+
+
+def test_online_retail_times_with_a_zone_are_read_in_utc_or_counted_as_malformed(
+    tmp_path: Path,
+) -> None:
+    path = retail(
+        tmp_path,
+        "536365,85123A,WHITE HEART,6,2011-12-01T09:26:00+01:00,2.55,17850,United Kingdom",
+        "536366,85123A,WHITE HEART,6,2011-12-01 08:30:00,2.55,17850,United Kingdom",
+        "536367,85123A,WHITE HEART,6,0001-01-01T00:00+01:00,2.55,17850,United Kingdom",
+    )
+
+    data = read_online_retail(path)
+
+    assert [event.at for event in data.events] == [
+        datetime(2011, 12, 1, 8, 26),
+        datetime(2011, 12, 1, 8, 30),
+    ]
+    assert data.report.malformed_examples == [
+        "line 4: InvoiceDate '0001-01-01T00:00+01:00' is outside the years 1 to 9999 once "
+        "converted to UTC"
+    ]
+
+
+def test_an_online_retail_value_over_the_csv_size_limit_is_malformed_and_the_rest_is_read(
+    tmp_path: Path,
+) -> None:
+    path = retail(
+        tmp_path,
+        f"536365,85123A,{'X' * 200_000},6,2011-12-01 08:26:00,2.55,17850,United Kingdom",
+        "536366,22423,CAKESTAND,1,2011-12-01 08:30:00,12.75,17850,United Kingdom",
+    )
+
+    report = read_online_retail(path).report
+
+    assert (report.rows_read, report.purchases, report.malformed_rows) == (2, 1, 1)
+    assert report.malformed_examples == ["line 2: a value is longer than 131,072 characters"]
+
+
+def test_an_online_retail_customer_id_with_invisible_characters_is_malformed(
+    tmp_path: Path,
+) -> None:
+    path = retail(
+        tmp_path, "536365,85123A,WHITE HEART,6,2011-12-01 08:26:00,2.55,178\u202e50,United Kingdom"
+    )
+
+    report = read_online_retail(path).report
+
+    assert report.malformed_rows == 1
+    assert "is not a usable id" in report.malformed_examples[0]

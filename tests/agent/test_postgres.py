@@ -24,10 +24,12 @@ from agent.errors import StoreUnavailable, UnknownShopper
 from agent.facade import Tactful
 from agent.ingest.online_retail import OnlineRetailData
 from agent.settings import Settings
-from agent.stores.records import RecordStore, pseudonym
+from agent.stores.records import RecordStore
 from tests.conftest import load
-from tests.helpers import purchase, values_mentioning
+from tests.distinctive import FACT, SAID, SECRETS, SHOPPER, adopt_history
+from tests.helpers import purchase
 from tests.pg import PostgresServer, postgres_server, postgres_url  # noqa: F401
+from tests.scan import rows_mentioning
 
 
 def test_a_database_missing_on_the_server_raises_store_unavailable(
@@ -115,23 +117,25 @@ def test_an_out_of_profile_purchase_on_postgres_is_asked_about_at_the_next_turn(
     assert reply.suggestions
 
 
-def test_erasing_on_postgres_leaves_nothing_of_the_shopper_in_sql_or_chroma(
+def test_erasing_on_postgres_leaves_no_row_holding_the_shopper_or_their_words(
     agent: Tactful, demo_shopper: str, gift_item: str
 ) -> None:
-    agent.record_events([purchase(demo_shopper, gift_item, agent.clock)])
-    agent.chat(demo_shopper, "I love owls")
-    agent.chat(demo_shopper, "talk to a person")
-    agent.profiles.snapshot_taste(demo_shopper, agent.index.catalog, agent.clock.now())
-    assert agent.records.escalations_for(demo_shopper)
-    assert agent.vectors.count_for_shopper(demo_shopper) > 0
+    """Every value of every row of every table in the database is searched (see
+    :mod:`tests.distinctive` for why the shopper is a new one)."""
+    adopt_history(agent, demo_shopper)
+    agent.record_events([purchase(SHOPPER, gift_item, agent.clock)])
+    agent.remember(SHOPPER, FACT)
+    agent.chat(SHOPPER, "hello")
+    agent.chat(SHOPPER, SAID)
+    agent.chat(SHOPPER, "talk to a person")
+    agent.profiles.snapshot_taste(SHOPPER, agent.index.catalog, agent.clock.now())
+    engine = agent.records.engine
+    assert {secret for _, secret in rows_mentioning(engine, SECRETS)} == set(SECRETS)
+    key = str(agent.records.facts.vector_key(SHOPPER))
 
-    agent.erase(demo_shopper)
+    report = agent.erase(SHOPPER)
 
-    assert agent.records.count_rows_mentioning(demo_shopper) == 0
-    assert values_mentioning(agent.records.engine, demo_shopper) == []
-    assert agent.vectors.count_for_shopper(demo_shopper) == 0
-    assert {a.shopper_id for a in agent.records.audit_for(demo_shopper)} == {
-        pseudonym(demo_shopper)
-    }
+    assert rows_mentioning(engine, [*SECRETS, key]) == []
+    assert [a.action for a in agent.records.audit_for(str(report.audit_token))][-1] == "erase"
     with pytest.raises(UnknownShopper):
-        agent.recommend(demo_shopper)
+        agent.recommend(SHOPPER)

@@ -1,7 +1,9 @@
-"""The SQL record store on SQLite: idempotent ingestion, conversations, erasure."""
+"""The SQL record store on SQLite and PostgreSQL: idempotent ingestion, conversations,
+facts and the change feed, erasure."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -17,16 +19,23 @@ from agent.domain import (
     ConversationStatus,
     Escalation,
     EscalationCause,
+    EscalationStatus,
     EventKind,
+    FactKind,
+    FactSource,
+    FactStatus,
     FeedbackValue,
+    PreferenceFact,
     QuestionStatus,
     Shopper,
     ShopperMode,
 )
 from agent.errors import StoreUnavailable, UnknownShopper
-from agent.stores.records import RecordStore, pseudonym
+from agent.stores.records import RecordStore
+from agent.stores.sql.changes import ChangeKind
 from tests.helpers import values_mentioning
 from tests.pg import postgres_server, postgres_url  # noqa: F401
+from tests.scan import files_mentioning
 
 T0 = datetime(2024, 3, 1, 12, 0, 0)
 
@@ -71,11 +80,33 @@ def question(qid: str, shopper: str = "s1", event_id: str = "e1") -> ClarifyingQ
     )
 
 
+def fact(fact_id: str, shopper_id: str = "s1", **changes: object) -> PreferenceFact:
+    base = PreferenceFact(
+        fact_id=fact_id,
+        shopper_id=shopper_id,
+        text="prefers vegan leather",
+        subject="leather",
+        polarity=-1,
+        source=FactSource.STATED,
+        confidence=0.9,
+        created_at=datetime(2024, 1, 2, 3, 4, 5),
+        reinforced_at=datetime(2024, 2, 1),
+        evidence=["e1", "e2"],
+    )
+    return base.model_copy(update=changes)
+
+
+def add_fact(store: RecordStore, item: PreferenceFact) -> str:
+    return store.facts.add(item, actor="shopper", at=T0)
+
+
 def fill_shopper(store: RecordStore, shopper: str, offset: int = 0) -> str:
     """Give a shopper one row in every table; returns their conversation id."""
     store.upsert_shoppers([Shopper(shopper_id=shopper, country="UK", created_at=T0)])
     store.add_events([event(offset + k, shopper) for k in range(3)])
     store.add_question(question(f"q-{shopper}", shopper, f"e{offset}"))
+    add_fact(store, fact(f"f{offset}", shopper))
+    store.set_personalized(shopper, True, at=T0)
     conversation = store.create_conversation(shopper, T0)
     store.add_turn(conversation, "shopper", "a gift for my niece", None, T0)
     store.add_turn(conversation, "agent", "How about…", {"shopper": shopper}, T0)
@@ -90,7 +121,7 @@ def fill_shopper(store: RecordStore, shopper: str, offset: int = 0) -> str:
         )
     )
     store.add_feedback(shopper, conversation, "i1", FeedbackValue.DOWN, T0)
-    store.audit("staff:ann", shopper, "fact.add", shopper, {"shopper": shopper, "n": 1}, T0)
+    store.audit("staff:ann", shopper, "note", shopper, {"shopper": shopper, "n": 1}, T0)
     return conversation
 
 
@@ -233,7 +264,7 @@ def test_escalations_stay_open_until_resolved(store: RecordStore) -> None:
     assert escalation.conversation_id == conversation
     assert store.open_escalations() == [escalation]
 
-    assert store.set_escalation_status(escalation.escalation_id, "resolved")
+    store.save_escalation(escalation.model_copy(update={"status": EscalationStatus.RESOLVED}))
     assert store.open_escalations() == []
 
 
@@ -252,49 +283,109 @@ def test_feedback_is_listed_in_the_order_given(store: RecordStore) -> None:
 def test_erasing_a_shopper_leaves_no_row_mentioning_them(store: RecordStore) -> None:
     fill_shopper(store, "s1")
     other_conversation = fill_shopper(store, "s2", offset=100)
-    assert store.count_rows_mentioning("s1") > 0
+    assert values_mentioning(store.engine, "s1")
 
-    counts = store.erase_shopper("s1", actor="staff:ann", at=T0)
+    report = store.erase_shopper("s1", actor="staff:ann", at=T0)
 
-    assert store.count_rows_mentioning("s1") == 0
-    assert counts == {
-        "turns": 2,
-        "escalations": 1,
-        "feedback": 1,
+    assert values_mentioning(store.engine, "s1") == []
+    assert report.counts() == {
         "conversations": 1,
+        "messages": 2,
+        "facts": 1,
+        "purchase": 3,
         "questions": 1,
-        "events": 3,
-        "shoppers": 1,
-        "audit_pseudonymised": 1,
+        "feedback": 1,
+        "escalations": 1,
+        "exports": 0,
     }
     # The other shopper is untouched.
     assert len(store.events_for("s2")) == 3
     assert len(store.turns(other_conversation)) == 2
     assert store.get_shopper("s2") is not None
+    assert [f.fact_id for f in store.facts.for_shopper("s2")] == ["f100"]
+    assert store.facts.vector_key("s2") is not None
 
 
-def test_erasure_keeps_only_pseudonymised_audit_rows(store: RecordStore) -> None:
+def test_what_is_held_is_counted_as_an_erasure_would_remove_it(store: RecordStore) -> None:
+    fill_shopper(store, "s1")
+    store.add_events([event(50, kind=EventKind.VIEW), event(51, kind=EventKind.VIEW)])
+
+    held = store.held_counts("s1")
+
+    assert held.events == {"purchase": 3, "view": 2}
+    assert store.erase_shopper("s1").counts() == held.counts()
+    assert sum(store.held_counts("s1").counts().values()) == 0
+
+
+def test_an_erased_shoppers_audit_rows_stay_under_a_random_token_without_their_detail(
+    store: RecordStore,
+) -> None:
     fill_shopper(store, "s1")
 
-    store.erase_shopper("s1", at=T0)
+    report = store.erase_shopper("s1", at=T0)
 
-    hashed = pseudonym("s1")
-    audit = store.audit_for("s1")
-    assert [a.action for a in audit] == ["fact.add", "erase"]
-    assert all(a.shopper_id == hashed for a in audit)
-    assert audit[0].target == hashed and audit[0].detail == {"shopper": hashed, "n": 1}
-    assert audit[1].detail["events"] == 3
-    # Nowhere in the database does the raw id survive as a value, plain or inside JSON.
-    assert values_mentioning(store.engine, "s1") == []
+    token = str(report.audit_token)
+    assert token.startswith("erased-") and store.audit_for("s1") == []
+    audit = store.audit_for(token)
+    assert [(a.action, a.target) for a in audit] == [
+        ("fact.add", "f0"),
+        ("note", token),
+        ("erase", None),
+    ]
+    assert audit[0].detail == {"source": "stated", "status": "active"}
+    assert audit[1].detail == {}
+    assert audit[2].detail["purchase"] == 3
+    # Nothing links the token to the id: the next erasure of the same id gets another.
+    fill_shopper(store, "s1")
+    assert store.erase_shopper("s1", at=T0).audit_token != token
 
 
 def test_erasing_an_unknown_shopper_removes_nothing(store: RecordStore) -> None:
     fill_shopper(store, "s2")
 
-    counts = store.erase_shopper("nobody")
+    report = store.erase_shopper("nobody")
 
-    assert sum(counts.values()) == 0
+    assert sum(report.counts().values()) == 0
     assert store.count_events() == 3
+
+
+def test_erasure_removes_the_shopper_from_other_shoppers_suggestions_citing_them(
+    store: RecordStore,
+) -> None:
+    fill_shopper(store, "s1")
+    conversation = store.create_conversation("s2", T0)
+    cited = {"kind": "shopper", "ref": "s1", "label": "a shopper in UK", "weight": 0.4}
+    suggestion = {
+        "item": {"item_id": "s1"},
+        "factors": [{"name": "community", "evidence": [cited]}],
+    }
+    store.add_turn(conversation, "agent", "How about…", {"suggestions": [suggestion]}, T0)
+
+    store.erase_shopper("s1")
+
+    [turn] = store.turns(conversation)
+    assert turn.payload is not None
+    [kept] = turn.payload["suggestions"]
+    assert kept["factors"][0]["evidence"][0] == {**cited, "ref": "erased"}
+    assert kept["item"] == {"item_id": "s1"}  # an item that happens to share the id stays
+
+
+def test_on_sqlite_no_byte_of_an_erased_shopper_stays_in_the_database_files(
+    tmp_path: Path,
+) -> None:
+    store = RecordStore(f"sqlite:///{tmp_path / 'tactful.db'}")
+    for n in range(30):  # enough rows that the shopper's share several pages with others
+        fill_shopper(store, f"other-{n}", offset=1000 + 10 * n)
+    fill_shopper(store, "shopper-qx7")
+    add_fact(store, fact("f-z", "shopper-qx7", text="allergic to zanzibarwood"))
+    assert files_mentioning(tmp_path, ["shopper-qx7", "zanzibarwood"])
+
+    store.erase_shopper("shopper-qx7")
+
+    # Still open: the write-ahead log has been emptied, not merely left for the next open.
+    assert (tmp_path / "tactful.db-wal").stat().st_size == 0
+    assert files_mentioning(tmp_path, ["shopper-qx7", "zanzibarwood"]) == []
+    store.close()
 
 
 def test_unreachable_database_raises_store_unavailable_with_password_masked(
@@ -312,9 +403,9 @@ def test_unreachable_database_raises_store_unavailable_with_password_masked(
 
 
 def test_now_default_for_erasure_is_naive_utc(store: RecordStore) -> None:
-    store.erase_shopper("s9")
+    report = store.erase_shopper("s9")
 
-    [row] = store.audit_for("s9")
+    [row] = store.audit_for(str(report.audit_token))
 
     assert row.at.tzinfo is None
     assert abs(row.at - datetime.now(UTC).replace(tzinfo=None)) < timedelta(minutes=1)
@@ -348,9 +439,9 @@ def test_event_columns_hold_every_event_as_parallel_arrays(store: RecordStore) -
 
 
 def test_audit_rows_come_back_oldest_first_with_their_detail(store: RecordStore) -> None:
-    store.audit("shopper", "s1", "fact.add", "f1", {"text": "likes owls", "n": 1}, T0)
+    store.audit("shopper", "s1", "fact.add", "f1", {"source": "stated", "n": 1}, T0)
     store.audit("staff:ann", "s1", "fact.forgotten", "f1", {}, T0 + timedelta(minutes=1))
-    store.audit("system", "s2", "fact.add", None, {"text": "x"}, T0)
+    store.audit("system", "s2", "fact.add", None, {"source": "staff"}, T0)
 
     rows = store.audit_for("s1")
 
@@ -358,7 +449,7 @@ def test_audit_rows_come_back_oldest_first_with_their_detail(store: RecordStore)
         ("shopper", "fact.add", "f1"),
         ("staff:ann", "fact.forgotten", "f1"),
     ]
-    assert rows[0].detail == {"text": "likes owls", "n": 1} and rows[1].detail == {}
+    assert rows[0].detail == {"source": "stated", "n": 1} and rows[1].detail == {}
     assert rows[0].at == T0
 
 
@@ -369,9 +460,130 @@ def test_erasing_an_id_with_like_wildcards_spares_ids_it_would_match_as_a_patter
     store.audit("system", None, "note", None, {"who": "ab1xyz"}, T0)
     store.audit("system", None, "note", None, {"who": "a\\1"}, T0)
 
-    counts = store.erase_shopper("a_1%", at=T0)
+    store.erase_shopper("a_1%", at=T0)
 
-    assert counts["audit_pseudonymised"] == 1
     assert values_mentioning(store.engine, "a_1%") == []
     assert len(values_mentioning(store.engine, "ab1xyz")) == 1
     assert len(values_mentioning(store.engine, "a\\1")) == 1
+
+
+# -- facts, taste snapshots and the change feed -----------------------------------------
+
+
+def test_facts_round_trip_with_dates_evidence_and_optional_fields(store: RecordStore) -> None:
+    budget = fact("f2", kind=FactKind.BUDGET, subject="budget", amount=25.0, evidence=[])
+    add_fact(store, fact("f1"))
+    add_fact(store, budget)
+    add_fact(store, fact("f3", shopper_id="s2"))
+
+    got = {f.fact_id: f for f in store.facts.for_shopper("s1")}
+
+    assert got == {"f1": fact("f1"), "f2": budget}
+    assert {f.fact_id for f in store.facts.all()} == {"f1", "f2", "f3"}
+    assert store.facts.shoppers() == {"s1", "s2"}
+
+
+def test_a_retracted_fact_can_be_neither_reinforced_nor_retracted_again(
+    store: RecordStore,
+) -> None:
+    add_fact(store, fact("f1"))
+    reinforced = fact("f1", confidence=1.0, reinforced_at=T0)
+
+    assert store.facts.reinforce(reinforced, actor="shopper", at=T0)
+    assert store.facts.retract(reinforced, actor="shopper", reason="forgotten", at=T0)
+    assert not store.facts.retract(reinforced, actor="shopper", reason="forgotten", at=T0)
+    assert not store.facts.reinforce(reinforced, actor="shopper", at=T0)
+
+    [stored] = store.facts.for_shopper("s1")
+    assert (stored.status, stored.confidence) == (FactStatus.RETRACTED, 1.0)
+
+
+def test_an_erased_fact_is_never_written_back_by_a_reinforcement(store: RecordStore) -> None:
+    fill_shopper(store, "s1")
+    [held] = store.facts.for_shopper("s1")
+    store.erase_shopper("s1")
+
+    assert not store.facts.reinforce(held, actor="shopper", at=T0)
+    assert not store.facts.retract(held, actor="shopper", reason="forgotten", at=T0)
+    assert store.facts.for_shopper("s1") == []
+
+
+def test_fact_changes_are_audited_without_the_facts_words(store: RecordStore) -> None:
+    add_fact(store, fact("f1"))
+    store.facts.retract(fact("f1"), actor="staff:ann", reason="forgotten", at=T0)
+
+    rows = store.audit_for("s1")
+
+    assert [(a.actor, a.action, a.target) for a in rows] == [
+        ("shopper", "fact.add", "f1"),
+        ("staff:ann", "fact.forgotten", "f1"),
+    ]
+    assert rows[1].detail == {"source": "stated", "status": "retracted"}
+    holding = [table for table, _ in values_mentioning(store.engine, "prefers vegan leather")]
+    assert holding == ["facts"]
+
+
+def test_the_change_feed_names_whose_facts_or_personalization_changed_in_order(
+    store: RecordStore,
+) -> None:
+    store.upsert_shoppers([Shopper(shopper_id="s2", created_at=T0)])
+    start = store.changes.latest()
+    add_fact(store, fact("f1"))
+    store.set_personalized("s2", False, at=T0)
+    store.facts.retract(fact("f1"), actor="shopper", reason="forgotten", at=T0)
+
+    feed = store.changes.since(start)
+
+    assert [(c.shopper_id, c.kind) for c in feed] == [
+        ("s1", ChangeKind.FACTS),
+        ("s2", ChangeKind.PERSONALIZATION),
+        ("s1", ChangeKind.FACTS),
+    ]
+    assert [c.seq for c in feed] == [start + 1, start + 2, start + 3]
+    assert store.changes.latest() == start + 3
+    assert store.changes.since(start + 3) == []
+    assert [c.seq for c in store.changes.since(start, limit=2)] == [start + 1, start + 2]
+
+
+def test_an_erasure_enters_the_change_feed_naming_nobody_and_takes_their_rows_with_it(
+    store: RecordStore,
+) -> None:
+    fill_shopper(store, "s1")
+    fill_shopper(store, "s2", offset=100)
+
+    store.erase_shopper("s1", at=T0)
+
+    feed = store.changes.since(0)
+    assert {c.shopper_id for c in feed} == {"s2", None}
+    assert (feed[-1].shopper_id, feed[-1].kind) == (None, ChangeKind.ERASE)
+
+
+def test_a_shopper_gets_one_random_vector_key_on_first_need_and_a_new_one_after_erasure(
+    store: RecordStore,
+) -> None:
+    assert store.facts.vector_key("s1") is None
+
+    key = add_fact(store, fact("f1"))
+
+    assert re.fullmatch(r"v-[0-9a-f]{16}", key)
+    assert add_fact(store, fact("f2")) == key == store.facts.ensure_vector_key("s1")
+    assert store.facts.vector_key("s1") == key
+    assert store.facts.ensure_vector_key("s2") not in {key, None}
+    store.erase_shopper("s1", at=T0)
+    assert store.facts.vector_key("s1") is None
+    assert values_mentioning(store.engine, key) == []
+    assert add_fact(store, fact("f3")) != key
+
+
+def test_a_shoppers_feedback_comes_back_with_item_and_time(store: RecordStore) -> None:
+    conversation = store.create_conversation("s1", T0)
+    store.add_feedback("s1", conversation, "i1", FeedbackValue.NOT_FOR_ME, T0)
+    store.add_feedback("s1", None, None, FeedbackValue.UP, T0 + timedelta(minutes=1))
+    store.add_feedback("s2", None, "i2", FeedbackValue.DOWN, T0)
+
+    given = store.feedback_for("s1")
+
+    assert [(f.value, f.item_id, f.conversation_id, f.at) for f in given] == [
+        (FeedbackValue.NOT_FOR_ME, "i1", conversation, T0),
+        (FeedbackValue.UP, None, None, T0 + timedelta(minutes=1)),
+    ]

@@ -2,31 +2,47 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 import chromadb
 import numpy as np
 import pytest
+from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 
 from agent.domain import CatalogItem, FactKind, FactSource, FactStatus, PreferenceFact
 from agent.embedding import content_hash
 from agent.errors import StoreUnavailable
 from agent.settings import Settings
-from agent.stores.vectors import FACTS, ITEMS, TASTES, ChromaVectorStore, make_chroma_client
+from agent.stores.vectors import (
+    FACT_VECTORS,
+    ITEMS,
+    LEGACY_FACTS,
+    LEGACY_TASTES,
+    TASTE_VECTORS,
+    ChromaVectorStore,
+    make_chroma_client,
+)
 from tests.fakes import HashingEmbedder
+from tests.scan import files_mentioning
 
 EMBED = HashingEmbedder()
 
 
 @pytest.fixture
-def store() -> ChromaVectorStore:
+def client() -> ClientAPI:
     # Ephemeral clients in one process share their data, so start from empty collections.
     client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
-    for name in (ITEMS, FACTS, TASTES):
+    for name in (ITEMS, FACT_VECTORS, TASTE_VECTORS, LEGACY_FACTS, LEGACY_TASTES):
         if name in {c.name for c in client.list_collections()}:
             client.delete_collection(name)
+    return client
+
+
+@pytest.fixture
+def store(client: ClientAPI) -> ChromaVectorStore:
     return ChromaVectorStore(client)
 
 
@@ -141,65 +157,165 @@ def test_mismatched_embeddings_are_rejected(store: ChromaVectorStore) -> None:
         store.upsert_items(items(2), EMBED.embed(["only one"]), ["h1", "h2"])
 
 
-def test_facts_round_trip_with_dates_evidence_and_optional_fields(
+def put_facts(store: ChromaVectorStore, facts: list[PreferenceFact], owner: str) -> None:
+    store.upsert_facts(facts, EMBED.embed([f.subject for f in facts]), [owner] * len(facts))
+
+
+def test_a_facts_record_holds_its_vector_and_provenance_under_the_owners_key_and_no_words(
+    client: ClientAPI, store: ChromaVectorStore
+) -> None:
+    leather = fact("f1", recipient="niece", amount=25.0)
+
+    put_facts(store, [leather], "v-1")
+
+    vectors = store.fact_vectors(["f1", "f-unknown"])
+    assert list(vectors) == ["f1"]
+    np.testing.assert_allclose(vectors["f1"], EMBED.embed(["leather"])[0], atol=1e-6)
+    raw = client.get_collection(FACT_VECTORS).get(include=["metadatas", "documents"])
+    assert raw["documents"] == [None]
+    assert raw["metadatas"] == [
+        {
+            "owner": "v-1",
+            "kind": "preference",
+            "polarity": -1,
+            "source": "stated",
+            "status": "active",
+            "confidence": 0.9,
+            "created_at": "2024-01-02T03:04:05",
+            "reinforced_at": "2024-02-01T00:00:00",
+        }
+    ]
+
+
+def test_an_update_changes_a_facts_status_and_never_brings_back_a_deleted_one(
     store: ChromaVectorStore,
 ) -> None:
+    put_facts(store, [fact("f1"), fact("f2")], "v-1")
+    store.delete_owner("v-1")
+    put_facts(store, [fact("f1")], "v-1")
+    leather = EMBED.embed(["leather"])[0]
+
+    store.update_facts([fact("f1", status=FactStatus.RETRACTED), fact("f2")])
+
+    assert store.nearest_facts("v-1", leather, k=5) == []
+    assert store.fact_vectors(["f2"]) == {}
+
+
+def test_nearest_facts_are_the_owners_active_ones_closest_first(store: ChromaVectorStore) -> None:
+    mine = [
+        fact("f1", subject="owls"),
+        fact("f2", subject="scented candles"),
+        fact("f3", subject="owls and candles", status=FactStatus.RETRACTED),
+    ]
+    put_facts(store, mine, "v-1")
+    put_facts(store, [fact("f4", shopper_id="s2", subject="owls")], "v-2")
+
+    nearest = store.nearest_facts("v-1", EMBED.embed(["owls"])[0], k=5)
+
+    assert nearest == ["f1", "f2"]
+    assert store.nearest_facts("v-1", EMBED.embed(["owls"])[0], k=1) == ["f1"]
+    assert store.nearest_facts("v-unknown", EMBED.embed(["owls"])[0], k=5) == []
+
+
+def test_facts_beyond_one_chroma_batch_are_written_and_read_whole(
+    store: ChromaVectorStore,
+) -> None:
+    store._max_batch = 4
+    many = [fact(f"f{k}") for k in range(11)]
+
+    put_facts(store, many, "v-1")
+
+    assert len(store.fact_vectors([f.fact_id for f in many])) == 11
+
+
+def test_a_taste_vector_is_saved_replaced_and_deleted_by_a_zero_vector(
+    store: ChromaVectorStore,
+) -> None:
+    assert store.taste("v-1") is None
+    store.save_taste("v-1", EMBED.embed(["candles"])[0], 3, datetime(2024, 3, 1))
+    vector = EMBED.embed(["candles and tea lights"])[0]
+
+    store.save_taste("v-1", vector, 5, datetime(2024, 3, 2))
+
+    snapshot = store.taste("v-1")
+    assert snapshot is not None
+    assert (snapshot.items, snapshot.updated_at) == (5, datetime(2024, 3, 2))
+    np.testing.assert_allclose(snapshot.vector, vector, atol=1e-6)
+    store.save_taste("v-1", np.zeros_like(vector), 0, datetime(2024, 3, 3))
+    assert store.taste("v-1") is None
+
+
+def test_deleting_an_owner_takes_their_fact_and_taste_vectors_and_nobody_elses(
+    store: ChromaVectorStore,
+) -> None:
+    put_facts(store, [fact("f1"), fact("f2")], "v-1")
+    put_facts(store, [fact("f3", shopper_id="s2")], "v-2")
+    for owner in ("v-1", "v-2"):
+        store.save_taste(owner, EMBED.embed(["candles"])[0], 3, datetime(2024, 3, 1))
+
+    store.delete_owner("v-1")
+
+    assert store.fact_vectors(["f1", "f2"]) == {}
+    assert store.taste("v-1") is None
+    assert list(store.fact_vectors(["f3"])) == ["f3"]
+    assert store.taste("v-2") is not None
+
+
+def put_legacy_fact(client: ClientAPI, item: PreferenceFact) -> None:
+    """A fact as older versions stored it: its words as the document, the rest as metadata."""
+    metadata = item.model_dump(mode="json", exclude={"text", "amount", "recipient"})
+    metadata["evidence"] = json.dumps(item.evidence)
+    if item.amount is not None:
+        metadata["amount"] = item.amount
+    collection = client.get_or_create_collection(LEGACY_FACTS, embedding_function=None)
+    collection.upsert(
+        ids=[item.fact_id],
+        embeddings=EMBED.embed([item.subject]),
+        documents=[item.text],
+        metadatas=[metadata],
+    )
+
+
+def test_a_store_without_an_older_versions_collections_has_no_legacy_facts(
+    store: ChromaVectorStore,
+) -> None:
+    assert store.legacy_facts() is None
+
+
+def test_facts_an_older_version_kept_come_back_whole(
+    client: ClientAPI, store: ChromaVectorStore
+) -> None:
     budget = fact("f2", kind=FactKind.BUDGET, amount=25.0, evidence=[], status=FactStatus.RETRACTED)
-    store.upsert_fact(fact("f1"), EMBED.embed(["leather"])[0])
-    store.upsert_fact(budget, EMBED.embed(["budget"])[0])
-    store.upsert_fact(fact("f3", shopper_id="s2"), EMBED.embed(["other"])[0])
+    put_legacy_fact(client, fact("f1"))
+    put_legacy_fact(client, budget)
 
-    got = dict((f.fact_id, (f, v)) for f, v in store.get_facts("s1"))
+    got = {f.fact_id: (f, v) for f, v in store.legacy_facts() or []}
 
-    assert set(got) == {"f1", "f2"}
-    assert got["f1"][0] == fact("f1")
-    assert got["f2"][0] == budget
+    assert got["f1"][0] == fact("f1") and got["f2"][0] == budget
     np.testing.assert_allclose(got["f1"][1], EMBED.embed(["leather"])[0], atol=1e-6)
 
 
-def test_updating_a_fact_keeps_one_record(store: ChromaVectorStore) -> None:
-    store.upsert_fact(fact("f1"), EMBED.embed(["leather"])[0])
+def test_dropping_an_older_versions_collections_leaves_no_trace_on_disk(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home")
+    client = make_chroma_client(settings)
+    store = ChromaVectorStore(client)
+    put(store, items(50))
+    put_facts(store, [fact("f-kept")], "v-1")
+    put_legacy_fact(client, fact("f-zq81", shopper_id="shopper-zq81x", text="zanzibarwood"))
+    client.get_or_create_collection(LEGACY_TASTES, embedding_function=None).upsert(
+        ids=["shopper-zq81x"], embeddings=EMBED.embed(["teapots"])
+    )
+    secrets = ["shopper-zq81x", "zanzibarwood", "f-zq81"]
+    assert files_mentioning(settings.chroma_path, secrets)
 
-    store.upsert_fact(fact("f1", confidence=0.5), EMBED.embed(["leather"])[0])
+    store.drop_legacy()
 
-    [(stored, _)] = store.get_facts("s1")
-    assert stored.confidence == 0.5
-
-
-def test_taste_vectors_are_stored_replaced_and_deleted(store: ChromaVectorStore) -> None:
-    vector = EMBED.embed(["candles and tea lights"])[0]
-    assert store.get_taste("s1") is None
-
-    store.upsert_taste("s1", vector, {"items": 3, "updated_at": "2024-01-01T00:00:00"})
-    np.testing.assert_allclose(store.get_taste("s1"), vector, atol=1e-6)  # type: ignore[arg-type]
-
-    store.delete_taste("s1")
-    assert store.get_taste("s1") is None
-
-
-def test_a_zero_taste_vector_deletes_the_stored_one(store: ChromaVectorStore) -> None:
-    store.upsert_taste("s1", EMBED.embed(["candles"])[0], {})
-
-    store.upsert_taste("s1", np.zeros(EMBED.dim, dtype=np.float32), {})
-
-    assert store.get_taste("s1") is None
-
-
-def test_erasing_a_shoppers_facts_and_taste_leaves_nothing_about_them(
-    store: ChromaVectorStore,
-) -> None:
-    for k in range(3):
-        store.upsert_fact(fact(f"f{k}"), EMBED.embed([f"fact {k}"])[0])
-    store.upsert_fact(fact("other", shopper_id="s2"), EMBED.embed(["x"])[0])
-    store.upsert_taste("s1", EMBED.embed(["candles"])[0], {"items": 3})
-    assert store.count_for_shopper("s1") == 4
-
-    removed = store.delete_facts("s1")
-    store.delete_taste("s1")
-
-    assert removed == 3
-    assert store.count_for_shopper("s1") == 0
-    assert store.count_for_shopper("s2") == 1
+    assert files_mentioning(settings.chroma_path, secrets) == []
+    assert store.legacy_facts() is None
+    assert store.count_items() == 50  # the catalog and the new collections are untouched
+    assert list(store.fact_vectors(["f-kept"])) == ["f-kept"]
+    put(store, items(60))
+    assert store.count_items() == 60
 
 
 def test_persistent_store_keeps_data_between_clients(tmp_path: Path) -> None:

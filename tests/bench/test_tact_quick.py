@@ -11,10 +11,11 @@ from bench.tact.run import run
 def test_the_quick_tact_run_produces_every_measure_in_range() -> None:
     results = run(quick=True)
 
-    collapse, faithful, control = (
+    collapse, faithful, control, truthful = (
         results["collapse"],
         results["faithfulness"],
         results["control"],
+        results["truthfulness"],
     )
     assert results["customers"] > 0
     for key in (
@@ -30,4 +31,7 @@ def test_the_quick_tact_run_produces_every_measure_in_range() -> None:
     assert 0.0 <= faithful["share_cited_passing"] <= 1.0
     assert faithful["suggestions"] > 0
     assert 0.0 <= control["share_effective_next_answer"] <= 1.0
+    assert truthful["cases"] > 0 and truthful["suggestions"] > 0
+    assert 0.0 <= truthful["share_counterfactual_passing"] <= 1.0
+    assert 0.0 <= truthful["share_passing_every_check"] <= 1.0
     assert set(results["met"]) == set(results["targets"])

@@ -7,28 +7,32 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from rich.console import Console
-
+from agent.cli.asking import chat_loop, print_reply
+from agent.cli.home import open_tactful
+from agent.cli.loading import load_online_retail
+from agent.cli.render import err, out, safe, show
 from agent.domain import BehaviourEvent, EventKind
-from agent.facade import Tactful
 from agent.settings import Settings
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 DEMO_FILE = DATA / "online-retail-demo.csv.gz"
 DEMO_CHOICE = DATA / "demo.json"
 SUGGESTED_MESSAGES = (
     "it was for my niece",
+    "what do you know about me?",
     "for me",
     "why the first one?",
     "I'm not into candles",
     "a gift for my sister under £10",
     "talk to a person",
+    "never mind",
 )
+#: What the walk-through says for the shopper when nobody is at the keyboard.
+SCRIPTED_MESSAGES = SUGGESTED_MESSAGES[:2]
 
 
-def run_demo(settings: Settings, *, out: Console, err: Console) -> None:
+def run_demo(settings: Settings) -> None:
     """Load the demo subset, then walk through asking about an out-of-profile purchase."""
-    from agent.cli import chat_loop, load_online_retail, print_reply
     from agent.ingest.online_retail import read_online_retail
 
     choice = json.loads(DEMO_CHOICE.read_text(encoding="utf-8"))
@@ -41,24 +45,24 @@ def run_demo(settings: Settings, *, out: Console, err: Console) -> None:
         settings = settings.model_copy(
             update={"now": data.report.last_event_at + timedelta(days=1)}
         )
-    with Tactful.open(settings) as tactful:
+    with open_tactful(settings) as tactful:
         if tactful.records.get_shopper(shopper_id) is not None:
             tactful.erase(shopper_id)  # start the walk-through afresh on every run
-        err.print(load_online_retail(tactful, data))
+        load_online_retail(tactful, data)
         now = tactful.clock.now()
-        out.rule(f"Shopper {shopper_id}, a real customer from the demo data")
+        out.rule(f"Shopper {safe(shopper_id)}, a real customer from the demo data")
         profile = tactful.profile(shopper_id)
-        out.print(
+        show(
             f"{profile.event_count} purchases on record. Strongest taste signals: "
-            + "; ".join(e.label for e in profile.taste[:4])
+            + "; ".join(safe(e.label) for e in profile.taste[:4])
             + "."
         )
-        out.print("[bold cyan]you>[/] hi")
+        show("[bold cyan]you>[/] hi")
         reply = tactful.chat(shopper_id, "hi")
         print_reply(reply)
 
         item = tactful.item(gift_item)
-        out.rule(f"An hour ago they bought: {item.title}")
+        out.rule(f"An hour ago they bought: {safe(item.title)}")
         report = tactful.record_events(
             [
                 BehaviourEvent(
@@ -72,18 +76,19 @@ def run_demo(settings: Settings, *, out: Console, err: Console) -> None:
             ]
         )
         if report.questions:
-            out.print(
+            show(
                 "[dim]It fits nothing in their history and would change their suggestions a "
                 "lot, so tactful holds it at low weight and asks once, at the next turn.[/]"
             )
         conversation = reply.conversation_id
-        out.print("[bold cyan]you>[/] show me something new")
+        show("[bold cyan]you>[/] show me something new")
         reply = tactful.chat(shopper_id, "show me something new", conversation_id=conversation)
         print_reply(reply)
         out.rule("Your turn")
         if sys.stdin.isatty():
-            out.print("Try: " + ", ".join(f"'{m}'" for m in SUGGESTED_MESSAGES) + ".")
+            show("Try: " + ", ".join(f"'{m}'" for m in SUGGESTED_MESSAGES) + ".")
             chat_loop(tactful, shopper_id)
             return
-        out.print(f"[bold cyan]you>[/] {SUGGESTED_MESSAGES[0]}")
-        print_reply(tactful.chat(shopper_id, SUGGESTED_MESSAGES[0], conversation_id=conversation))
+        for message in SCRIPTED_MESSAGES:
+            show(f"[bold cyan]you>[/] {safe(message)}")
+            print_reply(tactful.chat(shopper_id, message, conversation_id=conversation))

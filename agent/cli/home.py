@@ -1,0 +1,107 @@
+"""Where the data lives: ``--home``, the settings, and opening tactful on them.
+
+The stores can fail under a command that was right (a full disk, a locked or damaged
+database); that becomes one line naming the problem, not a traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from chromadb.errors import ChromaError
+from pydantic import ValidationError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
+
+from agent.cli.render import err
+from agent.errors import InvalidInput, StoreUnavailable
+from agent.facade import Tactful
+from agent.ingest.readers import explain_validation_error
+from agent.settings import Settings
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="Data folder (default: $TACTFUL_HOME or ~/.tactful)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (see README).")]
+
+# A write that fails for lack of room; EFBIG is what a file size limit gives.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_LOW_SPACE_BYTES = 64 << 20
+
+
+def settings_for(home: Path | None) -> Settings:
+    """The settings from ``TACTFUL_*``, with ``--home`` over ``TACTFUL_HOME``."""
+    try:
+        return Settings(home=home) if home is not None else Settings()
+    except ValidationError as exc:
+        raise InvalidInput(
+            f"Bad setting ({explain_validation_error(exc)}); check the TACTFUL_* variables."
+        ) from None
+
+
+@contextmanager
+def open_tactful(settings: Settings) -> Iterator[Tactful]:
+    """Tactful on ``settings`` for the length of a ``with`` block; a store failure inside
+    the block becomes :class:`StoreUnavailable`."""
+    _make_home(settings.home)
+    try:
+        with err.status("Loading tactful…"):
+            tactful = Tactful.open(settings)
+        with tactful:
+            yield tactful
+    except (SQLAlchemyError, sqlite3.Error, ChromaError) as exc:
+        raise _store_failure(exc, settings.home) from None
+    except OSError as exc:
+        if exc.errno not in _NO_ROOM:
+            raise
+        raise _store_failure(exc, settings.home) from None
+
+
+def progress() -> Progress:
+    """Progress bars on stderr, so stdout stays the command's answer."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+def _make_home(home: Path) -> None:
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InvalidInput(
+            f"The data folder {home} is a file; point TACTFUL_HOME or --home at a folder."
+        ) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = getattr(exc, "strerror", None) or exc
+        raise InvalidInput(f"Cannot make the data folder {home} ({reason}).") from None
+
+
+def _store_failure(exc: Exception, home: Path) -> StoreUnavailable:
+    cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:300]
+    try:
+        free = shutil.disk_usage(home).free
+    except OSError:
+        free = None
+    room = (
+        f"; the disk holding {home} has only {free / 1e6:.1f} MB free"
+        if free is not None and free < _LOW_SPACE_BYTES
+        else ""
+    )
+    return StoreUnavailable(
+        f"Storing or reading data failed ({reason}){room}. What was stored before this is "
+        "kept; run the command again once the problem is fixed."
+    )

@@ -1,0 +1,96 @@
+"""The ``tactful`` command line: load data, ask for suggestions, chat, and control profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from agent.cli import asking, profiles
+from agent.cli.events import events_app
+from agent.cli.home import HomeOption, settings_for
+from agent.cli.loading import import_app, ingest_app
+from agent.cli.render import clean, say_error
+from agent.errors import TactfulError
+
+T = TypeVar("T")
+
+
+# Typer carries its own copy of click (since 0.26), whose errors are not the click
+# package's; reach their base through a class typer exports, whichever click it runs on.
+_ClickError: type[Any] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+
+class _Commands(typer.core.TyperGroup):
+    """Every command: a user mistake becomes one line on stderr and an exit code."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for arg in args:
+            if any("\ud800" <= ch <= "\udfff" for ch in arg):
+                # Bytes that are not UTF-8 reach Python as lone surrogates, which no
+                # store can keep and no terminal should be sent.
+                raise typer.BadParameter(f"the argument {arg!r} is not UTF-8 text.")
+        return _with_clean_usage_errors(super().parse_args, ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return _with_clean_usage_errors(super().invoke, ctx)
+        except TactfulError as exc:
+            say_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+
+
+def _with_clean_usage_errors(call: Callable[..., T], *args: Any) -> T:
+    # Usage errors repeat what was typed ("No such option: …"); typed text is data too.
+    try:
+        return call(*args)
+    except _ClickError as exc:
+        exc.message = clean(exc.message)
+        raise
+
+
+app = typer.Typer(
+    cls=_Commands,
+    help="tactful: a conversational preference agent that personalizes with tact.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(import_app, name="import")
+app.add_typer(events_app, name="events")
+app.command()(asking.recommend)
+app.command()(asking.chat)
+app.command()(profiles.profile)
+app.command()(profiles.forget)
+app.command()(profiles.export)
+app.command()(profiles.erase)
+
+
+@app.command("eval")
+def evaluate(
+    what: Annotated[str, typer.Argument(help="ranking | tact | speed | all")] = "all",
+    quick: Annotated[bool, typer.Option(help="A small slice: checks the harness works.")] = False,
+) -> None:
+    """Run the evaluation harness and benchmarks; results go to bench/RESULTS.md."""
+    try:
+        from bench.run import run_all
+    except ImportError as exc:  # an install without the source checkout's bench/
+        raise TactfulError(f"The benchmarks are not installed here ({exc}).") from None
+    run_all(what, quick=quick)
+
+
+@app.command()
+def demo(home: HomeOption = None) -> None:
+    """Load the bundled Online Retail subset and chat as one of its real customers."""
+    from agent.cli.demo import run_demo
+
+    run_demo(settings_for(home))
+
+
+def main() -> None:
+    """Entry point: user mistakes print a clear message and a non-zero exit, no traceback."""
+    app()

@@ -1,0 +1,50 @@
+"""Bring a data folder written by an older version up to date, once, when it is opened.
+
+Older versions kept facts (with their words and the shopper's id) and taste vectors in
+Chroma, copied each fact's words into the audit trail, and marked an erased shopper's
+audit rows with a plain sha256 of the id, which anyone can reverse by hashing every
+candidate id. Here each fact moves into SQL and its vector into the fact collection under
+the shopper's vector key (:mod:`agent.stores.vectors`); the taste snapshots are dropped
+(they are recomputed on demand); the old collections are deleted and scrubbed; the audit
+loses its texts and those hashes become random tokens; and an SQLite file is rebuilt so
+that no free page keeps the old bytes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sqlalchemy as sa
+
+from agent.stores.records import RecordStore
+from agent.stores.sql import audit
+from agent.stores.sql.facts import fact_row, facts, key_for
+from agent.stores.vectors import ChromaVectorStore
+
+
+def migrate(records: RecordStore, vectors: ChromaVectorStore) -> bool:
+    """Move what an older version left in Chroma into SQL and the fact collection; False
+    when there was nothing.
+
+    Safe to interrupt: facts are copied before anything is deleted, and a second run
+    skips the rows SQL holds and files every vector again.
+    """
+    legacy = vectors.legacy_facts()
+    if legacy is None:
+        return False
+    live = set(records.shopper_ids())
+    with records.engine.begin() as conn:
+        stored = set(conn.scalars(sa.select(facts.c.fact_id)))
+        new = [fact_row(fact) for fact, _ in legacy if fact.fact_id not in stored]
+        if new:
+            conn.execute(sa.insert(facts), new)
+        keys = {shopper: key_for(conn, shopper) for shopper in {f.shopper_id for f, _ in legacy}}
+        audit.upgrade(conn, live)
+    if legacy:
+        vectors.upsert_facts(
+            [fact for fact, _ in legacy],
+            np.stack([vector for _, vector in legacy]),
+            [keys[fact.shopper_id] for fact, _ in legacy],
+        )
+    vectors.drop_legacy()
+    records.vacuum()
+    return True

@@ -1,0 +1,35 @@
+"""What every SQL table module shares: one ``MetaData``, the column types, time and JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+ID = sa.String(128)
+KIND = sa.String(32)
+# Stays under every database's bound-parameter limit (SQLite's used to be 999).
+IN_CHUNK = 500
+
+
+def utc(value: datetime) -> datetime:
+    """Naive UTC, so values compare equal after an SQL round trip."""
+    if value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def dump_json(value: Any) -> str:
+    # sort_keys: the same dict always gives the same text; ensure_ascii (the default) keeps
+    # the encoding of an id predictable for the LIKE searches of erasure.
+    return json.dumps(value, sort_keys=True)

@@ -1,0 +1,104 @@
+"""The change feed: how every process learns that what it holds in memory is stale.
+
+Each process keeps every fact, and recent shoppers' histories, in memory. Before it
+answers or writes, it reads the rows after the last one it saw (a range read on the
+primary key, usually empty) and reloads or drops what they name.
+
+``changes``, one row per change:
+
+- ``seq``: the row's place in the feed; rows become visible in ``seq`` order.
+- ``shopper_id``: whose data changed. NULL for an erasure, which must not name the
+  shopper: a reader then drops whatever it holds about shoppers who no longer exist.
+- ``kind``: a :class:`ChangeKind`.
+- ``at``: when, naive UTC, by the writer's clock.
+
+An erasure deletes the shopper's earlier rows; a reader that had not reached them yet
+reaches the erasure row instead.
+
+``change_head``, one row: the last ``seq`` handed out. Appending increments it first,
+which holds that row's lock until commit, so no one can append after an uncommitted row.
+With a database sequence instead, PostgreSQL could commit 8 before 7, and a reader that
+had seen 8 would never look at 7.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from agent.stores.sql.base import ID, KIND, metadata, utc
+
+changes = sa.Table(
+    "changes",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("shopper_id", ID, nullable=True, index=True),
+    sa.Column("kind", KIND, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+)
+
+change_head = sa.Table(
+    "change_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+)
+
+
+class ChangeKind(StrEnum):
+    FACTS = "facts"  # a fact was added, reinforced or retracted
+    PERSONALIZATION = "personalization"
+    ERASE = "erase"
+
+
+class Change(BaseModel):
+    """One row of the feed."""
+
+    seq: int
+    shopper_id: str | None
+    kind: ChangeKind
+    at: datetime
+
+
+def append(conn: Connection, shopper_id: str | None, kind: ChangeKind, at: datetime) -> int:
+    """Add a row inside the caller's transaction, so it commits with the change itself."""
+    conn.execute(sa.update(change_head).values(seq=change_head.c.seq + 1))
+    seq = int(conn.scalar(sa.select(change_head.c.seq)) or 0)
+    conn.execute(
+        sa.insert(changes).values(seq=seq, shopper_id=shopper_id, kind=kind.value, at=utc(at))
+    )
+    return seq
+
+
+class ChangeFeed:
+    """Reads the feed; writers append through :func:`append`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        try:
+            with engine.begin() as conn:
+                if conn.scalar(sa.select(sa.func.count()).select_from(change_head)) == 0:
+                    conn.execute(sa.insert(change_head).values(id=1, seq=0))
+        except IntegrityError:
+            pass  # another process created the row first
+
+    def latest(self) -> int:
+        """The last ``seq`` handed out (0 for an empty feed)."""
+        with self._engine.connect() as conn:
+            return int(conn.scalar(sa.select(change_head.c.seq)) or 0)
+
+    def since(self, seq: int, limit: int = 1000) -> list[Change]:
+        """Up to ``limit`` rows after ``seq``, oldest first."""
+        query = sa.select(changes).where(changes.c.seq > seq).order_by(changes.c.seq).limit(limit)
+        with self._engine.connect() as conn:
+            return [_change_from_row(row) for row in conn.execute(query)]
+
+
+def _change_from_row(row: sa.Row[Any]) -> Change:
+    return Change(seq=row.seq, shopper_id=row.shopper_id, kind=ChangeKind(row.kind), at=row.at)

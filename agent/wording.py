@@ -1,0 +1,95 @@
+"""Counting and ages in words: "179 purchases", "1 stated preference", "9 days ago".
+
+Sentences live in ``prompts/``; these are the small pieces of grammar that fill them
+(plurals depend on the number, so they cannot be fixed template text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+#: Singular and plural of each countable thing a shopper may have stored.
+NOUNS: dict[str, tuple[str, str]] = {
+    "conversations": ("conversation", "conversations"),
+    "messages": ("message", "messages"),
+    "turns": ("message", "messages"),
+    "facts": ("stated preference", "stated preferences"),
+    "stated_preferences": ("stated preference", "stated preferences"),
+    "preferences": ("preference", "preferences"),
+    "purchase": ("purchase", "purchases"),
+    "view": ("product view", "product views"),
+    "cart": ("basket addition", "basket additions"),
+    "rating": ("rating", "ratings"),
+    "like": ("like", "likes"),
+    "dismiss": ("dismissed suggestion", "dismissed suggestions"),
+    "return": ("return", "returns"),
+    "events": ("event", "events"),
+    "questions": ("question", "questions"),
+    "feedback": ("piece of feedback", "pieces of feedback"),
+    "escalations": ("request for a person", "requests for a person"),
+    "exports": ("data export", "data exports"),
+}
+
+#: What the shopper did, by event kind, for "bought 3 times, last 9 days ago".
+VERBS: dict[str, str] = {
+    "purchase": "bought",
+    "view": "viewed",
+    "cart": "added to your basket",
+    "rating": "rated",
+    "like": "liked",
+    "dismiss": "dismissed",
+    "return": "returned",
+}
+
+
+def count(n: int, what: str) -> str:
+    """``count(1, "purchase")`` → "1 purchase"; unknown kinds use their own name."""
+    singular, plural = NOUNS.get(what, (what.replace("_", " "), what.replace("_", " ")))
+    return f"{n:,} {singular if n == 1 else plural}"
+
+
+def counts(values: Mapping[str, int]) -> str:
+    """Non-zero counts joined in order: "3 conversations, 1 stated preference and 179 purchases"."""
+    parts = [count(n, what) for what, n in values.items() if n]
+    if len(parts) <= 1:
+        return "".join(parts) or "nothing"
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n:,} times")
+
+
+def did(kind: str, n: int) -> str:
+    """ "bought twice", "viewed once"."""
+    return f"{VERBS.get(kind, kind)} {times(n)}"
+
+
+def age(then: datetime, now: datetime) -> str:
+    """How long ago, roughly: "just now", "3 hours ago", "9 days ago", "14 years ago"."""
+    delta = now - then
+    if delta < timedelta(minutes=1):
+        return "just now"
+    for unit, size in (
+        ("year", timedelta(days=365)),
+        ("month", timedelta(days=30)),
+        ("week", timedelta(days=7)),
+        ("day", timedelta(days=1)),
+        ("hour", timedelta(hours=1)),
+        ("minute", timedelta(minutes=1)),
+    ):
+        if delta >= size:
+            n = int(delta / size)
+            return f"{n} {unit}{'' if n == 1 else 's'} ago"
+    return "just now"
+
+
+def span(first: datetime, last: datetime) -> str:
+    """ "Dec 2010 – Dec 2011", or one month when both fall in it."""
+    start, end = f"{first:%b %Y}", f"{last:%b %Y}"
+    return start if start == end else f"{start} – {end}"
+
+
+def day(value: datetime) -> str:
+    return f"{value.day} {value:%b %Y}"

@@ -1,0 +1,153 @@
+"""Facts' vectors in Chroma: retrieval by meaning, another process's facts read rather than
+embedded again, and a stop between the SQL write and Chroma's made up for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.clock import FixedClock
+from agent.domain import FactKind, FactSource, PreferenceFact
+from agent.embedding import Embedder
+from agent.errors import StoreUnavailable
+from agent.profile import ProfileService
+from agent.settings import Settings
+from agent.stores.records import RecordStore
+from agent.stores.vectors import ChromaVectorStore, make_chroma_client
+
+SHOPPER = "s1"
+Start = Callable[[Embedder], ProfileService]
+
+
+class CountingEmbedder:
+    """The real model, keeping the texts it was asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self._inner = inner
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts += texts
+        return self._inner.embed(texts)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path / "home")
+
+
+@pytest.fixture
+def records(settings: Settings) -> Iterator[RecordStore]:
+    with RecordStore(settings.sql_url) as store:
+        yield store
+
+
+@pytest.fixture
+def vectors(settings: Settings) -> ChromaVectorStore:
+    return ChromaVectorStore(make_chroma_client(settings))
+
+
+@pytest.fixture
+def start(records: RecordStore, vectors: ChromaVectorStore) -> Start:
+    """Start a process's profile service on the shared stores; each call is a new start."""
+    clock = FixedClock(datetime(2024, 3, 1, 12))
+    return lambda embedder: ProfileService(records, vectors, embedder, clock, Settings().decay)
+
+
+def state(profiles: ProfileService, text: str, polarity: int = 1) -> PreferenceFact:
+    return profiles.add_fact(
+        SHOPPER, text, subject=text, polarity=polarity, source=FactSource.STATED, actor="shopper"
+    )
+
+
+def test_the_facts_nearest_in_meaning_to_the_request_come_first(
+    start: Start, embedder: Embedder
+) -> None:
+    profiles = start(embedder)
+    owls = state(profiles, "loves owls")
+    candles = state(profiles, "not into candles", polarity=-1)
+    budget = profiles.add_fact(
+        SHOPPER,
+        "budget around £30",
+        kind=FactKind.BUDGET,
+        subject="budget",
+        amount=30.0,
+        source=FactSource.STATED,
+        actor="shopper",
+    )
+    profiles.add_fact("s2", "owl mugs", source=FactSource.STATED, actor="shopper")
+    owl_mug = embedder.embed(["owl mug"])[0]
+
+    relevant = profiles.relevant_facts(SHOPPER, owl_mug, k=3)
+
+    assert relevant[0] == owls
+    assert {f.fact_id for f in relevant} == {owls.fact_id, candles.fact_id, budget.fact_id}
+    assert [f.fact_id for f in profiles.relevant_facts(SHOPPER, owl_mug, k=1)] == [owls.fact_id]
+    profiles.retract(SHOPPER, owls.fact_id, actor="shopper")
+    assert owls.fact_id not in {f.fact_id for f in profiles.relevant_facts(SHOPPER, owl_mug)}
+    assert profiles.relevant_facts("nobody", owl_mug) == []
+
+
+def test_a_fact_another_process_wrote_is_read_from_chroma_not_embedded_again(
+    start: Start, embedder: Embedder
+) -> None:
+    writer = start(embedder)
+    reader_model = CountingEmbedder(embedder)
+    reader = start(reader_model)
+    owls = state(writer, "loves owls")
+
+    assert reader.sync() is False
+
+    [(held, vector)] = reader.facts(SHOPPER)
+    assert held == owls
+    np.testing.assert_allclose(vector, writer.facts(SHOPPER)[0][1], atol=1e-6)
+    assert reader_model.texts == []
+    assert [f.fact_id for f in reader.relevant_facts(SHOPPER, vector)] == [owls.fact_id]
+
+
+def test_a_fact_whose_chroma_write_never_happened_is_embedded_and_filed_at_the_next_load(
+    start: Start, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    halfway = CountingEmbedder(embedder)
+    profiles = start(halfway)
+    with monkeypatch.context() as patched:
+        patched.setattr(ChromaVectorStore, "upsert_facts", _lost_connection)
+        with pytest.raises(StoreUnavailable):
+            state(profiles, "loves owls")
+    model = CountingEmbedder(embedder)
+
+    again = start(model)
+
+    [(owls, vector)] = again.facts(SHOPPER)
+    assert model.texts == ["loves owls"]
+    np.testing.assert_allclose(vector, embedder.embed(["loves owls"])[0], atol=1e-6)
+    assert again.relevant_facts(SHOPPER, vector) == [owls]
+    profiles.sync()  # the process that stopped halfway catches up, reading what was filed
+    assert [f for f, _ in profiles.facts(SHOPPER)] == [owls]
+    assert halfway.texts == ["loves owls"]
+
+
+def test_a_retraction_chroma_missed_never_takes_a_place_among_the_relevant_facts(
+    start: Start, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profiles = start(embedder)
+    owls = state(profiles, "loves owls")
+    mugs = state(profiles, "likes big mugs")
+    with monkeypatch.context() as patched:
+        patched.setattr(ChromaVectorStore, "update_facts", _lost_connection)
+        with pytest.raises(StoreUnavailable):
+            profiles.retract(SHOPPER, owls.fact_id, actor="shopper")
+
+    relevant = start(embedder).relevant_facts(SHOPPER, embedder.embed(["owls"])[0], k=1)
+
+    assert relevant == [mugs]
+
+
+def _lost_connection(*_args: object) -> None:
+    raise StoreUnavailable("Lost the connection to Chroma")

@@ -1,0 +1,191 @@
+"""Reasons tell the truth for any real shopper, clock, mode, request and fresh event."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent.clock import FixedClock
+from agent.embedding import Embedder
+from agent.facade import Tactful
+from agent.ingest.online_retail import OnlineRetailData
+from agent.settings import Settings
+from bench.tact.truthfulness import FILLERS, FRESH_KINDS, TODAY, Case, check, play
+from tests.helpers import purchase
+from tools.interactions import popular_now
+from tools.types import FactorName, ShopperMode
+
+#: "Black Medium Glass Cake Stand" in the demo catalog.
+CAKE_STAND = "84751B"
+_event_ids = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def shops(
+    tmp_path_factory: pytest.TempPathFactory,
+    demo_template: Path,
+    embedder: Embedder,
+    data_now: datetime,
+) -> Iterator[dict[str, Tactful]]:
+    """One copy of the demo shop per clock, shared by every example of this module."""
+    opened = {}
+    for name, now in (("data", data_now), ("today", TODAY)):
+        home = tmp_path_factory.mktemp(f"truth-{name}") / "home"
+        shutil.copytree(demo_template, home)
+        opened[name] = Tactful.open(Settings(home=home), clock=FixedClock(now), embedder=embedder)
+    yield opened
+    for tactful in opened.values():
+        tactful.close()
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The demo data's shoppers with events and its catalog (item id, title)."""
+
+    shoppers: list[str]
+    items: list[tuple[str, str]]
+
+    def __repr__(self) -> str:  # failing examples print it
+        return f"Demo({len(self.shoppers)} shoppers, {len(self.items)} items)"
+
+
+@pytest.fixture(scope="module")
+def demo(demo_data: OnlineRetailData) -> Demo:
+    return Demo(
+        shoppers=sorted({e.shopper_id for e in demo_data.events}),
+        items=sorted((item.item_id, item.title) for item in demo_data.items),
+    )
+
+
+def _query(items: list[tuple[str, str]]) -> st.SearchStrategy[str | None]:
+    title_word = st.sampled_from(items).flatmap(
+        lambda item: st.sampled_from([w for w in item[1].lower().split() if w.isalpha()] or ["x"])
+    )
+    return st.one_of(
+        st.none(),
+        st.sampled_from(FILLERS),
+        title_word,
+        title_word.map(lambda w: f"do you have any {w}?"),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_every_reason_names_only_the_shoppers_own_evidence_that_really_counted(
+    data: st.DataObject, shops: dict[str, Tactful], demo: Demo
+) -> None:
+    tactful = shops[data.draw(st.sampled_from(sorted(shops)), label="clock")]
+    fresh = data.draw(st.booleans(), label="fresh event")
+    clarify = data.draw(st.booleans(), label="clarify")
+    case = Case(
+        shopper_id=data.draw(st.sampled_from(demo.shoppers), label="shopper"),
+        mode=data.draw(st.sampled_from(list(ShopperMode)), label="mode"),
+        query=data.draw(_query(demo.items), label="query"),
+        fresh_item=data.draw(st.sampled_from(demo.items), label="item")[0] if fresh else None,
+        fresh_kind=data.draw(st.sampled_from(FRESH_KINDS), label="kind"),
+        clarify=clarify,
+        for_niece=data.draw(st.booleans(), label="for niece"),
+        answer_for_niece=clarify and data.draw(st.booleans(), label="answered for niece"),
+    )
+
+    request, suggestions = play(tactful, case, f"truth-{next(_event_ids)}")
+
+    assert suggestions
+    for suggestion, verdict in zip(
+        suggestions, check(tactful, case.shopper_id, request, suggestions), strict=True
+    ):
+        assert not verdict.failed, (verdict.failed, suggestion.reason, suggestion.factors)
+
+
+def test_an_item_the_shopper_only_liked_is_never_said_to_be_bought(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    shown = tactful.chat(demo_shopper, "show me something")
+    liked = shown.suggestions[1].item.title
+    tactful.chat(demo_shopper, "I love the second one", conversation_id=shown.conversation_id)
+
+    reasons = [s.reason for s in tactful.recommend(demo_shopper, k=20)]
+
+    assert any(f"you liked {liked}" in r for r in reasons)
+    assert not any(liked in r and "you bought" in r for r in reasons)
+
+
+def test_with_history_faded_a_fresh_purchase_is_the_cited_reason(
+    tactful: Tactful, demo_shopper: str, clock: FixedClock
+) -> None:
+    clock.at = TODAY
+    event = purchase(demo_shopper, CAKE_STAND, clock)
+    tactful.record_events([event], clarify=False)
+
+    suggestions = tactful.recommend(demo_shopper, k=10)
+
+    for suggestion in suggestions:
+        taste = suggestion.factor(FactorName.TASTE)
+        assert taste is not None
+        assert [e.ref for e in taste.evidence] == [event.event_id]
+        assert suggestion.reason.startswith("Because you bought Black Medium Glass Cake Stand")
+
+
+def test_a_purchase_for_someone_else_is_cited_only_in_gift_mode_and_says_for_whom(
+    tactful: Tactful, demo_shopper: str, gift_item: str
+) -> None:
+    event = purchase(demo_shopper, gift_item, tactful.clock).model_copy(
+        update={"recipient": "niece"}
+    )
+    tactful.record_events([event], clarify=False)
+    title = tactful.item(gift_item).title
+
+    gifts = tactful.recommend(demo_shopper, k=10, mode="gift", recipient="niece")
+    own = tactful.recommend(demo_shopper, k=10, mode="browsing")
+
+    assert any(f"you bought {title} for your niece" in s.reason for s in gifts)
+    assert not any(title in s.reason for s in own)
+    assert not any(e.ref == event.event_id for s in own for f in s.factors for e in f.evidence)
+
+
+def test_requests_made_only_of_filler_words_are_neither_matched_nor_quoted(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    for filler in ("do you track what I buy?", "none of your business"):
+        for suggestion in tactful.recommend(demo_shopper, k=10, query=filler):
+            assert suggestion.factor(FactorName.REQUEST) is None
+            assert '"' not in suggestion.reason
+
+    lanterns = tactful.recommend(demo_shopper, k=10, mode="research", query="any red lanterns?")
+    quoted = {q for s in lanterns for q in re.findall(r'"([^"]*)"', s.reason)}
+    assert quoted and quoted <= {"lanterns", "red lanterns", "red"}
+
+
+def test_similar_shoppers_are_summarised_once_however_many_there_are(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    summaries = []
+    for suggestion in tactful.recommend(demo_shopper, k=20, mode="purchase"):
+        community = suggestion.factor(FactorName.COMMUNITY)
+        if community is None:
+            continue
+        labels = [e.label for e in community.evidence if e.label]
+        assert len(labels) == 1
+        count = len(community.evidence)
+        assert labels[0].startswith(f"{count} shoppers with" if count > 1 else "a shopper ")
+        summaries.append(labels[0])
+        assert "a shopper in" not in suggestion.reason
+    assert summaries
+
+
+def test_popular_right_now_needs_five_buyers_and_more_than_the_median_item() -> None:
+    quiet = np.array([0, 1, 1, 2, 3, 4])
+    busy = np.array([0, 0, 5, 8, 8, 9, 30])
+
+    assert not popular_now(quiet).any()
+    assert popular_now(busy).tolist() == [False, False, False, False, False, True, True]
