@@ -41,7 +41,7 @@ from agent.policy.handover import Handovers
 from agent.profile import ProfileService
 from agent.profile_view import what_i_know
 from agent.recommender import Recommender, Request, query_words
-from agent.stores.records import ConversationRecord, RecordStore
+from agent.stores.records import ConversationRecord, RecordStore, TurnRecord
 from tools.explain import explain
 from tools.types import BehaviourEvent, FactorName
 
@@ -97,6 +97,8 @@ class Conversations:
         self._escalation = escalation or EscalationConfig()
         # The request behind this turn's suggestions, kept so "why" can re-rank it later.
         self._ranked: Request | None = None
+        # The conversation's earlier turns, read once per turn (payloads are parsed JSON).
+        self._history: tuple[str, list[TurnRecord]] | None = None
         self.handovers = Handovers(
             records,
             clock,
@@ -113,7 +115,7 @@ class Conversations:
         mode: ShopperMode | None = None,
     ) -> Reply:
         text = self._check_message(message)
-        self._ranked = None
+        self._ranked, self._history = None, None
         self._profiles.ensure_shopper(shopper_id)
         conversation = self._conversation(shopper_id, conversation_id)
         now = self._clock.now()
@@ -528,11 +530,17 @@ class Conversations:
             )
         return record
 
+    def _earlier_turns(self, conversation_id: str) -> list[TurnRecord]:
+        """The agent's and shopper's turns before this one (the agent's turns only matter)."""
+        if self._history is None or self._history[0] != conversation_id:
+            self._history = (conversation_id, self._records.turns(conversation_id))
+        return self._history[1]
+
     def _last_agent_payload(
         self, conversation_id: str, *, with_suggestions: bool = False
     ) -> dict[str, Any] | None:
         """The payload of the agent's latest turn (with suggestions, if asked), or None."""
-        for turn in reversed(self._records.turns(conversation_id)):
+        for turn in reversed(self._earlier_turns(conversation_id)):
             if turn.role != "agent":
                 continue
             payload = turn.payload or {}
@@ -541,7 +549,7 @@ class Conversations:
         return None
 
     def _last_suggestions(self, conversation_id: str) -> list[tuple[str, Suggestion]]:
-        for turn in reversed(self._records.turns(conversation_id)):
+        for turn in reversed(self._earlier_turns(conversation_id)):
             if turn.role == "agent" and turn.payload and turn.payload.get("suggestions"):
                 return [
                     (s["item"]["item_id"], Suggestion.model_validate(s))
@@ -551,7 +559,7 @@ class Conversations:
 
     def _no_answer_streak(self, conversation_id: str) -> int:
         streak = 0
-        for turn in reversed(self._records.turns(conversation_id)):
+        for turn in reversed(self._earlier_turns(conversation_id)):
             if turn.role != "agent":
                 continue
             if not (turn.payload or {}).get("no_answer"):
@@ -593,7 +601,12 @@ class Conversations:
         payload: dict[str, Any] = {
             "mode": reply.mode.value,
             "request": _request_payload(self._ranked) if reply.suggestions else None,
-            "suggestions": [s.model_dump(mode="json") for s in reply.suggestions],
+            # What was shown and why, without each factor's evidence list: "why" ranks
+            # the item again from current data, so the stored turn stays small.
+            "suggestions": [
+                s.model_dump(mode="json", exclude={"factors": {"__all__": {"evidence"}}})
+                for s in reply.suggestions
+            ],
             "question_id": reply.question.question_id if reply.question else None,
             "escalation_id": reply.escalation.escalation_id if reply.escalation else None,
             "no_answer": reply.no_match,
