@@ -138,8 +138,8 @@ class Conversations:
         if with_staff and not isinstance(meaning, u.CallOff):
             # A person has taken over: the agent stays quiet and says so.
             assert handover is not None
-            text = prompts.render("offline/handover_with_staff", staff=handover.staff)
-            reply = self._reply(conversation, text, mode_reason="")
+            passed_on = prompts.render("offline/handover_with_staff", staff=handover.staff)
+            reply = self._reply(conversation, passed_on, mode_reason="")
             reply.escalation = handover
             return self._finish(conversation, reply, ask=False)
 
