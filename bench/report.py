@@ -32,6 +32,7 @@ def write() -> Path:
     """Write RESULTS.md and results.json; returns the Markdown file's path."""
     ranking, tact, speed = _load("ranking.json"), _load("tact.json"), _load("speed.json")
     calibration = _load("clarify_calibration.json")
+    conversation = _load("conversation.json")
     combined: dict[str, Any] = {"targets": {}}
     sections = [_header(ranking, speed)]
     if ranking:
@@ -40,6 +41,8 @@ def write() -> Path:
         sections.append(_tact(tact, calibration, combined))
     if speed:
         sections.append(_speed(speed, combined))
+    if conversation:
+        sections.append(_conversation(conversation, combined))
     (BENCH / "results.json").write_text(json.dumps(combined, indent=2) + "\n", encoding="utf-8")
     path = BENCH / "RESULTS.md"
     path.write_text("\n\n".join(sections) + "\n", encoding="utf-8")
@@ -53,9 +56,10 @@ def _header(ranking: dict[str, Any] | None, speed: dict[str, Any] | None) -> str
         "",
         "Reproduce everything below with one command on a clean clone (with `../shared`"
         " beside it): `make bench` (the same as `tactful eval all`). Each part can be run"
-        " alone: `tactful eval ranking|tact|speed`; `--quick` runs a small slice that only"
-        " checks the harness works (part of `make test`). `make bench-scale` adds the 1M-item"
-        " speed run. Machine-readable: `bench/results.json` and `bench/results/*.json`.",
+        " alone: `tactful eval ranking|tact|speed|conversation`; `--quick` runs a small slice"
+        " that only checks the harness works (part of `make test`). `make bench-scale` adds"
+        " the 1M-item speed run. Machine-readable: `bench/results.json` and"
+        " `bench/results/*.json`.",
         "",
         "**Machine**: " + ", ".join(f"{k}: {v}" for k, v in machine.items() if k != "packages"),
     ]
@@ -272,4 +276,64 @@ def _speed(data: dict[str, Any], combined: dict[str, Any]) -> str:
     for note in data.get("notes", []):
         out += ["", f"- {note}"]
     out += ["", "![Latency against catalog size](plots/latency.png)"]
+    return "\n".join(out)
+
+
+def _conversation(data: dict[str, Any], combined: dict[str, Any]) -> str:
+    slots, targets, met = data["slots"], data.get("targets", {}), data.get("met", {})
+    combined["conversation"] = {
+        key: data[key]
+        for key in ("split", "utterances", "accuracy", "intent_macro_f1", "handover_recall")
+    } | {"false_handover_rate": data["false_handover_rate"], "slots": slots}
+    combined["targets"]["conversation"] = {"targets": targets, "met": met}
+    rows = [
+        ("intent macro-F1", data["intent_macro_f1"], "intent_macro_f1"),
+        ("intent accuracy", data["accuracy"], None),
+        (
+            f"hand-over recall ({data['handover_utterances']} utterances)",
+            data["handover_recall"],
+            "handover_recall",
+        ),
+        (
+            f"false hand-over rate ({data['false_handovers']} of"
+            f" {data['utterances'] - data['handover_utterances']} utterances)",
+            data["false_handover_rate"],
+            "false_handover_rate",
+        ),
+    ] + [(f"slot exact match: {slot}", slots[slot], slot) for slot in slots if slot != "pairs"]
+    out = [
+        "## Conversation understanding",
+        "",
+        f"Command: `tactful eval conversation` ({data.get('seconds', '?')} s). The offline"
+        f" reader on the {data['split']} split of `tests/conversation/utterances/`"
+        f" ({data['utterances']} labelled utterances; see the README there). Hand-overs are"
+        " handoff or sensitive readings; slots are scored over the"
+        f" {slots['pairs']} utterances labelled request or refine and read with the same"
+        " label.",
+        "",
+        "| measure | value | target | |",
+        "|---|---|---|---|",
+    ]
+    for label, value, key in rows:
+        target = targets.get(key, "") if key else ""
+        verdict = _f(met[key]) if key and met.get(key) is not None else ""
+        out.append(f"| {label} | {_f(value)} | {target} | {verdict} |")
+    out += [
+        "",
+        "| label | support | times read | precision | recall | F1 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, scores in data["per_intent"].items():
+        out.append(
+            f"| {label} | {scores['support']} | {scores['read']} | {_f(scores['precision'])} |"
+            f" {_f(scores['recall'])} | {_f(scores['f1'])} |"
+        )
+    confusions = data.get("confusions", [])[:8]
+    if confusions:
+        out += [
+            "",
+            "Most frequent misreadings (gold → read): "
+            + ", ".join(f"{c['gold']} → {c['read']} {c['count']}" for c in confusions)
+            + ".",
+        ]
     return "\n".join(out)

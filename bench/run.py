@@ -2,6 +2,7 @@
 
 tactful eval all            # ranking quality, tact, speed and memory (~30 min)
 tactful eval ranking --quick
+tactful eval conversation   # how well the reader understands shoppers (seconds)
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import time
 
 from bench import report
 
-PARTS = ("ranking", "tact", "speed")
+PARTS = ("ranking", "tact", "speed", "conversation")
 
 
 def run_all(what: str = "all", *, quick: bool = False) -> None:
@@ -21,7 +22,9 @@ def run_all(what: str = "all", *, quick: bool = False) -> None:
     if unknown:
         from agent.errors import InvalidInput
 
-        raise InvalidInput(f"Unknown benchmark {what!r}; choose ranking, tact, speed or all.")
+        raise InvalidInput(
+            f"Unknown benchmark {what!r}; choose ranking, tact, speed, conversation or all."
+        )
     for part in parts:
         started = time.perf_counter()
         print(f"== {part}{' (quick)' if quick else ''}", file=sys.stderr, flush=True)
@@ -33,6 +36,10 @@ def run_all(what: str = "all", *, quick: bool = False) -> None:
             from bench.tact.run import run as run_tact
 
             run_tact(quick=quick)
+        elif part == "conversation":
+            from bench.conversation.run import run as run_conversation
+
+            run_conversation(quick=quick)
         else:
             from bench.speed.run import run as run_speed
 

@@ -72,7 +72,9 @@ app.command()(profiles.erase)
 
 @app.command("eval")
 def evaluate(
-    what: Annotated[str, typer.Argument(help="ranking | tact | speed | all")] = "all",
+    what: Annotated[
+        str, typer.Argument(help="ranking | tact | speed | conversation | all")
+    ] = "all",
     quick: Annotated[bool, typer.Option(help="A small slice: checks the harness works.")] = False,
 ) -> None:
     """Run the evaluation harness and benchmarks; results go to bench/RESULTS.md."""
