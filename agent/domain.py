@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from tools.types import (
+    Audience,
     BehaviourEvent,
     CatalogItem,
     EventKind,
@@ -28,6 +29,7 @@ from tools.types import (
 
 __all__ = [
     "AnswerKind",
+    "Audience",
     "BehaviourEvent",
     "BehaviourSignal",
     "CatalogItem",

@@ -177,7 +177,9 @@ class Tactful:
     def _ingest_item_batch(self, batch: list[CatalogItem], report: ItemIngestReport) -> None:
         unique = {item.item_id: item for item in batch}  # last one wins within a batch
         known = self.vectors.item_hashes(list(unique))
-        hashes = {i: content_hash(item.embedding_text()) for i, item in unique.items()}
+        # The hash covers what is embedded and the audience fields the ranker reads, so an
+        # item whose audience or ages change is stored again.
+        hashes = {i: content_hash(item.content_key()) for i, item in unique.items()}
         changed = [item for i, item in unique.items() if known.get(i) != hashes[i]]
         report.unchanged += len(unique) - len(changed)
         if not changed:

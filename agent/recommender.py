@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from agent.clock import Clock
 from agent.embedding import Embedder
+from agent.errors import InvalidInput
+from agent.ingest.audience import AudienceTable, default_audiences
 from agent.profile import ProfileService
 from agent.shop_index import ShopIndex
 from tools.explain import reason_for
-from tools.ranker import MODE_WEIGHTS, HybridRanker, RankInput, RankWeights
+from tools.ranker import MODE_WEIGHTS, AudienceRules, HybridRanker, RankInput, RankWeights
 from tools.signals import DecayPolicy
-from tools.types import BehaviourEvent, FactKind, ShopperMode, Suggestion
+from tools.types import MAX_AGE, Audience, BehaviourEvent, FactKind, ShopperMode, Suggestion
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -47,6 +52,10 @@ class Request:
     category: str | None = None
     recipient: str | None = None
     same_country: bool = False
+    #: Who it is for: "baby", "child", "teen" or "adult"; None = anyone.
+    audience: str | None = None
+    #: Their age in years; alone, it stands for the audience that age falls in.
+    age: float | None = None
 
 
 class Recommender:
@@ -60,6 +69,7 @@ class Recommender:
         clock: Clock,
         policy: DecayPolicy,
         weights: dict[ShopperMode, RankWeights] | None = None,
+        audiences: AudienceTable | None = None,
     ) -> None:
         self._profiles = profiles
         self._index = index
@@ -67,6 +77,8 @@ class Recommender:
         self._clock = clock
         self._policy = policy
         self.weights = weights or MODE_WEIGHTS
+        self._audiences = audiences or default_audiences()
+        self._audience_rules: dict[Audience, AudienceRules] = {}
 
     def ranker(self) -> HybridRanker:
         now = self._clock.now()
@@ -76,6 +88,7 @@ class Recommender:
 
     def rank_input(self, shopper_id: str, request: Request, *, personalized: bool) -> RankInput:
         catalog = self._index.catalog
+        audience = self._audience(request)
         shopper = self._profiles.shopper(shopper_id)
         facts = self._profiles.facts(shopper_id) if personalized else []
         budget_max = request.budget_max
@@ -112,7 +125,44 @@ class Recommender:
             shopper_id=shopper_id,
             country=shopper.country,
             same_country=request.same_country,
+            audience=audience,
+            age=request.age if audience else None,
+            audience_rules=self._rules(Audience(audience)) if audience else None,
         )
+
+    def _audience(self, request: Request) -> str | None:
+        """Who a request is for, checked; None when it names nobody."""
+        age = request.age
+        if age is not None and not (math.isfinite(age) and 0 <= age <= MAX_AGE):
+            raise InvalidInput(f"An age must be a number of years from 0 to {MAX_AGE}, not {age}.")
+        if request.audience is None:
+            return None if age is None else self._audiences.audience_for_age(age).value
+        try:
+            return Audience(request.audience.strip().lower()).value
+        except ValueError:
+            known = ", ".join(a.value for a in Audience)
+            raise InvalidInput(
+                f"Unknown audience {request.audience!r}: use one of {known}."
+            ) from None
+
+    def _rules(self, audience: Audience) -> AudienceRules:
+        # Prototype texts are embedded once per audience, not per request.
+        rules = self._audience_rules.get(audience)
+        if rules is None:
+            profile = self._audiences.audiences[audience]
+            rules = self._audience_rules[audience] = AudienceRules(
+                excluded_audiences=frozenset(a.value for a in profile.excludes_audiences),
+                excluded_tags=profile.excludes_tags,
+                categories=frozenset(c.lower() for c in profile.categories),
+                prototypes=(
+                    self._embedder.embed(list(profile.prototypes))
+                    if profile.prototypes
+                    else np.zeros((0, self._embedder.dim), dtype=np.float32)
+                ),
+                ages={a.value: p.ages for a, p in self._audiences.audiences.items()},
+                own_items_fit=profile.own_items_fit,
+            )
+        return rules
 
     def rescore(
         self, shopper_id: str, request: Request, item_id: str, *, personalized: bool

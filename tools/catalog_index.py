@@ -8,10 +8,21 @@ query at these sizes and avoids Chroma's `where` filters on the hot path.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from tools.types import CatalogItem
+
+
+@dataclass(frozen=True)
+class AudienceColumns:
+    """Who each item says it suits, one entry per row ("" and NaN where it says nothing)."""
+
+    audiences: np.ndarray
+    age_min: np.ndarray
+    age_max: np.ndarray
+    rows_by_tag: dict[str, np.ndarray]
 
 
 class CatalogIndex:
@@ -29,6 +40,10 @@ class CatalogIndex:
         self.categories = np.array([(it.category or "").lower() for it in self.items], dtype=object)
         self._words = [_words(it.title) for it in self.items]
         self._rows_by_word = _word_index(self._words)
+        # Built on first use and dropped when items change: a catalog that is never asked
+        # about audiences pays nothing, and one that is pays once, not per request.
+        self._audience_columns: AudienceColumns | None = None
+        self._audience_similarity: dict[tuple[str, bytes], np.ndarray] = {}
 
     @classmethod
     def empty(cls, dim: int) -> CatalogIndex:
@@ -79,6 +94,50 @@ class CatalogIndex:
             for offset, item in enumerate(new_items):
                 self._rows[item.item_id] = start + offset
         self._rows_by_word = _word_index(self._words)
+        self._audience_columns = None
+        self._audience_similarity.clear()
+
+    def audience_columns(self) -> AudienceColumns:
+        """Each item's audience, age range and tags as arrays, built once per catalog."""
+        if self._audience_columns is None:
+            tagged: dict[str, list[int]] = {}
+            for row, item in enumerate(self.items):
+                for tag in item.tags:
+                    tagged.setdefault(tag, []).append(row)
+            self._audience_columns = AudienceColumns(
+                audiences=np.array([it.audience or "" for it in self.items], dtype=object),
+                age_min=_floats(it.age_min for it in self.items),
+                age_max=_floats(it.age_max for it in self.items),
+                rows_by_tag={tag: np.array(rows, dtype=np.int64) for tag, rows in tagged.items()},
+            )
+        return self._audience_columns
+
+    def tagged(self, tags: Iterable[str]) -> np.ndarray:
+        """Boolean mask of items carrying any of ``tags``."""
+        mask = np.zeros(len(self.items), dtype=bool)
+        rows_by_tag = self.audience_columns().rows_by_tag
+        for tag in tags:
+            rows = rows_by_tag.get(tag)
+            if rows is not None:
+                mask[rows] = True
+        return mask
+
+    def audience_similarity(self, audience: str, prototypes: np.ndarray) -> np.ndarray:
+        """How close each item comes to the nearest of an audience's prototype vectors.
+
+        Kept per audience until items change: one float per item per audience, so even
+        100k items cost well under a megabyte each.
+        """
+        matrix = np.ascontiguousarray(prototypes, dtype=np.float32).reshape(-1, self.dim)
+        key = (audience, matrix.tobytes())
+        cached = self._audience_similarity.get(key)
+        if cached is None:
+            if len(self.items) and len(matrix):
+                cached = (self.vectors @ matrix.T).max(axis=1).astype(np.float32)
+            else:
+                cached = np.zeros(len(self.items), dtype=np.float32)
+            self._audience_similarity[key] = cached
+        return cached
 
     def filter_mask(
         self,
@@ -106,6 +165,10 @@ class CatalogIndex:
             if rows:
                 out[rows] += 1.0 / len(wanted)
         return out
+
+
+def _floats(values: Iterable[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
 def _word_index(titles: list[set[str]]) -> dict[str, list[int]]:

@@ -92,7 +92,12 @@ def explain(suggestion: Suggestion) -> Explanation:
 def _nameable(factor: Factor) -> bool:
     """Whether the reason can say something true about this factor."""
     evidence = factor.evidence
-    if factor.name in (FactorName.TASTE, FactorName.COMMUNITY, FactorName.REQUEST):
+    if factor.name in (
+        FactorName.TASTE,
+        FactorName.COMMUNITY,
+        FactorName.REQUEST,
+        FactorName.AUDIENCE,
+    ):
         return bool(evidence and evidence[0].label)
     if factor.name is FactorName.STATED:
         return any(e.weight > 0 for e in evidence)
@@ -114,6 +119,8 @@ def _phrase(factor: Factor, events: Mapping[str, BehaviourEvent]) -> str | None:
         return prompts.render("reasons/community", shoppers=evidence[0].label).strip()
     if factor.name is FactorName.POPULARITY:
         return prompts.render("reasons/popularity").strip()
+    if factor.name is FactorName.AUDIENCE:
+        return prompts.render("reasons/audience", who=evidence[0].label).strip()
     return prompts.render("reasons/request", query=evidence[0].label).strip()
 
 

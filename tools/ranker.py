@@ -7,6 +7,7 @@ up to ~100k), the best ``k`` are picked, and only those get their evidence built
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from tools.interactions import POPULAR_NOW, InteractionIndex, Neighbour
 from tools.signals import DecayPolicy, fact_strength
 from tools.taste import TasteSignal
 from tools.types import (
+    MAX_AGE,
     BehaviourEvent,
     Evidence,
     EvidenceKind,
@@ -38,6 +40,15 @@ CONTENT_BASELINE = 0.25
 #: few: the same events also choose the similar shoppers, so taking away only a couple of
 #: them can shift the community part by more than the taste part falls.
 MAX_TASTE_EVIDENCE = 20
+#: How well an item in one of an audience's own categories suits it, when nothing
+#: closer (its own audience or ages) says so: most of "kids & toys" suits a child, not all.
+CATEGORY_FIT = 0.7
+#: An item said to be for another audience (a child's pencils, asked for a baby) that is
+#: not left out suits at most this much.
+OTHER_AUDIENCE_FIT = 0.5
+#: Similarity to an audience's prototype texts below ``low`` says nothing; above ``high``
+#: the item reads as made for it.
+AUDIENCE_SIMILARITY = (0.3, 0.6)
 #: Online Retail's country names that read with "the" inside a sentence.
 _COUNTRIES_WITH_THE = frozenset(
     {
@@ -63,6 +74,7 @@ class RankWeights(BaseModel):
     community: float = Field(default=0.5, ge=0)
     popularity: float = Field(default=0.3, ge=0)
     request: float = Field(default=1.5, ge=0)
+    audience: float = Field(default=1.5, ge=0, description="suits who it is for")
     dismissed: float = Field(default=2.0, ge=0)
     owned: float = Field(default=0.6, ge=0)
     diversity: float = Field(default=0.0, ge=0, le=1, description="0 = pure score order")
@@ -81,6 +93,24 @@ MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
         taste=0.0, community=0.0, popularity=0.8, request=2.0, owned=0.0, diversity=0.2
     ),
 }
+
+
+@dataclass(frozen=True)
+class AudienceRules:
+    """What suits the audience asked for, from the shop's audience table."""
+
+    #: Items meant for these audiences are left out.
+    excluded_audiences: frozenset[str] = frozenset()
+    #: Items with any of these tags are left out ("alcohol" for a child).
+    excluded_tags: frozenset[str] = frozenset()
+    #: Catalog categories that mostly suit it ("kids & toys").
+    categories: frozenset[str] = frozenset()
+    #: Unit vectors of texts describing what suits it, one row each.
+    prototypes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    #: Each audience's usual ages, for items that name an audience but no ages.
+    ages: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    #: Whether an item said to be for this audience suits it outright.
+    own_items_fit: bool = True
 
 
 @dataclass
@@ -105,6 +135,11 @@ class RankInput:
     exclude_rows: frozenset[int] = frozenset()
     exclude_neighbours: frozenset[str] = frozenset()
     weights: RankWeights | None = None
+    #: Who it is for ("child"); None ranks as if for anyone, and leaves ranking as it was.
+    audience: str | None = None
+    #: Their age in years, when known.
+    age: float | None = None
+    audience_rules: AudienceRules | None = None
 
 
 @dataclass
@@ -202,6 +237,14 @@ class HybridRanker:
         if weights.popularity > 0 and self.interactions.popularity.size == n:
             parts[FactorName.POPULARITY] = weights.popularity * self.interactions.popularity
 
+        if request.audience is not None and request.audience_rules is not None:
+            suitability, unsuitable = self.audience_fit(
+                request.audience, request.age, request.audience_rules
+            )
+            mask &= ~unsuitable
+            if weights.audience > 0 and suitability.any():
+                parts[FactorName.AUDIENCE] = weights.audience * suitability
+
         if request.query_vector is not None and weights.request > 0:
             match = np.maximum(
                 0.8 * self.catalog.keyword_match(request.query_words),
@@ -226,6 +269,44 @@ class HybridRanker:
         if not parts:
             parts[FactorName.POPULARITY] = np.zeros(n, dtype=np.float32)
         return _Scores(parts=parts, fact_parts=fact_parts, neighbours=neighbours, mask=mask)
+
+    def audience_fit(
+        self, audience: str, age: float | None, rules: AudienceRules
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """How well each item suits ``audience`` (0–1), and which items clearly do not.
+
+        An item suits it fully when it says it is for that audience (and the rules let
+        that count) or its stated ages take in ``age``; otherwise as far as its category
+        or its likeness to the audience's prototype texts says, and at most
+        ``OTHER_AUDIENCE_FIT`` when it is for another audience. It is left out when it
+        is meant for an excluded audience, carries an excluded tag, or its ages
+        (stated, or usual for the audience it names) miss ``age``.
+        """
+        columns = self.catalog.audience_columns()
+        unsuitable = self.catalog.tagged(rules.excluded_tags)
+        if rules.excluded_audiences:
+            unsuitable |= np.isin(columns.audiences, list(rules.excluded_audiences))
+        named = columns.audiences != ""
+        own = (columns.audiences == audience) & rules.own_items_fit
+        if age is not None:
+            stated = ~(np.isnan(columns.age_min) & np.isnan(columns.age_max))
+            low = np.nan_to_num(columns.age_min, nan=0.0)
+            high = np.nan_to_num(columns.age_max, nan=float(MAX_AGE))
+            fits = (low <= age) & (age <= high)
+            unsuitable |= stated & ~fits
+            own = np.where(stated, fits, own)
+            for other, (youngest, oldest) in rules.ages.items():
+                if not youngest <= age <= oldest:
+                    unsuitable |= ~stated & (columns.audiences == other)
+        category = np.isin(self.catalog.categories, list(rules.categories))
+        likeness = np.zeros(len(self.catalog), dtype=np.float32)
+        if rules.prototypes.size:
+            similarity = self.catalog.audience_similarity(audience, rules.prototypes)
+            likeness = _ramp(similarity, *AUDIENCE_SIMILARITY)
+        suitability = np.maximum(np.maximum(own, CATEGORY_FIT * category), likeness)
+        other = named & (columns.audiences != audience) & ~own
+        suitability = np.where(other, np.minimum(suitability, OTHER_AUDIENCE_FIT), suitability)
+        return suitability.astype(np.float32), unsuitable
 
     def taste_scores(self, taste: TasteSignal, content_share: float = 0.5) -> np.ndarray:
         """How well every item fits a taste signal: text similarity plus co-purchases.
@@ -350,6 +431,15 @@ class HybridRanker:
                     kind=EvidenceKind.QUERY,
                     ref="query",
                     label=" ".join(dict.fromkeys(found)) or request.query or "",
+                    weight=float(scores.parts[name][row]),
+                )
+            ]
+        if name is FactorName.AUDIENCE:
+            return [
+                Evidence(
+                    kind=EvidenceKind.STATISTIC,
+                    ref=f"audience:{request.audience}",
+                    label=_audience_label(request.audience, request.age),
                     weight=float(scores.parts[name][row]),
                 )
             ]
@@ -485,6 +575,15 @@ def _similar_shoppers(neighbours: list[Neighbour]) -> str:
     place = f"the {country}" if country in _COUNTRIES_WITH_THE else country
     name = "reasons/similar_shopper_country" if one else "reasons/similar_shoppers_country"
     return prompts.render(name, count=len(neighbours), country=place).strip()
+
+
+def _audience_label(audience: str | None, age: float | None) -> str:
+    """Who it suits, as a reason says it: 'a 5-year-old', 'a baby'."""
+    if age is not None and age >= 1:
+        return prompts.render("reasons/audience_age", age=f"{age:g}").strip()
+    if audience in {"baby", "child", "teen", "adult"}:
+        return prompts.render(f"reasons/audience_{audience}").strip()
+    return ""
 
 
 def _ramp(similarity: np.ndarray, low: float, high: float) -> np.ndarray:

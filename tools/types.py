@@ -11,10 +11,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_ID_LENGTH = 128
 MAX_QUANTITY = 1_000_000
+#: Ages are in years; nobody shopped for is older.
+MAX_AGE = 120
+#: Tags are stored joined with this in places that cannot hold a list (Chroma metadata, CSV).
+TAG_SEPARATOR = "|"
+MAX_TAGS = 20
 
 
 def valid_identifier(value: str) -> bool:
@@ -56,6 +61,25 @@ Identifier = Annotated[
 ]
 
 
+def _tag(value: str) -> str:
+    value = " ".join(value.split()).lower()
+    if not value or not value.isprintable() or TAG_SEPARATOR in value:
+        raise ValueError(f"must be visible text without {TAG_SEPARATOR!r}")
+    return value
+
+
+Tag = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_tag)]
+
+
+class Audience(StrEnum):
+    """Who an item is meant for; an item without one suits anyone."""
+
+    BABY = "baby"
+    CHILD = "child"
+    TEEN = "teen"
+    ADULT = "adult"
+
+
 class CatalogItem(BaseModel):
     """One product a shop sells."""
 
@@ -67,6 +91,44 @@ class CatalogItem(BaseModel):
     category: str | None = Field(default=None, max_length=100)
     price: float | None = Field(default=None, ge=0)
     url: str | None = None
+    audience: Audience | None = Field(default=None, description="who it is for; None = anyone")
+    age_min: float | None = Field(default=None, ge=0, le=MAX_AGE, description="youngest, years")
+    age_max: float | None = Field(default=None, ge=0, le=MAX_AGE, description="oldest, years")
+    tags: tuple[Tag, ...] = Field(
+        default=(), max_length=MAX_TAGS, description="short labels, e.g. 'alcohol', 'kids'"
+    )
+
+    @field_validator("tags")
+    @classmethod
+    def _distinct_tags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> CatalogItem:
+        if self.age_min is not None and self.age_max is not None and self.age_min > self.age_max:
+            raise ValueError(f"age_max {self.age_max:g} is below age_min {self.age_min:g}")
+        return self
+
+    def fits_age(self, age: float) -> bool | None:
+        """Whether its own age range takes in ``age``; None when it states no ages."""
+        if self.age_min is None and self.age_max is None:
+            return None
+        low = 0.0 if self.age_min is None else self.age_min
+        high = float(MAX_AGE) if self.age_max is None else self.age_max
+        return low <= age <= high
+
+    def content_key(self) -> str:
+        """What a stored copy must match to be current: the embedding text, plus who it is
+        for when that is said. An item that says nothing about its audience has exactly
+        its embedding text here, so catalogs stored before these fields existed still
+        match and are not embedded again."""
+        text = self.embedding_text()
+        said = self.audience is not None or self.age_min is not None or self.age_max is not None
+        if not said and not self.tags:
+            return text
+        ages = "-".join("" if age is None else f"{age:g}" for age in (self.age_min, self.age_max))
+        suitability = f"{self.audience or ''};{ages};{TAG_SEPARATOR.join(self.tags)}"
+        return f"{text}\x1f{suitability}"
 
     def embedding_text(self) -> str:
         """The text the item is embedded from: what a shopper would read."""
@@ -192,6 +254,7 @@ class FactorName(StrEnum):
     COMMUNITY = "community"
     POPULARITY = "popularity"
     REQUEST = "request"
+    AUDIENCE = "audience"
     DISMISSED = "dismissed"
     OWNED = "owned"
 

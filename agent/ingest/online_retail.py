@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from agent.domain import BehaviourEvent, CatalogItem, EventKind, Shopper
 from agent.errors import IngestError
+from agent.ingest.audience import default_audiences
 from agent.ingest.csv_records import csv_records
 from agent.ingest.files import open_text
 from agent.ingest.products import (
@@ -345,12 +346,18 @@ def _item(code: str, stats: _ItemStats) -> CatalogItem:
         if text:
             wordings[text] += count
     description = wordings.most_common(1)[0][0] if wordings else ""
+    # Who it suits only where the wording says so ("Childrens …", "… Wine Glass").
+    suits = default_audiences().derive(description)
     return CatalogItem(
         item_id=code,
         title=nice_title(description) if description else f"Item {code}",
         description=description,
         category=default_categories().categorize(description),
         price=round(statistics.median(stats.prices), 2),
+        audience=suits.audience,
+        age_min=suits.age_min,
+        age_max=suits.age_max,
+        tags=suits.tags,
     )
 
 

@@ -20,19 +20,30 @@ from typing import Generic, TypeVar
 from pydantic import ValidationError
 
 from agent.clock import parse_time
-from agent.domain import BehaviourEvent, CatalogItem, EventKind
+from agent.domain import Audience, BehaviourEvent, CatalogItem, EventKind
 from agent.errors import IngestError
 from agent.ingest.csv_records import csv_records
 from agent.ingest.files import FileFormat, check_utf8, detect_format, open_text
+from tools.types import TAG_SEPARATOR
 
 T = TypeVar("T")
 
 CATALOG_REQUIRED = ("item_id", "title")
-CATALOG_OPTIONAL = ("description", "category", "price", "url")
+CATALOG_OPTIONAL = (
+    "description",
+    "category",
+    "price",
+    "url",
+    "audience",
+    "age_min",
+    "age_max",
+    "tags",
+)
 EVENT_REQUIRED = ("shopper_id", "item_id", "kind", "at")
 EVENT_OPTIONAL = ("quantity", "rating", "session_id", "recipient", "context", "event_id")
 
 _KINDS = ", ".join(kind.value for kind in EventKind)
+_AUDIENCES = ", ".join(audience.value for audience in Audience)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +75,10 @@ def read_catalog(path: Path, *, strict: bool = False) -> Iterator[Parsed[Catalog
     """Read catalog items from a ``.csv``/``.jsonl``/``.ndjson`` file (maybe ``.gz``).
 
     Columns: ``item_id`` and ``title`` (required), ``description``, ``category``,
-    ``price``, ``url``; others are ignored. A CSV header without a required column raises
-    :class:`IngestError` at once; an unreadable file raises :class:`InvalidInput`.
+    ``price``, ``url``, ``audience``, ``age_min``, ``age_max``, ``tags`` (in CSV
+    ``a|b|c``, in JSON a list or the same text); others are ignored. A CSV header
+    without a required column raises :class:`IngestError` at once; an unreadable file
+    raises :class:`InvalidInput`.
     """
     return _read(path, CATALOG_REQUIRED, _build_item, strict=strict)
 
@@ -197,6 +210,10 @@ def _build_item(record: Record) -> CatalogItem:
         "category": _text(record, "category"),
         "price": _number(record, "price"),
         "url": _text(record, "url"),
+        "audience": _audience(record),
+        "age_min": _number(record, "age_min"),
+        "age_max": _number(record, "age_max"),
+        "tags": _tags(record),
     }
     return _validate(CatalogItem, fields)
 
@@ -293,6 +310,28 @@ def _number(record: Record, name: str) -> float | None:
     return number
 
 
+def _audience(record: Record) -> Audience | None:
+    raw = _text(record, "audience")
+    if raw is None:
+        return None
+    try:
+        return Audience(raw.lower())
+    except ValueError:
+        raise _RowError(f"audience {raw!r} is not one of {_AUDIENCES}") from None
+
+
+def _tags(record: Record) -> list[str]:
+    value = record.get("tags")
+    if isinstance(value, list):
+        if not all(isinstance(tag, str) for tag in value):
+            raise _RowError("tags must be a list of text")
+        parts = [str(tag) for tag in value]
+    else:
+        parts = (_text(record, "tags") or "").split(TAG_SEPARATOR)
+    # "a||b" or a trailing "|" is a slip, not an empty tag.
+    return [tag for tag in (" ".join(p.split()) for p in parts) if tag]
+
+
 def _kind(record: Record) -> EventKind:
     raw = _text(record, "kind", required=True) or ""
     try:
@@ -340,6 +379,9 @@ def _explain(error: Mapping[str, object]) -> str:
     kind = error.get("type")
     ctx = error.get("ctx")
     limits = ctx if isinstance(ctx, dict) else {}
+    if not name and kind == "value_error" and "error" in limits:
+        # A check across fields ("age_max 3 is below age_min 5") names them itself.
+        return str(limits["error"])
     value = _show(error.get("input"))
     if kind == "string_too_long":
         return f"{name} is longer than {limits.get('max_length')} characters"

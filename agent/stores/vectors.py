@@ -46,6 +46,7 @@ from agent.domain import CatalogItem, FactStatus, PreferenceFact
 from agent.errors import InvalidInput, StoreUnavailable
 from agent.settings import Settings
 from agent.stores.sql.base import utc
+from tools.types import TAG_SEPARATOR
 
 ITEMS = "tactful_items"
 FACT_VECTORS = "tactful_fact_vectors"
@@ -135,11 +136,17 @@ def _as_matrix(vectors: np.ndarray, rows: int) -> np.ndarray:
 
 def _item_metadata(item: CatalogItem, content_hash: str) -> WriteMetadata:
     # None values are not stored (Chroma metadata cannot hold None); see WriteMetadata.
-    return {**item.model_dump(), HASH_KEY: content_hash}
+    # Nor can it hold a list: tags are kept joined, and no tags as None so an old tag
+    # list does not linger.
+    fields: WriteMetadata = item.model_dump(mode="json", exclude={"tags"})
+    fields["tags"] = TAG_SEPARATOR.join(item.tags) or None
+    return {**fields, HASH_KEY: content_hash}
 
 
 def _item_from_metadata(item_id: str, metadata: Mapping[str, Any]) -> CatalogItem:
     fields = {k: v for k, v in metadata.items() if k in CatalogItem.model_fields}
+    tags = fields.pop("tags", None)
+    fields["tags"] = str(tags).split(TAG_SEPARATOR) if tags else []
     return CatalogItem.model_validate({**fields, "item_id": item_id})
 
 
