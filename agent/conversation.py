@@ -266,6 +266,8 @@ class Conversations:
                 budget_min=meaning.budget_min,
                 budget_max=meaning.budget_max,
                 recipient=meaning.recipient,
+                audience=meaning.audience,
+                age=meaning.age,
             )
             return self._suggest(
                 conversation, request, message_mode=meaning.mode, answer_check=True
@@ -654,6 +656,8 @@ def _request_payload(request: Request | None) -> dict[str, Any] | None:
         "budget_max": request.budget_max,
         "category": request.category,
         "recipient": request.recipient,
+        "audience": request.audience,
+        "age": request.age,
     }
 
 
@@ -667,6 +671,8 @@ def _request_from(payload: dict[str, Any]) -> Request:
         budget_max=stored.get("budget_max"),
         category=stored.get("category"),
         recipient=stored.get("recipient"),
+        audience=stored.get("audience"),
+        age=stored.get("age"),
     )
 
 

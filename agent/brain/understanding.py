@@ -22,6 +22,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 import prompts
+from agent.brain.offline.recipients import parse_recipient
 from agent.domain import FeedbackValue, ShopperMode
 
 __all__ = [
@@ -68,6 +69,10 @@ class Request(_Intent):
     recipient: str | None = Field(default=None, description="who it is for, e.g. 'niece, 8'")
     mode: ShopperMode | None = Field(default=None, description="only when the message says so")
     category_words: list[str] = Field(default_factory=list)
+    audience: Literal["baby", "child", "teen"] | None = Field(
+        default=None, description="who it should suit, when the message says a young person"
+    )
+    age: float | None = Field(default=None, ge=0, description="their age in years, if said")
 
 
 class Answer(_Intent):
@@ -1172,6 +1177,7 @@ def _request_or_mode(text: str, budget: _Budget) -> Request | ModeSwitch | Budge
     )
     if not cued and (not words or _NON_REQUEST_START.match(text)):
         return None
+    audience, age = _young_audience(text)
     return Request(
         query=" ".join(words),
         budget_max=round(budget.high, 2) if budget.high is not None else None,
@@ -1180,7 +1186,21 @@ def _request_or_mode(text: str, budget: _Budget) -> Request | ModeSwitch | Budge
         recipient=recipient,
         mode=mode,
         category_words=words,
+        audience=audience,
+        age=age,
     )
+
+
+def _young_audience(text: str) -> tuple[Literal["baby", "child", "teen"] | None, float | None]:
+    """A baby, child or teenager the message names, with their age (mid-range for
+    "a toddler"); adults need no narrowing, so they give nothing."""
+    who = parse_recipient(text)
+    if who is None or who.audience not in ("baby", "child", "teen"):
+        return None, None
+    age = who.age
+    if age is None and who.age_min is not None and who.age_max is not None:
+        age = (who.age_min + who.age_max) / 2
+    return who.audience, age
 
 
 def understand(

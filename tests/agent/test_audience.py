@@ -323,3 +323,31 @@ def test_an_unknown_audience_or_impossible_age_is_invalid_input(
 ) -> None:
     with pytest.raises(InvalidInput):
         _rank(tactful, demo_shopper, Request(mode=ShopperMode.GIFT, audience=audience, age=age))
+
+
+@pytest.mark.parametrize(
+    ("message", "audience"),
+    [
+        ("something for a 5 year old boy", Audience.CHILD),
+        ("any ideas for my 7-year-old nephew?", Audience.CHILD),
+        ("a present for a toddler", Audience.CHILD),
+        ("a gift for a new baby", Audience.BABY),
+    ],
+)
+def test_asking_in_chat_for_a_young_person_gets_things_that_suit_them(
+    tactful: Tactful, demo_shopper: str, message: str, audience: Audience
+) -> None:
+    reply = tactful.chat(demo_shopper, message)
+
+    titles = [s.item.title for s in reply.suggestions]
+    assert len(titles) == 10, reply.text
+    assert "Lipstick Pen Baby Pink" not in titles
+    assert not [s.item.title for s in reply.suggestions if s.item.audience is Audience.ADULT]
+    suited = [
+        s
+        for s in reply.suggestions
+        if s.item.audience is audience
+        or s.item.category == KIDS_CATEGORY
+        or s.factor(FactorName.AUDIENCE) is not None
+    ]
+    assert len(suited) >= 6, titles
