@@ -276,6 +276,11 @@ class Conversations:
             return self._suggest(conversation, Request(), intro=prompts.render("offline/greeting"))
         if isinstance(meaning, u.Thanks):
             return self._reply(conversation, prompts.render("offline/thanks"), mode_reason="")
+        if isinstance(meaning, u.Goodbye):
+            return self._reply(conversation, prompts.render("offline/goodbye"), mode_reason="")
+        if isinstance(meaning, u.SmallTalk):
+            text = prompts.render(f"offline/smalltalk_{meaning.what}")
+            return self._reply(conversation, text, mode_reason="")
         return self._reply(conversation, prompts.render("offline/unclear"), mode_reason="")
 
     def _suggest(

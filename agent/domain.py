@@ -58,9 +58,13 @@ __all__ = [
 ]
 
 
+#: The longest country name a shopper record holds (the SQL column's length).
+MAX_COUNTRY = 100
+
+
 class Shopper(BaseModel):
     shopper_id: Identifier
-    country: str | None = Field(default=None, max_length=100)
+    country: str | None = Field(default=None, max_length=MAX_COUNTRY)
     personalized: bool = Field(default=True, description="false: non-personalized suggestions")
     created_at: datetime
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 import prompts
 from agent.brain.offline.recipients import parse_recipient
+from agent.brain.offline.small_talk import small_talk
 from agent.domain import FeedbackValue, ShopperMode
 
 __all__ = [
@@ -35,12 +36,14 @@ __all__ = [
     "DataRequest",
     "Feedback",
     "Forget",
+    "Goodbye",
     "Greeting",
     "Handoff",
     "ModeSwitch",
     "Personalization",
     "Request",
     "Sensitive",
+    "SmallTalk",
     "Thanks",
     "Unclear",
     "Understanding",
@@ -170,6 +173,19 @@ class CallOff(_Intent):
     kind: Literal["call_off"] = "call_off"
 
 
+class Goodbye(_Intent):
+    """A closing ("thanks, bye", "that's all for now"), and nothing else."""
+
+    kind: Literal["goodbye"] = "goodbye"
+
+
+class SmallTalk(_Intent):
+    """A laugh or a plain acknowledgement ("lol", "ok cool", "hmm") that asks for nothing."""
+
+    kind: Literal["smalltalk"] = "smalltalk"
+    what: Literal["laughter", "acknowledgement"]
+
+
 class Greeting(_Intent):
     """Hello, and nothing else."""
 
@@ -204,6 +220,8 @@ Understanding = Annotated[
     | DataRequest
     | Confirm
     | CallOff
+    | Goodbye
+    | SmallTalk
     | Greeting
     | Thanks
     | Unclear,
@@ -1263,6 +1281,11 @@ def _later_checks(core: str, tidy: str, suggestion_count: int) -> Understanding:
         return set_feedback
     if _THUMB_UP_ONLY.match(core):
         return Thanks()  # a thumbs up with nothing to rate is a thank-you
+    chat = small_talk(core)
+    if chat == "goodbye":
+        return Goodbye()
+    if chat is not None:
+        return SmallTalk(what=chat)
     thanks = _THANKS.match(core)
     if (thanks and thanks.end() == len(core)) or _BARE_POSITIVE.match(core):
         return Thanks()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from agent.domain import BehaviourEvent, CatalogItem, EventKind, Shopper
+from agent.domain import MAX_COUNTRY, BehaviourEvent, CatalogItem, EventKind, Shopper
 from agent.errors import IngestError
 from agent.ingest.audience import default_audiences
 from agent.ingest.csv_records import csv_records
@@ -209,9 +209,11 @@ class _Importer:
         invoice, code, description, quantity_s, date_s, price_s, customer_s, country = self.columns(
             row
         )
-        invoice, code = invoice.strip(), code.strip()
+        invoice, code, country = invoice.strip(), code.strip(), country.strip()
         if not invoice:
             raise _BadRow("InvoiceNo is empty")
+        if len(country) > MAX_COUNTRY:
+            raise _BadRow(f"Country is longer than {MAX_COUNTRY} characters")
         if not code:
             raise _BadRow("StockCode is empty")
         quantity = _number(quantity_s, "Quantity")

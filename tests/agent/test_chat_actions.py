@@ -163,3 +163,15 @@ def test_why_is_recomputed_from_current_data_after_a_forget(
     assert first.item.title in why.text
     assert "zebra" not in why.text
     assert "- stated" not in why.text
+
+
+@pytest.mark.parametrize("message", ["thanks, bye", "ok cool", "lol", "see ya", "hmm"])
+def test_small_talk_gets_a_short_reply_and_never_a_search(
+    tactful: Tactful, demo_shopper: str, message: str
+) -> None:
+    shown = tactful.chat(demo_shopper, "show me candles")
+
+    reply = tactful.chat(demo_shopper, message, conversation_id=shown.conversation_id)
+
+    assert reply.suggestions == [] and not reply.no_match
+    assert "couldn't find" not in reply.text

@@ -90,6 +90,17 @@ class Negation(_Frozen):
     skip_words: tuple[str, ...] = Field(description="Empty nouns inside a scope: 'ones'")
 
 
+class SmallTalk(_Frozen):
+    """Whole messages that ask for nothing: closings, laughter and acknowledgements."""
+
+    goodbye: tuple[str, ...]
+    laughter: tuple[str, ...]
+    acknowledgement: tuple[str, ...]
+    fillers: tuple[str, ...] = Field(
+        description="May stand beside those without making the message a request: 'thanks'"
+    )
+
+
 class Lexicon(_Frozen):
     """Every word list the offline parsers need."""
 
@@ -132,6 +143,7 @@ class Lexicon(_Frozen):
     position_followers: tuple[str, ...]
     from_end_phrases: tuple[str, ...]
     negation: Negation
+    small_talk: SmallTalk
 
     def audience_for_age(self, age: float) -> Audience:
         """The audience band an age in years falls in."""
