@@ -682,28 +682,9 @@ def _request_from(payload: dict[str, Any]) -> Request:
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-#: Words that say "forget" but name nothing: "what I said about", "that bit".
-_FORGET_FILLER = frozenset(
-    [
-        "what",
-        "i",
-        "said",
-        "told",
-        "you",
-        "about",
-        "that",
-        "the",
-        "bit",
-        "thing",
-        "things",
-        "fact",
-        "facts",
-        "my",
-        "me",
-        "all",
-        "of",
-    ]
-)
+#: Words that name no preference in "forget that fact", beyond the shared stop-words
+#: ``query_words`` already drops ("what I said about", "that bit").
+_FORGET_FILLER = frozenset({"fact", "facts"})
 
 
 def _stem(word: str) -> str:
