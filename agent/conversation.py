@@ -16,8 +16,9 @@ from typing import Any, Protocol
 
 import prompts
 from agent import wording
-from agent.brain import understanding as u
+from agent.brain import intents as u
 from agent.brain.modes import detect_mode
+from agent.brain.understanding import understand
 from agent.clock import Clock
 from agent.domain import (
     ClarifyingQuestion,
@@ -127,7 +128,7 @@ class Conversations:
         handover = self.handovers.current(conversation.conversation_id)
         awaiting = self._clarifier.awaiting(shopper_id)
         confirming = (last_payload or {}).get("confirming")
-        meaning = u.understand(
+        meaning = understand(
             text,
             awaiting_answer=awaiting is not None,
             suggestion_count=len(self._last_suggestions(conversation.conversation_id)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.brain.understanding import (
+from agent.brain.intents import (
     Answer,
     Confirm,
     Correction,

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from agent.brain.modes import detect_mode
-from agent.brain.understanding import (
+from agent.brain.intents import (
     Answer,
     Budget,
     Correction,
@@ -24,9 +23,10 @@ from agent.brain.understanding import (
     Thanks,
     Unclear,
     Why,
-    understand,
     understanding_adapter,
 )
+from agent.brain.modes import detect_mode
+from agent.brain.understanding import understand
 from agent.domain import EventKind, FeedbackValue, ShopperMode
 
 GIFT, BROWSING, RESEARCH, PURCHASE = (
