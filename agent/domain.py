@@ -74,6 +74,7 @@ class QuestionStatus(StrEnum):
     ASKED = "asked"
     ANSWERED = "answered"
     EXPIRED = "expired"
+    DECLINED = "declined"  # the shopper would rather not say: held lightly, never asked again
 
 
 class AnswerKind(StrEnum):

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
+from agent.brain.base import Brain
+from agent.brain.offline.brain import offline_brain
 from agent.clock import Clock, FixedClock, SystemClock
 from agent.conversation import Conversations
 from agent.domain import (
@@ -90,6 +92,7 @@ class Tactful:
         settings: Settings | None = None,
         clarify: ClarifyConfig | None = None,
         weights: dict[ShopperMode, RankWeights] | None = None,
+        brain: Brain | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.records = records
@@ -111,6 +114,7 @@ class Tactful:
             self.recommender,
             self.clarifier,
             self.clock,
+            brain or offline_brain(embedder),
             data_rights=self,
             profile_of=self.profile,
             max_message_chars=self.settings.max_message_chars,
@@ -124,6 +128,7 @@ class Tactful:
         *,
         clock: Clock | None = None,
         embedder: Embedder | None = None,
+        brain: Brain | None = None,
     ) -> Tactful:
         """Connect to the stores the settings name (embedded ones under ``TACTFUL_HOME``)."""
         settings = settings or Settings()
@@ -136,6 +141,7 @@ class Tactful:
             embedder=embedder or load_default_embedder(),
             clock=clock,
             settings=settings,
+            brain=brain,
         )
 
     def close(self) -> None:

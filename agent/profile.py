@@ -48,6 +48,8 @@ CACHE_SHOPPERS = 2048
 FEED_PAGE = 1000
 #: Questions still awaiting an answer hold their event at low weight.
 OPEN_QUESTION = (QuestionStatus.PENDING, QuestionStatus.ASKED)
+#: Events counted lightly because of a question: still open, or the shopper declined to say.
+HELD_QUESTION = (*OPEN_QUESTION, QuestionStatus.DECLINED)
 
 
 class _ShopperCache:
@@ -375,7 +377,7 @@ class ProfileService:
             )
             if len(top) == 10:
                 break
-        held = [q for q in self.questions(shopper_id) if q.status in OPEN_QUESTION]
+        held = [q for q in self.questions(shopper_id) if q.status in HELD_QUESTION]
         conversations = self._records.conversations_for(shopper_id)
         return Profile(
             shopper=shopper,

@@ -22,6 +22,7 @@ from agent.domain import (
     EventKind,
     FactStatus,
     Profile,
+    QuestionStatus,
 )
 from tools.catalog_index import CatalogIndex
 from tools.taste import TasteSignal
@@ -110,7 +111,9 @@ def what_i_know(profile: Profile, now: datetime, *, with_ids: bool = False) -> l
         for question in profile.held:
             lines.append(
                 prompts.render(
-                    "profile/held_line",
+                    "profile/held_declined_line"
+                    if question.status is QuestionStatus.DECLINED
+                    else "profile/held_line",
                     item=question.item_title,
                     age=wording.age(question.created_at, now),
                     question=question.text,

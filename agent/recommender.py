@@ -11,14 +11,29 @@ import numpy as np
 
 from agent.clock import Clock
 from agent.embedding import Embedder
-from agent.errors import InvalidInput
+from agent.errors import InvalidInput, UnknownItem
 from agent.ingest.audience import AudienceTable, default_audiences
 from agent.profile import ProfileService
 from agent.shop_index import ShopIndex
 from tools.explain import reason_for
-from tools.ranker import MODE_WEIGHTS, AudienceRules, HybridRanker, RankInput, RankWeights
+from tools.ranker import (
+    MODE_WEIGHTS,
+    AudienceRules,
+    HybridRanker,
+    RankInput,
+    RankWeights,
+    same_person,
+)
 from tools.signals import DecayPolicy
-from tools.types import MAX_AGE, Audience, BehaviourEvent, FactKind, ShopperMode, Suggestion
+from tools.types import (
+    MAX_AGE,
+    Audience,
+    BehaviourEvent,
+    EventKind,
+    FactKind,
+    ShopperMode,
+    Suggestion,
+)
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -56,6 +71,17 @@ class Request:
     audience: str | None = None
     #: Their age in years; alone, it stands for the audience that age falls in.
     age: float | None = None
+    #: Items never suggested: the shopper said "not those", or already has them.
+    exclude_ids: frozenset[str] = frozenset()
+    #: Words the shopper ruled out ("nothing with hearts" → ("hearts",)): an item whose
+    #: title, tags or category names one, singular or plural, is not suggested.
+    exclude_words: tuple[str, ...] = ()
+    #: "More like that one": the item's likeness becomes the request (shared with the
+    #: query when there is one), and the item itself is not suggested.
+    like_item_id: str | None = None
+    #: When set, only these items are ranked ("which of these is cheapest"), so fewer
+    #: than ``k`` may come back.
+    only_ids: frozenset[str] | None = None
 
 
 class Recommender:
@@ -96,7 +122,18 @@ class Recommender:
             budgets = [f.amount for f, _ in facts if f.kind is FactKind.BUDGET and f.amount]
             budget_max = budgets[-1] if budgets else None
         text = request.query
-        if request.mode is ShopperMode.GIFT and request.recipient and not text:
+        stated_for_them = any(
+            f.polarity > 0 and f.recipient and same_person(f.recipient, request.recipient)
+            for f, _ in facts
+        )
+        # With nothing asked, a gift is looked for by who it is for, unless the shopper
+        # told us what that person likes: then their likes lead.
+        if (
+            request.mode is ShopperMode.GIFT
+            and request.recipient
+            and not text
+            and not stated_for_them
+        ):
             text = f"a gift for your {request.recipient}"
         words = query_words(text)
         # Only the words that can name a product become the request, matched and quoted
@@ -104,6 +141,11 @@ class Recommender:
         # "red lanterns".
         content = " ".join(words)
         query_vector = self._embedder.embed([content])[0] if words else None
+        like_row = None
+        if request.like_item_id is not None:
+            like_row = catalog.row(request.like_item_id)
+            if like_row is None:
+                raise UnknownItem(f"No item with id {request.like_item_id!r} in the catalog.")
         taste = self._profiles.taste(shopper_id, catalog)
         recipient_taste = None
         if request.mode is ShopperMode.GIFT and request.recipient and personalized:
@@ -114,6 +156,7 @@ class Recommender:
             k=request.k,
             taste=taste,
             recipient_taste=recipient_taste,
+            recipient=request.recipient if request.mode is ShopperMode.GIFT else None,
             facts=facts,
             query=content or None,
             query_vector=query_vector,
@@ -128,6 +171,14 @@ class Recommender:
             audience=audience,
             age=request.age if audience else None,
             audience_rules=self._rules(Audience(audience)) if audience else None,
+            exclude_rows=frozenset(
+                catalog.rows(request.exclude_ids | self._said_owned(shopper_id))
+            ),
+            exclude_words=request.exclude_words,
+            like_row=like_row,
+            only_rows=None
+            if request.only_ids is None
+            else frozenset(catalog.rows(request.only_ids)),
         )
 
     def _audience(self, request: Request) -> str | None:
@@ -144,6 +195,18 @@ class Recommender:
             raise InvalidInput(
                 f"Unknown audience {request.audience!r}: use one of {known}."
             ) from None
+
+    def warm(self) -> None:
+        """Build every audience's rules, and the catalog's likeness to them, now.
+
+        Otherwise the first request for a child or a baby pays for embedding their
+        prototype texts (a few dozen short ones); call it once after construction.
+        """
+        catalog = self._index.catalog
+        for audience in self._audiences.audiences:
+            rules = self._rules(audience)
+            if rules.prototypes.size:
+                catalog.audience_similarity(audience.value, rules.prototypes)
 
     def _rules(self, audience: Audience) -> AudienceRules:
         # Prototype texts are embedded once per audience, not per request.
@@ -167,12 +230,19 @@ class Recommender:
     def rescore(
         self, shopper_id: str, request: Request, item_id: str, *, personalized: bool
     ) -> Suggestion | None:
-        """One item ranked again from current data (None if it left the catalog)."""
+        """One item ranked again from current data, under the request's constraints.
+
+        None if it left the catalog or the request rules it out (an excluded item or word,
+        outside ``only_ids``, the item it asks for more like).
+        """
         row = self._index.catalog.row(item_id)
         if row is None:
             return None
         rank_input = self.rank_input(shopper_id, request, personalized=personalized)
-        suggestion = self.ranker().suggestion_for(rank_input, row, self._clock.now())
+        ranker = self.ranker()
+        if ranker.ruled_out(rank_input)[row]:
+            return None
+        suggestion = ranker.suggestion_for(rank_input, row, self._clock.now())
         suggestion.reason = reason_for(suggestion, self._events_by_id(shopper_id))
         return suggestion
 
@@ -186,6 +256,12 @@ class Recommender:
         for suggestion in suggestions:
             suggestion.reason = reason_for(suggestion, events)
         return suggestions
+
+    def _said_owned(self, shopper_id: str) -> frozenset[str]:
+        """Items the shopper said they already have: never suggested to them again."""
+        return frozenset(
+            e.item_id for e in self._profiles.events(shopper_id) if e.kind is EventKind.OWN
+        )
 
     def _events_by_id(self, shopper_id: str) -> dict[str, BehaviourEvent]:
         return {e.event_id: e for e in self._profiles.events(shopper_id)}

@@ -93,3 +93,8 @@ def span(first: datetime, last: datetime) -> str:
 
 def day(value: datetime) -> str:
     return f"{value.day} {value:%b %Y}"
+
+
+def money(amount: float) -> str:
+    """£30, £4.50: whole pounds without pence."""
+    return f"£{amount:,.0f}" if amount == int(amount) else f"£{amount:,.2f}"

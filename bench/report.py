@@ -33,6 +33,7 @@ def write() -> Path:
     ranking, tact, speed = _load("ranking.json"), _load("tact.json"), _load("speed.json")
     calibration = _load("clarify_calibration.json")
     conversation = _load("conversation.json")
+    simulated = _load("simulated_shoppers.json")
     combined: dict[str, Any] = {"targets": {}}
     sections = [_header(ranking, speed)]
     if ranking:
@@ -43,6 +44,8 @@ def write() -> Path:
         sections.append(_speed(speed, combined))
     if conversation:
         sections.append(_conversation(conversation, combined))
+    if simulated:
+        sections.append(_simulated_shoppers(simulated, combined))
     (BENCH / "results.json").write_text(json.dumps(combined, indent=2) + "\n", encoding="utf-8")
     path = BENCH / "RESULTS.md"
     path.write_text("\n\n".join(sections) + "\n", encoding="utf-8")
@@ -337,3 +340,78 @@ def _conversation(data: dict[str, Any], combined: dict[str, Any]) -> str:
             + ".",
         ]
     return "\n".join(out)
+
+
+def _simulated_shoppers(data: dict[str, Any], combined: dict[str, Any]) -> str:
+    sides = ("tactful conversation", "bare keyword query", "conversation minus keyword")
+    combined["simulated_shoppers"] = {
+        side: {turn: data[side][turn] for turn in ("first_turn", "within_conversation")}
+        for side in sides
+    } | {"customers": data["customers"], "errors": data["errors"]}
+    errors, replies, scripts = data["errors"], data["replies"], data["scripts"]
+    definitions = data.get("definitions", {})
+    out = [
+        "## Simulated shoppers: asking in words against a bare keyword query",
+        "",
+        f"Command: `python -m bench.conversation.simulate`, also run by `tactful eval"
+        f" conversation` ({data.get('seconds', '?')} s, of which"
+        f" {data.get('setup_seconds', '?')} s load the training data into a tactful with its"
+        f" clock at the cut). {data['customers']} customers, seed {data['seed']}:"
+        f" {definitions.get('customers', '')}. Success: {definitions.get('success', '')}."
+        f" First turn: {definitions.get('first_turn', '')}; within the conversation:"
+        f" {definitions.get('within_conversation', '')}. Baseline:"
+        f" {definitions.get('baseline', '')}. Messages: {definitions.get('messages', '')}.",
+        "",
+        "| | first turn | 95 % CI | within the conversation | 95 % CI |",
+        "|---|---|---|---|---|",
+    ]
+    for side in sides[:2]:
+        first, within = data[side]["first_turn"], data[side]["within_conversation"]
+        out.append(
+            f"| {side} | {_f(first['rate'])} | {_ci(first['ci95'])} | {_f(within['rate'])} |"
+            f" {_ci(within['ci95'])} |"
+        )
+    first, within = data[sides[2]]["first_turn"], data[sides[2]]["within_conversation"]
+    out.append(
+        f"| {sides[2]} (paired) | {_f(first['difference'])} | {_ci(first['ci95'])} |"
+        f" {_f(within['difference'])} | {_ci(within['ci95'])} |"
+    )
+    strict = data.get("in_the_asked_category")
+    if strict:
+        for side in sides[:2]:
+            first, within = strict[side]["first_turn"], strict[side]["within_conversation"]
+            out.append(
+                f"| {side}, asked category only | {_f(first['rate'])} | {_ci(first['ci95'])} |"
+                f" {_f(within['rate'])} | {_ci(within['ci95'])} |"
+            )
+    out += ["", "| turn | median ms | p95 ms |", "|---|---|---|"]
+    for turn, times in data["latency_ms"].items():
+        out.append(
+            f"| {turn.replace('_', ' ')} | {_f(times['median'], 1)} | {_f(times['p95'], 1)} |"
+        )
+    registers = _by_group(data.get("by_register", {}))
+    follow_ups = _by_group(data.get("by_follow_up", {}))
+    out += [
+        "",
+        f"Failed chat calls: {errors['chat_calls_failed']}"
+        f" ({errors['customers_with_a_failed_chat_call']} customers), failed keyword calls:"
+        f" {errors['keyword_calls_failed']}; failures count as misses. First replies without"
+        f" suggestions: {replies['first_reply_without_suggestions']}, asking a question:"
+        f" {replies['first_reply_asked_a_question']}; distinct items the chat showed over both"
+        f" turns: {replies['mean_distinct_items_shown_in_chat']} on average (the keyword side"
+        f" shows up to 20). Scripts: {scripts['with_budget']} with a budget,"
+        f" {scripts['with_typo']} with a typo, dialects {scripts['dialects']}. Within the"
+        f" conversation (chat / keyword) by register: {registers}; by follow-up: {follow_ups}.",
+    ]
+    return "\n".join(out)
+
+
+def _by_group(groups: dict[str, dict[str, Any]]) -> str:
+    return ", ".join(
+        f"{name!r} n={v['n']} {_f(v['chat_within'], 2)} / {_f(v['keyword_within'], 2)}"
+        for name, v in groups.items()
+    )
+
+
+def _ci(bounds: list[float]) -> str:
+    return f"[{bounds[0]:.4f}, {bounds[1]:.4f}]"

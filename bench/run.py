@@ -2,7 +2,7 @@
 
 tactful eval all            # ranking quality, tact, speed and memory (~30 min)
 tactful eval ranking --quick
-tactful eval conversation   # how well the reader understands shoppers (seconds)
+tactful eval conversation   # the reader on labelled utterances, then simulated shoppers (~4 min)
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ def run_all(what: str = "all", *, quick: bool = False) -> None:
             run_tact(quick=quick)
         elif part == "conversation":
             from bench.conversation.run import run as run_conversation
+            from bench.conversation.simulate import run as run_simulated_shoppers
 
             run_conversation(quick=quick)
+            run_simulated_shoppers(quick=quick)
         else:
             from bench.speed.run import run as run_speed
 

@@ -156,6 +156,37 @@ class CatalogIndex:
             mask &= np.nan_to_num(self.prices, nan=np.inf) <= price_max
         return mask
 
+    def mentioning(self, phrases: Iterable[str]) -> np.ndarray:
+        """Boolean mask of items whose title, tags or category name any of ``phrases``.
+
+        A phrase of several words needs all of them; singular and plural match alike, so
+        "hearts" finds "Heart of Wicker". Words of one or two letters say nothing and are
+        ignored, as they are in titles.
+        """
+        found = np.zeros(len(self.items), dtype=bool)
+        for phrase in phrases:
+            stems = _words(phrase)
+            if not stems:
+                continue
+            mask = np.ones(len(self.items), dtype=bool)
+            for stem in stems:
+                mask &= self._mentions(stem)
+            found |= mask
+        return found
+
+    def _mentions(self, stem: str) -> np.ndarray:
+        mask = np.zeros(len(self.items), dtype=bool)
+        rows = self._rows_by_word.get(stem)
+        if rows:
+            mask[rows] = True
+        for category in np.unique(self.categories):
+            if stem in _words(str(category)):
+                mask |= self.categories == category
+        for tag, tag_rows in self.audience_columns().rows_by_tag.items():
+            if stem in _words(tag):
+                mask[tag_rows] = True
+        return mask
+
     def keyword_match(self, words: Iterable[str]) -> np.ndarray:
         """Share of ``words`` found in each item's title (singular and plural alike)."""
         wanted = {_stem(w) for w in words if len(w) > 2}

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 import prompts
 from tools.interactions import POPULAR_NOW
+from tools.ranker import ANCHOR_REF
 from tools.types import BehaviourEvent, EventKind, Evidence, Factor, FactorName, Suggestion
 
 #: A factor is cited when it carries at least this share of the positive score.
@@ -20,6 +21,7 @@ TASTE_TEMPLATES = {
     EventKind.VIEW: "reasons/taste_viewed",
     EventKind.CART: "reasons/taste_carted",
     EventKind.RATING: "reasons/taste_rated",
+    EventKind.OWN: "reasons/taste_owned",
 }
 
 
@@ -92,13 +94,10 @@ def explain(suggestion: Suggestion) -> Explanation:
 def _nameable(factor: Factor) -> bool:
     """Whether the reason can say something true about this factor."""
     evidence = factor.evidence
-    if factor.name in (
-        FactorName.TASTE,
-        FactorName.COMMUNITY,
-        FactorName.REQUEST,
-        FactorName.AUDIENCE,
-    ):
+    if factor.name in (FactorName.TASTE, FactorName.COMMUNITY, FactorName.AUDIENCE):
         return bool(evidence and evidence[0].label)
+    if factor.name is FactorName.REQUEST:
+        return any(e.label and e.weight > 0 for e in evidence)
     if factor.name is FactorName.STATED:
         return any(e.weight > 0 for e in evidence)
     if factor.name is FactorName.POPULARITY:
@@ -121,7 +120,20 @@ def _phrase(factor: Factor, events: Mapping[str, BehaviourEvent]) -> str | None:
         return prompts.render("reasons/popularity").strip()
     if factor.name is FactorName.AUDIENCE:
         return prompts.render("reasons/audience", who=evidence[0].label).strip()
-    return prompts.render("reasons/request", query=evidence[0].label).strip()
+    return _request_phrase(evidence)
+
+
+def _request_phrase(evidence: list[Evidence]) -> str:
+    """What was asked for that it matches: the query's words, the item it is like, or both."""
+    phrases = []
+    for e in evidence:
+        if not (e.label and e.weight > 0):
+            continue
+        if e.ref.startswith(ANCHOR_REF):
+            phrases.append(prompts.render("reasons/similar_to", item=e.label).strip())
+        else:
+            phrases.append(prompts.render("reasons/request", query=e.label).strip())
+    return " and ".join(phrases)
 
 
 def _taste_phrase(evidence: list[Evidence], events: Mapping[str, BehaviourEvent]) -> str | None:

@@ -6,6 +6,7 @@ up to ~100k), the best ``k`` are picked, and only those get their evidence built
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from tools.taste import TasteSignal
 from tools.types import (
     MAX_AGE,
     BehaviourEvent,
+    EventKind,
     Evidence,
     EvidenceKind,
     FactKind,
@@ -49,6 +51,12 @@ OTHER_AUDIENCE_FIT = 0.5
 #: Similarity to an audience's prototype texts below ``low`` says nothing; above ``high``
 #: the item reads as made for it.
 AUDIENCE_SIMILARITY = (0.3, 0.6)
+#: Likeness to the item a shopper pointed at ("more like that one") below ``low`` says
+#: nothing; above ``high`` it reads as the same kind of thing. Higher than for a query:
+#: two product texts share more words than a product and a request do.
+ANCHOR_SIMILARITY = (0.35, 0.8)
+#: A request factor's evidence ref for the item the request is like ("like:85123A").
+ANCHOR_REF = "like:"
 #: Online Retail's country names that read with "the" inside a sentence.
 _COUNTRIES_WITH_THE = frozenset(
     {
@@ -78,13 +86,22 @@ class RankWeights(BaseModel):
     dismissed: float = Field(default=2.0, ge=0)
     owned: float = Field(default=0.6, ge=0)
     diversity: float = Field(default=0.0, ge=0, le=1, description="0 = pure score order")
+    stated_share: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="most of a list (without a request) that items carried by one stated "
+        "like may fill; 1 = no limit",
+    )
     neighbours: int = Field(default=50, ge=1)
 
 
 #: Personalization intensity by mode: light and broad when browsing, tight when buying,
 #: own taste set aside for gifts.
 MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
-    ShopperMode.BROWSING: RankWeights(taste=4.0, community=1.0, popularity=0.4, diversity=0.3),
+    ShopperMode.BROWSING: RankWeights(
+        taste=4.0, community=1.0, popularity=0.4, diversity=0.3, stated_share=0.5
+    ),
     ShopperMode.RESEARCH: RankWeights(
         taste=2.4, community=0.6, popularity=0.3, request=2.5, diversity=0.4
     ),
@@ -121,6 +138,8 @@ class RankInput:
     k: int = 10
     taste: TasteSignal = field(default_factory=TasteSignal)
     recipient_taste: TasteSignal | None = None
+    #: Who a gift is for ("sister", "niece, 8"): their stated likes count, the shopper's don't.
+    recipient: str | None = None
     facts: list[tuple[PreferenceFact, np.ndarray]] = field(default_factory=list)
     query: str | None = None
     query_vector: np.ndarray | None = None
@@ -132,7 +151,15 @@ class RankInput:
     shopper_id: str | None = None
     country: str | None = None
     same_country: bool = False
+    #: Items never suggested ("not those", or already had).
     exclude_rows: frozenset[int] = frozenset()
+    #: Words (or phrases) an item's title, tags or category must not name ("hearts").
+    exclude_words: tuple[str, ...] = ()
+    #: The item the request is like ("more like the second one"): its likeness is the
+    #: request, alone or with the query; it is never suggested itself.
+    like_row: int | None = None
+    #: When set, only these items are ranked ("which of these is cheapest").
+    only_rows: frozenset[int] | None = None
     exclude_neighbours: frozenset[str] = frozenset()
     weights: RankWeights | None = None
     #: Who it is for ("child"); None ranks as if for anyone, and leaves ranking as it was.
@@ -150,6 +177,9 @@ class _Scores:
     fact_parts: list[tuple[PreferenceFact, np.ndarray]]
     neighbours: list[Neighbour]
     mask: np.ndarray
+    #: The request factor's two parts (weighted): matching the query, being like the anchor.
+    query_part: np.ndarray | None = None
+    like_part: np.ndarray | None = None
 
     def total(self) -> np.ndarray:
         return np.sum(list(self.parts.values()), axis=0)
@@ -177,13 +207,32 @@ class HybridRanker:
         weights = request.weights or self.weights[request.mode]
         scores = self.score_all(request, weights, now)
         total = scores.total()
-        rows = self._select(total, scores.mask, request.k, weights.diversity)
+        leaders, cap = _stated_cap(request, weights, scores)
+        rows = self._select(total, scores.mask, request.k, weights.diversity, leaders, cap)
         return [self._suggestion(int(r), request, weights, scores) for r in rows]
 
     def suggestion_for(self, request: RankInput, row: int, now: datetime) -> Suggestion:
         """One item scored as it would be for this request now, whether or not it ranks."""
         weights = request.weights or self.weights[request.mode]
         return self._suggestion(row, request, weights, self.score_all(request, weights, now))
+
+    def ruled_out(self, request: RankInput) -> np.ndarray:
+        """Boolean mask of the items the request says not to suggest: items and words
+        left out, the item it asks for more like, anything outside the items it is
+        limited to."""
+        out = np.zeros(len(self.catalog), dtype=bool)
+        excluded = set(request.exclude_rows)
+        if request.like_row is not None:
+            excluded.add(request.like_row)
+        if excluded:
+            out[list(excluded)] = True
+        if request.exclude_words:
+            out |= self.catalog.mentioning(request.exclude_words)
+        if request.only_rows is not None:
+            only = np.zeros(len(self.catalog), dtype=bool)
+            only[list(request.only_rows)] = True
+            out |= ~only
+        return out
 
     def score_all(self, request: RankInput, weights: RankWeights, now: datetime) -> _Scores:
         """Weighted factor vectors over the whole catalog, plus the candidate mask."""
@@ -193,8 +242,7 @@ class HybridRanker:
         mask = self.catalog.filter_mask(
             category=request.category, price_min=request.price_min, price_max=request.price_max
         )
-        if request.exclude_rows:
-            mask[list(request.exclude_rows)] = False
+        mask &= ~self.ruled_out(request)
 
         taste = request.taste if request.personalized else TasteSignal()
         taste_for_scoring, taste_weight = _scoring_taste(request, weights)
@@ -208,9 +256,13 @@ class HybridRanker:
             for fact, embedding in request.facts:
                 if fact.kind is not FactKind.PREFERENCE:
                     continue
+                if fact.recipient is not None:
+                    # Someone else's like or dislike counts only when shopping for them.
+                    if not same_person(fact.recipient, request.recipient):
+                        continue
                 # In gift mode the shopper's own likes are set aside; dislikes still hold
                 # because nobody wants to be shown what they said they avoid.
-                if request.mode is ShopperMode.GIFT and fact.polarity > 0:
+                elif request.mode is ShopperMode.GIFT and fact.polarity > 0:
                     continue
                 strength = fact_strength(fact, now, self.policy)
                 match = np.maximum(
@@ -245,14 +297,25 @@ class HybridRanker:
             if weights.audience > 0 and suitability.any():
                 parts[FactorName.AUDIENCE] = weights.audience * suitability
 
-        if request.query_vector is not None and weights.request > 0:
-            match = np.maximum(
-                0.8 * self.catalog.keyword_match(request.query_words),
-                _ramp(vectors @ request.query_vector, 0.2, 0.6),
-            )
-            parts[FactorName.REQUEST] = weights.request * match
+        query_part: np.ndarray | None = None
+        like_part: np.ndarray | None = None
+        if weights.request > 0:
+            # A query and an anchor together share the weight: "like that one, but in blue"
+            # wants both.
+            signals = (request.query_vector is not None) + (request.like_row is not None)
+            if request.query_vector is not None:
+                query_part = (weights.request / signals) * np.maximum(
+                    0.8 * self.catalog.keyword_match(request.query_words),
+                    _ramp(vectors @ request.query_vector, 0.2, 0.6),
+                )
+            if request.like_row is not None:
+                likeness = vectors @ vectors[request.like_row]
+                like_part = (weights.request / signals) * _ramp(likeness, *ANCHOR_SIMILARITY)
+        if query_part is not None or like_part is not None:
+            match = np.sum([p for p in (query_part, like_part) if p is not None], axis=0)
+            parts[FactorName.REQUEST] = match
             # A request narrows the candidates to what matches it at all, when anything does.
-            relevant = mask & (match > 0.05)
+            relevant = mask & (match > 0.05 * weights.request)
             if relevant.any():
                 mask = relevant
 
@@ -268,7 +331,14 @@ class HybridRanker:
 
         if not parts:
             parts[FactorName.POPULARITY] = np.zeros(n, dtype=np.float32)
-        return _Scores(parts=parts, fact_parts=fact_parts, neighbours=neighbours, mask=mask)
+        return _Scores(
+            parts=parts,
+            fact_parts=fact_parts,
+            neighbours=neighbours,
+            mask=mask,
+            query_part=query_part,
+            like_part=like_part,
+        )
 
     def audience_fit(
         self, audience: str, age: float | None, rules: AudienceRules
@@ -332,24 +402,52 @@ class HybridRanker:
         weights = np.fromiter(shares.values(), dtype=np.float32)
         return weights @ self.catalog.vectors[rows], shares
 
-    def _select(self, total: np.ndarray, mask: np.ndarray, k: int, diversity: float) -> list[int]:
+    def _select(
+        self,
+        total: np.ndarray,
+        mask: np.ndarray,
+        k: int,
+        diversity: float,
+        leaders: np.ndarray | None = None,
+        cap: int | None = None,
+    ) -> list[int]:
+        """The best ``k`` candidates, spread out by ``diversity``; with ``cap``, at most
+        that many led by any one stated like (``leaders`` holds each item's, or -1)."""
         candidates = np.flatnonzero(mask)
         if candidates.size == 0:
             return []
         pool_size = min(candidates.size, k if diversity == 0 else k * 8)
-        best = candidates[np.argpartition(-total[candidates], pool_size - 1)[:pool_size]]
-        best = best[np.argsort(-total[best], kind="stable")]
-        if diversity == 0:
-            return [int(r) for r in best[:k]]
-        # Maximal marginal relevance: broad rather than ten near-copies of one thing.
+        best = _top(total, candidates, pool_size)
+        if leaders is None or cap is None:
+            if diversity == 0:
+                return [int(r) for r in best[:k]]
+            led = np.full(best.size, -1)
+        else:
+            # The items a like leads must not crowd the others out of the pool either.
+            free = candidates[leaders[candidates] < 0]
+            best = np.union1d(best, _top(total, free, min(free.size, pool_size)))
+            best = best[np.argsort(-total[best], kind="stable")]
+            led = leaders[best]
         vectors = self.catalog.vectors[best]
-        chosen: list[int] = [0]
         spread = float(total[best].max() - total[best].min()) or 1.0
+        open_ = np.ones(best.size, dtype=bool)
+        chosen: list[int] = []
         while len(chosen) < min(k, best.size):
-            redundancy = (vectors @ vectors[chosen].T).max(axis=1)
-            value = (1 - diversity) * total[best] / spread - diversity * redundancy
-            value[chosen] = -np.inf
-            chosen.append(int(np.argmax(value)))
+            if not open_.any():
+                # Only capped items are left: a full list of them beats a short one.
+                open_[:] = True
+                open_[chosen] = False
+                cap = None
+            # Maximal marginal relevance: broad rather than ten near-copies of one thing.
+            value = (1 - diversity) * total[best] / spread
+            if chosen and diversity > 0:
+                value = value - diversity * (vectors @ vectors[chosen].T).max(axis=1)
+            pick = int(np.argmax(np.where(open_, value, -np.inf)))
+            chosen.append(pick)
+            open_[pick] = False
+            leader = led[pick]
+            if cap is not None and leader >= 0 and np.count_nonzero(led[chosen] == leader) >= cap:
+                open_ &= led != leader
         return [int(best[i]) for i in chosen]
 
     def _suggestion(
@@ -424,16 +522,33 @@ class HybridRanker:
                 )
             ]
         if name is FactorName.REQUEST:
-            # Quote the words found in the title; a match by meaning alone quotes them all.
-            found = [w for w in request.query_words if self.catalog.keyword_match([w])[row] > 0]
-            return [
-                Evidence(
-                    kind=EvidenceKind.QUERY,
-                    ref="query",
-                    label=" ".join(dict.fromkeys(found)) or request.query or "",
-                    weight=float(scores.parts[name][row]),
+            evidence: list[Evidence] = []
+            if scores.query_part is not None and scores.query_part[row] >= MIN_CONTRIBUTION:
+                # Quote the words found in the title; a match by meaning alone quotes them all.
+                found = [w for w in request.query_words if self.catalog.keyword_match([w])[row] > 0]
+                evidence.append(
+                    Evidence(
+                        kind=EvidenceKind.QUERY,
+                        ref="query",
+                        label=" ".join(dict.fromkeys(found)) or request.query or "",
+                        weight=float(scores.query_part[row]),
+                    )
                 )
-            ]
+            if (
+                scores.like_part is not None
+                and request.like_row is not None
+                and scores.like_part[row] >= MIN_CONTRIBUTION
+            ):
+                anchor = self.catalog.items[request.like_row]
+                evidence.append(
+                    Evidence(
+                        kind=EvidenceKind.QUERY,
+                        ref=f"{ANCHOR_REF}{anchor.item_id}",
+                        label=anchor.title,
+                        weight=float(scores.like_part[row]),
+                    )
+                )
+            return evidence
         if name is FactorName.AUDIENCE:
             return [
                 Evidence(
@@ -452,11 +567,8 @@ class HybridRanker:
             ]
         if name is FactorName.OWNED:
             event = request.taste.owned[row]
-            return [
-                Evidence(
-                    kind=EvidenceKind.EVENT, ref=event.event_id, label="bought before", weight=1
-                )
-            ]
+            said = "said they have it" if event.kind is EventKind.OWN else "bought before"
+            return [Evidence(kind=EvidenceKind.EVENT, ref=event.event_id, label=said, weight=1)]
         return []
 
     def _taste_evidence(
@@ -563,6 +675,43 @@ def _scoring_taste(request: RankInput, weights: RankWeights) -> tuple[TasteSigna
     return (request.taste if request.personalized else TasteSignal()), weights.taste
 
 
+def _stated_cap(
+    request: RankInput, weights: RankWeights, scores: _Scores
+) -> tuple[np.ndarray | None, int | None]:
+    """Which stated like carries each item (-1 for none), and how many items one may fill.
+
+    Without a request, a single "I like candles now" would otherwise turn the whole list
+    into candles: in a mode that caps it, items carried by one like (it makes at least
+    half their positive score) fill at most ``stated_share`` of the list, and the other
+    signals fill the rest. A request says what is wanted, so it is never capped.
+    """
+    if (
+        weights.stated_share >= 1
+        or request.query_vector is not None
+        or request.like_row is not None
+        or not scores.fact_parts
+    ):
+        return None, None
+    likes = [part for fact, part in scores.fact_parts if fact.polarity > 0]
+    if not likes:
+        return None, None
+    stacked = np.stack(likes)
+    strongest = stacked.argmax(axis=0)
+    top = stacked.max(axis=0)
+    positive = np.sum([np.clip(p, 0.0, None) for p in scores.parts.values()], axis=0)
+    carried = (top > MIN_CONTRIBUTION) & (top * 2 >= positive)
+    leaders = np.where(carried, strongest, -1)
+    return leaders, math.ceil(request.k * weights.stated_share)
+
+
+def _top(total: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+    """The ``size`` rows with the highest totals, best first (ties in row order)."""
+    if size <= 0:
+        return rows[:0]
+    best = rows[np.argpartition(-total[rows], size - 1)[:size]]
+    return best[np.argsort(-total[best], kind="stable")]
+
+
 def _similar_shoppers(neighbours: list[Neighbour]) -> str:
     """'12 shoppers with baskets like yours, mostly in the United Kingdom'."""
     countries = Counter(n.country for n in neighbours if n.country and n.country != "Unspecified")
@@ -589,3 +738,10 @@ def _audience_label(audience: str | None, age: float | None) -> str:
 def _ramp(similarity: np.ndarray, low: float, high: float) -> np.ndarray:
     """0 below ``low``, 1 above ``high``, linear between: 'how clearly does it match'."""
     return np.clip((similarity - low) / (high - low), 0.0, 1.0).astype(np.float32)
+
+
+def same_person(named: str, recipient: str | None) -> bool:
+    """Whether a fact's person is the one a gift is for: "sister" is "sister, 30"."""
+    if recipient is None:
+        return False
+    return named.split(",")[0].strip().lower() == recipient.split(",")[0].strip().lower()

@@ -22,6 +22,9 @@ class DecayPolicy(BaseModel):
     like_days: float = Field(default=180, gt=0)
     dismiss_days: float = Field(default=90, gt=0)
     return_days: float = Field(default=120, gt=0)
+    own_days: float = Field(
+        default=14, gt=0, description="taste of an item the shopper said they already have"
+    )
     inferred_fact_days: float = Field(default=60, gt=0, description="unless reinforced")
     stated_fact_days: float = Field(default=365, gt=0)
     recent_boost: float = Field(
@@ -56,6 +59,9 @@ KIND_WEIGHTS: dict[EventKind, float] = {
     EventKind.LIKE: 0.8,
     EventKind.DISMISS: 0.0,  # dismissals are a penalty, not taste
     EventKind.RETURN: -1.0,
+    # "I already have that" marks the item owned and nothing more: it may have been a
+    # present, and a reason citing it ("because you have the night light") reads oddly.
+    EventKind.OWN: 0.0,
 }
 
 

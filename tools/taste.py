@@ -13,6 +13,9 @@ from tools.catalog_index import CatalogIndex
 from tools.signals import DecayPolicy, age_factor, days_between, event_weight
 from tools.types import BehaviourEvent, EventKind
 
+#: Kinds after which the shopper has the item, so suggesting it again is penalised.
+OWNING_KINDS = frozenset({EventKind.PURCHASE, EventKind.OWN})
+
 
 class Standing(StrEnum):
     """How far one event speaks for the shopper's own taste."""
@@ -86,7 +89,7 @@ def taste_signal(
             )
         elif standing is Standing.CONFIRMED:
             weight *= policy.confirmed_event_boost
-        if event.kind is EventKind.PURCHASE and standing is not Standing.HELD:
+        if event.kind in OWNING_KINDS and standing is not Standing.HELD:
             signal.owned[row] = event
         signal.item_weights[row] = signal.item_weights.get(row, 0.0) + weight
         signal.event_weights.setdefault(row, []).append((event, weight))

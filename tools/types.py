@@ -148,6 +148,9 @@ class EventKind(StrEnum):
     PURCHASE = "purchase"
     RATING = "rating"
     LIKE = "like"
+    #: The shopper said they already have it: owned, and a faint hint of taste.
+    OWN = "own"
+    # Kinds that take something away come last.
     DISMISS = "dismiss"
     RETURN = "return"
 

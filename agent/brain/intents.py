@@ -99,6 +99,10 @@ class Correction(_Intent):
     subject: str = Field(min_length=1)
     polarity: Literal[1, -1]
     text: str = Field(min_length=1, description="the fact's wording, e.g. 'not into candles'")
+    recipient: str | None = Field(
+        default=None,
+        description="whose like it is when not the shopper's: 'my sister loves cats' → sister",
+    )
 
 
 class Budget(_Intent):
@@ -143,6 +147,7 @@ class Feedback(_Intent):
     kind: Literal["feedback"] = "feedback"
     position: int | None = Field(default=None, ge=1)
     value: FeedbackValue
+    furious: bool = Field(default=False, description="said in anger or with swearing")
 
 
 class ModeSwitch(_Intent):

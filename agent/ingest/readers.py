@@ -42,7 +42,10 @@ CATALOG_OPTIONAL = (
 EVENT_REQUIRED = ("shopper_id", "item_id", "kind", "at")
 EVENT_OPTIONAL = ("quantity", "rating", "session_id", "recipient", "context", "event_id")
 
-_KINDS = ", ".join(kind.value for kind in EventKind)
+#: What an event file may say a shopper did. "own" is left out: it is what a shopper
+#: tells tactful in chat, not something a shop's logs record.
+IMPORTED_KINDS = tuple(kind for kind in EventKind if kind is not EventKind.OWN)
+_KINDS = ", ".join(kind.value for kind in IMPORTED_KINDS)
 _AUDIENCES = ", ".join(audience.value for audience in Audience)
 
 
@@ -335,9 +338,12 @@ def _tags(record: Record) -> list[str]:
 def _kind(record: Record) -> EventKind:
     raw = _text(record, "kind", required=True) or ""
     try:
-        return EventKind(raw.lower())
+        kind = EventKind(raw.lower())
     except ValueError:
-        raise _RowError(f"kind {raw!r} is not one of {_KINDS}") from None
+        kind = None
+    if kind not in IMPORTED_KINDS:
+        raise _RowError(f"kind {raw!r} is not one of {_KINDS}")
+    return kind
 
 
 def _time(record: Record, name: str) -> datetime:

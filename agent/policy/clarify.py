@@ -213,6 +213,13 @@ class Clarifier:
         self._profiles.save_question(asked)
         return asked
 
+    def decline(self, question: ClarifyingQuestion) -> ClarifyingQuestion:
+        """The shopper would rather not say: the event stays held at low weight, and
+        nothing is asked about it again."""
+        declined = question.model_copy(update={"status": QuestionStatus.DECLINED})
+        self._profiles.save_question(declined)
+        return declined
+
     def answer(
         self, question: ClarifyingQuestion, *, about_me: bool, recipient: str | None
     ) -> tuple[ClarifyingQuestion, list[PreferenceFact]]:

@@ -697,6 +697,21 @@ class RecordStore:
                 for row in conn.execute(query)
             ]
 
+    def last_agent_payload(self, conversation_id: str) -> dict[str, Any] | None:
+        """The payload of the agent's latest turn: all a new turn needs to read, however
+        long the conversation. None when the agent has not spoken yet."""
+        query = (
+            sa.select(turn_rows.c.payload)
+            .where(turn_rows.c.conversation_id == conversation_id, turn_rows.c.role == "agent")
+            .order_by(turn_rows.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return json.loads(row.payload) if row.payload is not None else {}
+
     # -- escalations ------------------------------------------------------------------------
 
     def add_escalation(self, escalation: Escalation) -> None:

@@ -1,8 +1,4 @@
-"""The utterance set's labels, and how today's ``Understanding`` members read as them.
-
-The labels describe what shoppers say, not what the reader can produce: a label with
-no member behind it (``refine``, ``owned``, ``goodbye``…) simply never matches.
-"""
+"""The utterance set's labels, and how ``Understanding`` members read as them."""
 
 from __future__ import annotations
 
@@ -14,6 +10,7 @@ from agent.brain.intents import (
     Correction,
     DataRequest,
     Personalization,
+    Refine,
     Request,
     Understanding,
 )
@@ -146,9 +143,10 @@ def relation_of(recipient: str | None) -> str | None:
 
 def searched_slots(reading: Understanding) -> dict[str, Any]:
     """The scored slots of a search-like reading, in the utterance set's terms."""
-    if not isinstance(reading, Request):
+    if not isinstance(reading, Request | Refine):
         return {}
     return {
+        "change": reading.change if isinstance(reading, Refine) else None,
         "budget_max": reading.budget_max,
         "budget_min": reading.budget_min,
         "recipient.relation": relation_of(reading.recipient),
@@ -160,6 +158,7 @@ def gold_slots(slots: dict[str, Any]) -> dict[str, Any]:
     """The same scored slots from a gold line."""
     recipient = slots.get("recipient")
     return {
+        "change": slots.get("change"),
         "budget_max": slots.get("budget_max"),
         "budget_min": slots.get("budget_min"),
         "recipient.relation": recipient.get("relation") if recipient else None,

@@ -1,0 +1,42 @@
+"""The brain seam: what reads a shopper's message and what words the agent's answer.
+
+The conversation decides what happens; a brain only reads and words. The offline brain
+is the default; an LLM brain fills the same protocol.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.brain.intents import Understanding
+
+if TYPE_CHECKING:
+    from agent.conversation.outcome import Outcome
+
+
+class ReadContext(BaseModel):
+    """What the conversation looks like when a message arrives: the same words mean
+    different things in different states ("yes" to a question, "no" to a confirmation)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    awaiting_answer: bool = Field(
+        default=False, description='the agent just asked "was the X for someone else?"'
+    )
+    suggestion_count: int = Field(default=0, ge=0, description="suggestions on screen")
+    confirming: bool = Field(default=False, description="the agent asked a yes/no to an action")
+    handover_open: bool = Field(default=False, description="a person has been asked for")
+
+
+class Brain(Protocol):
+    """Reads messages into an :data:`Understanding` and words outcomes as text."""
+
+    def read(self, message: str, context: ReadContext) -> Understanding:
+        """What the message means in this context."""
+        ...
+
+    def word(self, outcome: Outcome) -> str:
+        """The reply text for what the conversation did."""
+        ...

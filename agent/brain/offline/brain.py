@@ -1,0 +1,138 @@
+"""The default brain: reads with the offline reader, words outcomes from prompts/offline."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import prompts
+from agent.brain.base import ReadContext
+from agent.brain.intents import Understanding
+from agent.brain.offline.reader import OfflineReader
+from agent.conversation import outcome as o
+from agent.domain import ShopperMode
+from agent.embedding import Embedder
+
+
+class Reader(Protocol):
+    """Anything that reads a message in context (the offline reader, a test double)."""
+
+    def read(self, message: str, context: ReadContext) -> Understanding: ...
+
+
+class OfflineBrain:
+    """Deterministic reading and wording, no network: what runs with no LLM configured."""
+
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
+
+    def read(self, message: str, context: ReadContext) -> Understanding:
+        return self._reader.read(message, context)
+
+    def word(self, outcome: o.Outcome) -> str:
+        return word(outcome).strip()
+
+
+def offline_brain(embedder: Embedder) -> OfflineBrain:
+    """The brain tactful uses with no LLM configured."""
+    return OfflineBrain(OfflineReader(embedder))
+
+
+def word(outcome: o.Outcome) -> str:
+    """The offline wording of one outcome."""
+    r = prompts.render
+    match outcome:
+        case o.Shown(mode=mode, personalized=personalized, recipient=recipient):
+            if not personalized:
+                return r("offline/intro_generic")
+            if mode is ShopperMode.GIFT and recipient:
+                return r("offline/intro_gift_for", recipient=recipient)
+            return r(f"offline/intro_{mode.value}")
+        case o.Refined(kept=kept, changed=changed):
+            return _refined(kept, changed)
+        case o.NoMatch(constraints=constraints):
+            return r("offline/no_results", constraints=constraints)
+        case o.AnswerTaken(item=item, about_me=True):
+            return r("offline/answer_for_me", item=item)
+        case o.AnswerTaken(item=item, recipient=recipient) if recipient:
+            return r("offline/answer_for_someone", item=item, recipient=recipient)
+        case o.AnswerTaken(item=item):
+            return r("offline/answer_for_someone_unnamed", item=item)
+        case o.QuestionExplained(item=item, bought_at=bought_at):
+            return r("offline/question_explained", item=item, when=bought_at)
+        case o.AnswerDeclined(item=item):
+            return r("offline/answer_declined", item=item)
+        case o.FactNoted(subject=subject, polarity=polarity, recipient=recipient) if recipient:
+            key = "offline/correction_recipient" + ("" if polarity > 0 else "_negative")
+            return r(key, subject=subject, recipient=recipient)
+        case o.FactNoted(subject=subject, polarity=polarity):
+            key = "offline/correction_positive" if polarity > 0 else "offline/correction_negative"
+            return r(key, subject=subject)
+        case o.BudgetNoted(amount=amount):
+            return r("offline/budget", amount=amount)
+        case o.Forgotten(facts=facts):
+            return r("offline/forgotten", facts=quoted_list(facts))
+        case o.NothingToForget(what=what, facts=[]):
+            return r("offline/forget_nothing_empty", what=what or "that")
+        case o.NothingToForget(what=what, facts=facts):
+            listed = "\n".join(f"- {f}" for f in facts)
+            return r("offline/forget_nothing", what=what or "that", facts=listed)
+        case o.PersonalizationSet(on=on):
+            return r("offline/personalization_on" if on else "offline/personalization_off")
+        case o.FeedbackTaken(value=value):
+            return r(f"offline/feedback_{value.value}")
+        case o.OwnedNoted(item=item):
+            return r("offline/owned_noted", item=item)
+        case o.ModeSwitched(mode=mode):
+            return r(f"offline/mode_switched_{mode.value}")
+        case o.Greeted():
+            return r("offline/greeting")
+        case o.Closing(what="thanks"):
+            return r("offline/thanks")
+        case o.Closing(what="goodbye"):
+            return r("offline/goodbye")
+        case o.Closing(what=what):
+            return r(f"offline/smalltalk_{what}")
+        case o.Escalated(cause=cause, topic=topic):
+            return r(f"offline/escalated_{cause.value}" + (f"_{topic}" if topic else ""))
+        case o.HandoverCalledOff():
+            return r("offline/handover_called_off")
+        case o.WithStaff(staff=staff):
+            return r("offline/handover_with_staff", staff=staff)
+        case o.Explained(item=item, reason=reason, factors=factors):
+            return "\n".join([r("offline/why_intro", item=item).strip(), reason, *factors])
+        case o.NothingToExplain():
+            return r("offline/why_nothing")
+        case o.ProfileShown(lines=lines):
+            return "\n".join(lines)
+        case o.Exported(path=path):
+            return r("offline/data_export", path=path)
+        case o.EraseAsked(held=held):
+            return r("offline/erase_confirm", what=held)
+        case o.Erased(summary=summary):
+            return r("offline/erased", what=summary)
+        case o.EraseDeclined():
+            return r("offline/erase_declined")
+        case o.HandoverNote(state="unclaimed", waiting_for=waiting_for):
+            return r("offline/handover_unclaimed", age=waiting_for)
+        case o.HandoverNote(state=state):
+            return r(f"offline/handover_{state}")
+        case o.NotUnderstood():
+            return r("offline/unclear")
+    raise AssertionError(f"no wording for {outcome!r}")  # pragma: no cover
+
+
+def _refined(kept: list[str], changed: list[str]) -> str:
+    """ "Still for your sister, now under £5." — what carried over, then what changed."""
+    parts = []
+    if kept:
+        parts.append("still " + ", ".join(kept))
+    if changed:
+        parts.append("now " + " and ".join(changed))
+    sentence = ", ".join(parts) or "here are some more"
+    return prompts.render("offline/refined", summary=sentence[0].upper() + sentence[1:])
+
+
+def quoted_list(texts: list[str]) -> str:
+    """'"a"', '"a" and "b"', '"a", "b" and "c"'."""
+    quoted = [f'"{t}"' for t in texts]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]

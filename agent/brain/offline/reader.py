@@ -1,0 +1,288 @@
+"""The offline reader: a shopper's message → :data:`Understanding`, by meaning.
+
+Safety first (sensitive topics and asking for a person are exact rules), then the
+intent nearest in meaning among those the conversation's state allows, then the slots
+from the precise parsers. When no intent is near enough, a message that names
+something to look for is a search and anything else is :class:`Unclear`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal
+
+from agent.brain.base import ReadContext
+from agent.brain.intents import (
+    MAX_CHARS,
+    Answer,
+    AskWhyAsked,
+    Budget,
+    CallOff,
+    Confirm,
+    Correction,
+    DataRequest,
+    DeclineAnswer,
+    Feedback,
+    Forget,
+    Goodbye,
+    Greeting,
+    Handoff,
+    ModeSwitch,
+    Owned,
+    Personalization,
+    Refine,
+    Request,
+    Sensitive,
+    SmallTalk,
+    Thanks,
+    Unclear,
+    Understanding,
+    Why,
+)
+from agent.brain.offline import rules
+from agent.brain.offline.anger import is_furious
+from agent.brain.offline.money import parse_money
+from agent.brain.offline.positions import parse_position
+from agent.brain.offline.recipients import parse_recipient
+from agent.brain.offline.semantic import Guess, SemanticIntents
+from agent.brain.offline.slots import (
+    asks_search,
+    content_words,
+    fact_wording,
+    feedback_value,
+    forget_what,
+    holder,
+    narrows,
+    price_order,
+    recipient_text,
+    says_forget,
+    search_slots,
+    standing_budget,
+    states_taste,
+    subject,
+)
+from agent.brain.offline.small_talk import small_talk
+from agent.domain import FeedbackValue, ShopperMode
+from agent.embedding import Embedder
+
+#: How close a message must come to the hand-over examples when no safety rule matched.
+HANDOVER_BY_MEANING = 0.5
+_ABOUT_ME = frozenset({"like", "dislike", "owned"})
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|our)\b")
+_PRONOUNS = frozenset({"she", "he", "they"})
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_SPACES = re.compile(r"\s+")
+
+_ANSWERING = frozenset({"answer_for_me", "answer_for_someone", "ask_why_asked", "decline_answer"})
+_HANDOVER = frozenset({"handoff", "sensitive_complaint", "sensitive_payment", "sensitive_return"})
+_CONFIRMING = frozenset({"confirm_yes", "confirm_no"})
+_ABOUT_SHOWN = ("refine_", "feedback_", "why", "owned")
+# Readings that ask for nothing: an angry message that lands here wants a person.
+_NOTHING_ASKED = frozenset({"unclear", "smalltalk", "thanks", "greeting"})
+# Sure readings of these are kept over the small-talk parser's laugh ("hi" is no laugh).
+_SOCIAL = frozenset({"greeting", "thanks", "goodbye"})
+_MODES = {
+    "mode_browsing": ShopperMode.BROWSING,
+    "mode_research": ShopperMode.RESEARCH,
+    "mode_purchase": ShopperMode.PURCHASE,
+    "mode_gift": ShopperMode.GIFT,
+}
+
+
+def tidy(message: str) -> str:
+    """The capped message with quotes, odd Unicode forms and spacing made plain."""
+    text = unicodedata.normalize("NFKC", message[:MAX_CHARS]).translate(_QUOTES)
+    return _SPACES.sub(" ", text).strip()
+
+
+def allowed_intents(intents: tuple[str, ...], context: ReadContext) -> frozenset[str]:
+    """The intents that can make sense in ``context``."""
+    out = set()
+    for intent in intents:
+        if intent in _ANSWERING and not context.awaiting_answer:
+            continue
+        if intent in _CONFIRMING and not context.confirming:
+            continue
+        if intent == "call_off" and not context.handover_open:
+            continue
+        if intent.startswith(_ABOUT_SHOWN) and context.suggestion_count == 0:
+            continue
+        out.add(intent)
+    return frozenset(out)
+
+
+class OfflineReader:
+    """Reads messages with the shipped embedding model and the offline parsers."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._intents = SemanticIntents(embedder)
+
+    def read(self, text: str, context: ReadContext) -> Understanding:
+        """What ``text`` means in ``context``."""
+        tidied = tidy(text)
+        low = tidied.lower()
+        if not low:
+            return Unclear(text="")
+        allowed = allowed_intents(self._intents.intents, context)
+        searching = asks_search(low)
+        safe = rules.safety(low)
+        guess = self._intents.guess(low, allowed)
+        # A rule gives way only when the meaning, too, is a search that names a product.
+        if safe is not None and not (searching and guess.sure and guess.intent == "request"):
+            return safe
+        rejected: set[str] = set()
+        while (ruled_out := _implausible(guess, low, context, searching, safe)) is not None:
+            rejected |= ruled_out
+            guess = self._intents.guess(low, allowed - rejected)
+        # What the agent is waiting on comes before anything else the words could mean.
+        if guess.sure and guess.intent in _CONFIRMING | {"call_off"}:
+            return _member(guess.intent, low, context)
+        if context.handover_open and guess.intent == "forget" and not forget_what(low):
+            return CallOff()  # "forget it" names no fact: it is the person being called off
+        if guess.sure and guess.intent in _ANSWERING:
+            return _member(guess.intent, low, context)
+        chat = small_talk(low)
+        if chat is not None and not (guess.sure and guess.intent in _SOCIAL):
+            return Goodbye() if chat == "goodbye" else SmallTalk(what=chat)
+        data = rules.data_request(low)
+        if data is not None:
+            return data
+        if is_furious(low) and not searching and (not guess.sure or guess.intent in _NOTHING_ASKED):
+            return Handoff()
+        whose, own_words = holder(low)
+        if whose is not None and not searching and guess.intent not in _HANDOVER:
+            # "my nephew is really into dinosaurs" states a taste, whatever it resembles.
+            return _member("dislike" if _negative(own_words) else "like", low, context)
+        if guess.sure:
+            return _member(guess.intent, low, context)
+        if guess.intent.startswith(_ABOUT_SHOWN) and (
+            parse_position(low, context.suggestion_count) is not None
+        ):
+            # Naming an item on screen ("… #3") settles what a near tie was about.
+            return _member(guess.intent, low, context)
+        return _fallback(low, tidied, context)
+
+
+_NEGATIVE = re.compile(r"\b(?:hate|can't stand|don't|do not|not|allergic|never)\b")
+
+
+def _negative(first_person: str) -> bool:
+    return bool(_NEGATIVE.search(" ".join(first_person.split()[:4])))
+
+
+def _implausible(
+    guess: Guess, text: str, context: ReadContext, searching: bool, safe: object
+) -> frozenset[str] | None:
+    """Intents the nearest meaning cannot be, given words the message lacks; None if the
+    guess stands. Each check names what the meaning needs and a near example can't supply."""
+    intent = guess.intent
+    if intent == "budget" and not standing_budget(text):
+        return frozenset({"budget"})  # a price for this search, not for what follows
+    if intent == "forget" and not says_forget(text):
+        return frozenset({"forget"})
+    if searching and intent in _ABOUT_ME:
+        said_of_self = _FIRST_PERSON.search(text) and holder(text)[0] is None
+        if not (said_of_self and (intent == "owned" or states_taste(text))):
+            # "got any more mugs?" asks for mugs; a taste or "I have it" is said of oneself.
+            return _ABOUT_ME
+    if intent in _HANDOVER and safe is None:
+        weak = guess.score < HANDOVER_BY_MEANING
+        # With no rule behind it, a person is called only on a close match: a false
+        # hand-over stops the shopper's search, and "got them in blue" is no complaint.
+        # "I'm returning to the shop later but show me lamps" is a search naming a topic.
+        if weak or searching or (context.suggestion_count and narrows(text)):
+            return _HANDOVER
+    return None
+
+
+def _fallback(text: str, tidied: str, context: ReadContext) -> Understanding:
+    slots = search_slots(text)
+    if slots["query"] or slots["recipient"] or slots["budget_max"] or slots["budget_min"]:
+        return _member("request", text, context)
+    return Unclear(text=tidied)
+
+
+def _member(intent: str, text: str, context: ReadContext) -> Understanding:
+    shown = context.suggestion_count
+    if intent == "request":
+        if shown and narrows(text):
+            return Refine.model_validate(search_slots(text))
+        return Request.model_validate(search_slots(text))
+    if intent.startswith("refine_"):
+        change = intent.removeprefix("refine_")
+        position = parse_position(text, shown) if change == "more_like" else None
+        order = price_order(text) if change == "among_shown" else None
+        return Refine.model_validate(
+            {**search_slots(text), "change": change, "position": position, "order": order}
+        )
+    if intent.startswith("feedback_"):
+        value = intent.removeprefix("feedback_")
+        if value != "not_for_me":
+            value = feedback_value(text)
+        position = parse_position(text, shown)
+        # "Number 2 is ugly" is about an item; anger at the whole list is about us.
+        furious = value != "up" and position is None and is_furious(text)
+        return Feedback(position=position, value=FeedbackValue(value), furious=furious)
+    if intent.startswith("sensitive_"):
+        return Sensitive(topic=intent.removeprefix("sensitive_"))
+    if intent in _MODES:
+        return ModeSwitch(mode=_MODES[intent])
+    return _simple(intent, text, shown)
+
+
+def _simple(intent: str, text: str, shown: int) -> Understanding:
+    match intent:
+        case "answer_for_me":
+            return Answer(about_me=True)
+        case "answer_for_someone":
+            return Answer(about_me=False, recipient=recipient_text(parse_recipient(text)))
+        case "ask_why_asked":
+            return AskWhyAsked()
+        case "decline_answer":
+            return DeclineAnswer()
+        case "like" | "dislike":
+            whose, own_words = holder(text)
+            about = subject(own_words)
+            polarity: Literal[1, -1] = 1 if intent == "like" else -1
+            wording = fact_wording(own_words, about, polarity)
+            if whose is not None and whose not in _PRONOUNS:
+                wording = f"{whose.split(',')[0]} {wording}"
+            return Correction(subject=about, polarity=polarity, text=wording, recipient=whose)
+        case "budget":
+            money = parse_money(text)
+            amount = money.high if money.high is not None else money.low
+            if amount is None:
+                return Unclear(text=text)
+            return Budget(amount=amount, currency=money.currency)
+        case "why":
+            position = parse_position(text, shown)
+            words = [] if position is not None else content_words(text)
+            return Why(position=position, item_words=words)
+        case "owned":
+            return Owned(position=parse_position(text, shown))
+        case "personalization_on" | "personalization_off":
+            return Personalization(on=intent.endswith("_on"))
+        case "handoff":
+            return Handoff()
+        case "forget":
+            return Forget(what=forget_what(text))
+        case "data_profile" | "data_export" | "data_erase":
+            return rules.data_request(text) or _data(intent)
+        case "confirm_yes" | "confirm_no":
+            return Confirm(yes=intent == "confirm_yes")
+        case "call_off":
+            return CallOff()
+        case "greeting":
+            return Greeting()
+        case "thanks":
+            return Thanks()
+        case "goodbye":
+            return Goodbye()
+        case "smalltalk":
+            return SmallTalk(what="acknowledgement")
+    return Unclear(text=text)
+
+
+def _data(intent: str) -> Understanding:
+    return DataRequest(action=intent.removeprefix("data_"))

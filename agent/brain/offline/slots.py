@@ -1,0 +1,232 @@
+"""The slots of a reading, from the precise parsers once the intent is known."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import prompts
+from agent.brain.offline.cues import default_cues
+from agent.brain.offline.money import parse_money
+from agent.brain.offline.negation import parse_exclusions
+from agent.brain.offline.recipients import Recipient, parse_recipient
+from agent.domain import ShopperMode
+
+_BY_AUDIENCE = {"baby": "baby", "child": "child", "teen": "teenager"}
+_WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    text = resources.files("agent.brain").joinpath("stopwords.txt").read_text("utf-8")
+    words = {line.split("#", 1)[0].strip() for line in text.splitlines()}
+    return frozenset(w for w in words if w) | default_cues().query_stopwords
+
+
+@cache
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, ordered)) + r")(?!\w)")
+
+
+def _has(text: str, phrases: tuple[str, ...]) -> bool:
+    return bool(_phrase_pattern(phrases).search(text))
+
+
+def blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span replaced by spaces, so offsets elsewhere stay put."""
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def content_words(text: str, exclude: list[str] | None = None) -> list[str]:
+    """The words of ``text`` that can pick out a product, in order."""
+    ruled_out = set(exclude or [])
+    stop = _stopwords()
+    # "he's", "she'd": a contraction of a stop-word is one too, not the word "hes".
+    words = [w.replace("'", "") for w in _WORD.findall(text) if w.split("'", 1)[0] not in stop]
+    return [w for w in words if w not in stop and w not in ruled_out and not w.isdigit()]
+
+
+def recipient_text(found: Recipient | None) -> str | None:
+    """The recipient as the conversation keeps it: "niece, 8"."""
+    if found is None:
+        return None
+    # Only an age or "a boy" names them: the set and the ranker know them by age band.
+    relation = found.relation
+    named_by_age = found.age is not None or found.sex is not None or found.audience != "child"
+    if relation is None and named_by_age:
+        relation = _BY_AUDIENCE.get(found.audience or "")
+    if relation is None:
+        return None
+    if found.age is None:
+        return relation
+    return f"{relation}, {found.age:g}"
+
+
+def message_mode(text: str) -> ShopperMode | None:
+    """The shopping mode ``text`` states, if any; a gift outranks the rest."""
+    cues = default_cues()
+    if _has(text, cues.gift_words):
+        return ShopperMode.GIFT
+    if _has(text, cues.purchase_words):
+        return ShopperMode.PURCHASE
+    if _has(text, cues.research_words):
+        return ShopperMode.RESEARCH
+    if _has(text, cues.browsing_words):
+        return ShopperMode.BROWSING
+    return None
+
+
+def search_slots(text: str) -> dict[str, Any]:
+    """The search slots of ``text`` (lower case), as keyword arguments of Request/Refine."""
+    money = parse_money(text)
+    recipient = parse_recipient(text)
+    spans = list(money.spans)
+    if recipient is not None:
+        spans.append(recipient.span)
+    exclude = parse_exclusions(text)
+    words = content_words(blank(text, spans), exclude)
+    bounded = money.found and not money.around
+    audience = recipient.audience if recipient is not None else None
+    return {
+        "query": " ".join(words),
+        "category_words": words,
+        "budget_max": money.high if bounded else None,
+        "budget_min": money.low if bounded else None,
+        "currency": money.currency,
+        "recipient": recipient_text(recipient),
+        "mode": message_mode(text),
+        "audience": audience if audience in ("baby", "child", "teen") else None,
+        "age": recipient.age if recipient is not None else None,
+        "exclude": exclude,
+    }
+
+
+def asks_search(text: str) -> bool:
+    """Whether ``text`` opens a search ("show me…", "gift for…") and names what to find."""
+    if not _has(text, default_cues().request_cues):
+        return False
+    found = search_slots(text)
+    handover = default_cues().handover_words
+    words = [w for w in found["category_words"] if w not in handover]
+    return bool(words or found["recipient"])
+
+
+def narrows(text: str) -> bool:
+    """Whether ``text`` narrows the search on screen rather than starting one."""
+    return _has(text, default_cues().narrow_cues)
+
+
+def states_taste(text: str) -> bool:
+    """Whether ``text`` uses a verb of liking or disliking ("love", "can't stand")."""
+    verbs = "|".join(map(re.escape, default_cues().fact_templates))
+    return bool(re.search(rf"(?<!\w)(?:{verbs})", text))
+
+
+def says_forget(text: str) -> bool:
+    """Whether ``text`` uses a word that asks to drop something remembered."""
+    return _has(text, default_cues().forget_words)
+
+
+def standing_budget(text: str) -> bool:
+    """Whether a price in ``text`` is meant for everything that follows."""
+    return _has(text, default_cues().standing_budget_cues)
+
+
+def price_order(text: str) -> str | None:
+    """ "the cheapest of those" → price_low; "the priciest" → price_high."""
+    cues = default_cues()
+    if _has(text, cues.price_low_words):
+        return "price_low"
+    if _has(text, cues.price_high_words):
+        return "price_high"
+    return None
+
+
+def _strip(text: str, leads: tuple[str, ...], trails: tuple[str, ...]) -> str:
+    text = re.sub(r"[^\w\s'-]", " ", text).strip()
+    for lead in sorted(leads, key=len, reverse=True):
+        if re.match(rf"{re.escape(lead)}\b", text):
+            text = text[len(lead) :].strip()
+            break
+    changed = True
+    while changed:
+        changed = False
+        for trail in sorted(trails, key=len, reverse=True):
+            if re.search(rf"\b{re.escape(trail)}$", text):
+                text = text[: -len(trail)].strip()
+                changed = True
+    return text
+
+
+def subject(text: str) -> str:
+    """What a like or dislike is about: "I love anything with cats on it" → "cats"."""
+    cues = default_cues()
+    cut = re.search(rf"(?:,|\s(?:{'|'.join(map(re.escape, cues.subject_cuts))})\b)", text)
+    head = text[: cut.start()] if cut else text
+    about = _strip(head, cues.subject_leads, cues.subject_trails)
+    # "I love anything with cats": a feeling, then a hedge before the subject itself.
+    return _strip(about, cues.subject_leads, cues.subject_trails) or about or text
+
+
+@cache
+def _holder_pattern() -> re.Pattern[str]:
+    verbs = sorted(default_cues().third_person, key=len, reverse=True)
+    return re.compile(
+        r"^(?:(?:my|our)\s+(?P<who>[\w' -]+?)|(?P<pronoun>she|he|they))\s+"
+        r"(?P<verb>" + "|".join(map(re.escape, verbs)) + r")\b"
+    )
+
+
+def holder(text: str) -> tuple[str | None, str]:
+    """Whose like a message states, and the message as if the shopper said it of
+    themselves: "my sister loves cats" → ("sister", "i love cats"). A pronoun is kept
+    as said ("she"); the conversation knows who is meant."""
+    found = _holder_pattern().match(text)
+    if found is None:
+        return None, text
+    first_person = default_cues().third_person[found["verb"]] + text[found.end() :]
+    if found["pronoun"]:
+        return found["pronoun"], first_person
+    who = recipient_text(parse_recipient(f"for my {found['who']}"))
+    return (who, first_person) if who else (None, text)
+
+
+def fact_wording(text: str, about: str, polarity: int) -> str:
+    """The fact a like or dislike becomes, worded by its verb: "really dislikes glitter"."""
+    template = "into" if polarity == 1 else "not_into"
+    for verb, name in default_cues().fact_templates.items():
+        if not re.search(rf"\b{re.escape(verb)}", text):
+            continue
+        # A positive verb in a dislike ("not a fan", "don't like") is the dislike's own.
+        if polarity == 1 and name in {"likes", "loves", "enjoys", "prefers", "collects"}:
+            template = name
+            break
+        if polarity == -1 and name in {"allergic", "avoids", "hates", "dislikes"}:
+            template = name
+            break
+    return prompts.render(f"facts/{template}", subject=about)
+
+
+def forget_what(text: str) -> str:
+    """The fact a forget names, or "" for the latest one."""
+    cues = default_cues()
+    what = text
+    for _ in range(3):  # "please forget that i like cats": a lead, then a verb, then "the"
+        what = _strip(what, cues.forget_leads, ())
+    return "" if what in cues.forget_latest else what
+
+
+def feedback_value(text: str) -> str:
+    """Up, down or not_for_me, from the words of a verdict."""
+    cues = default_cues()
+    if _has(text, cues.not_for_me_words):
+        return "not_for_me"
+    negated = re.search(r"\b(?:not|none|nope|no|never|isn't|aren't)\b", text)
+    if _has(text, cues.up_words) and not negated:
+        return "up"
+    return "down"

@@ -1,0 +1,171 @@
+"""Follow-ups edit the search on screen: cheaper, not those, more like #2, for her…
+
+Constraints the shopper set stay until they change them, and the reply says what was
+carried over ("still for your sister, now under £5"), so nothing is kept silently.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import median
+
+from agent.brain import intents as i
+from agent.conversation.state import ActiveRequest, ShownItem
+from agent.recommender import query_words
+from agent.wording import money
+
+#: "Cheaper" and "pricier" move the bound to this share of the middle price on screen
+#: when the shopper already had a bound beyond it.
+_STEP = 0.7
+
+
+def search_from(meaning: i.Request | i.Refine) -> ActiveRequest:
+    """A new search from a message's slots."""
+    return ActiveRequest(
+        query=meaning.query or None,
+        budget_min=meaning.budget_min,
+        budget_max=meaning.budget_max,
+        recipient=meaning.recipient,
+        audience=meaning.audience,
+        age=meaning.age,
+        exclude_words=list(meaning.exclude),
+    )
+
+
+def apply_refine(
+    before: ActiveRequest, meaning: i.Refine, shown: list[ShownItem]
+) -> tuple[ActiveRequest, frozenset[str] | None]:
+    """The edited search, and the items to choose among when the shopper said "of those"."""
+    after = before.model_copy(deep=True)
+    after.like_item_id = None
+    shown_ids = [s.item_id for s in shown]
+    only: frozenset[str] | None = None
+    match meaning.change:
+        case "cheaper":
+            after.budget_max = _cheaper_than(shown, before.budget_max)
+            if after.budget_min is not None and after.budget_min >= after.budget_max:
+                after.budget_min = None
+        case "pricier":
+            after.budget_min = _pricier_than(shown, before.budget_min)
+            if after.budget_max is not None and after.budget_max <= after.budget_min:
+                after.budget_max = None
+        case "exclude_shown":
+            after.exclude_ids = _union(after.exclude_ids, shown_ids)
+        case "more_like" if meaning.position and meaning.position <= len(shown):
+            anchor = shown[meaning.position - 1]
+            after.like_item_id = anchor.item_id
+            after.exclude_ids = _union(after.exclude_ids, [anchor.item_id])
+            after.query = None
+        case "more_like":
+            # "more like these" names no one item: the same search, past what was seen.
+            after.exclude_ids = _union(after.exclude_ids, shown_ids)
+        case "among_shown":
+            only = frozenset(shown_ids)
+        case "different":
+            after.exclude_words = _union(after.exclude_words, query_words(before.query))
+            after.exclude_ids = _union(after.exclude_ids, shown_ids)
+            after.query = None
+    _apply_slots(after, meaning)
+    return after, only
+
+
+def _apply_slots(after: ActiveRequest, meaning: i.Refine) -> None:
+    """Slots the follow-up states replace the carried ones; the rest stay."""
+    if meaning.query:
+        # "any in red?" narrows the search on screen; "more like #2 but in blue" adds
+        # to the anchor item.
+        words = [w for w in (meaning.query, after.query) if w]
+        after.query = " ".join(dict.fromkeys(" ".join(words).split()))
+    if meaning.budget_max is not None:
+        after.budget_max = meaning.budget_max
+        if after.budget_min is not None and after.budget_min >= meaning.budget_max:
+            after.budget_min = None
+    if meaning.budget_min is not None:
+        after.budget_min = meaning.budget_min
+        if after.budget_max is not None and after.budget_max <= meaning.budget_min:
+            after.budget_max = None
+    if meaning.recipient is not None and meaning.recipient != after.recipient:
+        after.recipient = meaning.recipient
+        after.audience, after.age = None, None  # another person, another age
+    if meaning.audience is not None:
+        after.audience = meaning.audience
+    if meaning.age is not None:
+        after.age = meaning.age
+    if meaning.exclude:
+        after.exclude_words = _union(after.exclude_words, meaning.exclude)
+
+
+def describe_change(
+    before: ActiveRequest, after: ActiveRequest, meaning: i.Refine, shown: list[ShownItem]
+) -> tuple[list[str], list[str]]:
+    """What carried over and what changed, in the words the reply uses."""
+    kept: list[str] = []
+    changed: list[str] = []
+
+    def note(old: object, new: object, phrase: str | None) -> None:
+        if phrase is None:
+            return
+        (kept if old == new else changed).append(phrase)
+
+    note(
+        before.recipient,
+        after.recipient,
+        f"for your {after.recipient}" if after.recipient else None,
+    )
+    note(before.query, after.query, f'"{after.query}"' if after.query else None)
+    note(
+        before.budget_max,
+        after.budget_max,
+        f"under {money(after.budget_max)}" if after.budget_max is not None else None,
+    )
+    note(
+        before.budget_min,
+        after.budget_min,
+        f"over {money(after.budget_min)}" if after.budget_min is not None else None,
+    )
+    new_words = [w for w in after.exclude_words if w not in before.exclude_words]
+    if before.exclude_words and meaning.change != "different":
+        kept.append("without " + " or ".join(before.exclude_words))
+    if new_words and meaning.change != "different":
+        changed.append("without " + " or ".join(new_words))
+    match meaning.change:
+        case "exclude_shown":
+            changed.append("leaving out the ones you've seen")
+        case "more_like" if not after.like_item_id:
+            changed.append("leaving out the ones you've seen")
+        case "more_like" if after.like_item_id:
+            title = next(s.title for s in shown if s.item_id == after.like_item_id)
+            changed.append(f'more like the "{title}"')
+        case "among_shown":
+            order = {"price_low": ", cheapest first", "price_high": ", dearest first"}
+            changed.append("from the ones you've seen" + order.get(meaning.order or "", ""))
+        case "different":
+            changed.append("something different")
+    return kept, changed
+
+
+def _cheaper_than(shown: list[ShownItem], bound: float | None) -> float:
+    prices = [s.price for s in shown if s.price is not None and s.price > 0]
+    middle = median(prices) if prices else (bound or 10.0)
+    target = middle if bound is None or middle < bound else bound * _STEP
+    return _round_down(target)
+
+
+def _pricier_than(shown: list[ShownItem], bound: float | None) -> float:
+    prices = [s.price for s in shown if s.price is not None and s.price > 0]
+    middle = median(prices) if prices else (bound or 10.0)
+    target = middle if bound is None or middle > bound else bound / _STEP
+    return _round_up(target)
+
+
+def _round_down(amount: float) -> float:
+    """A bound a person would say: £12, £4.50."""
+    return float(math.floor(amount)) if amount >= 10 else math.floor(amount * 2) / 2 or 0.5
+
+
+def _round_up(amount: float) -> float:
+    return float(math.ceil(amount)) if amount >= 10 else math.ceil(amount * 2) / 2
+
+
+def _union(old: list[str], new: list[str]) -> list[str]:
+    return list(dict.fromkeys([*old, *new]))

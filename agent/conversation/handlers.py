@@ -1,0 +1,576 @@
+"""Acting on what a message means: one handler per member of the Understanding union.
+
+Each handler does what the shopper asked (facts, feedback, ranking, escalation, data
+rights) and returns a :class:`Handled`: the typed outcome the brain words, and the data
+the reply carries. Nothing here writes text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import prompts
+from agent import wording
+from agent.brain import intents as i
+from agent.brain.modes import detect_mode
+from agent.clock import Clock
+from agent.conversation import outcome as o
+from agent.conversation.followups import apply_refine, describe_change, search_from
+from agent.conversation.state import ActiveRequest, ShownItem, TurnState
+from agent.domain import (
+    ClarifyingQuestion,
+    ConversationStatus,
+    Escalation,
+    EscalationCause,
+    EscalationStatus,
+    EventKind,
+    FactKind,
+    FactSource,
+    FeedbackValue,
+    PreferenceFact,
+    ShopperMode,
+    Suggestion,
+)
+from agent.policy.clarify import Clarifier
+from agent.policy.escalation import EscalationConfig, cause_detail, frustrated
+from agent.policy.handover import Handovers
+from agent.profile import ProfileService
+from agent.profile_view import what_i_know
+from agent.recommender import Recommender, query_words
+from agent.stores.records import ConversationRecord, RecordStore
+from tools.explain import explain
+from tools.ranker import same_person
+from tools.types import BehaviourEvent, FactorName
+
+#: Events this recent count as "this session" when guessing the mode; a conversation
+#: idle for longer is over, and the shopper's next message starts a new one.
+SESSION_WINDOW = timedelta(hours=2)
+#: A like stated about "her" or "him" belongs to whoever the search on screen is for.
+PRONOUNS = frozenset({"she", "he", "they", "her", "him", "them"})
+#: Below this request match (0–1), the best suggestion does not answer what was asked.
+GOOD_ANSWER_MATCH = 0.35
+
+
+class Summarised(Protocol):
+    """The result of an erasure: counts by kind, and the same in words."""
+
+    def counts(self) -> dict[str, int]: ...
+
+    def summary(self) -> str: ...
+
+
+class DataRights(Protocol):
+    """The shopper's own data, exported or erased exactly as the CLI does it."""
+
+    def export_to_file(self, shopper_id: str) -> Path: ...
+
+    def erase(self, shopper_id: str) -> Summarised: ...
+
+    def held_counts(self, shopper_id: str) -> dict[str, int]: ...
+
+
+@dataclass
+class TurnContext:
+    """What a handler knows about the conversation when the message arrives."""
+
+    conversation: ConversationRecord
+    state: TurnState
+    awaiting: ClarifyingQuestion | None
+    handover: Escalation | None
+
+    @property
+    def shopper_id(self) -> str:
+        return self.conversation.shopper_id
+
+
+@dataclass
+class Handled:
+    """A handler's result: the outcome to word, and what the reply and next turn carry."""
+
+    outcome: o.Outcome
+    suggestions: list[Suggestion] = field(default_factory=list)
+    #: The search behind ``suggestions`` (or the one that found nothing), for follow-ups.
+    request: ActiveRequest | None = None
+    facts: list[PreferenceFact] = field(default_factory=list)
+    escalation: Escalation | None = None
+    mode: ShopperMode | None = None
+    mode_reason: str = ""
+    no_match: bool = False
+    confirming: str | None = None
+    export_file: str | None = None
+    erased: dict[str, int] | None = None
+    personalized: bool | None = None
+    #: Whether a clarifying question may follow the suggestions.
+    may_ask: bool = True
+    #: The item this turn was about ("why the second one?"), for "I already have that one".
+    focus: str | None = None
+
+
+class Handlers:
+    """The conversation's actions, given what they act on."""
+
+    def __init__(
+        self,
+        records: RecordStore,
+        profiles: ProfileService,
+        recommender: Recommender,
+        clarifier: Clarifier,
+        clock: Clock,
+        handovers: Handovers,
+        data_rights: DataRights,
+        profile_of: Callable[[str], Any],
+        escalation: EscalationConfig,
+    ) -> None:
+        self._records = records
+        self._profiles = profiles
+        self._recommender = recommender
+        self._clarifier = clarifier
+        self._clock = clock
+        self._handovers = handovers
+        self._data = data_rights
+        self._profile_of = profile_of
+        self._escalation = escalation
+
+    def handle(self, meaning: i.Understanding, turn: TurnContext) -> Handled:
+        """Act on one reading of the shopper's message."""
+        match meaning:
+            case i.CallOff() if turn.handover is not None:
+                self._handovers.move(turn.handover.escalation_id, EscalationStatus.CALLED_OFF)
+                turn.conversation.status = ConversationStatus.ACTIVE
+                return self._suggest(turn, ActiveRequest(), o.HandoverCalledOff())
+            case i.Confirm(yes=True) if turn.state.confirming == "erase":
+                return self._erase(turn)
+            case i.Confirm():
+                return Handled(o.EraseDeclined())
+            case i.Handoff():
+                return self.escalate(turn, EscalationCause.REQUESTED)
+            case i.Sensitive(topic=topic):
+                return self.escalate(turn, EscalationCause.SENSITIVE, topic=topic)
+            case i.Answer() if turn.awaiting is not None:
+                return self._answer(turn, turn.awaiting, meaning)
+            case i.AskWhyAsked() if turn.awaiting is not None:
+                return self._why_asked(turn.awaiting)
+            case i.DeclineAnswer() if turn.awaiting is not None:
+                self._clarifier.decline(turn.awaiting)
+                return Handled(o.AnswerDeclined(item=turn.awaiting.item_title), may_ask=False)
+            case i.Correction():
+                return self._stated(turn, meaning)
+            case i.Budget(amount=amount):
+                return self._budget(turn, amount)
+            case i.Forget(what=what):
+                return self._forget(turn, what)
+            case i.Why():
+                return self._why(turn, meaning)
+            case i.Personalization(on=on):
+                self._records.set_personalized(turn.shopper_id, on)
+                return self._suggest(turn, ActiveRequest(), o.PersonalizationSet(on=on))
+            case i.Feedback():
+                return self._feedback(turn, meaning)
+            case i.Owned(position=position):
+                return self._owned(turn, position)
+            case i.ModeSwitch(mode=mode):
+                return self._mode_switch(turn, mode)
+            case i.DataRequest(action=action):
+                return self._data_request(turn, action)
+            case i.Refine() if turn.state.request is not None:
+                return self._refine(turn, meaning)
+            case i.Request() | i.Refine():
+                return self._request(turn, meaning)
+            case i.Greeting():
+                return Handled(o.Greeted())
+            case i.Thanks():
+                return Handled(o.Closing(what="thanks"))
+            case i.Goodbye():
+                return Handled(o.Closing(what="goodbye"))
+            case i.SmallTalk(what=what):
+                return Handled(o.Closing(what=what))
+        return Handled(o.NotUnderstood())
+
+    # -- searching -------------------------------------------------------------------
+    def _request(self, turn: TurnContext, meaning: i.Request | i.Refine) -> Handled:
+        current = turn.state.request
+        if current is not None and _only_constraints(meaning, current):
+            # "under £5 please" with a search on screen narrows it; it is not a new search.
+            return self._refine(turn, i.Refine(**meaning.model_dump(exclude={"kind"})))
+        request = search_from(meaning)
+        return self._suggest(turn, request, message_mode=meaning.mode, answer_check=True)
+
+    def _refine(self, turn: TurnContext, meaning: i.Refine) -> Handled:
+        assert turn.state.request is not None
+        before = turn.state.request
+        shown = turn.state.shown
+        request, only = apply_refine(before, meaning, shown)
+        kept, changed = describe_change(before, request, meaning, shown)
+        handled = self._suggest(
+            turn,
+            request,
+            o.Refined(kept=kept, changed=changed),
+            message_mode=meaning.mode,
+            # Choosing among the items on screen always has an answer: they are there.
+            answer_check=only is None,
+            only_ids=only,
+        )
+        if only is not None and meaning.order is not None:
+            handled.suggestions.sort(
+                key=lambda s: s.item.price if s.item.price is not None else math.inf,
+                reverse=meaning.order == "price_high",
+            )
+        return handled
+
+    def _suggest(
+        self,
+        turn: TurnContext,
+        request: ActiveRequest,
+        lead: o.Outcome | None = None,
+        *,
+        message_mode: ShopperMode | None = None,
+        answer_check: bool = False,
+        only_ids: frozenset[str] | None = None,
+        facts: list[PreferenceFact] | None = None,
+    ) -> Handled:
+        """Rank for ``request`` and show the result after ``lead`` (the default intro if None)."""
+        conversation = turn.conversation
+        shopper = self._profiles.shopper(turn.shopper_id)
+        mode, mode_reason = self._mode(conversation, message_mode, request.recipient)
+        request.mode = mode
+        if mode is ShopperMode.GIFT and request.recipient is None:
+            request.recipient = self.known_recipient(turn.shopper_id)
+        suggestions = self._recommender.recommend(
+            shopper.shopper_id,
+            request.to_request(only_ids=only_ids),
+            personalized=shopper.personalized,
+        )
+        if answer_check and not self._answers(request, suggestions):
+            if turn.state.no_answer_streak + 1 >= self._escalation.no_answer_in_a_row:
+                return self.escalate(turn, EscalationCause.NO_GOOD_ANSWER)
+            return Handled(
+                o.NoMatch(constraints=_constraints(request)),
+                request=request,
+                mode=mode,
+                mode_reason=mode_reason,
+                no_match=True,
+            )
+        if lead is None:
+            lead = o.Shown(
+                mode=mode, personalized=shopper.personalized, recipient=request.recipient
+            )
+        return Handled(
+            lead,
+            suggestions=suggestions,
+            request=request,
+            facts=facts or [],
+            mode=mode,
+            mode_reason=mode_reason,
+            personalized=shopper.personalized,
+        )
+
+    def _answers(self, request: ActiveRequest, suggestions: list[Suggestion]) -> bool:
+        """Whether the suggestions answer the request, judged by how well they match it."""
+        if not suggestions:
+            return False
+        if not query_words(request.query) or request.like_item_id:
+            return True
+        weight = self._recommender.weights[request.mode].request or 1.0
+        best = max(
+            (f.contribution for s in suggestions if (f := s.factor(FactorName.REQUEST))),
+            default=0.0,
+        )
+        return best / weight >= GOOD_ANSWER_MATCH
+
+    def _mode(
+        self,
+        conversation: ConversationRecord,
+        message_mode: ShopperMode | None,
+        recipient: str | None,
+    ) -> tuple[ShopperMode, str]:
+        if conversation.mode_locked and conversation.mode is not None and message_mode is None:
+            return conversation.mode, _chosen(conversation.mode)
+        now = self._clock.now()
+        recent = [
+            e.kind
+            for e in self._profiles.events(conversation.shopper_id)
+            if now - SESSION_WINDOW <= e.at <= now
+        ]
+        mode, reason = detect_mode(message_mode, recent_kinds=recent, recipient=recipient)
+        conversation.mode = mode
+        if message_mode is not None:
+            conversation.mode_locked = False
+        return mode, reason
+
+    def known_recipient(self, shopper_id: str) -> str | None:
+        recipients = [
+            f.recipient for f, _ in self._profiles.facts(shopper_id) if f.kind is FactKind.RECIPIENT
+        ]
+        return recipients[-1] if recipients else None
+
+    def _mode_switch(self, turn: TurnContext, mode: ShopperMode) -> Handled:
+        turn.conversation.mode, turn.conversation.mode_locked = mode, True
+        known = self.known_recipient(turn.shopper_id) if mode is ShopperMode.GIFT else None
+        if known:  # the gift intro already names the mode and the person
+            return self._suggest(turn, ActiveRequest(recipient=known))
+        return self._suggest(turn, ActiveRequest(), o.ModeSwitched(mode=mode))
+
+    # -- what the shopper tells us -----------------------------------------------------
+    def _answer(
+        self, turn: TurnContext, question: ClarifyingQuestion, meaning: i.Answer
+    ) -> Handled:
+        _, learned = self._clarifier.answer(
+            question, about_me=meaning.about_me, recipient=meaning.recipient
+        )
+        lead = o.AnswerTaken(
+            item=question.item_title, about_me=meaning.about_me, recipient=meaning.recipient
+        )
+        return self._suggest(turn, ActiveRequest(), lead, facts=learned)
+
+    def _why_asked(self, question: ClarifyingQuestion) -> Handled:
+        """Say what the question is for; it stays open, and nothing else is asked."""
+        event = next(
+            (
+                e
+                for e in self._profiles.events(question.shopper_id)
+                if e.event_id == question.event_id
+            ),
+            None,
+        )
+        when = wording.age(event.at, self._clock.now()) if event else "recently"
+        return Handled(o.QuestionExplained(item=question.item_title, bought_at=when), may_ask=False)
+
+    def _stated(self, turn: TurnContext, meaning: i.Correction) -> Handled:
+        if meaning.recipient in PRONOUNS:
+            # "she loves cats" right after a search for the sister is about the sister.
+            current = turn.state.request.recipient if turn.state.request else None
+            meaning = meaning.model_copy(update={"recipient": current})
+        fact = self._profiles.add_fact(
+            turn.shopper_id,
+            meaning.text,
+            subject=meaning.subject,
+            polarity=meaning.polarity,
+            source=FactSource.STATED,
+            actor="shopper",
+            recipient=meaning.recipient,
+        )
+        lead = o.FactNoted(
+            subject=meaning.subject, polarity=meaning.polarity, recipient=meaning.recipient
+        )
+        # "My sister loves cats" is about a gift: show ideas for her, with cats in them.
+        request = ActiveRequest(recipient=meaning.recipient)
+        return self._suggest(turn, request, lead, facts=[fact])
+
+    def _budget(self, turn: TurnContext, amount: float) -> Handled:
+        fact = self._profiles.add_fact(
+            turn.shopper_id,
+            prompts.render("facts/budget", amount=wording.money(amount)).strip(),
+            kind=FactKind.BUDGET,
+            subject="budget",
+            amount=amount,
+            source=FactSource.STATED,
+            actor="shopper",
+        )
+        return self._suggest(
+            turn, ActiveRequest(), o.BudgetNoted(amount=wording.money(amount)), facts=[fact]
+        )
+
+    def _forget(self, turn: TurnContext, what: str) -> Handled:
+        """Retract every fact the shopper's words name, and say which; or say none matched."""
+        facts = [f for f, _ in self._profiles.facts(turn.shopper_id)]
+        matched = facts_matching(facts, what)
+        if not matched:
+            return Handled(o.NothingToForget(what=what, facts=[f.text for f in facts]))
+        retracted = [
+            self._profiles.retract(turn.shopper_id, fact.fact_id, actor="shopper")
+            for fact in matched
+        ]
+        lead = o.Forgotten(facts=[f.text for f in retracted])
+        return self._suggest(turn, ActiveRequest(), lead, facts=retracted)
+
+    def _feedback(self, turn: TurnContext, meaning: i.Feedback) -> Handled:
+        targets = _pick(turn.state.shown, meaning.position)
+        kind = EventKind.LIKE if meaning.value is FeedbackValue.UP else EventKind.DISMISS
+        self._record_events(turn.shopper_id, [t.item_id for t in targets], kind, "feedback")
+        # One message is one piece of feedback, however many suggestions it covers: a
+        # single "not for me" about the whole set must not count as a run of frustration.
+        item_id = targets[0].item_id if len(targets) == 1 else None
+        conversation = turn.conversation
+        self._records.add_feedback(
+            turn.shopper_id, conversation.conversation_id, item_id, meaning.value, self._clock.now()
+        )
+        history = self._records.feedback_for_conversation(conversation.conversation_id)
+        if meaning.furious or frustrated(history, self._escalation):
+            return self.escalate(turn, EscalationCause.FRUSTRATION)
+        lead = o.FeedbackTaken(value=meaning.value)
+        if meaning.value is FeedbackValue.UP:
+            return Handled(lead)
+        return self._suggest(turn, _without(turn.state.request, targets), lead)
+
+    def _owned(self, turn: TurnContext, position: int | None) -> Handled:
+        shown = turn.state.shown
+        if position is None and turn.state.focus is not None:
+            # "I already have that one" right after "why the second one?" means the second.
+            position = next(
+                (n for n, s in enumerate(shown, start=1) if s.item_id == turn.state.focus), None
+            )
+        targets = _pick(shown, position or 1)
+        if not targets:
+            return Handled(o.NothingToExplain())
+        self._record_events(turn.shopper_id, [t.item_id for t in targets], EventKind.OWN, "stated")
+        lead = o.OwnedNoted(item=targets[0].title)
+        return self._suggest(turn, _without(turn.state.request, targets), lead)
+
+    def _record_events(
+        self, shopper_id: str, item_ids: list[str], kind: EventKind, context: str
+    ) -> None:
+        now = self._clock.now()
+        events = [
+            BehaviourEvent(
+                event_id=f"fb-{uuid.uuid4().hex[:12]}",
+                shopper_id=shopper_id,
+                item_id=item_id,
+                kind=kind,
+                at=now,
+                context=context,
+            )
+            for item_id in item_ids
+        ]
+        if events:
+            self._records.add_events(events)
+            self._profiles.add_events_to_cache(shopper_id, events)
+
+    # -- explaining ------------------------------------------------------------------------
+    def _why(self, turn: TurnContext, meaning: i.Why) -> Handled:
+        """Explain a suggestion from the data as it stands now, never from a stored reason."""
+        shown = turn.state.shown
+        position = meaning.position
+        if position is None and meaning.item_words:
+            words = {w.lower() for w in meaning.item_words}
+            position = next(
+                (n for n, s in enumerate(shown, start=1) if words & set(s.title.lower().split())),
+                None,
+            )
+        chosen = _pick(shown, position or 1)
+        if not chosen or turn.state.request is None:
+            return Handled(o.NothingToExplain())
+        shopper = self._profiles.shopper(turn.shopper_id)
+        now_scored = self._recommender.rescore(
+            shopper.shopper_id,
+            turn.state.request.to_request(),
+            chosen[0].item_id,
+            personalized=shopper.personalized,
+        )
+        if now_scored is None:
+            return Handled(o.NothingToExplain())
+        breakdown = explain(now_scored)
+        factors = []
+        for line in breakdown.factors:
+            sources = "; ".join(e.label for e in line.evidence[:3] if e.label)
+            factors.append(
+                f"- {line.name.value}: {line.contribution:+.2f}"
+                + (f" ({sources})" if sources else "")
+            )
+        return Handled(
+            o.Explained(item=now_scored.item.title, reason=breakdown.reason, factors=factors),
+            focus=chosen[0].item_id,
+        )
+
+    # -- people and data ---------------------------------------------------------------------
+    def escalate(
+        self, turn: TurnContext, cause: EscalationCause, *, topic: str | None = None
+    ) -> Handled:
+        escalation = self._handovers.open(turn.conversation, cause, cause_detail(cause, topic))
+        return Handled(o.Escalated(cause=cause, topic=topic), escalation=escalation)
+
+    def _data_request(self, turn: TurnContext, action: str) -> Handled:
+        shopper_id = turn.shopper_id
+        if action == "profile":
+            lines = what_i_know(self._profile_of(shopper_id), self._clock.now())
+            return Handled(o.ProfileShown(lines=lines))
+        if action == "export":
+            path = str(self._data.export_to_file(shopper_id))
+            return Handled(o.Exported(path=path), export_file=path)
+        held = wording.counts(self._data.held_counts(shopper_id))
+        return Handled(o.EraseAsked(held=held), confirming="erase")
+
+    def _erase(self, turn: TurnContext) -> Handled:
+        """Run the same erase as ``tactful erase`` and say what it removed."""
+        personalized = self._profiles.shopper(turn.shopper_id).personalized
+        report = self._data.erase(turn.shopper_id)
+        return Handled(
+            o.Erased(summary=report.summary()), erased=report.counts(), personalized=personalized
+        )
+
+
+def _only_constraints(meaning: i.Request | i.Refine, current: ActiveRequest) -> bool:
+    """A message that only narrows ("under £5", "not leather") or names the person the
+    search on screen is already for ("any ideas for my nephew?"), naming nothing to show."""
+    if meaning.query:
+        return False
+    if meaning.recipient is not None:
+        return current.recipient is not None and same_person(meaning.recipient, current.recipient)
+    return (
+        meaning.budget_max is not None
+        or meaning.budget_min is not None
+        or bool(meaning.exclude)
+        or meaning.audience is not None
+    )
+
+
+def _without(request: ActiveRequest | None, items: list[ShownItem]) -> ActiveRequest:
+    """The same search with ``items`` left out (after a thumbs-down or "I have that")."""
+    base = request.model_copy(deep=True) if request is not None else ActiveRequest()
+    base.exclude_ids = sorted({*base.exclude_ids, *(t.item_id for t in items)})
+    base.like_item_id = None
+    return base
+
+
+def _pick(shown: list[ShownItem], position: int | None) -> list[ShownItem]:
+    if position is None:
+        return shown
+    if 1 <= position <= len(shown):
+        return [shown[position - 1]]
+    return []
+
+
+def _chosen(mode: ShopperMode) -> str:
+    return prompts.render("modes/chosen", mode=mode.value)
+
+
+def _constraints(request: ActiveRequest) -> str:
+    parts = []
+    if request.query:
+        parts.append(f'"{request.query}"')
+    if request.budget_max is not None:
+        parts.append(f"under {wording.money(request.budget_max)}")
+    if request.budget_min is not None:
+        parts.append(f"over {wording.money(request.budget_min)}")
+    return " ".join(parts) or "that"
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+#: Words that name no preference in "forget that fact", beyond the shared stop-words
+#: ``query_words`` already drops ("what I said about", "that bit").
+_FORGET_FILLER = frozenset({"fact", "facts"})
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def facts_matching(facts: list[PreferenceFact], what: str) -> list[PreferenceFact]:
+    """The facts whose subject or wording shares a meaningful word with ``what``.
+
+    An empty ``what`` ("forget that") means the most recent fact.
+    """
+    words = {_stem(w) for w in query_words(what) if w not in _FORGET_FILLER}
+    if not words:
+        return facts[-1:] if not what.strip() else []
+    return [
+        fact
+        for fact in facts
+        if words & {_stem(w) for w in _TOKEN.findall(f"{fact.subject} {fact.text}".lower())}
+    ]

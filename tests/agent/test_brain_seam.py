@@ -1,0 +1,113 @@
+"""The brain seam: whatever reads and words, the conversation decides and stores."""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.brain.base import ReadContext
+from agent.brain.intents import Request, Thanks, Understanding
+from agent.brain.offline.brain import word
+from agent.clock import FixedClock
+from agent.conversation import outcome as o
+from agent.domain import EscalationCause, FeedbackValue, ShopperMode
+from agent.embedding import Embedder
+from agent.facade import Tactful
+from agent.settings import Settings
+
+SAMPLES: list[o.Outcome] = [
+    o.Shown(mode=ShopperMode.BROWSING, personalized=True),
+    o.Shown(mode=ShopperMode.GIFT, personalized=True, recipient="sister"),
+    o.Shown(mode=ShopperMode.PURCHASE, personalized=False),
+    o.Refined(kept=["for your sister"], changed=["under £5"]),
+    o.NoMatch(constraints='"unicorns"'),
+    o.AnswerTaken(item="Owl Mug", about_me=True),
+    o.AnswerTaken(item="Owl Mug", about_me=False, recipient="niece"),
+    o.AnswerTaken(item="Owl Mug", about_me=False),
+    o.QuestionExplained(item="Owl Mug", bought_at="2 days ago"),
+    o.AnswerDeclined(item="Owl Mug"),
+    o.FactNoted(subject="cats", polarity=1),
+    o.FactNoted(subject="glitter", polarity=-1),
+    o.FactNoted(subject="cats", polarity=1, recipient="sister"),
+    o.FactNoted(subject="dolls", polarity=-1, recipient="niece"),
+    o.BudgetNoted(amount="£30"),
+    o.Forgotten(facts=["I like cats", "not into glitter"]),
+    o.NothingToForget(what="dogs", facts=[]),
+    o.NothingToForget(what="dogs", facts=["I like cats"]),
+    o.PersonalizationSet(on=False),
+    o.FeedbackTaken(value=FeedbackValue.DOWN),
+    o.OwnedNoted(item="Owl Mug"),
+    o.ModeSwitched(mode=ShopperMode.RESEARCH),
+    o.Greeted(),
+    o.Closing(what="thanks"),
+    o.Closing(what="goodbye"),
+    o.Closing(what="laughter"),
+    o.Closing(what="acknowledgement"),
+    o.Escalated(cause=EscalationCause.SENSITIVE, topic="payment"),
+    o.Escalated(cause=EscalationCause.REQUESTED),
+    o.HandoverCalledOff(),
+    o.WithStaff(staff="Sam"),
+    o.Explained(item="Owl Mug", reason="Because you bought mugs.", factors=["- taste: +1.00"]),
+    o.NothingToExplain(),
+    o.ProfileShown(lines=["You told me you like cats."]),
+    o.Exported(path="/tmp/export.json"),
+    o.EraseAsked(held="1 conversation"),
+    o.Erased(summary="1 conversation"),
+    o.EraseDeclined(),
+    o.NotUnderstood(),
+    o.HandoverNote(state="elsewhere"),
+    o.HandoverNote(state="still_waiting"),
+    o.HandoverNote(state="unclaimed", waiting_for="20 minutes ago"),
+]
+
+
+def test_every_outcome_kind_has_an_offline_wording() -> None:
+    members = typing.get_args(typing.get_args(o.Outcome)[0])
+    kinds = {m.model_fields["kind"].default for m in members}
+    assert kinds == {sample.kind for sample in SAMPLES}
+    for sample in SAMPLES:
+        assert word(sample).strip(), sample
+
+
+def test_a_refined_search_says_what_carried_over_and_what_changed() -> None:
+    text = word(o.Refined(kept=["for your sister"], changed=["under £5"]))
+    assert text.startswith("Still for your sister, now under £5")
+
+
+class ScriptedBrain:
+    """Reads every message as the next scripted meaning; words outcomes by kind."""
+
+    def __init__(self, meanings: list[Understanding]) -> None:
+        self.meanings = meanings
+        self.contexts: list[ReadContext] = []
+
+    def read(self, message: str, context: ReadContext) -> Understanding:
+        self.contexts.append(context)
+        return self.meanings.pop(0)
+
+    def word(self, outcome: o.Outcome) -> str:
+        return f"<{outcome.kind}>"
+
+
+@pytest.fixture
+def scripted(
+    demo_home: Path, clock: FixedClock, embedder: Embedder
+) -> Iterator[tuple[Tactful, ScriptedBrain]]:
+    brain = ScriptedBrain([Request(query="candles"), Thanks()])
+    with Tactful.open(Settings(home=demo_home), clock=clock, embedder=embedder, brain=brain) as t:
+        yield t, brain
+
+
+def test_a_brain_passed_in_reads_each_message_in_context_and_words_the_reply(
+    scripted: tuple[Tactful, ScriptedBrain],
+) -> None:
+    tactful, brain = scripted
+    first = tactful.chat("seam-shopper", "anything at all")
+    assert first.text.startswith("<shown>")
+    assert first.suggestions, "the conversation still ranks: the brain only read and worded"
+    second = tactful.chat("seam-shopper", "whatever", conversation_id=first.conversation_id)
+    assert second.text == "<closing>"
+    assert [c.suggestion_count for c in brain.contexts] == [0, len(first.suggestions)]

@@ -1,0 +1,61 @@
+"""Likes said of someone else, narrowing follow-ups, "any more…?" and anger at the list."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.brain.base import ReadContext
+from agent.brain.intents import Correction, Feedback, Refine, Request
+from agent.brain.offline.reader import OfflineReader
+
+ON_SCREEN = ReadContext(suggestion_count=10)
+
+
+@pytest.mark.parametrize(
+    ("text", "subject", "polarity", "recipient"),
+    [
+        ("my sister loves cats", "cats", 1, "sister"),
+        ("my 7 year old nephew is really into dinosaurs", "dinosaurs", 1, "nephew, 7"),
+        ("my dad doesn't like mugs", "mugs", -1, "dad"),
+        ("she loves gardening", "gardening", 1, "she"),
+    ],
+)
+def test_a_like_said_of_someone_else_is_held_for_them(
+    reader: OfflineReader, text: str, subject: str, polarity: int, recipient: str
+) -> None:
+    reading = reader.read(text, ON_SCREEN)
+    assert isinstance(reading, Correction)
+    assert (reading.subject, reading.polarity, reading.recipient) == (subject, polarity, recipient)
+
+
+def test_the_shoppers_own_like_names_nobody_else(reader: OfflineReader) -> None:
+    reading = reader.read("I love owls", ON_SCREEN)
+    assert isinstance(reading, Correction) and reading.recipient is None
+
+
+def test_a_question_about_someone_with_a_search_is_still_a_search(reader: OfflineReader) -> None:
+    reading = reader.read("my mum likes gardening, any ideas?", ReadContext())
+    assert isinstance(reading, Request)
+    assert reading.recipient == "mum"
+
+
+@pytest.mark.parametrize("text", ["any in red?", "got them in blue", "same but in green"])
+def test_a_colour_asked_of_the_list_on_screen_narrows_it(reader: OfflineReader, text: str) -> None:
+    reading = reader.read(text, ON_SCREEN)
+    assert isinstance(reading, Refine)
+    assert reading.change in (None, "more_like") and reading.position is None
+    assert reading.query == text.rstrip("?").split()[-1]
+
+
+@pytest.mark.parametrize("text", ["any more candles?", "got any more mugs", "any other lanterns?"])
+def test_asking_for_more_of_a_thing_is_a_search_not_a_dislike(
+    reader: OfflineReader, text: str
+) -> None:
+    assert isinstance(reader.read(text, ON_SCREEN), Request)
+
+
+def test_anger_at_the_whole_list_is_marked_but_an_ugly_item_is_not(reader: OfflineReader) -> None:
+    angry = reader.read("ffs these are all sh*t, useless bloody thing", ON_SCREEN)
+    calm = reader.read("number 2 is ugly", ON_SCREEN)
+    assert isinstance(angry, Feedback) and angry.furious
+    assert isinstance(calm, Feedback) and not calm.furious and calm.position == 2
