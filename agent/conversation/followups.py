@@ -123,11 +123,8 @@ def describe_change(
         after.budget_min,
         f"over {money(after.budget_min)}" if after.budget_min is not None else None,
     )
-    new_words = [w for w in after.exclude_words if w not in before.exclude_words]
     if before.exclude_words and meaning.change != "different":
         kept.append("without " + " or ".join(before.exclude_words))
-    if new_words and meaning.change != "different":
-        changed.append("without " + " or ".join(new_words))
     match meaning.change:
         case "exclude_shown":
             changed.append("leaving out the ones you've seen")
@@ -141,6 +138,11 @@ def describe_change(
             changed.append("from the ones you've seen" + order.get(meaning.order or "", ""))
         case "different":
             changed.append("something different")
+    # Words a new direction drops silently are the old search's; the shopper's own are said.
+    said = meaning.exclude if meaning.change == "different" else after.exclude_words
+    new_words = [w for w in said if w not in before.exclude_words]
+    if new_words:
+        changed.append("without " + " or ".join(new_words))
     return kept, changed
 
 

@@ -84,6 +84,8 @@ class TurnContext:
     state: TurnState
     awaiting: ClarifyingQuestion | None
     handover: Escalation | None
+    #: Whether the shopper's history may shape suggestions (the switch can flip mid-turn).
+    personalized: bool
 
     @property
     def shopper_id(self) -> str:
@@ -106,7 +108,6 @@ class Handled:
     confirming: str | None = None
     export_file: str | None = None
     erased: dict[str, int] | None = None
-    personalized: bool | None = None
     #: Whether a clarifying question may follow the suggestions.
     may_ask: bool = True
     #: The item this turn was about ("why the second one?"), for "I already have that one".
@@ -170,6 +171,7 @@ class Handlers:
                 return self._why(turn, meaning)
             case i.Personalization(on=on):
                 self._records.set_personalized(turn.shopper_id, on)
+                turn.personalized = on
                 return self._suggest(turn, ActiveRequest(), o.PersonalizationSet(on=on))
             case i.Feedback():
                 return self._feedback(turn, meaning)
@@ -237,15 +239,14 @@ class Handlers:
     ) -> Handled:
         """Rank for ``request`` and show the result after ``lead`` (the default intro if None)."""
         conversation = turn.conversation
-        shopper = self._profiles.shopper(turn.shopper_id)
         mode, mode_reason = self._mode(conversation, message_mode, request.recipient)
         request.mode = mode
         if mode is ShopperMode.GIFT and request.recipient is None:
             request.recipient = self.known_recipient(turn.shopper_id)
         suggestions = self._recommender.recommend(
-            shopper.shopper_id,
+            turn.shopper_id,
             request.to_request(only_ids=only_ids),
-            personalized=shopper.personalized,
+            personalized=turn.personalized,
         )
         if answer_check and not self._answers(request, suggestions):
             if turn.state.no_answer_streak + 1 >= self._escalation.no_answer_in_a_row:
@@ -258,9 +259,7 @@ class Handlers:
                 no_match=True,
             )
         if lead is None:
-            lead = o.Shown(
-                mode=mode, personalized=shopper.personalized, recipient=request.recipient
-            )
+            lead = o.Shown(mode=mode, personalized=turn.personalized, recipient=request.recipient)
         return Handled(
             lead,
             suggestions=suggestions,
@@ -268,7 +267,6 @@ class Handlers:
             facts=facts or [],
             mode=mode,
             mode_reason=mode_reason,
-            personalized=shopper.personalized,
         )
 
     def _answers(self, request: ActiveRequest, suggestions: list[Suggestion]) -> bool:
@@ -456,12 +454,11 @@ class Handlers:
         chosen = _pick(shown, position or 1)
         if not chosen or turn.state.request is None:
             return Handled(o.NothingToExplain())
-        shopper = self._profiles.shopper(turn.shopper_id)
         now_scored = self._recommender.rescore(
-            shopper.shopper_id,
+            turn.shopper_id,
             turn.state.request.to_request(),
             chosen[0].item_id,
-            personalized=shopper.personalized,
+            personalized=turn.personalized,
         )
         if now_scored is None:
             return Handled(o.NothingToExplain())
@@ -498,11 +495,8 @@ class Handlers:
 
     def _erase(self, turn: TurnContext) -> Handled:
         """Run the same erase as ``tactful erase`` and say what it removed."""
-        personalized = self._profiles.shopper(turn.shopper_id).personalized
         report = self._data.erase(turn.shopper_id)
-        return Handled(
-            o.Erased(summary=report.summary()), erased=report.counts(), personalized=personalized
-        )
+        return Handled(o.Erased(summary=report.summary()), erased=report.counts())
 
 
 def _only_constraints(meaning: i.Request | i.Refine, current: ActiveRequest) -> bool:

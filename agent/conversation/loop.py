@@ -103,6 +103,7 @@ class Conversations:
             state=state,
             awaiting=self._clarifier.awaiting(shopper_id),
             handover=self.handovers.current(conversation.conversation_id),
+            personalized=self._profiles.shopper(shopper_id).personalized,
         )
         meaning = self._brain.read(
             text,
@@ -152,10 +153,10 @@ class Conversations:
             return notes
         handover = turn.handover
         if handover is None:
-            elsewhere = self.handovers.waiting_elsewhere(
+            # Said once, when a new conversation starts while another one waits for a person.
+            if first and self.handovers.waiting_elsewhere(
                 turn.shopper_id, turn.conversation.conversation_id
-            )
-            if elsewhere and first:
+            ):
                 notes.append(o.HandoverNote(state="elsewhere"))
         elif self.handovers.unclaimed_too_long(handover):
             self.handovers.note_unclaimed_told(handover)
@@ -179,16 +180,13 @@ class Conversations:
     ) -> Reply:
         """Word the outcome, add at most one clarifying question, then store the turn."""
         conversation = turn.conversation
-        personalized = handled.personalized
-        if personalized is None:
-            personalized = self._profiles.shopper(turn.shopper_id).personalized
         text = "\n\n".join(self._brain.word(outcome) for outcome in [*notes, handled.outcome])
         reply = Reply(
             conversation_id=conversation.conversation_id,
             text=text.strip(),
             mode=handled.mode or conversation.mode or ShopperMode.BROWSING,
             mode_reason=handled.mode_reason,
-            personalized=personalized,
+            personalized=turn.personalized,
             suggestions=handled.suggestions,
             facts_changed=handled.facts,
             escalation=handled.escalation,

@@ -59,3 +59,20 @@ def test_anger_at_the_whole_list_is_marked_but_an_ugly_item_is_not(reader: Offli
     calm = reader.read("number 2 is ugly", ON_SCREEN)
     assert isinstance(angry, Feedback) and angry.furious
     assert isinstance(calm, Feedback) and not calm.furious and calm.position == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "subject", "polarity"),
+    [
+        ("I don't like vintage things", "vintage", -1),
+        ("that's wrong, I don't like red", "red", -1),
+        ("I'm sick of candles", "candles", -1),
+        ("I love vintage stuff", "vintage", 1),
+    ],
+)
+def test_the_words_not_the_nearest_example_decide_which_way_a_taste_goes(
+    reader: OfflineReader, text: str, subject: str, polarity: int
+) -> None:
+    reading = reader.read(text, ON_SCREEN)
+    assert isinstance(reading, Correction)
+    assert (reading.subject, reading.polarity) == (subject, polarity)

@@ -164,7 +164,10 @@ class OfflineReader:
         return _fallback(low, tidied, context)
 
 
-_NEGATIVE = re.compile(r"\b(?:hate|can't stand|don't|do not|not|allergic|never)\b")
+_NEGATIVE = re.compile(
+    r"\b(?:hate|hates|can't|cant|don't|dont|doesn't|do not|does not|not|no more|allergic|never"
+    r"|avoid|dislike|dislikes|detest|loathe|isn't|aren't|sick of|tired of|stop)\b"
+)
 
 
 def _negative(first_person: str) -> bool:
@@ -243,8 +246,12 @@ def _simple(intent: str, text: str, shown: int) -> Understanding:
             return DeclineAnswer()
         case "like" | "dislike":
             whose, own_words = holder(text)
+            # "That's wrong, I don't like red": the clause with the feeling in it.
+            clauses = [c.strip() for c in own_words.split(",")]
+            own_words = next((c for c in clauses if states_taste(c)), own_words)
             about = subject(own_words)
-            polarity: Literal[1, -1] = 1 if intent == "like" else -1
+            # The words decide which way a taste goes; the nearest example only that it is one.
+            polarity: Literal[1, -1] = -1 if _negative(own_words) else 1
             wording = fact_wording(own_words, about, polarity)
             if whose is not None and whose not in _PRONOUNS:
                 wording = f"{whose.split(',')[0]} {wording}"
