@@ -76,3 +76,14 @@ def test_the_words_not_the_nearest_example_decide_which_way_a_taste_goes(
     reading = reader.read(text, ON_SCREEN)
     assert isinstance(reading, Correction)
     assert (reading.subject, reading.polarity) == (subject, polarity)
+
+
+def test_a_search_that_names_no_feeling_is_never_stored_as_a_taste(reader: OfflineReader) -> None:
+    reading = reader.read("cheapest mugs", ReadContext())
+    assert isinstance(reading, Request) and reading.query == "mugs"
+
+
+def test_a_gift_for_someone_is_a_search_for_them_not_only_a_mode(reader: OfflineReader) -> None:
+    reading = reader.read("a gift for my best mate", ReadContext())
+    assert isinstance(reading, Request)
+    assert reading.recipient == "friend" and reading.mode is not None

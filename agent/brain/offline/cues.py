@@ -33,6 +33,9 @@ class Cues(BaseModel):
         description="A like said of someone else, as the shopper would say it of themselves: "
         '"my sister loves cats" reads as "i love cats", held for the sister'
     )
+    taste_phrases: tuple[str, ...] = Field(
+        description='Besides the verbs, what says a like or dislike: "my thing", "not for me"'
+    )
     forget_leads: tuple[str, ...]
     forget_words: tuple[str, ...] = Field(
         description="A message asks to forget a fact only if it says one of these"

@@ -165,8 +165,8 @@ class OfflineReader:
 
 
 _NEGATIVE = re.compile(
-    r"\b(?:hate|hates|can't|cant|don't|dont|doesn't|do not|does not|not|no more|allergic|never"
-    r"|avoid|dislike|dislikes|detest|loathe|isn't|aren't|sick of|tired of|stop)\b"
+    r"\b(?:hate|hates|can't|cant|cannot|don't|dont|doesn't|do not|does not|not|no more"
+    r"|allergic|never|avoid|dislike|dislikes|detest|loathe|isn't|aren't|sick of|tired of|stop)\b"
 )
 
 
@@ -184,6 +184,13 @@ def _implausible(
         return frozenset({"budget"})  # a price for this search, not for what follows
     if intent == "forget" and not says_forget(text):
         return frozenset({"forget"})
+    if intent in ("like", "dislike") and not (states_taste(text) or holder(text)[0]):
+        return frozenset({"like", "dislike"})  # "cheapest mugs" names no feeling
+    if intent in _MODES:
+        slots = search_slots(text)
+        if slots["recipient"] or (searching and slots["query"]):
+            # "a gift for my best mate" says the mode *and* what to find: a search.
+            return frozenset(_MODES)
     if searching and intent in _ABOUT_ME:
         said_of_self = _FIRST_PERSON.search(text) and holder(text)[0] is None
         if not (said_of_self and (intent == "owned" or states_taste(text))):

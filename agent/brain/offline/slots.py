@@ -123,7 +123,10 @@ def narrows(text: str) -> bool:
 
 def states_taste(text: str) -> bool:
     """Whether ``text`` uses a verb of liking or disliking ("love", "can't stand")."""
-    verbs = "|".join(map(re.escape, default_cues().fact_templates))
+    cues = default_cues()
+    if _has(text, cues.subject_leads) or _has(text, cues.taste_phrases):
+        return True
+    verbs = "|".join(map(re.escape, cues.fact_templates))
     return bool(re.search(rf"(?<!\w)(?:{verbs})", text))
 
 
