@@ -36,6 +36,9 @@ class Cues(BaseModel):
     taste_phrases: tuple[str, ...] = Field(
         description='Besides the verbs, what says a like or dislike: "my thing", "not for me"'
     )
+    negative_words: tuple[str, ...] = Field(
+        description='Near its start, these turn a taste into a dislike: "I don\'t like vintage"'
+    )
     forget_leads: tuple[str, ...]
     forget_words: tuple[str, ...] = Field(
         description="A message asks to forget a fact only if it says one of these"

@@ -56,6 +56,7 @@ from agent.brain.offline.slots import (
     narrows,
     price_order,
     recipient_text,
+    says_dislike,
     says_forget,
     search_slots,
     standing_budget,
@@ -164,14 +165,8 @@ class OfflineReader:
         return _fallback(low, tidied, context)
 
 
-_NEGATIVE = re.compile(
-    r"\b(?:hate|hates|can't|cant|cannot|don't|dont|doesn't|do not|does not|not|no more"
-    r"|allergic|never|avoid|dislike|dislikes|detest|loathe|isn't|aren't|sick of|tired of|stop)\b"
-)
-
-
 def _negative(first_person: str) -> bool:
-    return bool(_NEGATIVE.search(" ".join(first_person.split()[:4])))
+    return says_dislike(" ".join(first_person.split()[:4]))
 
 
 def _implausible(

@@ -130,6 +130,11 @@ def states_taste(text: str) -> bool:
     return bool(re.search(rf"(?<!\w)(?:{verbs})", text))
 
 
+def says_dislike(text: str) -> bool:
+    """Whether ``text`` holds a word that turns a taste into a dislike."""
+    return _has(text, default_cues().negative_words)
+
+
 def says_forget(text: str) -> bool:
     """Whether ``text`` uses a word that asks to drop something remembered."""
     return _has(text, default_cues().forget_words)
