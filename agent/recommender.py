@@ -171,9 +171,9 @@ class Recommender:
             audience=audience,
             age=request.age if audience else None,
             audience_rules=self._rules(Audience(audience)) if audience else None,
-            exclude_rows=frozenset(
-                catalog.rows(request.exclude_ids | self._said_owned(shopper_id))
-            ),
+            # What the shopper said they already have is never suggested to them again.
+            exclude_rows=frozenset(catalog.rows(request.exclude_ids))
+            | {row for row, e in taste.owned.items() if e.kind is EventKind.OWN},
             exclude_words=request.exclude_words,
             like_row=like_row,
             only_rows=None
@@ -256,12 +256,6 @@ class Recommender:
         for suggestion in suggestions:
             suggestion.reason = reason_for(suggestion, events)
         return suggestions
-
-    def _said_owned(self, shopper_id: str) -> frozenset[str]:
-        """Items the shopper said they already have: never suggested to them again."""
-        return frozenset(
-            e.item_id for e in self._profiles.events(shopper_id) if e.kind is EventKind.OWN
-        )
 
     def _events_by_id(self, shopper_id: str) -> dict[str, BehaviourEvent]:
         return {e.event_id: e for e in self._profiles.events(shopper_id)}

@@ -42,13 +42,13 @@ def apply_refine(
     only: frozenset[str] | None = None
     match meaning.change:
         case "cheaper":
-            after.budget_max = _cheaper_than(shown, before.budget_max)
-            if after.budget_min is not None and after.budget_min >= after.budget_max:
-                after.budget_min = None
+            middle = _middle_price(shown, before.budget_max)
+            bound = before.budget_max
+            _cap(after, _round_down(middle if bound is None or middle < bound else bound * _STEP))
         case "pricier":
-            after.budget_min = _pricier_than(shown, before.budget_min)
-            if after.budget_max is not None and after.budget_max <= after.budget_min:
-                after.budget_max = None
+            middle = _middle_price(shown, before.budget_min)
+            bound = before.budget_min
+            _floor(after, _round_up(middle if bound is None or middle > bound else bound / _STEP))
         case "exclude_shown":
             after.exclude_ids = _union(after.exclude_ids, shown_ids)
         case "more_like" if meaning.position and meaning.position <= len(shown):
@@ -77,13 +77,9 @@ def _apply_slots(after: ActiveRequest, meaning: i.Refine) -> None:
         words = [w for w in (meaning.query, after.query) if w]
         after.query = " ".join(dict.fromkeys(" ".join(words).split()))
     if meaning.budget_max is not None:
-        after.budget_max = meaning.budget_max
-        if after.budget_min is not None and after.budget_min >= meaning.budget_max:
-            after.budget_min = None
+        _cap(after, meaning.budget_max)
     if meaning.budget_min is not None:
-        after.budget_min = meaning.budget_min
-        if after.budget_max is not None and after.budget_max <= meaning.budget_min:
-            after.budget_max = None
+        _floor(after, meaning.budget_min)
     if meaning.recipient is not None and meaning.recipient != after.recipient:
         after.recipient = meaning.recipient
         after.audience, after.age = None, None  # another person, another age
@@ -146,18 +142,23 @@ def describe_change(
     return kept, changed
 
 
-def _cheaper_than(shown: list[ShownItem], bound: float | None) -> float:
+def _middle_price(shown: list[ShownItem], bound: float | None) -> float:
     prices = [s.price for s in shown if s.price is not None and s.price > 0]
-    middle = median(prices) if prices else (bound or 10.0)
-    target = middle if bound is None or middle < bound else bound * _STEP
-    return _round_down(target)
+    return median(prices) if prices else (bound or 10.0)
 
 
-def _pricier_than(shown: list[ShownItem], bound: float | None) -> float:
-    prices = [s.price for s in shown if s.price is not None and s.price > 0]
-    middle = median(prices) if prices else (bound or 10.0)
-    target = middle if bound is None or middle > bound else bound / _STEP
-    return _round_up(target)
+def _cap(request: ActiveRequest, amount: float) -> None:
+    """A new upper bound; a lower bound it crosses no longer holds."""
+    request.budget_max = amount
+    if request.budget_min is not None and request.budget_min >= amount:
+        request.budget_min = None
+
+
+def _floor(request: ActiveRequest, amount: float) -> None:
+    """A new lower bound; an upper bound it crosses no longer holds."""
+    request.budget_min = amount
+    if request.budget_max is not None and request.budget_max <= amount:
+        request.budget_max = None
 
 
 def _round_down(amount: float) -> float:

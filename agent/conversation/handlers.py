@@ -289,7 +289,8 @@ class Handlers:
         recipient: str | None,
     ) -> tuple[ShopperMode, str]:
         if conversation.mode_locked and conversation.mode is not None and message_mode is None:
-            return conversation.mode, _chosen(conversation.mode)
+            chosen = prompts.render("modes/chosen", mode=conversation.mode.value)
+            return conversation.mode, chosen
         now = self._clock.now()
         recent = [
             e.kind
@@ -528,10 +529,6 @@ def _pick(shown: list[ShownItem], position: int | None) -> list[ShownItem]:
     if 1 <= position <= len(shown):
         return [shown[position - 1]]
     return []
-
-
-def _chosen(mode: ShopperMode) -> str:
-    return prompts.render("modes/chosen", mode=mode.value)
 
 
 def _constraints(request: ActiveRequest) -> str:

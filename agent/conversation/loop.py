@@ -255,7 +255,7 @@ class Conversations:
 
 def _next_state(before: TurnState, handled: Handled, reply: Reply) -> TurnState:
     """What the next turn needs: the search on screen, what is shown, what is pending."""
-    state = TurnState(
+    return TurnState(
         mode=reply.mode,
         request=handled.request or before.request,
         shown=[ShownItem.of(s) for s in reply.suggestions] or before.shown,
@@ -263,4 +263,3 @@ def _next_state(before: TurnState, handled: Handled, reply: Reply) -> TurnState:
         focus=handled.focus,
         no_answer_streak=before.no_answer_streak + 1 if handled.no_match else 0,
     )
-    return state
