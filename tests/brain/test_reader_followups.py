@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.brain.base import ReadContext
-from agent.brain.intents import Correction, Feedback, Refine, Request
+from agent.brain.intents import Answer, Correction, Feedback, Refine, Request
 from agent.brain.offline.reader import OfflineReader
 
 ON_SCREEN = ReadContext(suggestion_count=10)
@@ -87,3 +87,9 @@ def test_a_gift_for_someone_is_a_search_for_them_not_only_a_mode(reader: Offline
     reading = reader.read("a gift for my best mate", ReadContext())
     assert isinstance(reading, Request)
     assert reading.recipient == "friend" and reading.mode is not None
+
+
+def test_turning_down_the_suggestions_is_no_answer_to_the_question(reader: OfflineReader) -> None:
+    asked = ReadContext(suggestion_count=10, awaiting_answer=True)
+    assert not isinstance(reader.read("nah not them", asked), Answer)
+    assert isinstance(reader.read("no", asked), Answer)

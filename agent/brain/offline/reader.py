@@ -69,6 +69,7 @@ from agent.embedding import Embedder
 
 #: How close a message must come to the hand-over examples when no safety rule matched.
 HANDOVER_BY_MEANING = 0.5
+_ABOUT_SHOWN_WORDS = re.compile(r"\b(?:them|these|those|ones|#\d)\b")
 _ABOUT_ME = frozenset({"like", "dislike", "owned"})
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|our)\b")
 _PRONOUNS = frozenset({"she", "he", "they"})
@@ -179,6 +180,9 @@ def _implausible(
         return frozenset({"budget"})  # a price for this search, not for what follows
     if intent == "forget" and not says_forget(text):
         return frozenset({"forget"})
+    if intent in _ANSWERING and context.suggestion_count and _ABOUT_SHOWN_WORDS.search(text):
+        # "nah not them" with suggestions on screen is about those, not the question.
+        return frozenset(_ANSWERING)
     if intent in ("like", "dislike") and not (states_taste(text) or holder(text)[0]):
         return frozenset({"like", "dislike"})  # "cheapest mugs" names no feeling
     if intent in _MODES:
