@@ -24,6 +24,7 @@ NOUNS: dict[str, tuple[str, str]] = {
     "like": ("like", "likes"),
     "dismiss": ("dismissed suggestion", "dismissed suggestions"),
     "return": ("return", "returns"),
+    "own": ("item you said you have", "items you said you have"),
     "events": ("event", "events"),
     "questions": ("question", "questions"),
     "feedback": ("piece of feedback", "pieces of feedback"),
@@ -40,6 +41,7 @@ VERBS: dict[str, str] = {
     "like": "liked",
     "dismiss": "dismissed",
     "return": "returned",
+    "own": "said you have",
 }
 
 
