@@ -48,6 +48,11 @@ class UnknownConversation(TactfulError):
     exit_code = 3
 
 
+class UnknownEscalation(TactfulError):
+    title = "Unknown escalation"
+    exit_code = 3
+
+
 class IngestError(TactfulError):
     """A bad row in an input file; carries its line number."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,9 @@ from agent.domain import (
     ClarifyingQuestion,
     Escalation,
     EscalationStatus,
+    EventKind,
     FactSource,
+    FeedbackValue,
     PreferenceFact,
     Profile,
     Reply,
@@ -33,7 +36,7 @@ from agent.domain import (
     Suggestion,
 )
 from agent.embedding import Embedder, content_hash, load_default_embedder
-from agent.errors import InvalidInput, UnknownItem
+from agent.errors import InvalidInput, UnknownConversation, UnknownEscalation, UnknownItem
 from agent.policy.clarify import Clarifier, ClarifyConfig
 from agent.profile import OPEN_QUESTION, ProfileService
 from agent.recommender import Recommender, Request, query_words
@@ -41,7 +44,9 @@ from agent.settings import Settings
 from agent.shop_index import ShopIndex
 from agent.stores.migration import migrate
 from agent.stores.records import RecordStore, TurnRecord
+from agent.stores.sql import ratings
 from agent.stores.sql.erasure import ErasureReport
+from agent.stores.sql.ratings import SatisfactionRating
 from agent.stores.vectors import ChromaVectorStore, make_chroma_client
 from tools.explain import Explanation, explain
 from tools.ranker import RankWeights
@@ -433,6 +438,70 @@ class Tactful:
         """Every hand-over still with the team, oldest first."""
         return self.records.open_escalations()
 
+    def escalation(self, escalation_id: str) -> Escalation:
+        """One hand-over, whatever its status."""
+        found = self.records.get_escalation(escalation_id)
+        if found is None:
+            raise UnknownEscalation(f"No escalation with id {escalation_id!r}.")
+        return found
+
+    # -- feedback outside a chat turn (buttons in a widget) -------------------------------
+    def feedback(
+        self,
+        shopper_id: str,
+        value: FeedbackValue,
+        *,
+        item_id: str | None = None,
+        conversation_id: str | None = None,
+    ) -> None:
+        """Thumbs up, down or "not for me" on a suggestion (or a whole reply).
+
+        On an item it also counts as behaviour, as the same words in chat do: a like for
+        up, a dismissal otherwise, so the very next answer reflects it.
+        """
+        self.sync()
+        self.profiles.shopper(_check_id(shopper_id, "shopper"))
+        if conversation_id is not None:
+            self._own_conversation(shopper_id, conversation_id)
+        now = self.clock.now()
+        if item_id is not None:
+            kind = EventKind.LIKE if value is FeedbackValue.UP else EventKind.DISMISS
+            event = BehaviourEvent(
+                event_id=f"fb-{uuid.uuid4().hex[:12]}",
+                shopper_id=shopper_id,
+                item_id=item_id,
+                kind=kind,
+                at=now,
+                context="feedback",
+            )
+            self.record_events([event], clarify=False)
+        self.records.add_feedback(shopper_id, conversation_id, item_id, value, now)
+
+    def rate_conversation(
+        self, shopper_id: str, conversation_id: str, score: int, comment: str | None = None
+    ) -> SatisfactionRating:
+        """The shopper's satisfaction with one conversation, 1 to 5 (a new rating replaces
+        an old one)."""
+        self.profiles.shopper(_check_id(shopper_id, "shopper"))
+        self._own_conversation(shopper_id, conversation_id)
+        if not 1 <= score <= 5:
+            raise InvalidInput(f"A rating is from 1 to 5, not {score}.")
+        rating = SatisfactionRating(
+            conversation_id=conversation_id,
+            score=score,
+            comment=(comment or "").strip() or None,
+            at=self.clock.now(),
+        )
+        ratings.save(self.records.engine, shopper_id, rating)
+        return rating
+
+    def _own_conversation(self, shopper_id: str, conversation_id: str) -> None:
+        record = self.records.get_conversation(conversation_id)
+        if record is None or record.shopper_id != shopper_id:
+            raise UnknownConversation(
+                f"No conversation {conversation_id!r} for shopper {shopper_id!r}."
+            )
+
     def held_counts(self, shopper_id: str) -> dict[str, int]:
         """What is held about a shopper, counted by kind, exactly as an erase would remove it."""
         return self.records.held_counts(shopper_id).counts()
@@ -461,6 +530,9 @@ class Tactful:
                 for c in records.conversations_for(shopper_id)
             ],
             "feedback": [f.model_dump(mode="json") for f in records.feedback_for(shopper_id)],
+            "satisfaction": [
+                r.model_dump(mode="json") for r in ratings.ratings_for(records.engine, shopper_id)
+            ],
             "escalations": [e.model_dump(mode="json") for e in records.escalations_for(shopper_id)],
             "audit": [a.model_dump(mode="json") for a in records.audit_for(shopper_id)],
         }

@@ -5,13 +5,40 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.clock import parse_time
 from agent.policy.escalation import EscalationConfig
 from tools.signals import DecayPolicy
 from tools.types import as_naive_utc
+
+
+class ApiConfig(BaseModel):
+    """The HTTP API (``tactful serve``): who may call it, how often, and how much at once.
+
+    Set with ``TACTFUL_API__<FIELD>``, e.g. ``TACTFUL_API__CORS_ORIGINS='["https://shop.example"]'``.
+    """
+
+    signing_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key for shopper tokens; unset: a random one kept in home/api-secret. "
+        "Set it (the same everywhere) when several servers share one database.",
+    )
+    shopper_token_ttl_seconds: int = Field(
+        default=3600, ge=60, le=7 * 24 * 3600, description="longest life of a shopper token"
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="browser origins allowed to call the API (the shop's pages); none by default",
+    )
+    rate_per_second: float = Field(
+        default=20.0, gt=0, description="requests per second each key or token may sustain"
+    )
+    rate_burst: int = Field(default=60, ge=1, description="requests a key or token may burst")
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, description="larger request bodies are refused with 413"
+    )
 
 
 class Settings(BaseSettings):
@@ -36,6 +63,7 @@ class Settings(BaseSettings):
     decay: DecayPolicy = Field(default_factory=DecayPolicy)
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     max_message_chars: int = Field(default=2000, ge=1)
+    api: ApiConfig = Field(default_factory=ApiConfig)
     now: datetime | None = Field(
         default=None,
         description="pin the clock, e.g. to replay a historical dataset as if it were today",

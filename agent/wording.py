@@ -28,6 +28,7 @@ NOUNS: dict[str, tuple[str, str]] = {
     "events": ("event", "events"),
     "questions": ("question", "questions"),
     "feedback": ("piece of feedback", "pieces of feedback"),
+    "satisfaction": ("satisfaction rating", "satisfaction ratings"),
     "escalations": ("request for a person", "requests for a person"),
     "exports": ("data export", "data exports"),
 }

@@ -10,8 +10,10 @@ import typer
 from agent.cli import asking, profiles
 from agent.cli.events import events_app
 from agent.cli.home import HomeOption, settings_for
+from agent.cli.keys import keys_app
 from agent.cli.loading import import_app, ingest_app
 from agent.cli.render import clean, say_error
+from agent.cli.serve import serve
 from agent.errors import TactfulError
 
 T = TypeVar("T")
@@ -62,12 +64,14 @@ app = typer.Typer(
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(import_app, name="import")
 app.add_typer(events_app, name="events")
+app.add_typer(keys_app, name="keys")
 app.command()(asking.recommend)
 app.command()(asking.chat)
 app.command()(profiles.profile)
 app.command()(profiles.forget)
 app.command()(profiles.export)
 app.command()(profiles.erase)
+app.command()(serve)
 
 
 @app.command("eval")

@@ -47,6 +47,7 @@ from agent.stores.sql.base import utc as _utc
 from agent.stores.sql.changes import ChangeFeed, ChangeKind
 from agent.stores.sql.erasure import ErasureReport
 from agent.stores.sql.facts import FactStore, facts, vector_keys
+from agent.stores.sql.ratings import satisfaction
 from tools.signals import EventColumns
 
 Role = Literal["shopper", "agent", "staff"]
@@ -854,6 +855,7 @@ class RecordStore:
             ("messages", turn_rows, turn_rows.c.conversation_id.in_(theirs)),
             ("escalations", escalations, owned_or_in_theirs(escalations)),
             ("feedback", feedback, owned_or_in_theirs(feedback)),
+            ("satisfaction", satisfaction, owned_or_in_theirs(satisfaction)),
             ("conversations", conversations, owned(conversations)),
             ("questions", questions, owned(questions)),
             ("events", events, owned(events)),

@@ -295,6 +295,7 @@ def test_erasing_a_shopper_leaves_no_row_mentioning_them(store: RecordStore) -> 
         "purchase": 3,
         "questions": 1,
         "feedback": 1,
+        "satisfaction": 0,
         "escalations": 1,
         "exports": 0,
     }

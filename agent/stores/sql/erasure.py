@@ -16,6 +16,7 @@ class ErasureReport(BaseModel):
     events: dict[str, int] = Field(default_factory=dict, description="by kind, e.g. purchase")
     questions: int = 0
     feedback: int = 0
+    satisfaction: int = Field(default=0, description="satisfaction ratings of conversations")
     escalations: int = 0
     exports: int = Field(default=0, description="export files deleted from the data folder")
     audit_token: str | None = Field(
@@ -32,6 +33,7 @@ class ErasureReport(BaseModel):
             **self.events,
             "questions": self.questions,
             "feedback": self.feedback,
+            "satisfaction": self.satisfaction,
             "escalations": self.escalations,
             "exports": self.exports,
         }

@@ -1,0 +1,98 @@
+"""``create_app(settings, tactful=None)``: the HTTP API as a FastAPI app.
+
+Given a :class:`Tactful`, the app uses it (and leaves closing it to the caller); without
+one it opens the stores the settings name when it starts and closes them when it stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from agent.api.body_limit import BodySizeLimit
+from agent.api.errors import install_error_handlers
+from agent.api.ratelimit import RateLimiter
+from agent.api.routes import (
+    catalog,
+    chat,
+    completions,
+    escalations,
+    events,
+    health,
+    recommendations,
+    shoppers,
+    tokens,
+)
+from agent.api.state import AgentGate, ApiState
+from agent.api.tokens import TokenSigner, signing_secret
+from agent.facade import Tactful
+from agent.settings import Settings
+from agent.stores.keys import KeyStore
+
+DESCRIPTION = """\
+tactful's HTTP API. Authenticate with `Authorization: Bearer <secret>`:
+
+* a **shop key** (`tactful keys create --kind shop`) from the shop's backend: acts for any
+  shopper it names, loads the catalog, mints shopper tokens (`POST /v1/tokens`);
+* a **staff key** (`--kind staff`): reads profiles, corrects facts, handles escalations;
+* a **shopper token** from the browser: acts only for its own shopper (`me` in paths).
+
+Every error is `{"error": {"code": "...", "message": "..."}}`.
+"""
+
+
+def create_app(settings: Settings | None = None, tactful: Tactful | None = None) -> FastAPI:
+    """The app on ``settings`` (by default those of ``tactful``, else ``TACTFUL_*``)."""
+    settings = settings or (tactful.settings if tactful is not None else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        agent = tactful or Tactful.open(settings)
+        keys = KeyStore(settings.sql_url)
+        app.state.api = ApiState(
+            settings=settings,
+            agent=AgentGate(agent),
+            keys=keys,
+            signer=TokenSigner(signing_secret(settings)),
+            limiter=RateLimiter(settings.api.rate_per_second, settings.api.rate_burst),
+        )
+        try:
+            yield
+        finally:
+            keys.close()
+            if tactful is None:
+                agent.close()
+
+    app = FastAPI(
+        title="tactful",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (
+        health,
+        chat,
+        completions,
+        recommendations,
+        events,
+        catalog,
+        tokens,
+        shoppers,
+        escalations,
+    ):
+        app.include_router(module.router)
+    if settings.api.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Tactful-Conversation"],
+            max_age=600,
+        )
+    # Outermost, so an oversized body is refused before anything reads it.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
+    return app

@@ -1,0 +1,1 @@
+"""One router per area of the API; :mod:`agent.api.app` mounts them all."""

@@ -1,0 +1,135 @@
+"""What is held about one shopper, and their control over it, under
+``/v1/shoppers/{shopper_id}``. A shopper token uses ``me`` (or its own id) and can reach
+no other shopper; a shop key names any shopper; staff read and correct."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Response
+
+from agent.api.deps import AgentDep, AnyCaller, ShopperSide
+from agent.api.schemas import (
+    EscalationCreate,
+    FactCorrect,
+    FactCreate,
+    FeedbackCreate,
+    FeedbackPublic,
+    PersonalizationPublic,
+    PersonalizationUpdate,
+    RatingCreate,
+)
+from agent.domain import Escalation, PreferenceFact, Profile
+from agent.stores.sql.erasure import ErasureReport
+from agent.stores.sql.ratings import SatisfactionRating
+
+router = APIRouter(prefix="/v1/shoppers/{shopper_id}", tags=["shoppers"])
+
+
+@router.get("/profile")
+def profile(agent: AgentDep, caller: AnyCaller, shopper_id: str) -> Profile:
+    """Facts with provenance, the taste signal, held events and hand-overs."""
+    with agent.use() as tactful:
+        return tactful.profile(caller.shopper(shopper_id))
+
+
+@router.post("/facts", status_code=201)
+def remember(
+    agent: AgentDep, caller: ShopperSide, shopper_id: str, body: FactCreate
+) -> PreferenceFact:
+    """Tell tactful something ("prefers vegan leather"); it counts from the next answer."""
+    with agent.use() as tactful:
+        return tactful.remember(
+            caller.shopper(shopper_id), body.text, polarity=body.polarity, actor=caller.actor
+        )
+
+
+@router.put("/facts/{fact_id}")
+def correct(
+    agent: AgentDep, caller: AnyCaller, shopper_id: str, fact_id: str, body: FactCorrect
+) -> PreferenceFact:
+    """ "That's wrong about me": the fact is replaced by the corrected wording (audited)."""
+    with agent.use() as tactful:
+        return tactful.correct(caller.shopper(shopper_id), fact_id, body.text, actor=caller.actor)
+
+
+@router.delete("/facts/{fact_id}")
+def forget(agent: AgentDep, caller: AnyCaller, shopper_id: str, fact_id: str) -> PreferenceFact:
+    """Retract a fact: gone from the very next answer, kept in the audit trail."""
+    with agent.use() as tactful:
+        return tactful.forget(caller.shopper(shopper_id), fact_id, actor=caller.actor)
+
+
+@router.put("/personalization")
+def personalization(
+    agent: AgentDep, caller: ShopperSide, shopper_id: str, body: PersonalizationUpdate
+) -> PersonalizationPublic:
+    """Switch personalized suggestions off (or back on)."""
+    shopper = caller.shopper(shopper_id)
+    with agent.use() as tactful:
+        tactful.set_personalized(shopper, body.personalized)
+    return PersonalizationPublic(shopper_id=shopper, personalized=body.personalized)
+
+
+@router.post("/feedback", status_code=201)
+def feedback(
+    agent: AgentDep, caller: ShopperSide, shopper_id: str, body: FeedbackCreate
+) -> FeedbackPublic:
+    """Thumbs up, down or "not for me" on a suggestion; the next answer reflects it."""
+    with agent.use() as tactful:
+        tactful.feedback(
+            caller.shopper(shopper_id),
+            body.value,
+            item_id=body.item_id,
+            conversation_id=body.conversation_id,
+        )
+    return FeedbackPublic()
+
+
+@router.post("/ratings", status_code=201)
+def rate(
+    agent: AgentDep, caller: ShopperSide, shopper_id: str, body: RatingCreate
+) -> SatisfactionRating:
+    """How satisfied the shopper was with a conversation, 1 to 5."""
+    with agent.use() as tactful:
+        return tactful.rate_conversation(
+            caller.shopper(shopper_id), body.conversation_id, body.score, body.comment
+        )
+
+
+@router.post("/escalations", status_code=201)
+def escalate(
+    agent: AgentDep, caller: ShopperSide, shopper_id: str, body: EscalationCreate
+) -> Escalation:
+    """Ask for a person in a conversation (an open hand-over is reused, not doubled)."""
+    with agent.use() as tactful:
+        escalation_id = tactful.escalate(
+            caller.shopper(shopper_id), body.conversation_id, body.reason
+        )
+        return tactful.escalation(escalation_id)
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}, "description": "a JSON download"}},
+)
+def export(agent: AgentDep, caller: ShopperSide, shopper_id: str) -> Response:
+    """Everything held about the shopper, as a JSON file to download."""
+    with agent.use() as tactful:
+        data = tactful.export(caller.shopper(shopper_id))
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="tactful-export.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.delete("")
+def erase(agent: AgentDep, caller: ShopperSide, shopper_id: str) -> ErasureReport:
+    """Delete everything held about the shopper, and say what it was."""
+    with agent.use() as tactful:
+        return tactful.erase(caller.shopper(shopper_id))

@@ -1,0 +1,1 @@
+"""Load tests of the HTTP API against a real ``tactful serve`` process."""
