@@ -30,6 +30,8 @@ DIM = 384
 MAX_TOKENS = 256
 DEFAULT_BATCH = 64
 DEFAULT_CACHE_SIZE = 4096
+#: Batches up to this many tokens (padding included) run on one thread: a message or two.
+SMALL_BATCH_TOKENS = 256
 
 
 class Embedder(Protocol):
@@ -105,7 +107,12 @@ class MiniLMEmbedder:
         path = model_path if model_path is not None else _default_model_path()
         self._verify(path, expected_sha256)
         self._tokenizer = self._load_tokenizer(tokenizer_path)
+        threads = threads or min(2, os.cpu_count() or 1)
         self._session = self._load_session(path, threads)
+        # A chat turn embeds one short text: too little work to share between threads,
+        # and on a busy machine waiting for the second thread costs more than the work.
+        # Both sessions run the same graph and give the same numbers, bit for bit.
+        self._small_session = self._load_session(path, 1) if threads > 1 else self._session
         self._input_names = {i.name for i in self._session.get_inputs()}
 
     @staticmethod
@@ -135,15 +142,18 @@ class MiniLMEmbedder:
         return tokenizer
 
     @staticmethod
-    def _load_session(path: Path, threads: int | None) -> Any:
+    def _load_session(path: Path, threads: int) -> Any:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         # Small machines (2 cores): one op at a time, each op on every core.
-        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3
+        # Threads that spin while waiting for work take the cores the rest of the process
+        # (and whatever else runs on the machine) needs; they sleep instead.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             return ort.InferenceSession(
                 str(path), sess_options=options, providers=["CPUExecutionProvider"]
@@ -176,7 +186,8 @@ class MiniLMEmbedder:
         feeds = {"input_ids": input_ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(input_ids)
-        (hidden,) = self._session.run(["last_hidden_state"], feeds)
+        session = self._small_session if input_ids.size <= SMALL_BATCH_TOKENS else self._session
+        (hidden,) = session.run(["last_hidden_state"], feeds)
         # Mean pooling over real tokens only, as sentence-transformers does for this model.
         weights = mask[:, :, None].astype(np.float32)
         summed = (hidden * weights).sum(axis=1)

@@ -150,7 +150,11 @@ class Tactful:
         )
 
     def close(self) -> None:
-        self.records.close()
+        # Fact vectors are filed a moment after each turn; a closed shop files them now.
+        try:
+            self.vectors.close()
+        finally:
+            self.records.close()
 
     def __enter__(self) -> Tactful:
         return self

@@ -20,6 +20,7 @@ from tools.catalog_index import CatalogIndex
 from tools.interactions import POPULAR_NOW, InteractionIndex, Neighbour
 from tools.signals import DecayPolicy, fact_strength
 from tools.taste import TasteSignal
+from tools.threads import one_blas_thread
 from tools.types import (
     MAX_AGE,
     BehaviourEvent,
@@ -204,17 +205,19 @@ class HybridRanker:
         """The best ``k`` items, each with its factors and their evidence."""
         if len(self.catalog) == 0:
             return []
-        weights = request.weights or self.weights[request.mode]
-        scores = self.score_all(request, weights, now)
-        total = scores.total()
-        leaders, cap = _stated_cap(request, weights, scores)
-        rows = self._select(total, scores.mask, request.k, weights.diversity, leaders, cap)
-        return [self._suggestion(int(r), request, weights, scores) for r in rows]
+        with one_blas_thread:
+            weights = request.weights or self.weights[request.mode]
+            scores = self.score_all(request, weights, now)
+            total = scores.total()
+            leaders, cap = _stated_cap(request, weights, scores)
+            rows = self._select(total, scores.mask, request.k, weights.diversity, leaders, cap)
+            return [self._suggestion(int(r), request, weights, scores) for r in rows]
 
     def suggestion_for(self, request: RankInput, row: int, now: datetime) -> Suggestion:
         """One item scored as it would be for this request now, whether or not it ranks."""
         weights = request.weights or self.weights[request.mode]
-        return self._suggestion(row, request, weights, self.score_all(request, weights, now))
+        with one_blas_thread:
+            return self._suggestion(row, request, weights, self.score_all(request, weights, now))
 
     def ruled_out(self, request: RankInput) -> np.ndarray:
         """Boolean mask of the items the request says not to suggest: items and words

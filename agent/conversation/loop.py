@@ -39,6 +39,7 @@ from agent.policy.handover import Handovers
 from agent.profile import ProfileService
 from agent.recommender import Recommender
 from agent.stores.records import ConversationRecord, RecordStore
+from tools.threads import one_blas_thread
 
 
 class Conversations:
@@ -89,8 +90,20 @@ class Conversations:
         mode: ShopperMode | None = None,
     ) -> Reply:
         """Answer one message from ``shopper_id``."""
+        with one_blas_thread:
+            return self._turn(shopper_id, message, conversation_id=conversation_id, mode=mode)
+
+    def _turn(
+        self,
+        shopper_id: str,
+        message: str,
+        *,
+        conversation_id: str | None,
+        mode: ShopperMode | None,
+    ) -> Reply:
         text = self._check_message(message)
-        self._profiles.ensure_shopper(shopper_id)
+        # Nothing before the brain reads changes the shopper's row: read it once.
+        shopper = self._profiles.ensure_shopper(shopper_id)
         conversation = self._conversation(shopper_id, conversation_id)
         state, first = self._load(conversation.conversation_id)
         self._records.add_turn(
@@ -103,7 +116,7 @@ class Conversations:
             state=state,
             awaiting=self._clarifier.awaiting(shopper_id),
             handover=self.handovers.current(conversation.conversation_id),
-            personalized=self._profiles.shopper(shopper_id).personalized,
+            personalized=shopper.personalized,
         )
         meaning = self._brain.read(
             text,

@@ -27,8 +27,12 @@ import functools
 import json
 import shutil
 import sqlite3
+import threading
+import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
@@ -58,6 +62,9 @@ LEGACY_FACTS = "tactful_facts"
 LEGACY_TASTES = "tactful_tastes"
 #: Vectors are unit length, so cosine is the natural distance.
 COLLECTION_CONFIGURATION: dict[str, Any] = {"hnsw": {"space": "cosine"}}
+#: Seconds a handed-over fact vector waits for others before the background thread files
+#: them (anything that reads the collection files them at once).
+FACT_WRITE_DELAY = 2.0
 HASH_KEY = "content_hash"
 
 MetadataValue = str | int | float | bool
@@ -172,6 +179,124 @@ class TasteSnapshot(BaseModel):
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class _FactWrite:
+    """One fact's record as :meth:`ChromaVectorStore.upsert_facts` was asked to file it."""
+
+    fact_id: str
+    vector: np.ndarray
+    metadata: dict[str, MetadataValue]
+
+    @property
+    def owner(self) -> str:
+        return str(self.metadata[OWNER])
+
+
+class _FactWrites:
+    """Fact-vector upserts filed by a background thread a moment later, together.
+
+    Filing in embedded Chroma waits for its database to reach the disk (tens of
+    milliseconds on a busy machine) while holding the interpreter, whichever thread asks,
+    and nothing in a chat turn reads a fact's vector back from Chroma: the process holds
+    every fact's vector in memory. So a turn only hands the write over; the thread files
+    what gathered after :data:`FACT_WRITE_DELAY`, in one upsert, in the order handed
+    over. Every other use of the store first files what is queued itself
+    (:meth:`flush`), so no read, update or delete ever sees the collection without it.
+    A write that fails stays queued: the next flush tries it again and raises if it
+    fails again. If the process stops first, the fact is in SQL without a vector, which
+    the next load of that fact embeds and files (see :mod:`agent.profile`).
+    """
+
+    def __init__(self, collection: Collection, max_batch: int) -> None:
+        self._collection = collection
+        self._max_batch = max_batch
+        self._pending: list[_FactWrite] = []
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()  # guards _pending and _worker
+        self._filing = threading.Lock()  # held while a batch is on its way to Chroma
+
+    def add(self, writes: Sequence[_FactWrite]) -> None:
+        with self._lock:
+            self._pending.extend(writes)
+            if self._worker is None:
+                # A thread only while there is something to file: an idle store holds none.
+                self._worker = threading.Thread(
+                    target=self._work, name="tactful-fact-vectors", daemon=True
+                )
+                self._worker.start()
+
+    def flush(self) -> None:
+        """Return once everything handed over is filed; raise if filing it fails."""
+        self._file()
+
+    def drop_owner(self, owner: str) -> None:
+        """Forget what is queued for ``owner`` (being erased), after any batch on its way."""
+        with self._filing, self._lock:
+            self._pending = [w for w in self._pending if w.owner != owner]
+
+    def _work(self) -> None:
+        while True:
+            time.sleep(FACT_WRITE_DELAY)  # let a few gather: one upsert costs about as much
+            with self._lock:
+                if not self._pending:
+                    self._worker = None
+                    return
+            try:
+                self._file()
+            except Exception:
+                # Kept queued by _file: the next flush retries it, and reports it if it
+                # fails again, in the thread that needs it.
+                with self._lock:
+                    self._worker = None
+                return
+
+    def _file(self) -> None:
+        with self._filing:
+            with self._lock:
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
+            # Chroma refuses an id twice in one upsert; the last write of a fact is the one
+            # a write at a time would have left.
+            latest = list({w.fact_id: w for w in batch}.values())
+            try:
+                for chunk in _chunks(latest, self._max_batch):
+                    self._collection.upsert(
+                        ids=[w.fact_id for w in chunk],
+                        embeddings=np.stack([w.vector for w in chunk]),
+                        metadatas=[w.metadata for w in chunk],
+                    )
+            except BaseException:
+                with self._lock:
+                    self._pending[:0] = batch
+                raise
+
+
+#: One queue per fact collection, shared by every store in the process open on it, so
+#: what one of them handed over is filed before another one reads. Known by where the
+#: store is as well as by the collection's id: a copied data folder keeps the ids.
+_FACT_WRITES: weakref.WeakValueDictionary[tuple[str, uuid.UUID], _FactWrites] = (
+    weakref.WeakValueDictionary()
+)
+_FACT_WRITES_LOCK = threading.Lock()
+
+
+def _fact_writes(location: str, collection: Collection, max_batch: int) -> _FactWrites:
+    with _FACT_WRITES_LOCK:
+        writes = _FACT_WRITES.get((location, collection.id))
+        if writes is None:
+            writes = _FactWrites(collection, max_batch)
+            _FACT_WRITES[(location, collection.id)] = writes
+        return writes
+
+
+def _flush_quietly(writes: _FactWrites) -> None:
+    # At exit or once the store is gone there is no caller left to tell; what is not
+    # filed is filed by the next load of the fact.
+    with contextlib.suppress(Exception):
+        writes.flush()
+
+
 def _fact_from_metadata(text: str, metadata: Mapping[str, Any]) -> PreferenceFact:
     fields = dict(metadata)
     fields["evidence"] = json.loads(str(fields.get("evidence", "[]")))
@@ -197,6 +322,9 @@ class ChromaVectorStore:
             self._tastes = self._collection(TASTE_VECTORS)
         except (httpx.TransportError, ConnectionError) as exc:
             raise StoreUnavailable(f"Cannot reach Chroma at {self.location}: {exc}") from exc
+        self._fact_writes = _fact_writes(self.location, self._facts, self._max_batch)
+        # Filed at the latest when this store is dropped or the interpreter exits.
+        weakref.finalize(self, _flush_quietly, self._fact_writes)
 
     def _collection(self, name: str) -> Collection:
         return self._client.get_or_create_collection(
@@ -210,6 +338,7 @@ class ChromaVectorStore:
     @_unavailable_on_disconnect
     def item_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         """The stored ``content_hash`` of each of ``ids`` that is present."""
+        self._fact_writes.flush()
         hashes: dict[str, str] = {}
         for chunk in _chunks(list(dict.fromkeys(ids)), self._max_batch):
             got = self._items.get(ids=list(chunk), include=["metadatas"])
@@ -223,6 +352,7 @@ class ChromaVectorStore:
         self, items: Sequence[CatalogItem], embeddings: np.ndarray, hashes: Sequence[str]
     ) -> None:
         """Insert or replace ``items`` with their vectors and content hashes (same order)."""
+        self._fact_writes.flush()
         if len(hashes) != len(items):
             raise ValueError(f"{len(items)} items but {len(hashes)} hashes")
         matrix = _as_matrix(embeddings, len(items))
@@ -246,6 +376,7 @@ class ChromaVectorStore:
         while True:
             # Not decorated: a decorator would only guard creating the generator.
             try:
+                self._fact_writes.flush()
                 got = self._items.get(
                     limit=size, offset=offset, include=["embeddings", "metadatas"]
                 )
@@ -266,40 +397,52 @@ class ChromaVectorStore:
     @_unavailable_on_disconnect
     def count_items(self) -> int:
         """How many items are stored."""
+        self._fact_writes.flush()
         return self._items.count()
 
     @_unavailable_on_disconnect
     def delete_items(self, ids: Sequence[str]) -> None:
         """Remove the given items; unknown ids are ignored."""
+        self._fact_writes.flush()
         for chunk in _chunks(list(ids), self._max_batch):
             self._items.delete(ids=list(chunk))
 
     # -- shoppers' facts and tastes ---------------------------------------------------------
 
-    @_unavailable_on_disconnect
     def upsert_facts(
         self, facts: Sequence[PreferenceFact], vectors: np.ndarray, owners: Sequence[str]
     ) -> None:
         """Insert or replace facts' vectors, each filed under its owner's vector key (same
-        order), with how the fact came about but never its words."""
+        order), with how the fact came about but never its words.
+
+        Filed by a background thread (see :class:`_FactWrites`); every other method of
+        the store, and :meth:`flush`, waits for it first.
+        """
         if len(owners) != len(facts):
             raise ValueError(f"{len(facts)} facts but {len(owners)} owners")
         matrix = _as_matrix(vectors, len(facts))
-        for start in range(0, len(facts), self._max_batch):
-            end = start + self._max_batch
-            self._facts.upsert(
-                ids=[fact.fact_id for fact in facts[start:end]],
-                embeddings=matrix[start:end],
-                metadatas=[
-                    {OWNER: owner, **_provenance(fact)}
-                    for fact, owner in zip(facts[start:end], owners[start:end], strict=True)
-                ],
-            )
+        self._fact_writes.add(
+            [
+                _FactWrite(fact.fact_id, row.copy(), {OWNER: owner, **_provenance(fact)})
+                for fact, row, owner in zip(facts, matrix, owners, strict=True)
+            ]
+        )
+
+    @_unavailable_on_disconnect
+    def flush(self) -> None:
+        """Wait until every fact vector handed to :meth:`upsert_facts` is filed; raises
+        :class:`StoreUnavailable` if Chroma cannot take them (they stay queued)."""
+        self._fact_writes.flush()
+
+    def close(self) -> None:
+        """File what is still queued; the store can be used again afterwards."""
+        self.flush()
 
     @_unavailable_on_disconnect
     def update_facts(self, facts: Sequence[PreferenceFact]) -> None:
         """Bring stored facts' records up to date with their status, confidence and times;
         a fact with no record is skipped, so an erased one never comes back."""
+        self._fact_writes.flush()
         for chunk in _chunks(list(facts), self._max_batch):
             self._facts.update(
                 ids=[fact.fact_id for fact in chunk],
@@ -309,6 +452,9 @@ class ChromaVectorStore:
     @_unavailable_on_disconnect
     def fact_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vector of each of ``ids`` that has a record."""
+        if not ids:
+            return {}  # nothing to read, so nothing queued needs filing first
+        self._fact_writes.flush()
         found: dict[str, np.ndarray] = {}
         for chunk in _chunks(list(dict.fromkeys(ids)), self._max_batch):
             got = self._facts.get(ids=list(chunk), include=["embeddings"])
@@ -321,6 +467,7 @@ class ChromaVectorStore:
     def nearest_facts(self, owner: str, query: np.ndarray, k: int) -> list[str]:
         """The ids of up to ``k`` active facts filed under ``owner``, nearest to ``query``
         first."""
+        self._fact_writes.flush()
         got = self._facts.query(
             query_embeddings=_as_matrix(np.reshape(query, (1, -1)), 1),
             n_results=k,
@@ -333,6 +480,7 @@ class ChromaVectorStore:
     def save_taste(self, owner: str, vector: np.ndarray, items: int, at: datetime) -> None:
         """Replace the taste vector filed under ``owner``; an all-zero vector deletes it
         instead (it has no direction, so cosine search would give NaN distances)."""
+        self._fact_writes.flush()
         flat = np.asarray(vector, dtype=np.float32).reshape(1, -1)
         if not np.any(flat):
             self.delete_taste(owner)
@@ -346,6 +494,7 @@ class ChromaVectorStore:
     @_unavailable_on_disconnect
     def taste(self, owner: str) -> TasteSnapshot | None:
         """The taste vector filed under ``owner``, or None."""
+        self._fact_writes.flush()
         got = self._tastes.get(ids=[owner], include=["embeddings", "metadatas"])
         if not got["ids"]:
             return None
@@ -356,11 +505,16 @@ class ChromaVectorStore:
     @_unavailable_on_disconnect
     def delete_taste(self, owner: str) -> None:
         """Delete the taste vector filed under ``owner``, if any."""
+        self._fact_writes.flush()
         self._tastes.delete(ids=[owner])
 
     @_unavailable_on_disconnect
     def delete_owner(self, owner: str) -> None:
         """Delete every fact vector and the taste vector filed under ``owner``."""
+        # What is still queued for them is never filed: nothing may be filed for someone
+        # being erased.
+        self._fact_writes.drop_owner(owner)
+        self._fact_writes.flush()
         self._facts.delete(where={OWNER: owner})
         self.delete_taste(owner)
 
@@ -369,6 +523,7 @@ class ChromaVectorStore:
     @_unavailable_on_disconnect
     def legacy_facts(self) -> list[tuple[PreferenceFact, np.ndarray]] | None:
         """The facts an older version kept here, with their vectors; None if it kept none."""
+        self._fact_writes.flush()
         if LEGACY_FACTS not in {c.name for c in self._client.list_collections()}:
             return None
         facts = self._client.get_collection(LEGACY_FACTS, embedding_function=None)
@@ -387,6 +542,7 @@ class ChromaVectorStore:
     def drop_legacy(self) -> None:
         """Delete an older version's fact and taste collections, and on an embedded store
         scrub what Chroma would keep of them on disk."""
+        self._fact_writes.flush()
         present = {c.name for c in self._client.list_collections()}
         for name in (LEGACY_FACTS, LEGACY_TASTES):
             if name in present:

@@ -1,0 +1,50 @@
+"""One BLAS thread for the catalog-sized products of a ranking or a chat turn.
+
+Every product there is a catalog's vectors times one or a few vectors: memory-bound work
+that a second thread does not speed up, while handing it over and the helper threads
+spinning afterwards cost more than the product on a small machine busy with anything
+else (the embedding model, another request). OpenBLAS splits a product by rows of the
+result, never inside a row's sum, so the numbers are the same bit for bit.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from threadpoolctl import ThreadpoolController
+
+
+class _OneBlasThread:
+    """``with one_blas_thread:`` runs a block on one BLAS thread, then puts back what it
+    was. Nested and concurrent blocks share one setting, restored by the last to leave."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._controller: ThreadpoolController | None = None
+        self._limit: Any = None
+        self._inside = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._inside == 0:
+                # Found on first use, when numpy's and scipy's libraries are loaded.
+                self._controller = self._controller or ThreadpoolController()
+                self._limit = self._controller.limit(limits=1, user_api="blas")
+            self._inside += 1
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        with self._lock:
+            self._inside -= 1
+            if self._inside == 0 and self._limit is not None:
+                self._limit.restore_original_limits()
+                self._limit = None
+
+
+one_blas_thread = _OneBlasThread()
