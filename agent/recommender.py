@@ -135,10 +135,10 @@ class Recommender:
             and not stated_for_them
         ):
             text = f"a gift for your {request.recipient}"
-        words = query_words(text)
         # Only the words that can name a product become the request, matched and quoted
-        # alike: "do you track what I buy?" asks for nothing, "any red lanterns?" for
-        # "red lanterns".
+        # alike: "do you track what I buy?" asks for nothing, "any red lantrens?" for
+        # "red lanterns", spelled as this shop's catalog spells them.
+        words = catalog.in_catalog_words(query_words(text))
         content = " ".join(words)
         query_vector = self._embedder.embed([content])[0] if words else None
         like_row = None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tools.types import CatalogItem
+from tools.vocabulary import CatalogVocabulary
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class CatalogIndex:
         # about audiences pays nothing, and one that is pays once, not per request.
         self._audience_columns: AudienceColumns | None = None
         self._audience_similarity: dict[tuple[str, bytes], np.ndarray] = {}
+        self._vocabulary: CatalogVocabulary | None = None
 
     @classmethod
     def empty(cls, dim: int) -> CatalogIndex:
@@ -96,6 +98,7 @@ class CatalogIndex:
         self._rows_by_word = _word_index(self._words)
         self._audience_columns = None
         self._audience_similarity.clear()
+        self._vocabulary = None
 
     def audience_columns(self) -> AudienceColumns:
         """Each item's audience, age range and tags as arrays, built once per catalog."""
@@ -186,6 +189,21 @@ class CatalogIndex:
             if stem in _words(tag):
                 mask[tag_rows] = True
         return mask
+
+    def in_catalog_words(self, words: Sequence[str]) -> list[str]:
+        """``words`` as this catalog spells them: "candels" → "candle", "gardening" →
+        "garden" (see :mod:`tools.vocabulary`). A word the catalog has no form of is kept
+        as said, so a request for what the shop lacks still matches poorly."""
+        if self._vocabulary is None:
+            stems: set[str] = set().union(*self._words) if self._words else set()
+            for item in self.items:
+                stems |= _words(" ".join((item.description, item.category or "", *item.tags)))
+            self._vocabulary = CatalogVocabulary(stems)
+        vocabulary = self._vocabulary
+        return [
+            word if _stem(word) in vocabulary else vocabulary.spelled(_stem(word)) or word
+            for word in words
+        ]
 
     def keyword_match(self, words: Iterable[str]) -> np.ndarray:
         """Share of ``words`` found in each item's title (singular and plural alike)."""

@@ -29,6 +29,14 @@ class _Search(_Intent):
     budget_min: float | None = Field(default=None, ge=0)
     currency: str | None = Field(default=None, description="£, $ or € when the shopper named one")
     recipient: str | None = Field(default=None, description="who it is for, e.g. 'niece, 8'")
+    pronoun: Literal["her", "him"] | None = Field(
+        default=None,
+        description='"something for her": the recipient named only by a pronoun, meaning '
+        "whoever the search on screen is for",
+    )
+    sex: Literal["f", "m"] | None = Field(
+        default=None, description='the recipient\'s, when the words say it: "sister", "for him"'
+    )
     mode: ShopperMode | None = Field(default=None, description="only when the message says so")
     category_words: list[str] = Field(default_factory=list)
     audience: Literal["baby", "child", "teen"] | None = Field(

@@ -26,6 +26,7 @@ def search_from(meaning: i.Request | i.Refine) -> ActiveRequest:
         budget_min=meaning.budget_min,
         budget_max=meaning.budget_max,
         recipient=meaning.recipient,
+        sex=meaning.sex,
         audience=meaning.audience,
         age=meaning.age,
         exclude_words=list(meaning.exclude),
@@ -81,7 +82,7 @@ def _apply_slots(after: ActiveRequest, meaning: i.Refine) -> None:
     if meaning.budget_min is not None:
         _floor(after, meaning.budget_min)
     if meaning.recipient is not None and meaning.recipient != after.recipient:
-        after.recipient = meaning.recipient
+        after.recipient, after.sex = meaning.recipient, meaning.sex
         after.audience, after.age = None, None  # another person, another age
     if meaning.audience is not None:
         after.audience = meaning.audience

@@ -141,6 +141,8 @@ class Handlers:
 
     def handle(self, meaning: i.Understanding, turn: TurnContext) -> Handled:
         """Act on one reading of the shopper's message."""
+        if isinstance(meaning, i.Request | i.Refine):
+            meaning = _resolve_pronoun(meaning, turn.state.request)
         match meaning:
             case i.CallOff() if turn.handover is not None:
                 self._handovers.move(turn.handover.escalation_id, EscalationStatus.CALLED_OFF)
@@ -207,6 +209,9 @@ class Handlers:
     def _refine(self, turn: TurnContext, meaning: i.Refine) -> Handled:
         assert turn.state.request is not None
         before = turn.state.request
+        if meaning.change is None and _adds_nothing(meaning, before):
+            # "any ideas for her?" about whoever the search is already for asks for more.
+            meaning = meaning.model_copy(update={"change": "exclude_shown"})
         shown = turn.state.shown
         request, only = apply_refine(before, meaning, shown)
         kept, changed = describe_change(before, request, meaning, shown)
@@ -241,7 +246,8 @@ class Handlers:
         conversation = turn.conversation
         mode, mode_reason = self._mode(conversation, message_mode, request.recipient)
         request.mode = mode
-        if mode is ShopperMode.GIFT and request.recipient is None:
+        if mode is ShopperMode.GIFT and request.recipient is None and request.sex is None:
+            # Only when nothing was said of them: "something for him" is not the niece.
             request.recipient = self.known_recipient(turn.shopper_id)
         suggestions = self._recommender.recommend(
             turn.shopper_id,
@@ -500,19 +506,49 @@ class Handlers:
         return Handled(o.Erased(summary=report.summary()), erased=report.counts())
 
 
+_REQUEST_SLOTS = frozenset(i.Request.model_fields) - {"kind", "pronoun"}
+
+
+def _resolve_pronoun(
+    meaning: i.Request | i.Refine, current: ActiveRequest | None
+) -> i.Request | i.Refine:
+    """ "Something for her": whoever the search on screen is for; with no one named yet,
+    a gift for someone the shopper has not named."""
+    if meaning.pronoun is None or meaning.recipient is not None:
+        return meaning
+    slots = {k: v for k, v in meaning.model_dump().items() if k in _REQUEST_SLOTS}
+    if current is None or current.recipient is None or current.sex not in (None, meaning.sex):
+        # No one named yet, or "and something for him?" after ideas for the sister:
+        # a new search, for someone the shopper has not named.
+        return i.Request(**{**slots, "mode": meaning.mode or ShopperMode.GIFT})
+    return meaning.model_copy(
+        update={"recipient": current.recipient, "sex": current.sex, "pronoun": None}
+    )
+
+
+def _adds_nothing(meaning: i.Refine, current: ActiveRequest) -> bool:
+    """Whether a follow-up states nothing the search on screen does not already have."""
+    same = meaning.recipient is None or (
+        current.recipient is not None and same_person(meaning.recipient, current.recipient)
+    )
+    return same and not (
+        meaning.query
+        or meaning.budget_max is not None
+        or meaning.budget_min is not None
+        or meaning.exclude
+        or meaning.audience
+    )
+
+
 def _only_constraints(meaning: i.Request | i.Refine, current: ActiveRequest) -> bool:
-    """A message that only narrows ("under £5", "not leather") or names the person the
-    search on screen is already for ("any ideas for my nephew?"), naming nothing to show."""
+    """A message that only narrows ("under £5", "not leather"), names the person the
+    search on screen is already for ("any ideas for my nephew?"), or names nothing at all
+    ("any other ideas?"): each edits that search rather than starting one."""
     if meaning.query:
         return False
     if meaning.recipient is not None:
         return current.recipient is not None and same_person(meaning.recipient, current.recipient)
-    return (
-        meaning.budget_max is not None
-        or meaning.budget_min is not None
-        or bool(meaning.exclude)
-        or meaning.audience is not None
-    )
+    return meaning.mode is None  # "show me something else": more of the search on screen
 
 
 def _without(request: ActiveRequest | None, items: list[ShownItem]) -> ActiveRequest:

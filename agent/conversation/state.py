@@ -22,6 +22,8 @@ class ActiveRequest(BaseModel):
     budget_max: float | None = None
     category: str | None = None
     recipient: str | None = None
+    #: The recipient's sex when the shopper's words said it, so "for him" is not the sister.
+    sex: str | None = None
     audience: str | None = None
     age: float | None = None
     exclude_words: list[str] = Field(default_factory=list)

@@ -43,9 +43,10 @@ Split = Literal["heldout", "dev"]
 
 
 def load(split: Split) -> list[dict[str, Any]]:
-    """The utterances of one split, one dict per line."""
-    path = UTTERANCES / f"{split}.jsonl"
-    lines = path.read_text(encoding="utf-8").splitlines()
+    """The utterances of one split, one dict per line: ``<split>.jsonl`` and any later
+    batch written for it (``<split>_more.jsonl``)."""
+    paths = sorted(UTTERANCES.glob(f"{split}*.jsonl"))
+    lines = [line for path in paths for line in path.read_text(encoding="utf-8").splitlines()]
     return [json.loads(line) for line in lines if line.strip()]
 
 

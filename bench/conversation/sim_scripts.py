@@ -65,12 +65,14 @@ FIRST: dict[str, tuple[str, ...]] = {
         "I run a small gift shop and want some {cat}",
     ),
 }
-#: Templates that state a budget, used only when the real purchase fits under it.
+#: Templates that state a budget, used only when the real purchase fits under it. The
+#: shopper asks for themselves: the purchase that scores is their own, and saying it is a
+#: present for someone else would rightly set their own taste aside.
 BUDGETED: tuple[str, ...] = (
-    "my {relative} loves {cat}, any ideas under {money}?",
-    "looking for {cat} as a present for my {relative}, no more than {money}",
+    "looking for {cat}, no more than {money}",
     "cheap {cat} under {money}?",
     "any {cat} for less than {money}?",
+    "{cat} under {money} please",
 )
 FOLLOW_UP: tuple[str, ...] = (
     "anything cheaper?",
@@ -83,10 +85,6 @@ FOLLOW_UP: tuple[str, ...] = (
     "something a bit different?",
     "cheaper ones?",
 )
-_RELATIVES = {
-    "british": ("sister", "mum", "nan", "friend", "brother", "niece", "colleague"),
-    "american": ("sister", "mom", "grandma", "friend", "brother", "niece", "coworker"),
-}
 _CURRENCY = {"british": "£", "american": "$"}
 
 
@@ -187,7 +185,7 @@ def write_script(
         register = rng.choice(sorted(FIRST))
         template = rng.choice(FIRST[register])
     money = f"{_CURRENCY[dialect]}{budget:g}" if budget is not None else ""
-    filled = template.replace("{relative}", rng.choice(_RELATIVES[dialect]))
+    filled = template
     typo = rng.random() < TYPO_RATE
     if typo:
         filled = _typo(filled, rng)

@@ -17,6 +17,12 @@ class Cues(BaseModel):
     query_stopwords: frozenset[str] = Field(
         description="Words that never name a product, on top of brain/stopwords.txt"
     )
+    filler_phrases: tuple[str, ...] = Field(
+        description='Phrases that name nothing to show: "in at the moment", "for the house"'
+    )
+    trade_places: tuple[str, ...] = Field(
+        description='A business a shopper buys for: "I run a small gift shop", "for the store"'
+    )
     gift_words: tuple[str, ...]
     purchase_words: tuple[str, ...]
     browsing_words: tuple[str, ...]
@@ -43,6 +49,10 @@ class Cues(BaseModel):
     forget_words: tuple[str, ...] = Field(
         description="A message asks to forget a fact only if it says one of these"
     )
+    personalization_off_words: tuple[str, ...] = Field(
+        description='Say which way a personalization switch goes: "stop", "non-personalised"'
+    )
+    personalization_on_words: tuple[str, ...] = Field(description='"again", "turn on"')
     forget_latest: frozenset[str] = Field(description='What is left when "that" is forgotten')
     request_cues: tuple[str, ...] = Field(
         description="Openers of a search: a message with one and product words is a search"
@@ -55,6 +65,10 @@ class Cues(BaseModel):
     )
     narrow_cues: tuple[str, ...] = Field(
         description='With suggestions on screen, a search that only narrows them: "any in red?"'
+    )
+    different_cues: tuple[str, ...] = Field(
+        description='A follow-up turns away from the search only with one: "something else '
+        'entirely"; "anything else?" and "any ideas for her?" ask for more of it'
     )
     up_words: tuple[str, ...]
     not_for_me_words: tuple[str, ...]

@@ -53,7 +53,9 @@ from agent.brain.offline.slots import (
     feedback_value,
     forget_what,
     holder,
+    message_mode,
     narrows,
+    personalization_words,
     price_order,
     recipient_text,
     says_dislike,
@@ -62,8 +64,10 @@ from agent.brain.offline.slots import (
     standing_budget,
     states_taste,
     subject,
+    turns_away,
 )
 from agent.brain.offline.small_talk import small_talk
+from agent.brain.offline.spelling import correct
 from agent.domain import FeedbackValue, ShopperMode
 from agent.embedding import Embedder
 
@@ -72,13 +76,44 @@ HANDOVER_BY_MEANING = 0.5
 _ABOUT_SHOWN_WORDS = re.compile(r"\b(?:them|these|those|ones|#\d)\b")
 _ABOUT_ME = frozenset({"like", "dislike", "owned"})
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|our)\b")
+_I_SAY = re.compile(r"^(?:\w+[,!. ]+)?(?:i|i'm|im|i've|i'd|we|we're)\b")
 _PRONOUNS = frozenset({"she", "he", "they"})
+#: Dropping one thing said: "forget that I hate glitter", "drop the thing about nautical".
+#: Exact, because it outranks the taste or search the rest of the message would state.
+_FORGETS_FACT = re.compile(
+    r"^(?:(?:please|pls|oh|and|also|actually|ok|okay)[, ]+)*"
+    r"(?:forget|drop|scrap|scratch|ignore|disregard|delete|remove|undo)\s+"
+    r"(?:that\s+(?:i\b|last\s+(?:bit|thing)|bit)|what\s+i\b|i\s+(?:said|mentioned|told)"
+    r"|the\s+(?:thing|bit|part|stuff)\s+about|my\s+(?:thing|comment|bit)\s+about"
+    r"|my\s+(?:like|dislike|preference)\s+(?:for|of|about))"
+)
+#: While a person is being fetched: "scrap the human thing", "cancel that, sorted".
+_CALLS_OFF = re.compile(
+    r"^(?:(?:oh|ok|okay|actually|no)[, ]+)*(?:scrap|cancel|forget|never\s*mind|nvm|no\s+need"
+    r"|don'?t\s+need|not\s+needed|call\s+off)\b"
+)
+_ASKS_WHY = re.compile(r"^(?:(?:but|so|and|ok|hmm)[, ]+)?(?:why|how\s+come|what\s+made\s+you)\b")
+#: "of those, which…", "out of these": choosing among the suggestions on screen.
+_AMONG_SHOWN = re.compile(
+    r"\b(?:of|out\s+of|from|among|amongst|between)\s+(?:these|those|them|the\s+ones)\b"
+)
+_CHOOSING = re.compile(r"\b(?:which|what|pick|choose|best|most|least|would|should)\b")
+_SAYS_OWNED = re.compile(r"\balready\s+(?:have|got|own)\b|\b(?:have|got|own)\b.*\balready\b")
+_NEGATING = re.compile(r"\b(?:no|not|nope|nah|don'?t|cancel|abort|stop|wait|never)\b")
+_PERSONALISING = re.compile(r"\b(?:use|using|used|base|basing|based|personali[sz]\w*)\b")
+#: What personalization is made of: "my history", "what you know about me".
+_MY_HISTORY = re.compile(
+    r"\b(?:my\s+(?:history|purchases|past|orders|profile|data|shopping)|about\s+me"
+    r"|personali[sz]\w*|tailor\w*)\b"
+)
+_FOR_SOMEONE = re.compile(r"\bfor\s+(?:my|our|her|him|a|an|the)\b")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _SPACES = re.compile(r"\s+")
 
 _ANSWERING = frozenset({"answer_for_me", "answer_for_someone", "ask_why_asked", "decline_answer"})
 _HANDOVER = frozenset({"handoff", "sensitive_complaint", "sensitive_payment", "sensitive_return"})
 _CONFIRMING = frozenset({"confirm_yes", "confirm_no"})
+_FEEDBACK = frozenset({"feedback_up", "feedback_down", "feedback_not_for_me"})
 _ABOUT_SHOWN = ("refine_", "feedback_", "why", "owned")
 # Readings that ask for nothing: an angry message that lands here wants a person.
 _NOTHING_ASKED = frozenset({"unclear", "smalltalk", "thanks", "greeting"})
@@ -123,9 +158,15 @@ class OfflineReader:
     def read(self, text: str, context: ReadContext) -> Understanding:
         """What ``text`` means in ``context``."""
         tidied = tidy(text)
-        low = tidied.lower()
+        low = correct(tidied.lower())
         if not low:
             return Unclear(text="")
+        reading = self._read(low, tidied, context)
+        return _while_confirming(reading, low) if context.confirming else reading
+
+    def _read(self, low: str, tidied: str, context: ReadContext) -> Understanding:
+        if context.handover_open and _CALLS_OFF.search(low):
+            return CallOff()
         allowed = allowed_intents(self._intents.intents, context)
         searching = asks_search(low)
         safe = rules.safety(low)
@@ -144,12 +185,26 @@ class OfflineReader:
             return CallOff()  # "forget it" names no fact: it is the person being called off
         if guess.sure and guess.intent in _ANSWERING:
             return _member(guess.intent, low, context)
+        if context.awaiting_answer and _only_someone(low):
+            return _member("answer_for_someone", low, context)  # "my best mate", "for my nephew"
         chat = small_talk(low)
         if chat is not None and not (guess.sure and guess.intent in _SOCIAL):
             return Goodbye() if chat == "goodbye" else SmallTalk(what=chat)
         data = rules.data_request(low)
-        if data is not None:
+        # "don't use what you know about me" switches personalization, it asks to see nothing.
+        if data is not None and not (data.action == "profile" and _PERSONALISING.search(low)):
             return data
+        switch = _switches_personalization(low)
+        if switch is not None:
+            return Personalization(on=switch)
+        if _FORGETS_FACT.search(low):
+            return Forget(what=forget_what(low))
+        if (
+            context.suggestion_count
+            and _chooses_among_shown(low)
+            and (guess.intent == "request" or guess.intent.startswith("refine_"))
+        ):
+            return _member("refine_among_shown", low, context)
         if is_furious(low) and not searching and (not guess.sure or guess.intent in _NOTHING_ASKED):
             return Handoff()
         whose, own_words = holder(low)
@@ -163,7 +218,45 @@ class OfflineReader:
         ):
             # Naming an item on screen ("… #3") settles what a near tie was about.
             return _member(guess.intent, low, context)
-        return _fallback(low, tidied, context)
+        return _fallback(low, tidied, context, guess)
+
+
+def _while_confirming(reading: Understanding, text: str) -> Understanding:
+    """A yes or no to the action awaiting one, said any way: "okay", "yes, erase it",
+    "not now". Anything else keeps its own meaning."""
+    if isinstance(reading, SmallTalk) and not _NEGATING.search(text):
+        return Confirm(yes=True)
+    if isinstance(reading, DataRequest) and reading.action == "erase":
+        return Confirm(yes=True)
+    if isinstance(reading, (SmallTalk, Unclear, ModeSwitch, Goodbye)) and _NEGATING.search(text):
+        return Confirm(yes=False)
+    return reading
+
+
+def _switches_personalization(text: str) -> bool | None:
+    """On or off, when ``text`` says to use (or stop using) the shopper's history in as
+    many words: "quit using what you know about me". None otherwise."""
+    if not (_PERSONALISING.search(text) and _MY_HISTORY.search(text)):
+        return None
+    return personalization_words(text)
+
+
+def _chooses_among_shown(text: str) -> bool:
+    """ "Of those, which is dishwasher safe?": a choice among the items on screen."""
+    return bool(_AMONG_SHOWN.search(text) and _CHOOSING.search(text))
+
+
+def _points_at_shown(text: str, context: ReadContext) -> bool:
+    """Whether ``text`` refers to suggestions on screen: "#2", "those", "the last one"."""
+    position = parse_position(text, context.suggestion_count)
+    return position is not None or bool(_ABOUT_SHOWN_WORDS.search(text))
+
+
+def _only_someone(text: str) -> bool:
+    """Whether ``text`` names a person and nothing to show, buy or feel."""
+    slots = search_slots(text)
+    asks = slots["query"] or slots["budget_max"] or slots["budget_min"] or states_taste(text)
+    return slots["recipient"] is not None and not asks
 
 
 def _negative(first_person: str) -> bool:
@@ -180,6 +273,16 @@ def _implausible(
         return frozenset({"budget"})  # a price for this search, not for what follows
     if intent == "forget" and not says_forget(text):
         return frozenset({"forget"})
+    if intent.startswith("feedback_") and searching and not _points_at_shown(text, context):
+        return _FEEDBACK  # "any nice lanterns in?" asks for lanterns, it judges none
+    if intent == "refine_different" and not turns_away(text):
+        return frozenset({intent})  # "any ideas for her?" wants more of the same
+    searches = intent == "request" or intent.startswith("refine_")
+    if searches and context.suggestion_count and _ASKS_WHY.search(text):
+        return frozenset({intent})  # "why recommend #3" asks about one, not for more
+    owned = context.suggestion_count and not searching and _SAYS_OWNED.search(text)
+    if intent == "request" and owned:
+        return frozenset({"request"})  # "i have that teapot already"
     if intent in _ANSWERING and context.suggestion_count and _ABOUT_SHOWN_WORDS.search(text):
         # "nah not them" with suggestions on screen is about those, not the question.
         return frozenset(_ANSWERING)
@@ -187,14 +290,21 @@ def _implausible(
         return frozenset({"like", "dislike"})  # "cheapest mugs" names no feeling
     if intent in _MODES:
         slots = search_slots(text)
-        if slots["recipient"] or (searching and slots["query"]):
-            # "a gift for my best mate" says the mode *and* what to find: a search.
+        if slots["recipient"] or slots["query"] or slots["budget_max"] or slots["budget_min"]:
+            # "a gift for my best mate", "santas please": the mode *and* what to find.
             return frozenset(_MODES)
-    if searching and intent in _ABOUT_ME:
-        said_of_self = _FIRST_PERSON.search(text) and holder(text)[0] is None
-        if not (said_of_self and (intent == "owned" or states_taste(text))):
-            # "got any more mugs?" asks for mugs; a taste or "I have it" is said of oneself.
-            return _ABOUT_ME
+    if intent in _NOTHING_ASKED and message_mode(text) not in (None, ShopperMode.GIFT):
+        return _NOTHING_ASKED  # "just having a look round" says how they shop
+    said_of_self = _FIRST_PERSON.search(text) and holder(text)[0] is None
+    if intent == "request" and not searching and _I_SAY.search(text) and states_taste(text):
+        # "i really like kitchen stuff" asks for nothing; "she likes gardening" may.
+        return frozenset({"request"})
+    if intent in _NOTHING_ASKED and _FOR_SOMEONE.search(text) and search_slots(text)["recipient"]:
+        return _NOTHING_ASKED  # "what about for my mum?" asks for ideas for her
+    about_me = said_of_self and (intent == "owned" or states_taste(text))
+    if searching and intent in _ABOUT_ME and not about_me:
+        # "got any more mugs?" asks for mugs; a taste or "I have it" is said of oneself.
+        return _ABOUT_ME
     if intent in _HANDOVER and safe is None:
         weak = guess.score < HANDOVER_BY_MEANING
         # With no rule behind it, a person is called only on a close match: a false
@@ -205,10 +315,14 @@ def _implausible(
     return None
 
 
-def _fallback(text: str, tidied: str, context: ReadContext) -> Understanding:
+def _fallback(text: str, tidied: str, context: ReadContext, guess: Guess) -> Understanding:
     slots = search_slots(text)
-    if slots["query"] or slots["recipient"] or slots["budget_max"] or slots["budget_min"]:
+    if any(slots[k] for k in ("query", "recipient", "pronoun", "budget_max", "budget_min")):
         return _member("request", text, context)
+    if guess.intent.startswith("refine_"):
+        # Nearest to a follow-up but not sure which: with nothing else said, it is
+        # about the search on screen ("any other ideas?").
+        return _member(guess.intent, text, context)
     return Unclear(text=tidied)
 
 
@@ -275,7 +389,8 @@ def _simple(intent: str, text: str, shown: int) -> Understanding:
         case "owned":
             return Owned(position=parse_position(text, shown))
         case "personalization_on" | "personalization_off":
-            return Personalization(on=intent.endswith("_on"))
+            said = personalization_words(text)
+            return Personalization(on=intent.endswith("_on") if said is None else said)
         case "handoff":
             return Handoff()
         case "forget":

@@ -81,8 +81,33 @@ def message_mode(text: str) -> ShopperMode | None:
     return None
 
 
+def filler_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` says something that names nothing to show: "I run a gift shop",
+    "restocking for the store", "in at the moment". A gift shop's owner is not after gifts."""
+    cues = default_cues()
+    places = "|".join(map(re.escape, sorted(cues.trade_places, key=len, reverse=True)))
+    trade = re.compile(
+        rf"\b(?:(?:i|we)\s+(?:run|own|manage|have|work\s+in)\s+(?:a|an|my|our|the)\s+"
+        rf"(?:[a-z&'-]+\s+){{0,3}}?(?:{places})"
+        rf"|for\s+(?:my|our|the)\s+(?:[a-z&'-]+\s+)?(?:{places}))(?![\w&])"
+    )
+    spans = [m.span() for m in trade.finditer(text)]
+    return spans + [m.span() for m in _phrase_pattern(cues.filler_phrases).finditer(text)]
+
+
+def _mode_spans(text: str) -> list[tuple[int, int]]:
+    """How they shop is a mode, not a product: "comparing", "just browsing". Gift words
+    stay, because "birthday present" names the occasion too."""
+    cues = default_cues()
+    modes = (*cues.browsing_words, *cues.purchase_words, *cues.research_words)
+    return [m.span() for m in _phrase_pattern(modes).finditer(text)]
+
+
 def search_slots(text: str) -> dict[str, Any]:
     """The search slots of ``text`` (lower case), as keyword arguments of Request/Refine."""
+    text = blank(text, filler_spans(text))
+    mode = message_mode(text)
+    text = blank(text, _mode_spans(text))
     money = parse_money(text)
     recipient = parse_recipient(text)
     spans = list(money.spans)
@@ -92,6 +117,9 @@ def search_slots(text: str) -> dict[str, Any]:
     words = content_words(blank(text, spans), exclude)
     bounded = money.found and not money.around
     audience = recipient.audience if recipient is not None else None
+    pronoun = None
+    if recipient is not None and (recipient.relation, recipient.age, audience) == (None,) * 3:
+        pronoun = {"female": "her", "male": "him"}.get(recipient.sex or "")
     return {
         "query": " ".join(words),
         "category_words": words,
@@ -99,16 +127,22 @@ def search_slots(text: str) -> dict[str, Any]:
         "budget_min": money.low if bounded else None,
         "currency": money.currency,
         "recipient": recipient_text(recipient),
-        "mode": message_mode(text),
+        "pronoun": pronoun,
+        "sex": {"female": "f", "male": "m"}.get(recipient.sex or "") if recipient else None,
+        "mode": mode,
         "audience": audience if audience in ("baby", "child", "teen") else None,
         "age": recipient.age if recipient is not None else None,
         "exclude": exclude,
     }
 
 
+#: "any nice lanterns in?", "anything in green": a question opening on "any" asks to see.
+_ANY_OPENER = re.compile(r"^(?:(?:hi|hey|hello|hiya|ok|so)[,!. ]+)?(?:any|anything|got)\b")
+
+
 def asks_search(text: str) -> bool:
     """Whether ``text`` opens a search ("show me…", "gift for…") and names what to find."""
-    if not _has(text, default_cues().request_cues):
+    if not (_has(text, default_cues().request_cues) or _ANY_OPENER.match(text)):
         return False
     found = search_slots(text)
     handover = default_cues().handover_words
@@ -121,9 +155,23 @@ def narrows(text: str) -> bool:
     return _has(text, default_cues().narrow_cues)
 
 
+#: "I'd like to see…", "looks like": the verb "like" without a taste in it.
+_NOT_A_TASTE = re.compile(
+    r"\b(?:would|'d|wd|should|might)\s+(?:really\s+|also\s+)?(?:like|love)\b"
+    r"|\blike\s+to\s+(?:see|have|get|buy|order|find|look|know|ask|try|check)\b"
+    r"|\b(?:looks?|feels?|sounds?|something|anything|things?|more|one|ones|just)\s+like\b"
+)
+
+
+def turns_away(text: str) -> bool:
+    """Whether a follow-up asks for something other than the search on screen."""
+    return _has(text, default_cues().different_cues)
+
+
 def states_taste(text: str) -> bool:
     """Whether ``text`` uses a verb of liking or disliking ("love", "can't stand")."""
     cues = default_cues()
+    text = _NOT_A_TASTE.sub(" ", text)
     if _has(text, cues.subject_leads) or _has(text, cues.taste_phrases):
         return True
     verbs = "|".join(map(re.escape, cues.fact_templates))
@@ -171,9 +219,16 @@ def _strip(text: str, leads: tuple[str, ...], trails: tuple[str, ...]) -> str:
     return text
 
 
+#: "ok, i really like linen": what opens a sentence before the feeling is said.
+_INTERJECTIONS = re.compile(
+    r"^(?:(?:ok|okay|well|so|right|hmm+|oh|yeah|yes|actually|honestly|tbh|also)[,!. ]+)+"
+)
+
+
 def subject(text: str) -> str:
     """What a like or dislike is about: "I love anything with cats on it" → "cats"."""
     cues = default_cues()
+    text = _INTERJECTIONS.sub("", text)
     cut = re.search(rf"(?:,|\s(?:{'|'.join(map(re.escape, cues.subject_cuts))})\b)", text)
     head = text[: cut.start()] if cut else text
     about = _strip(head, cues.subject_leads, cues.subject_trails)
@@ -238,3 +293,12 @@ def feedback_value(text: str) -> str:
     if _has(text, cues.up_words) and not negated:
         return "up"
     return "down"
+
+
+def personalization_words(text: str) -> bool | None:
+    """Which way ``text`` turns personalization when its words say one way only ("stop
+    personalising" → False, "use my history again" → True); None when they don't."""
+    cues = default_cues()
+    on = _has(text, cues.personalization_on_words)
+    off = _has(text, cues.personalization_off_words)
+    return on if on != off else None

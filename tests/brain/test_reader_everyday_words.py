@@ -1,0 +1,173 @@
+"""Ordinary phrasing the reader once misread: words, not nearest examples, decide these.
+
+Each phrasing is new to ``intent_examples.jsonl`` and to the labelled utterances.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.brain.base import ReadContext
+from agent.brain.intents import (
+    Answer,
+    CallOff,
+    Confirm,
+    Correction,
+    DataRequest,
+    Feedback,
+    Forget,
+    Handoff,
+    ModeSwitch,
+    Personalization,
+    Refine,
+    Request,
+    Sensitive,
+    Why,
+)
+from agent.brain.offline.reader import OfflineReader
+from agent.domain import ShopperMode
+
+FRESH = ReadContext()
+SHOWN = ReadContext(suggestion_count=5)
+ASKED = ReadContext(awaiting_answer=True)
+CONFIRMING = ReadContext(confirming=True)
+HANDOVER = ReadContext(handover_open=True, suggestion_count=5)
+
+
+@pytest.mark.parametrize(
+    ("message", "on"),
+    [
+        ("please stop tailoring things to my history", False),
+        ("i'd like non-personalized picks for now", False),
+        ("turn personalisation off", False),
+        ("you can start personalising again", True),
+        ("switch the personal stuff back on", True),
+    ],
+)
+def test_the_words_say_which_way_personalization_goes(
+    reader: OfflineReader, message: str, on: bool
+) -> None:
+    assert reader.read(message, FRESH) == Personalization(on=on)
+
+
+def test_not_using_what_is_known_switches_personalization_rather_than_showing_it(
+    reader: OfflineReader,
+) -> None:
+    assert reader.read("quit using what you know about me", FRESH) == Personalization(on=False)
+    assert isinstance(reader.read("what do you know about me then", FRESH), DataRequest)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "forget that i said i adore owls",
+        "scratch the bit about tartan",
+        "ignore what i said about being into yoga",
+        "remove my like for hedgehogs",
+    ],
+)
+def test_dropping_something_said_is_a_forget_even_when_it_names_a_taste(
+    reader: OfflineReader, message: str
+) -> None:
+    assert isinstance(reader.read(message, FRESH), Forget)
+
+
+@pytest.mark.parametrize(
+    ("message", "yes"),
+    [("okay", True), ("yep, wipe it", True), ("right then", True), ("not now", False)],
+)
+def test_a_yes_or_no_to_a_pending_action_can_be_said_any_way(
+    reader: OfflineReader, message: str, yes: bool
+) -> None:
+    assert reader.read(message, CONFIRMING) == Confirm(yes=yes)
+
+
+def test_calling_off_the_person_outranks_the_word_human(reader: OfflineReader) -> None:
+    assert reader.read("cancel the human, found it", HANDOVER) == CallOff()
+    assert reader.read("get me a human", FRESH) == Handoff()
+
+
+def test_a_person_named_after_the_question_answers_it(reader: OfflineReader) -> None:
+    assert reader.read("my nephew", ASKED) == Answer(about_me=False, recipient="nephew")
+    reading = reader.read("for my auntie, she's 60", ASKED)
+    assert isinstance(reading, Answer) and reading.about_me is False
+
+
+def test_data_rights_in_other_words(reader: OfflineReader) -> None:
+    assert reader.read("bin my account details", FRESH) == DataRequest(action="erase")
+    assert reader.read("export everything you hold on me", FRESH) == DataRequest(action="export")
+    assert not isinstance(reader.read("a gift for my boss who works in export", FRESH), DataRequest)
+
+
+def test_being_charged_or_sent_something_broken_goes_to_a_person(reader: OfflineReader) -> None:
+    assert isinstance(reader.read("you charged me twice for postage", FRESH), Sensitive)
+    assert isinstance(reader.read("they sent me a cracked vase", FRESH), Sensitive)
+
+
+def test_trade_buyers_are_not_gift_shoppers_and_their_shop_is_no_product(
+    reader: OfflineReader,
+) -> None:
+    reading = reader.read("we own a little gift shop and need some tote bags", FRESH)
+    assert isinstance(reading, Request)
+    assert (reading.query, reading.mode) == ("tote bags", None)
+    reading = reader.read("stocking up notebooks for our store", FRESH)
+    assert isinstance(reading, Request) and reading.query == "notebooks"
+
+
+def test_how_they_shop_is_a_mode_and_names_no_product(reader: OfflineReader) -> None:
+    assert reader.read("just having a look round", FRESH) == ModeSwitch(mode=ShopperMode.BROWSING)
+    reading = reader.read("comparing teapots before i buy", FRESH)
+    assert isinstance(reading, Request) and reading.query == "teapots"
+
+
+def test_a_mode_word_beside_a_product_is_a_search(reader: OfflineReader) -> None:
+    assert isinstance(reader.read("reindeer ornaments please", FRESH), Request)
+    assert isinstance(reader.read("christmas bits and bobs?", FRESH), Request)
+
+
+def test_would_like_is_a_want_not_a_taste(reader: OfflineReader) -> None:
+    reading = reader.read("I would like to see your kitchen stuff", FRESH)
+    assert isinstance(reading, Request) and reading.query == "kitchen"
+    assert isinstance(reader.read("i really like kitchen stuff", FRESH), Correction)
+
+
+def test_a_pronoun_recipient_is_kept_for_the_conversation_to_resolve(
+    reader: OfflineReader,
+) -> None:
+    reading = reader.read("anything for her?", SHOWN)
+    assert isinstance(reading, Request | Refine)
+    assert (reading.pronoun, reading.recipient, reading.sex) == ("her", None, "f")
+    reading = reader.read("a present for my nephew", FRESH)
+    assert isinstance(reading, Request) and (reading.pronoun, reading.sex) == (None, "m")
+
+
+def test_more_for_the_same_person_is_no_change_of_direction(reader: OfflineReader) -> None:
+    for message in ("any ideas for her?", "anything else?", "any other ideas?"):
+        reading = reader.read(message, SHOWN)
+        assert not (isinstance(reading, Refine) and reading.change == "different"), message
+    reading = reader.read("something else altogether for her", SHOWN)
+    assert isinstance(reading, Refine) and reading.change == "different"
+
+
+def test_a_question_opening_on_any_with_a_product_is_a_search_not_a_verdict(
+    reader: OfflineReader,
+) -> None:
+    assert isinstance(reader.read("any lovely cushins in this week?", SHOWN), Request | Refine)
+    assert isinstance(reader.read("the second one is lovely", SHOWN), Feedback)
+
+
+def test_why_with_a_position_is_a_why_not_a_follow_up(reader: OfflineReader) -> None:
+    assert isinstance(reader.read("why pick #4", SHOWN), Why)
+
+
+def test_choosing_among_the_shown_needs_a_choice_word(reader: OfflineReader) -> None:
+    reading = reader.read("from those, which is the most practical", SHOWN)
+    assert isinstance(reading, Refine) and reading.change == "among_shown"
+    reading = reader.read("not keen on any of those, more please", SHOWN)
+    assert not (isinstance(reading, Refine) and reading.change == "among_shown")
+
+
+def test_mistyped_function_words_are_put_right_before_reading(reader: OfflineReader) -> None:
+    reading = reader.read("any mugs for less tahn £8 pleese", FRESH)
+    assert isinstance(reading, Request)
+    assert (reading.query, reading.budget_max, reading.exclude) == ("mugs", 8, [])

@@ -1,0 +1,52 @@
+"""A request's words, spelled the way the shop's catalog spells them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tools.catalog_index import CatalogIndex
+from tools.types import CatalogItem
+from tools.vocabulary import CatalogVocabulary
+
+
+@pytest.fixture
+def catalog() -> CatalogIndex:
+    items = [
+        CatalogItem(item_id="1", title="Hanging Star Lantern", category="lights"),
+        CatalogItem(item_id="2", title="Scented Candle", description="soy wax, cotton wick"),
+        CatalogItem(item_id="3", title="Garden Trowel", tags=("outdoors",)),
+    ]
+    return CatalogIndex(items, np.zeros((3, 4), dtype=np.float32))
+
+
+def test_typos_and_other_forms_become_the_catalogs_word(catalog: CatalogIndex) -> None:
+    assert catalog.in_catalog_words(["candels", "lantren", "gardening"]) == [
+        "candle",
+        "lantern",
+        "garden",
+    ]
+
+
+def test_descriptions_categories_and_tags_count_as_the_catalogs_words(
+    catalog: CatalogIndex,
+) -> None:
+    words = ["soy", "lights", "outdoors", "lanterns"]
+    assert catalog.in_catalog_words(words) == words
+
+
+def test_a_word_the_catalog_has_no_form_of_is_kept_as_said(catalog: CatalogIndex) -> None:
+    # "a carbon road bike frame" must still match a picture frame poorly.
+    assert catalog.in_catalog_words(["carbon", "bike", "lantern"]) == ["carbon", "bike", "lantern"]
+
+
+def test_the_spelling_follows_catalog_changes(catalog: CatalogIndex) -> None:
+    assert catalog.in_catalog_words(["teapotts"]) == ["teapotts"]
+    catalog.upsert([CatalogItem(item_id="4", title="Floral Teapot")], np.zeros((1, 4)))
+    assert catalog.in_catalog_words(["teapotts"]) == ["teapot"]
+
+
+def test_short_words_are_never_guessed_at() -> None:
+    vocabulary = CatalogVocabulary(["mug", "bag", "box"])
+    assert vocabulary.spelled("mog") is None
+    assert vocabulary.spelled("bgs") is None
