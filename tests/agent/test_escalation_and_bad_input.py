@@ -127,3 +127,19 @@ def test_importing_the_library_pulls_in_no_ui_or_web_framework() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_the_cli_runs_the_benchmarks_in_their_own_process_and_names_a_wrong_one() -> None:
+    code = (
+        "import sys, agent, agent.cli.main; "
+        "sys.exit('bench' if any(m.split('.')[0] == 'bench' for m in sys.modules) else 0)"
+    )
+    imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr + imported.stdout
+
+    wrong = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "eval", "nonsense"], capture_output=True, text=True
+    )
+    assert wrong.returncode == 2
+    assert "Unknown benchmark 'nonsense'" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
