@@ -171,3 +171,83 @@ def test_mistyped_function_words_are_put_right_before_reading(reader: OfflineRea
     reading = reader.read("any mugs for less tahn £8 pleese", FRESH)
     assert isinstance(reading, Request)
     assert (reading.query, reading.budget_max, reading.exclude) == ("mugs", 8, [])
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "fetch me your manager right now",
+        "can i have a quick word with the owner",
+        "just give me a flipping human",
+        "i want someone from the shop, not a bot",
+        "could somebody ring me back",
+        "talk to a real humen",
+        "i'd rather ask a member of staff",
+    ],
+)
+def test_asking_for_a_person_in_other_words_hands_over(reader: OfflineReader, message: str) -> None:
+    assert isinstance(reader.read(message, FRESH), Handoff | Sensitive)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "a gift for someone who has everything",
+        "a 'best boss ever' mug for my manager",
+        "i need a present for my supervisor",
+        "want to return the favour to my neighbour, something nice?",
+        "a talking alarm clock for my grandad",
+    ],
+)
+def test_people_and_returns_inside_a_request_do_not_hand_over(
+    reader: OfflineReader, message: str
+) -> None:
+    assert not isinstance(reader.read(message, FRESH), Handoff | Sensitive)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i was charged for postage twice",
+        "the discount code didn't apply at checkout",
+        "ordered a teapot but got a jug",
+    ],
+)
+def test_payments_and_wrong_orders_in_other_words_go_to_a_person(
+    reader: OfflineReader, message: str
+) -> None:
+    assert isinstance(reader.read(message, FRESH), Sensitive)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "wipe the comment about my cat",
+        "please disregard the bit about sequins",
+        "that thing about me loving owls isn't true anymore",
+    ],
+)
+def test_dropping_a_remembered_remark_is_a_forget(reader: OfflineReader, message: str) -> None:
+    assert isinstance(reader.read(message, FRESH), Forget)
+
+
+def test_nothing_over_a_price_caps_it(reader: OfflineReader) -> None:
+    reading = reader.read("lanterns, nothing over £12", FRESH)
+    assert isinstance(reading, Request)
+    assert (reading.budget_min, reading.budget_max) == (None, 12)
+
+
+@pytest.mark.parametrize(
+    ("message", "polarity"),
+    [("sequins make me cringe", -1), ("big fan of botanical prints", 1), ("ew, tartan", -1)],
+)
+def test_tastes_without_a_liking_verb(reader: OfflineReader, message: str, polarity: int) -> None:
+    reading = reader.read(message, FRESH)
+    assert isinstance(reading, Correction) and reading.polarity == polarity
+
+
+def test_a_why_said_briefly_or_at_length_is_a_why(reader: OfflineReader) -> None:
+    assert isinstance(reader.read("y the 3rd", SHOWN), Why)
+    assert isinstance(reader.read("how did you come up with the second one", SHOWN), Why)
+    reading = reader.read("the third one's lovely, more like that", SHOWN)
+    assert isinstance(reading, Refine) and reading.change == "more_like"

@@ -194,6 +194,9 @@ def _bare_word_without_cue_or_currency(amount: _Amount) -> bool:
     return amount.spelled and amount.currency is None
 
 
+_NOTHING_BEFORE = re.compile(r"\b(?:nothing|none|not\s+anything|no\s+more|never)\s*$")
+
+
 def parse_money(text: str) -> Money:
     """The price limits ``text`` states, with the spans that stated them.
 
@@ -249,6 +252,8 @@ def parse_money(text: str) -> Money:
                 bare.append(amount)
             index += 1
             continue
+        if kind == "min" and _NOTHING_BEFORE.search(text[:span_start]):
+            kind = "max"  # "nothing over a tenner" caps the price
         if kind == "max":
             high = amount.value if high is None else min(high, amount.value)
         elif kind == "min":

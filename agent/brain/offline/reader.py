@@ -76,35 +76,49 @@ HANDOVER_BY_MEANING = 0.5
 _ABOUT_SHOWN_WORDS = re.compile(r"\b(?:them|these|those|ones|#\d)\b")
 _ABOUT_ME = frozenset({"like", "dislike", "owned"})
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|our)\b")
-_I_SAY = re.compile(r"^(?:\w+[,!. ]+)?(?:i|i'm|im|i've|i'd|we|we're)\b")
+_THIRD_PERSON = re.compile(r"\b(?:she|he|she's|he's|her|his|him|they|their)\b")
 _PRONOUNS = frozenset({"she", "he", "they"})
 #: Dropping one thing said: "forget that I hate glitter", "drop the thing about nautical".
 #: Exact, because it outranks the taste or search the rest of the message would state.
 _FORGETS_FACT = re.compile(
-    r"^(?:(?:please|pls|oh|and|also|actually|ok|okay)[, ]+)*"
-    r"(?:forget|drop|scrap|scratch|ignore|disregard|delete|remove|undo)\s+"
+    r"^(?:(?:please|pls|oh|and|also|actually|ok|okay|you\s+can)[, ]+)*"
+    r"(?:forget|drop|scrap|scratch|ignore|disregard|delete|remove|undo|erase|wipe|strike|lose"
+    r"|take|un-?save|bin)\s+"
     r"(?:that\s+(?:i\b|last\s+(?:bit|thing)|bit)|what\s+i\b|i\s+(?:said|mentioned|told)"
-    r"|the\s+(?:thing|bit|part|stuff)\s+about|my\s+(?:thing|comment|bit)\s+about"
+    r"|(?:the|my|that)\s+(?:\w+\s+)?(?:thing|bit|part|stuff|note|comment|fact|remark)\b"
     r"|my\s+(?:like|dislike|preference)\s+(?:for|of|about))"
+    r"|\b(?:isn'?t|is\s+not|not|no\s+longer)\s+true\s+any\s*more\b"
+    r"|\bno\s+longer\s+want\s+you\s+(?:to\s+)?remember"
 )
 #: While a person is being fetched: "scrap the human thing", "cancel that, sorted".
 _CALLS_OFF = re.compile(
     r"^(?:(?:oh|ok|okay|actually|no)[, ]+)*(?:scrap|cancel|forget|never\s*mind|nvm|no\s+need"
-    r"|don'?t\s+need|not\s+needed|call\s+off)\b"
+    r"|don'?t\s+need|not\s+needed|call\s+off|don'?t\s+worry|no\s+worries)\b"
 )
-_ASKS_WHY = re.compile(r"^(?:(?:but|so|and|ok|hmm)[, ]+)?(?:why|how\s+come|what\s+made\s+you)\b")
+_ASKS_WHY = re.compile(
+    r"^(?:(?:but|so|and|ok|hmm)[, ]+)?(?:why|y|how\s+come|what\s+made\s+you"
+    r"|how\s+did\s+you\s+(?:come\s+up|pick|choose|decide|get)|what\s+is\s+it\s+about)\b"
+)
+#: "number 4, more like that please": asking for more of one, whatever it says of it.
+_WANTS_MORE_LIKE = re.compile(
+    r"\b(?:more|others?|ones?)\s+like\s+(?:that|it|this|them)\b|\bsimilar\b"
+)
 #: "of those, which…", "out of these": choosing among the suggestions on screen.
 _AMONG_SHOWN = re.compile(
-    r"\b(?:of|out\s+of|from|among|amongst|between)\s+(?:these|those|them|the\s+ones)\b"
+    r"\b(?:of|out\s+of|from|among|amongst|between)\s+(?:these|those|them|the\s+ones"
+    r"|the\s+(?:two|three|four|five|six|seven|eight|nine|ten|\d+))\b"
 )
 _CHOOSING = re.compile(r"\b(?:which|what|pick|choose|best|most|least|would|should)\b")
-_SAYS_OWNED = re.compile(r"\balready\s+(?:have|got|own)\b|\b(?:have|got|own)\b.*\balready\b")
+_SAYS_OWNED = re.compile(
+    r"\balready\s+(?:have|got|own)\b|\b(?:have|got|own)\b.*\balready\b"
+    r"|\b(?:have|got)\s+(?:that|this|it|those|them)(?:\s+one)?\s+at\s+home\b"
+)
 _NEGATING = re.compile(r"\b(?:no|not|nope|nah|don'?t|cancel|abort|stop|wait|never)\b")
-_PERSONALISING = re.compile(r"\b(?:use|using|used|base|basing|based|personali[sz]\w*)\b")
+_PERSONALISING = re.compile(r"\b(?:use|using|used|base|basing|based|personali[sz]\w*|tailor\w*)\b")
 #: What personalization is made of: "my history", "what you know about me".
 _MY_HISTORY = re.compile(
-    r"\b(?:my\s+(?:history|purchases|past|orders|profile|data|shopping)|about\s+me"
-    r"|personali[sz]\w*|tailor\w*)\b"
+    r"\b(?:my\s+(?:history|purchases|past|orders|profile|data|shopping|preferences)"
+    r"|about\s+me|to\s+me|personali[sz]\w*|tailor\w*)\b"
 )
 _FOR_SOMEONE = re.compile(r"\bfor\s+(?:my|our|her|him|a|an|the)\b")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
@@ -190,6 +204,8 @@ class OfflineReader:
         chat = small_talk(low)
         if chat is not None and not (guess.sure and guess.intent in _SOCIAL):
             return Goodbye() if chat == "goodbye" else SmallTalk(what=chat)
+        if _FORGETS_FACT.search(low):
+            return Forget(what=forget_what(low))
         data = rules.data_request(low)
         # "don't use what you know about me" switches personalization, it asks to see nothing.
         if data is not None and not (data.action == "profile" and _PERSONALISING.search(low)):
@@ -197,8 +213,6 @@ class OfflineReader:
         switch = _switches_personalization(low)
         if switch is not None:
             return Personalization(on=switch)
-        if _FORGETS_FACT.search(low):
-            return Forget(what=forget_what(low))
         if (
             context.suggestion_count
             and _chooses_among_shown(low)
@@ -252,6 +266,16 @@ def _points_at_shown(text: str, context: ReadContext) -> bool:
     return position is not None or bool(_ABOUT_SHOWN_WORDS.search(text))
 
 
+def _only_a_taste(text: str) -> bool:
+    """Whether ``text`` states a taste and nothing a search has: no one else ("she",
+    "my mum"), no price, nothing ruled out ("nothing tacky, no more than £20")."""
+    slots = search_slots(text)
+    searchy = slots["recipient"] or slots["budget_max"] or slots["budget_min"] or slots["exclude"]
+    if searchy or asks_search(text) or _THIRD_PERSON.search(text):
+        return False
+    return states_taste(text)
+
+
 def _only_someone(text: str) -> bool:
     """Whether ``text`` names a person and nothing to show, buy or feel."""
     slots = search_slots(text)
@@ -260,7 +284,10 @@ def _only_someone(text: str) -> bool:
 
 
 def _negative(first_person: str) -> bool:
-    return says_dislike(" ".join(first_person.split()[:4]))
+    # The feeling opens or closes the sentence: "I don't like pink", "clowns creep me
+    # out"; a "not" in between ("I love anything that isn't pink") is about the thing.
+    words = first_person.split()
+    return says_dislike(" ".join(words[:4])) or says_dislike(" ".join(words[-3:]))
 
 
 def _implausible(
@@ -275,10 +302,12 @@ def _implausible(
         return frozenset({"forget"})
     if intent.startswith("feedback_") and searching and not _points_at_shown(text, context):
         return _FEEDBACK  # "any nice lanterns in?" asks for lanterns, it judges none
+    if intent.startswith("feedback_") and _WANTS_MORE_LIKE.search(text):
+        return _FEEDBACK  # "number 4, more like that please" is a follow-up
     if intent == "refine_different" and not turns_away(text):
         return frozenset({intent})  # "any ideas for her?" wants more of the same
-    searches = intent == "request" or intent.startswith("refine_")
-    if searches and context.suggestion_count and _ASKS_WHY.search(text):
+    about_shown = intent in ("request", "owned") or intent.startswith(("refine_", "feedback_"))
+    if about_shown and context.suggestion_count and _ASKS_WHY.search(text):
         return frozenset({intent})  # "why recommend #3" asks about one, not for more
     owned = context.suggestion_count and not searching and _SAYS_OWNED.search(text)
     if intent == "request" and owned:
@@ -296,8 +325,9 @@ def _implausible(
     if intent in _NOTHING_ASKED and message_mode(text) not in (None, ShopperMode.GIFT):
         return _NOTHING_ASKED  # "just having a look round" says how they shop
     said_of_self = _FIRST_PERSON.search(text) and holder(text)[0] is None
-    if intent == "request" and not searching and _I_SAY.search(text) and states_taste(text):
-        # "i really like kitchen stuff" asks for nothing; "she likes gardening" may.
+    if intent == "request" and not searching and _only_a_taste(text):
+        # "i really like kitchen stuff", "total sucker for fairy lights" ask for nothing;
+        # "my mum's birthday, she likes gardening" may.
         return frozenset({"request"})
     if intent in _NOTHING_ASKED and _FOR_SOMEONE.search(text) and search_slots(text)["recipient"]:
         return _NOTHING_ASKED  # "what about for my mum?" asks for ideas for her
@@ -316,6 +346,9 @@ def _implausible(
 
 
 def _fallback(text: str, tidied: str, context: ReadContext, guess: Guess) -> Understanding:
+    if _only_a_taste(text):
+        # No example near enough, but the words say how they feel: "sequins make me cringe".
+        return _member("dislike" if _negative(text) else "like", text, context)
     slots = search_slots(text)
     if any(slots[k] for k in ("query", "recipient", "pronoun", "budget_max", "budget_min")):
         return _member("request", text, context)

@@ -137,7 +137,7 @@ def search_slots(text: str) -> dict[str, Any]:
 
 
 #: "any nice lanterns in?", "anything in green": a question opening on "any" asks to see.
-_ANY_OPENER = re.compile(r"^(?:(?:hi|hey|hello|hiya|ok|so)[,!. ]+)?(?:any|anything|got)\b")
+_ANY_OPENER = re.compile(r"^(?:(?:hi|hey|hello|hiya|ok|so)[,!. ]+)?(?:any|anything|got\s+any)\b")
 
 
 def asks_search(text: str) -> bool:
@@ -174,8 +174,20 @@ def states_taste(text: str) -> bool:
     text = _NOT_A_TASTE.sub(" ", text)
     if _has(text, cues.subject_leads) or _has(text, cues.taste_phrases):
         return True
-    verbs = "|".join(map(re.escape, cues.fact_templates))
-    return bool(re.search(rf"(?<!\w)(?:{verbs})", text))
+    return bool(_taste_verbs().search(text))
+
+
+@cache
+def _taste_verbs() -> re.Pattern[str]:
+    """The verbs of liking in any form ("loves", "hating"), but not words that start
+    like them: "lovely" is no taste."""
+    forms = set()
+    for verb in default_cues().fact_templates:
+        forms |= {verb, verb + "s", verb + "d", verb + "ed", verb + "ing"}
+        if verb.endswith("e"):
+            forms.add(verb[:-1] + "ing")
+    ordered = sorted(forms, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, ordered)) + r")(?!\w)")
 
 
 def says_dislike(text: str) -> bool:

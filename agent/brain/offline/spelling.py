@@ -81,7 +81,9 @@ def _counts(kind: str, word: str, meant: str) -> bool:
     if len(word) == MIN_LENGTH:
         return len(meant) > len(word)
     same_length = len(word) == len(meant)
-    return kind == "swap" or not same_length or len(word) >= MIN_SUBSTITUTION
+    # Asking for a person matters more than a rare misread word: "humen" is "human".
+    lenient = meant in default_cues().handover_words and len(word) > MIN_LENGTH + 1
+    return kind == "swap" or not same_length or len(word) >= MIN_SUBSTITUTION or lenient
 
 
 def correction(word: str) -> str | None:
