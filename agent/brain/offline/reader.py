@@ -43,6 +43,22 @@ from agent.brain.intents import (
 from agent.brain.offline import rules
 from agent.brain.offline.anger import is_furious
 from agent.brain.offline.money import parse_money
+from agent.brain.offline.patterns import (
+    ABOUT_SHOWN_WORDS,
+    AMONG_SHOWN,
+    ASKS_WHY,
+    CALLS_OFF,
+    CHOOSING,
+    FIRST_PERSON,
+    FOR_SOMEONE,
+    FORGETS_FACT,
+    MY_HISTORY,
+    NEGATING,
+    PERSONALISING,
+    SAYS_OWNED,
+    THIRD_PERSON,
+    WANTS_MORE_LIKE,
+)
 from agent.brain.offline.positions import parse_position
 from agent.brain.offline.recipients import parse_recipient
 from agent.brain.offline.semantic import Guess, SemanticIntents
@@ -73,54 +89,8 @@ from agent.embedding import Embedder
 
 #: How close a message must come to the hand-over examples when no safety rule matched.
 HANDOVER_BY_MEANING = 0.5
-_ABOUT_SHOWN_WORDS = re.compile(r"\b(?:them|these|those|ones|#\d)\b")
 _ABOUT_ME = frozenset({"like", "dislike", "owned"})
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|our)\b")
-_THIRD_PERSON = re.compile(r"\b(?:she|he|she's|he's|her|his|him|they|their)\b")
 _PRONOUNS = frozenset({"she", "he", "they"})
-#: Dropping one thing said: "forget that I hate glitter", "drop the thing about nautical".
-#: Exact, because it outranks the taste or search the rest of the message would state.
-_FORGETS_FACT = re.compile(
-    r"^(?:(?:please|pls|oh|and|also|actually|ok|okay|you\s+can)[, ]+)*"
-    r"(?:forget|drop|scrap|scratch|ignore|disregard|delete|remove|undo|erase|wipe|strike|lose"
-    r"|take|un-?save|bin)\s+"
-    r"(?:that\s+(?:i\b|last\s+(?:bit|thing)|bit)|what\s+i\b|i\s+(?:said|mentioned|told)"
-    r"|(?:the|my|that)\s+(?:\w+\s+)?(?:thing|bit|part|stuff|note|comment|fact|remark)\b"
-    r"|my\s+(?:like|dislike|preference)\s+(?:for|of|about))"
-    r"|\b(?:isn'?t|is\s+not|not|no\s+longer)\s+true\s+any\s*more\b"
-    r"|\bno\s+longer\s+want\s+you\s+(?:to\s+)?remember"
-)
-#: While a person is being fetched: "scrap the human thing", "cancel that, sorted".
-_CALLS_OFF = re.compile(
-    r"^(?:(?:oh|ok|okay|actually|no)[, ]+)*(?:scrap|cancel|forget|never\s*mind|nvm|no\s+need"
-    r"|don'?t\s+need|not\s+needed|call\s+off|don'?t\s+worry|no\s+worries)\b"
-)
-_ASKS_WHY = re.compile(
-    r"^(?:(?:but|so|and|ok|hmm)[, ]+)?(?:why|y|how\s+come|what\s+made\s+you"
-    r"|how\s+did\s+you\s+(?:come\s+up|pick|choose|decide|get)|what\s+is\s+it\s+about)\b"
-)
-#: "number 4, more like that please": asking for more of one, whatever it says of it.
-_WANTS_MORE_LIKE = re.compile(
-    r"\b(?:more|others?|ones?)\s+like\s+(?:that|it|this|them)\b|\bsimilar\b"
-)
-#: "of those, which…", "out of these": choosing among the suggestions on screen.
-_AMONG_SHOWN = re.compile(
-    r"\b(?:of|out\s+of|from|among|amongst|between)\s+(?:these|those|them|the\s+ones"
-    r"|the\s+(?:two|three|four|five|six|seven|eight|nine|ten|\d+))\b"
-)
-_CHOOSING = re.compile(r"\b(?:which|what|pick|choose|best|most|least|would|should)\b")
-_SAYS_OWNED = re.compile(
-    r"\balready\s+(?:have|got|own)\b|\b(?:have|got|own)\b.*\balready\b"
-    r"|\b(?:have|got)\s+(?:that|this|it|those|them)(?:\s+one)?\s+at\s+home\b"
-)
-_NEGATING = re.compile(r"\b(?:no|not|nope|nah|don'?t|cancel|abort|stop|wait|never)\b")
-_PERSONALISING = re.compile(r"\b(?:use|using|used|base|basing|based|personali[sz]\w*|tailor\w*)\b")
-#: What personalization is made of: "my history", "what you know about me".
-_MY_HISTORY = re.compile(
-    r"\b(?:my\s+(?:history|purchases|past|orders|profile|data|shopping|preferences)"
-    r"|about\s+me|to\s+me|personali[sz]\w*|tailor\w*)\b"
-)
-_FOR_SOMEONE = re.compile(r"\bfor\s+(?:my|our|her|him|a|an|the)\b")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _SPACES = re.compile(r"\s+")
 
@@ -179,7 +149,7 @@ class OfflineReader:
         return _while_confirming(reading, low) if context.confirming else reading
 
     def _read(self, low: str, tidied: str, context: ReadContext) -> Understanding:
-        if context.handover_open and _CALLS_OFF.search(low):
+        if context.handover_open and CALLS_OFF.search(low):
             return CallOff()
         allowed = allowed_intents(self._intents.intents, context)
         searching = asks_search(low)
@@ -204,11 +174,11 @@ class OfflineReader:
         chat = small_talk(low)
         if chat is not None and not (guess.sure and guess.intent in _SOCIAL):
             return Goodbye() if chat == "goodbye" else SmallTalk(what=chat)
-        if _FORGETS_FACT.search(low):
+        if FORGETS_FACT.search(low):
             return Forget(what=forget_what(low))
         data = rules.data_request(low)
         # "don't use what you know about me" switches personalization, it asks to see nothing.
-        if data is not None and not (data.action == "profile" and _PERSONALISING.search(low)):
+        if data is not None and not (data.action == "profile" and PERSONALISING.search(low)):
             return data
         switch = _switches_personalization(low)
         if switch is not None:
@@ -238,11 +208,11 @@ class OfflineReader:
 def _while_confirming(reading: Understanding, text: str) -> Understanding:
     """A yes or no to the action awaiting one, said any way: "okay", "yes, erase it",
     "not now". Anything else keeps its own meaning."""
-    if isinstance(reading, SmallTalk) and not _NEGATING.search(text):
+    if isinstance(reading, SmallTalk) and not NEGATING.search(text):
         return Confirm(yes=True)
     if isinstance(reading, DataRequest) and reading.action == "erase":
         return Confirm(yes=True)
-    if isinstance(reading, (SmallTalk, Unclear, ModeSwitch, Goodbye)) and _NEGATING.search(text):
+    if isinstance(reading, (SmallTalk, Unclear, ModeSwitch, Goodbye)) and NEGATING.search(text):
         return Confirm(yes=False)
     return reading
 
@@ -250,20 +220,20 @@ def _while_confirming(reading: Understanding, text: str) -> Understanding:
 def _switches_personalization(text: str) -> bool | None:
     """On or off, when ``text`` says to use (or stop using) the shopper's history in as
     many words: "quit using what you know about me". None otherwise."""
-    if not (_PERSONALISING.search(text) and _MY_HISTORY.search(text)):
+    if not (PERSONALISING.search(text) and MY_HISTORY.search(text)):
         return None
     return personalization_words(text)
 
 
 def _chooses_among_shown(text: str) -> bool:
     """ "Of those, which is dishwasher safe?": a choice among the items on screen."""
-    return bool(_AMONG_SHOWN.search(text) and _CHOOSING.search(text))
+    return bool(AMONG_SHOWN.search(text) and CHOOSING.search(text))
 
 
 def _points_at_shown(text: str, context: ReadContext) -> bool:
     """Whether ``text`` refers to suggestions on screen: "#2", "those", "the last one"."""
     position = parse_position(text, context.suggestion_count)
-    return position is not None or bool(_ABOUT_SHOWN_WORDS.search(text))
+    return position is not None or bool(ABOUT_SHOWN_WORDS.search(text))
 
 
 def _only_a_taste(text: str) -> bool:
@@ -271,7 +241,7 @@ def _only_a_taste(text: str) -> bool:
     "my mum"), no price, nothing ruled out ("nothing tacky, no more than £20")."""
     slots = search_slots(text)
     searchy = slots["recipient"] or slots["budget_max"] or slots["budget_min"] or slots["exclude"]
-    if searchy or asks_search(text) or _THIRD_PERSON.search(text):
+    if searchy or asks_search(text) or THIRD_PERSON.search(text):
         return False
     return states_taste(text)
 
@@ -302,17 +272,17 @@ def _implausible(
         return frozenset({"forget"})
     if intent.startswith("feedback_") and searching and not _points_at_shown(text, context):
         return _FEEDBACK  # "any nice lanterns in?" asks for lanterns, it judges none
-    if intent.startswith("feedback_") and _WANTS_MORE_LIKE.search(text):
+    if intent.startswith("feedback_") and WANTS_MORE_LIKE.search(text):
         return _FEEDBACK  # "number 4, more like that please" is a follow-up
     if intent == "refine_different" and not turns_away(text):
         return frozenset({intent})  # "any ideas for her?" wants more of the same
     about_shown = intent in ("request", "owned") or intent.startswith(("refine_", "feedback_"))
-    if about_shown and context.suggestion_count and _ASKS_WHY.search(text):
+    if about_shown and context.suggestion_count and ASKS_WHY.search(text):
         return frozenset({intent})  # "why recommend #3" asks about one, not for more
-    owned = context.suggestion_count and not searching and _SAYS_OWNED.search(text)
+    owned = context.suggestion_count and not searching and SAYS_OWNED.search(text)
     if intent == "request" and owned:
         return frozenset({"request"})  # "i have that teapot already"
-    if intent in _ANSWERING and context.suggestion_count and _ABOUT_SHOWN_WORDS.search(text):
+    if intent in _ANSWERING and context.suggestion_count and ABOUT_SHOWN_WORDS.search(text):
         # "nah not them" with suggestions on screen is about those, not the question.
         return frozenset(_ANSWERING)
     if intent in ("like", "dislike") and not (states_taste(text) or holder(text)[0]):
@@ -324,12 +294,12 @@ def _implausible(
             return frozenset(_MODES)
     if intent in _NOTHING_ASKED and message_mode(text) not in (None, ShopperMode.GIFT):
         return _NOTHING_ASKED  # "just having a look round" says how they shop
-    said_of_self = _FIRST_PERSON.search(text) and holder(text)[0] is None
+    said_of_self = FIRST_PERSON.search(text) and holder(text)[0] is None
     if intent == "request" and not searching and _only_a_taste(text):
         # "i really like kitchen stuff", "total sucker for fairy lights" ask for nothing;
         # "my mum's birthday, she likes gardening" may.
         return frozenset({"request"})
-    if intent in _NOTHING_ASKED and _FOR_SOMEONE.search(text) and search_slots(text)["recipient"]:
+    if intent in _NOTHING_ASKED and FOR_SOMEONE.search(text) and search_slots(text)["recipient"]:
         return _NOTHING_ASKED  # "what about for my mum?" asks for ideas for her
     about_me = said_of_self and (intent == "owned" or states_taste(text))
     if searching and intent in _ABOUT_ME and not about_me:

@@ -1,0 +1,54 @@
+"""The exact word patterns that settle what a message means where the nearest example
+would only guess: each names the words a meaning needs ("forget that…", "of those,
+which…"). They read the lower-case text the reader has after tidying."""
+
+from __future__ import annotations
+
+import re
+
+ABOUT_SHOWN_WORDS = re.compile(r"\b(?:them|these|those|ones|#\d)\b")
+FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|our)\b")
+THIRD_PERSON = re.compile(r"\b(?:she|he|she's|he's|her|his|him|they|their)\b")
+#: Dropping one thing said: "forget that I hate glitter", "drop the thing about nautical".
+#: Exact, because it outranks the taste or search the rest of the message would state.
+FORGETS_FACT = re.compile(
+    r"^(?:(?:please|pls|oh|and|also|actually|ok|okay|you\s+can)[, ]+)*"
+    r"(?:forget|drop|scrap|scratch|ignore|disregard|delete|remove|undo|erase|wipe|strike|lose"
+    r"|take|un-?save|bin)\s+"
+    r"(?:that\s+(?:i\b|last\s+(?:bit|thing)|bit)|what\s+i\b|i\s+(?:said|mentioned|told)"
+    r"|(?:the|my|that)\s+(?:\w+\s+)?(?:thing|bit|part|stuff|note|comment|fact|remark)\b"
+    r"|my\s+(?:like|dislike|preference)\s+(?:for|of|about))"
+    r"|\b(?:isn'?t|is\s+not|not|no\s+longer)\s+true\s+any\s*more\b"
+    r"|\bno\s+longer\s+want\s+you\s+(?:to\s+)?remember"
+)
+#: While a person is being fetched: "scrap the human thing", "cancel that, sorted".
+CALLS_OFF = re.compile(
+    r"^(?:(?:oh|ok|okay|actually|no)[, ]+)*(?:scrap|cancel|forget|never\s*mind|nvm|no\s+need"
+    r"|don'?t\s+need|not\s+needed|call\s+off|don'?t\s+worry|no\s+worries)\b"
+)
+ASKS_WHY = re.compile(
+    r"^(?:(?:but|so|and|ok|hmm)[, ]+)?(?:why|y|how\s+come|what\s+made\s+you"
+    r"|how\s+did\s+you\s+(?:come\s+up|pick|choose|decide|get)|what\s+is\s+it\s+about)\b"
+)
+#: "number 4, more like that please": asking for more of one, whatever it says of it.
+WANTS_MORE_LIKE = re.compile(
+    r"\b(?:more|others?|ones?)\s+like\s+(?:that|it|this|them)\b|\bsimilar\b"
+)
+#: "of those, which…", "out of these": choosing among the suggestions on screen.
+AMONG_SHOWN = re.compile(
+    r"\b(?:of|out\s+of|from|among|amongst|between)\s+(?:these|those|them|the\s+ones"
+    r"|the\s+(?:two|three|four|five|six|seven|eight|nine|ten|\d+))\b"
+)
+CHOOSING = re.compile(r"\b(?:which|what|pick|choose|best|most|least|would|should)\b")
+SAYS_OWNED = re.compile(
+    r"\balready\s+(?:have|got|own)\b|\b(?:have|got|own)\b.*\balready\b"
+    r"|\b(?:have|got)\s+(?:that|this|it|those|them)(?:\s+one)?\s+at\s+home\b"
+)
+NEGATING = re.compile(r"\b(?:no|not|nope|nah|don'?t|cancel|abort|stop|wait|never)\b")
+PERSONALISING = re.compile(r"\b(?:use|using|used|base|basing|based|personali[sz]\w*|tailor\w*)\b")
+#: What personalization is made of: "my history", "what you know about me".
+MY_HISTORY = re.compile(
+    r"\b(?:my\s+(?:history|purchases|past|orders|profile|data|shopping|preferences)"
+    r"|about\s+me|to\s+me|personali[sz]\w*|tailor\w*)\b"
+)
+FOR_SOMEONE = re.compile(r"\bfor\s+(?:my|our|her|him|a|an|the)\b")
