@@ -373,6 +373,9 @@ def _simple(intent: str, text: str, shown: int) -> Understanding:
             clauses = [c.strip() for c in own_words.split(",")]
             own_words = next((c for c in clauses if states_taste(c)), own_words)
             about = subject(own_words)
+            if states_taste(about):
+                # "ew, tartan": the feeling had a clause to itself; the rest is the subject.
+                about = subject(", ".join(c for c in clauses if c != own_words)) or about
             # The words decide which way a taste goes; the nearest example only that it is one.
             polarity: Literal[1, -1] = -1 if _negative(own_words) else 1
             wording = fact_wording(own_words, about, polarity)
