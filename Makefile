@@ -1,12 +1,17 @@
-# Two commands: `make run` (install, load the demo data, start the demo chat)
-# and `make test` (install dev tools, run ruff, mypy, import contracts and the tests).
+# Two commands: `make run` (install, load the demo data, serve the demo shop with the chat
+# widget) and `make test` (install dev tools and a headless Chromium for the browser tests,
+# run ruff, mypy, import contracts and the tests).
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_HOME ?= .tactful-demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The browser tests drive the system's Chromium; no browser is downloaded.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install dev lint typecheck pytest bench bench-scale clean
+.PHONY: run demo test install dev lint typecheck pytest bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +29,19 @@ install: $(VENV)/.installed
 
 dev: $(VENV)/.dev-installed
 
+# Loads the demo data (the terminal walk-through runs unattended), then serves the demo shop.
 run: install
+	$(BIN)/tactful demo --home $(DEMO_HOME) < /dev/null
+	@echo "Demo shop with the chat widget: http://$(HOST):$(PORT)/"
+	$(BIN)/tactful serve --demo --home $(DEMO_HOME) --host $(HOST) --port $(PORT)
+
+# `tactful demo` alone: the interactive walk-through in the terminal.
+demo: install
 	$(BIN)/tactful demo --home $(DEMO_HOME)
+
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 
 lint: dev
 	$(BIN)/ruff check .
@@ -35,7 +51,7 @@ typecheck: dev
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-pytest: dev
+pytest: dev $(CHROMIUM)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -47,4 +63,4 @@ bench-scale: dev
 	$(BIN)/python -m bench.speed.run --scale
 
 clean:
-	rm -rf $(VENV) $(DEMO_HOME) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_HOME) .mypy_cache .pytest_cache .ruff_cache tests/browser/artifacts

@@ -39,6 +39,11 @@ class ApiConfig(BaseModel):
     max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="larger request bodies are refused with 413"
     )
+    demo: bool = Field(
+        default=False,
+        description="serve the demo shop page at / and let it get tokens for the demo's "
+        "customers without a shop key; never on a real shop",
+    )
 
 
 class Settings(BaseSettings):

@@ -19,12 +19,14 @@ from agent.api.routes import (
     catalog,
     chat,
     completions,
+    demo,
     escalations,
     events,
     health,
     recommendations,
     shoppers,
     tokens,
+    widget,
 )
 from agent.api.state import AgentGate, ApiState
 from agent.api.tokens import TokenSigner, signing_secret
@@ -83,8 +85,11 @@ def create_app(settings: Settings | None = None, tactful: Tactful | None = None)
         tokens,
         shoppers,
         escalations,
+        widget,
     ):
         app.include_router(module.router)
+    if settings.api.demo:
+        app.include_router(demo.router)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

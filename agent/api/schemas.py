@@ -186,3 +186,9 @@ class EscalationDetail(BaseModel):
 
 class HealthPublic(BaseModel):
     status: Literal["ok"] = "ok"
+
+
+class DemoTokenCreate(BaseModel):
+    """The demo shop page's choice of customer (demo mode only)."""
+
+    shopper_id: Identifier

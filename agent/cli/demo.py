@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 from agent.cli.asking import chat_loop, print_reply
 from agent.cli.home import open_tactful
 from agent.cli.loading import load_online_retail
 from agent.cli.render import err, out, safe, show
+from agent.demo_data import DEMO_FILE, demo_choice, replay_now
 from agent.domain import BehaviourEvent, EventKind
 from agent.settings import Settings
 
-DATA = Path(__file__).resolve().parents[2] / "data"
-DEMO_FILE = DATA / "online-retail-demo.csv.gz"
-DEMO_CHOICE = DATA / "demo.json"
 SUGGESTED_MESSAGES = (
     "it was for my niece",
     "what do you know about me?",
@@ -35,16 +31,14 @@ def run_demo(settings: Settings) -> None:
     """Load the demo subset, then walk through asking about an out-of-profile purchase."""
     from agent.ingest.online_retail import read_online_retail
 
-    choice = json.loads(DEMO_CHOICE.read_text(encoding="utf-8"))
+    choice = demo_choice()
     shopper_id, gift_item = choice["shopper_id"], choice["gift_item_id"]
     with err.status("Reading the demo data…"):
         data = read_online_retail(DEMO_FILE)
     if settings.now is None and data.report.last_event_at is not None:
         # The data ends in December 2011: replay it as if that were the next day, so
         # decay treats last week's orders as last week's.
-        settings = settings.model_copy(
-            update={"now": data.report.last_event_at + timedelta(days=1)}
-        )
+        settings = settings.model_copy(update={"now": replay_now(data.report.last_event_at)})
     with open_tactful(settings) as tactful:
         if tactful.records.get_shopper(shopper_id) is not None:
             tactful.erase(shopper_id)  # start the walk-through afresh on every run

@@ -19,7 +19,8 @@ from agent.api.schemas import (
     PersonalizationUpdate,
     RatingCreate,
 )
-from agent.domain import Escalation, PreferenceFact, Profile
+from agent.domain import Escalation, EscalationStatus, PreferenceFact, Profile
+from agent.errors import UnknownEscalation
 from agent.stores.sql.erasure import ErasureReport
 from agent.stores.sql.ratings import SatisfactionRating
 
@@ -107,6 +108,20 @@ def escalate(
             caller.shopper(shopper_id), body.conversation_id, body.reason
         )
         return tactful.escalation(escalation_id)
+
+
+@router.post("/escalations/{escalation_id}/call-off")
+def call_off(
+    agent: AgentDep, caller: ShopperSide, shopper_id: str, escalation_id: str
+) -> Escalation:
+    """The shopper no longer needs a person: the hand-over is called off and the agent
+    helps again (as saying "never mind" in the chat does)."""
+    shopper = caller.shopper(shopper_id)
+    with agent.use() as tactful:
+        if tactful.escalation(escalation_id).shopper_id != shopper:
+            # Someone else's hand-over reads as unknown, so ids cannot be probed.
+            raise UnknownEscalation(f"No escalation with id {escalation_id!r}.")
+        return tactful.conversations.handovers.move(escalation_id, EscalationStatus.CALLED_OFF)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from agent.api.deps import AgentDep, ShopOnly, StateDep
 from agent.api.schemas import TokenCreate, TokenPublic
+from agent.api.state import AgentGate, ApiState
 from agent.domain import Shopper
 
 router = APIRouter(prefix="/v1/tokens", tags=["auth"])
@@ -19,6 +20,11 @@ def mint(agent: AgentDep, state: StateDep, _caller: ShopOnly, body: TokenCreate)
 
     The shopper is created if new, so a first visit can read its (empty) profile.
     """
+    return issue_token(agent, state, body)
+
+
+def issue_token(agent: AgentGate, state: ApiState, body: TokenCreate) -> TokenPublic:
+    """A signed token for ``body.shopper_id``, who is created if new."""
     longest = state.settings.api.shopper_token_ttl_seconds
     ttl = min(body.ttl_seconds or longest, longest)
     expires = int(time.time()) + ttl
