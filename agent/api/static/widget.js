@@ -567,14 +567,20 @@ button.danger { background: #b91c1c; color: #fff; border-color: #b91c1c; }
       this.loadProfile();
     }
 
-    async loadProfile() {
-      if (!this.getAttribute("token")) return;
-      try {
-        const profile = await this.api.json("GET", "/v1/shoppers/me/profile");
-        this.renderProfile(profile);
-      } catch (error) {
-        this.fail(error);
-      }
+    loadProfile() {
+      if (!this.getAttribute("token")) return Promise.resolve();
+      // Only the latest load draws, and whoever waits for the profile waits for that one:
+      // an older answer arriving late would redraw the list and take the focus away.
+      const load = (this.profileLoads = (this.profileLoads || 0) + 1);
+      this.profileLoad = (async () => {
+        try {
+          const profile = await this.api.json("GET", "/v1/shoppers/me/profile");
+          if (load === this.profileLoads) this.renderProfile(profile);
+        } catch (error) {
+          this.fail(error);
+        }
+      })();
+      return this.profileLoad;
     }
 
     renderProfile(profile) {
@@ -898,8 +904,8 @@ button.danger { background: #b91c1c; color: #fff; border-color: #b91c1c; }
     }
 
     async showFact(factId) {
-      this.showView("about", true);
-      await this.loadProfile();
+      this.showView("about", true);  // loads the profile afresh
+      await this.profileLoad;
       const row = [...this.ui.facts.children].find((r) => r.dataset.factId === factId);
       if (row) row.querySelector("[data-action=correct]").focus();
     }
