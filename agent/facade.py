@@ -299,8 +299,13 @@ class Tactful:
         category: str | None = None,
         recipient: str | None = None,
         same_country: bool = False,
+        new_only: bool = False,
     ) -> list[Suggestion]:
-        """Top ``k`` suggestions for a known shopper, each with factors and a reason."""
+        """Top ``k`` suggestions for a known shopper, each with factors and a reason.
+
+        ``new_only`` leaves out everything the shopper bought before or has: discovery
+        only, no re-orders.
+        """
         if not 1 <= k <= 100:
             raise InvalidInput(f"k must be between 1 and 100, not {k}.")
         self.sync()
@@ -313,6 +318,7 @@ class Tactful:
             category=category,
             recipient=recipient,
             same_country=same_country,
+            new_only=new_only,
         )
         return self.recommender.recommend(
             shopper.shopper_id, request, personalized=shopper.personalized

@@ -22,7 +22,6 @@ from tools.ranker import (
     HybridRanker,
     RankInput,
     RankWeights,
-    same_person,
 )
 from tools.signals import DecayPolicy
 from tools.types import (
@@ -82,6 +81,9 @@ class Request:
     #: When set, only these items are ranked ("which of these is cheapest"), so fewer
     #: than ``k`` may come back.
     only_ids: frozenset[str] | None = None
+    #: Discovery only: nothing the shopper bought before (or has) is suggested, for
+    #: shops that do not want re-orders in the list.
+    new_only: bool = False
 
 
 class Recommender:
@@ -122,19 +124,6 @@ class Recommender:
             budgets = [f.amount for f, _ in facts if f.kind is FactKind.BUDGET and f.amount]
             budget_max = budgets[-1] if budgets else None
         text = request.query
-        stated_for_them = any(
-            f.polarity > 0 and f.recipient and same_person(f.recipient, request.recipient)
-            for f, _ in facts
-        )
-        # With nothing asked, a gift is looked for by who it is for, unless the shopper
-        # told us what that person likes: then their likes lead.
-        if (
-            request.mode is ShopperMode.GIFT
-            and request.recipient
-            and not text
-            and not stated_for_them
-        ):
-            text = f"a gift for your {request.recipient}"
         # Only the words that can name a product become the request, matched and quoted
         # alike: "do you track what I buy?" asks for nothing, "any red lantrens?" for
         # "red lanterns", spelled as this shop's catalog spells them.
@@ -174,6 +163,7 @@ class Recommender:
             # What the shopper said they already have is never suggested to them again.
             exclude_rows=frozenset(catalog.rows(request.exclude_ids))
             | {row for row, e in taste.owned.items() if e.kind is EventKind.OWN},
+            new_only=request.new_only,
             exclude_words=request.exclude_words,
             like_row=like_row,
             only_rows=None

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 import prompts
 from tools.interactions import POPULAR_NOW
-from tools.ranker import ANCHOR_REF
+from tools.ranker import ANCHOR_REF, INTERVAL_REF, ORDERS_REF, SINCE_REF
 from tools.types import BehaviourEvent, EventKind, Evidence, Factor, FactorName, Suggestion
 
 #: A factor is cited when it carries at least this share of the positive score.
@@ -102,6 +102,10 @@ def _nameable(factor: Factor) -> bool:
         return any(e.weight > 0 for e in evidence)
     if factor.name is FactorName.POPULARITY:
         return any(e.ref == POPULAR_NOW for e in evidence)
+    if factor.name is FactorName.BUY_AGAIN:
+        refs = {e.ref for e in evidence}
+        timed = any(r.startswith(INTERVAL_REF) for r in refs)
+        return timed and ORDERS_REF in refs and SINCE_REF in refs
     return False
 
 
@@ -120,7 +124,20 @@ def _phrase(factor: Factor, events: Mapping[str, BehaviourEvent]) -> str | None:
         return prompts.render("reasons/popularity").strip()
     if factor.name is FactorName.AUDIENCE:
         return prompts.render("reasons/audience", who=evidence[0].label).strip()
+    if factor.name is FactorName.BUY_AGAIN:
+        return _buy_again_phrase(evidence)
     return _request_phrase(evidence)
+
+
+def _buy_again_phrase(evidence: list[Evidence]) -> str:
+    """ "you order this about every 5 weeks, last time 6 weeks ago", timed by the habit
+    the interval is: the shopper's own, the item's across the shop, or the shop's."""
+    interval = next(e for e in evidence if e.ref.startswith(INTERVAL_REF))
+    since = next(e for e in evidence if e.ref == SINCE_REF)
+    whose = interval.ref.removeprefix(INTERVAL_REF)
+    return prompts.render(
+        f"reasons/buy_again_{whose}", interval=interval.label, since=since.label
+    ).strip()
 
 
 def _request_phrase(evidence: list[Evidence]) -> str:

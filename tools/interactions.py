@@ -16,6 +16,7 @@ from datetime import datetime
 import numpy as np
 from scipy import sparse
 
+from tools.buy_again import RepurchaseIntervals
 from tools.catalog_index import CatalogIndex
 from tools.signals import DecayPolicy, EventColumns, ages_in_days, event_weights
 from tools.types import EventKind
@@ -65,6 +66,7 @@ class InteractionIndex:
         recent_buyers: np.ndarray,
         built_at: datetime,
         trending_days: float,
+        intervals: RepurchaseIntervals | None = None,
     ) -> None:
         self.shopper_ids = shopper_ids
         self.countries = countries
@@ -83,6 +85,7 @@ class InteractionIndex:
         self.popular_now = popular_now(recent_buyers)
         self.built_at = built_at
         self.trending_days = trending_days
+        self.intervals = intervals or RepurchaseIntervals.empty(popularity.size)
 
     @classmethod
     def empty(cls, n_items: int, now: datetime) -> InteractionIndex:
@@ -152,6 +155,14 @@ class InteractionIndex:
         popularity = np.log1p(trend)
         if popularity.max(initial=0.0) > 0:
             popularity /= popularity.max()
+        # Re-order gaps come from shoppers' own purchases only: a gift bought twice is
+        # no habit.
+        own = purchases & ~events.for_someone_else
+        if excluded_event_ids:
+            own &= ~np.isin(events.event_ids, list(excluded_event_ids))
+        intervals = RepurchaseIntervals.from_orders(
+            events.shopper_ids[own], cols[own], -age[own], n_items
+        )
         ids = [str(s) for s in shopper_ids]
         return cls(
             shopper_ids=ids,
@@ -162,6 +173,7 @@ class InteractionIndex:
             recent_buyers=recent_buyers,
             built_at=now,
             trending_days=trending_days,
+            intervals=intervals,
         )
 
     @property

@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 import prompts
+from tools.buy_again import BuyAgainPolicy, Habit, ago, habit, span
 from tools.catalog_index import CatalogIndex
 from tools.interactions import POPULAR_NOW, InteractionIndex, Neighbour
 from tools.signals import DecayPolicy, fact_strength
@@ -86,6 +87,16 @@ class RankWeights(BaseModel):
     audience: float = Field(default=1.5, ge=0, description="suits who it is for")
     dismissed: float = Field(default=2.0, ge=0)
     owned: float = Field(default=0.6, ge=0)
+    buy_again: float = Field(
+        default=0.0, ge=0, description="a due re-order of something bought before"
+    )
+    buy_again_share: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="most of a list (without a request) that items carried by buy-again "
+        "may fill; 1 = no limit",
+    )
     diversity: float = Field(default=0.0, ge=0, le=1, description="0 = pure score order")
     stated_share: float = Field(
         default=1.0,
@@ -98,15 +109,32 @@ class RankWeights(BaseModel):
 
 
 #: Personalization intensity by mode: light and broad when browsing, tight when buying,
-#: own taste set aside for gifts.
+#: own taste set aside for gifts. Buy-again may lead a purchase session, shares a
+#: browsing or research list with discovery (at most 70 % of it), and never applies to
+#: a gift. Its browsing weight and share were chosen on validation; research and purchase
+#: keep the same ratio to taste.
 MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
     ShopperMode.BROWSING: RankWeights(
-        taste=4.0, community=1.0, popularity=0.4, diversity=0.3, stated_share=0.5
+        taste=4.0,
+        community=1.0,
+        popularity=0.4,
+        diversity=0.3,
+        stated_share=0.5,
+        buy_again=2.0,
+        buy_again_share=0.7,
     ),
     ShopperMode.RESEARCH: RankWeights(
-        taste=2.4, community=0.6, popularity=0.3, request=2.5, diversity=0.4
+        taste=2.4,
+        community=0.6,
+        popularity=0.3,
+        request=2.5,
+        diversity=0.4,
+        buy_again=1.2,
+        buy_again_share=0.7,
     ),
-    ShopperMode.PURCHASE: RankWeights(taste=6.0, community=1.2, popularity=0.2, diversity=0.0),
+    ShopperMode.PURCHASE: RankWeights(
+        taste=6.0, community=1.2, popularity=0.2, diversity=0.0, buy_again=3.0
+    ),
     ShopperMode.GIFT: RankWeights(
         taste=0.0, community=0.0, popularity=0.8, request=2.0, owned=0.0, diversity=0.2
     ),
@@ -129,6 +157,14 @@ class AudienceRules:
     ages: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     #: Whether an item said to be for this audience suits it outright.
     own_items_fit: bool = True
+
+
+#: The ``ref`` of buy-again evidence: the order count, the interval (by whose habit it
+#: is timed: ``interval:own``, ``interval:item`` or ``interval:shop``) and the time
+#: since the last order. Their labels are what the reason says.
+ORDERS_REF = "orders"
+INTERVAL_REF = "interval:"
+SINCE_REF = "since_last_order"
 
 
 @dataclass
@@ -154,6 +190,8 @@ class RankInput:
     same_country: bool = False
     #: Items never suggested ("not those", or already had).
     exclude_rows: frozenset[int] = frozenset()
+    #: Discovery only: nothing the shopper bought or said they have is suggested.
+    new_only: bool = False
     #: Words (or phrases) an item's title, tags or category must not name ("hearts").
     exclude_words: tuple[str, ...] = ()
     #: The item the request is like ("more like the second one"): its likeness is the
@@ -181,6 +219,8 @@ class _Scores:
     #: The request factor's two parts (weighted): matching the query, being like the anchor.
     query_part: np.ndarray | None = None
     like_part: np.ndarray | None = None
+    #: The shopper's re-order habit behind each buy-again score.
+    habits: dict[int, Habit] = field(default_factory=dict)
 
     def total(self) -> np.ndarray:
         return np.sum(list(self.parts.values()), axis=0)
@@ -195,11 +235,13 @@ class HybridRanker:
         interactions: InteractionIndex,
         policy: DecayPolicy,
         weights: dict[ShopperMode, RankWeights] | None = None,
+        buy_again: BuyAgainPolicy | None = None,
     ) -> None:
         self.catalog = catalog
         self.interactions = interactions
         self.policy = policy
         self.weights = weights or MODE_WEIGHTS
+        self.buy_again = buy_again or BuyAgainPolicy()
 
     def rank(self, request: RankInput, now: datetime) -> list[Suggestion]:
         """The best ``k`` items, each with its factors and their evidence."""
@@ -209,8 +251,8 @@ class HybridRanker:
             weights = request.weights or self.weights[request.mode]
             scores = self.score_all(request, weights, now)
             total = scores.total()
-            leaders, cap = _stated_cap(request, weights, scores)
-            rows = self._select(total, scores.mask, request.k, weights.diversity, leaders, cap)
+            leaders, caps = _caps(request, weights, scores)
+            rows = self._select(total, scores.mask, request.k, weights.diversity, leaders, caps)
             return [self._suggestion(int(r), request, weights, scores) for r in rows]
 
     def suggestion_for(self, request: RankInput, row: int, now: datetime) -> Suggestion:
@@ -222,9 +264,11 @@ class HybridRanker:
     def ruled_out(self, request: RankInput) -> np.ndarray:
         """Boolean mask of the items the request says not to suggest: items and words
         left out, the item it asks for more like, anything outside the items it is
-        limited to."""
+        limited to, and with ``new_only`` everything the shopper bought or has."""
         out = np.zeros(len(self.catalog), dtype=bool)
         excluded = set(request.exclude_rows)
+        if request.new_only:
+            excluded |= set(request.taste.owned) | set(request.taste.purchases)
         if request.like_row is not None:
             excluded.add(request.like_row)
         if excluded:
@@ -254,6 +298,7 @@ class HybridRanker:
                 taste_for_scoring, weights.taste_content_share
             )
 
+        habits: dict[int, Habit] = {}
         fact_parts: list[tuple[PreferenceFact, np.ndarray]] = []
         if request.personalized and weights.stated > 0:
             for fact, embedding in request.facts:
@@ -331,10 +376,24 @@ class HybridRanker:
             owned = np.zeros(n, dtype=np.float32)
             owned[list(taste.owned)] = -weights.owned
             parts[FactorName.OWNED] = owned
+        # A gift is for someone else: the shopper's own re-orders never apply to it.
+        if (
+            request.personalized
+            and taste.purchases
+            and weights.buy_again > 0
+            and request.mode is not ShopperMode.GIFT
+        ):
+            habits = self.habits(taste, now)
+            again = np.zeros(n, dtype=np.float32)
+            for row, found in habits.items():
+                again[row] = weights.buy_again * found.score
+            if again.any():
+                parts[FactorName.BUY_AGAIN] = again
 
         if not parts:
             parts[FactorName.POPULARITY] = np.zeros(n, dtype=np.float32)
         return _Scores(
+            habits=habits,
             parts=parts,
             fact_parts=fact_parts,
             neighbours=neighbours,
@@ -381,6 +440,21 @@ class HybridRanker:
         suitability = np.where(other, np.minimum(suitability, OTHER_AUDIENCE_FIT), suitability)
         return suitability.astype(np.float32), unsuitable
 
+    def habits(self, taste: TasteSignal, now: datetime) -> dict[int, Habit]:
+        """The shopper's re-order habit for each item they bought (enough times).
+
+        Items they said they already have are left out: "I have that" is not a habit.
+        """
+        habits: dict[int, Habit] = {}
+        for row, purchases in taste.purchases.items():
+            owned = taste.owned.get(row)
+            if owned is not None and owned.kind is EventKind.OWN:
+                continue
+            found = habit(purchases, row, self.interactions.intervals, now, self.buy_again)
+            if found is not None:
+                habits[row] = found
+        return habits
+
     def taste_scores(self, taste: TasteSignal, content_share: float = 0.5) -> np.ndarray:
         """How well every item fits a taste signal: text similarity plus co-purchases.
 
@@ -412,21 +486,21 @@ class HybridRanker:
         k: int,
         diversity: float,
         leaders: np.ndarray | None = None,
-        cap: int | None = None,
+        caps: np.ndarray | None = None,
     ) -> list[int]:
-        """The best ``k`` candidates, spread out by ``diversity``; with ``cap``, at most
-        that many led by any one stated like (``leaders`` holds each item's, or -1)."""
+        """The best ``k`` candidates, spread out by ``diversity``; with ``caps``, at most
+        ``caps[g]`` led by group ``g`` (``leaders`` holds each item's group, or -1)."""
         candidates = np.flatnonzero(mask)
         if candidates.size == 0:
             return []
         pool_size = min(candidates.size, k if diversity == 0 else k * 8)
         best = _top(total, candidates, pool_size)
-        if leaders is None or cap is None:
+        if leaders is None or caps is None:
             if diversity == 0:
                 return [int(r) for r in best[:k]]
             led = np.full(best.size, -1)
         else:
-            # The items a like leads must not crowd the others out of the pool either.
+            # The items a group leads must not crowd the others out of the pool either.
             free = candidates[leaders[candidates] < 0]
             best = np.union1d(best, _top(total, free, min(free.size, pool_size)))
             best = best[np.argsort(-total[best], kind="stable")]
@@ -440,7 +514,7 @@ class HybridRanker:
                 # Only capped items are left: a full list of them beats a short one.
                 open_[:] = True
                 open_[chosen] = False
-                cap = None
+                caps = None
             # Maximal marginal relevance: broad rather than ten near-copies of one thing.
             value = (1 - diversity) * total[best] / spread
             if chosen and diversity > 0:
@@ -449,7 +523,11 @@ class HybridRanker:
             chosen.append(pick)
             open_[pick] = False
             leader = led[pick]
-            if cap is not None and leader >= 0 and np.count_nonzero(led[chosen] == leader) >= cap:
+            if (
+                caps is not None
+                and leader >= 0
+                and np.count_nonzero(led[chosen] == leader) >= caps[leader]
+            ):
                 open_ &= led != leader
         return [int(best[i]) for i in chosen]
 
@@ -568,6 +646,10 @@ class HybridRanker:
                     kind=EvidenceKind.EVENT, ref=event.event_id, label="dismissed", weight=weight
                 )
             ]
+        if name is FactorName.BUY_AGAIN:
+            return _buy_again_evidence(
+                scores.habits[row], request.taste.purchases[row], float(scores.parts[name][row])
+            )
         if name is FactorName.OWNED:
             event = request.taste.owned[row]
             said = "said they have it" if event.kind is EventKind.OWN else "bought before"
@@ -678,33 +760,75 @@ def _scoring_taste(request: RankInput, weights: RankWeights) -> tuple[TasteSigna
     return (request.taste if request.personalized else TasteSignal()), weights.taste
 
 
-def _stated_cap(
+def _caps(
     request: RankInput, weights: RankWeights, scores: _Scores
-) -> tuple[np.ndarray | None, int | None]:
-    """Which stated like carries each item (-1 for none), and how many items one may fill.
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Which group carries each item (-1 for none), and how many items each may fill.
 
-    Without a request, a single "I like candles now" would otherwise turn the whole list
-    into candles: in a mode that caps it, items carried by one like (it makes at least
-    half their positive score) fill at most ``stated_share`` of the list, and the other
+    The groups are the stated likes, one each, and buy-again. Without a request, a
+    single "I like candles now" would otherwise turn the whole list into candles, and a
+    regular's re-orders would crowd out everything new: in a mode that caps them, items
+    carried by one like, or by buy-again (it makes at least half their positive score),
+    fill at most ``stated_share`` (``buy_again_share``) of the list, and the other
     signals fill the rest. A request says what is wanted, so it is never capped.
     """
-    if (
-        weights.stated_share >= 1
-        or request.query_vector is not None
-        or request.like_row is not None
-        or not scores.fact_parts
-    ):
+    if request.query_vector is not None or request.like_row is not None:
         return None, None
-    likes = [part for fact, part in scores.fact_parts if fact.polarity > 0]
-    if not likes:
-        return None, None
-    stacked = np.stack(likes)
-    strongest = stacked.argmax(axis=0)
-    top = stacked.max(axis=0)
     positive = np.sum([np.clip(p, 0.0, None) for p in scores.parts.values()], axis=0)
-    carried = (top > MIN_CONTRIBUTION) & (top * 2 >= positive)
-    leaders = np.where(carried, strongest, -1)
-    return leaders, math.ceil(request.k * weights.stated_share)
+    leaders = np.full(positive.shape, -1)
+    caps: list[int] = []
+    likes = [part for fact, part in scores.fact_parts if fact.polarity > 0]
+    if weights.stated_share < 1 and likes:
+        stacked = np.stack(likes)
+        top = stacked.max(axis=0)
+        carried = (top > MIN_CONTRIBUTION) & (top * 2 >= positive)
+        leaders = np.where(carried, stacked.argmax(axis=0), -1)
+        caps = [math.ceil(request.k * weights.stated_share)] * len(likes)
+    again = scores.parts.get(FactorName.BUY_AGAIN)
+    if weights.buy_again_share < 1 and again is not None:
+        carried = (again > MIN_CONTRIBUTION) & (again * 2 >= positive)
+        leaders = np.where(carried, len(caps), leaders)
+        caps.append(math.ceil(request.k * weights.buy_again_share))
+    if not caps:
+        return None, None
+    return leaders, np.array(caps)
+
+
+def _buy_again_evidence(
+    found: Habit, purchases: list[BehaviourEvent], contribution: float
+) -> list[Evidence]:
+    """The order count, the interval and the time since the last order (each label is
+    what the reason says, each weight the number it says it of), then every purchase
+    behind the habit: without them it would not be there."""
+    plural = "" if found.orders == 1 else "s"
+    evidence = [
+        Evidence(
+            kind=EvidenceKind.STATISTIC,
+            ref=ORDERS_REF,
+            label=f"{found.orders} order{plural}",
+            weight=found.orders,
+        ),
+        Evidence(
+            kind=EvidenceKind.STATISTIC,
+            ref=f"{INTERVAL_REF}{found.source.value}",
+            label=span(found.interval_days),
+            weight=round(found.interval_days, 3),
+        ),
+        Evidence(
+            kind=EvidenceKind.STATISTIC,
+            ref=SINCE_REF,
+            label=ago(found.days_since),
+            weight=round(found.days_since, 3),
+        ),
+    ]
+    share = contribution / len(purchases)
+    evidence += [
+        Evidence(
+            kind=EvidenceKind.EVENT, ref=e.event_id, label=f"ordered {e.at:%d %b %Y}", weight=share
+        )
+        for e in purchases
+    ]
+    return evidence
 
 
 def _top(total: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:

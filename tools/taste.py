@@ -35,6 +35,9 @@ class TasteSignal:
     centroid: np.ndarray | None = None
     owned: dict[int, BehaviourEvent] = field(default_factory=dict)
     dismissed: dict[int, tuple[BehaviourEvent, float]] = field(default_factory=dict)
+    #: The shopper's own purchases per row, for buy-again: not those held for a
+    #: question, and in a recipient's signal none at all.
+    purchases: dict[int, list[BehaviourEvent]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -91,6 +94,8 @@ def taste_signal(
             weight *= policy.confirmed_event_boost
         if event.kind in OWNING_KINDS and standing is not Standing.HELD:
             signal.owned[row] = event
+        if event.kind is EventKind.PURCHASE and standing is not Standing.HELD and not recipient:
+            signal.purchases.setdefault(row, []).append(event)
         signal.item_weights[row] = signal.item_weights.get(row, 0.0) + weight
         signal.event_weights.setdefault(row, []).append((event, weight))
     signal.item_weights = {r: w for r, w in signal.item_weights.items() if w > 1e-6}

@@ -260,6 +260,8 @@ class FactorName(StrEnum):
     AUDIENCE = "audience"
     DISMISSED = "dismissed"
     OWNED = "owned"
+    #: A re-order of something the shopper buys again is due.
+    BUY_AGAIN = "buy_again"
 
 
 class Factor(BaseModel):

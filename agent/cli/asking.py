@@ -24,6 +24,12 @@ def recommend(
     k: Annotated[int, typer.Option("--k", help="How many suggestions.")] = 10,
     mode: ModeOption = None,
     query: Annotated[str | None, typer.Option(help="What the shopper asked for.")] = None,
+    new_only: Annotated[
+        bool,
+        typer.Option(
+            "--new-only", help="Discovery only: leave out everything the shopper bought before."
+        ),
+    ] = False,
     as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
@@ -36,7 +42,9 @@ def recommend(
     parsed_mode = parse_mode(mode)
     with open_tactful(settings_for(home)) as tactful:
         for shopper_id in ids:
-            suggestions = tactful.recommend(shopper_id, k=k, mode=parsed_mode, query=query)
+            suggestions = tactful.recommend(
+                shopper_id, k=k, mode=parsed_mode, query=query, new_only=new_only
+            )
             if as_json or len(ids) > 1:
                 print_json(suggestions_json(shopper_id, parsed_mode, query, suggestions))
             else:

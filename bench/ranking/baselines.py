@@ -1,7 +1,8 @@
 """The baselines the literature compares against, scored by the same harness.
 
-Most popular, recently popular, item-kNN (cosine) and ALS from ``implicit``. Their
-hyperparameters are tuned on validation in :mod:`bench.ranking.tuning`.
+Most popular, recently popular, item-kNN (cosine), ALS from ``implicit`` and, for the
+repeat-inclusive protocol, buy-again. Their hyperparameters are tuned on validation in
+:mod:`bench.ranking.tuning` (buy-again has none).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import timedelta
 
 import numpy as np
 from implicit.cpu.als import AlternatingLeastSquares
+from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from bench.ranking.harness import ScoringMethod
@@ -139,3 +141,38 @@ class ALS(ScoringMethod):
 
     def scores(self, users: Sequence[str]) -> np.ndarray:
         return self.user_factors[self.train.user_rows(list(users))] @ self.item_factors.T
+
+
+class BuyAgain(ScoringMethod):
+    """The user's own past items by how often they bought them, the most recent first
+    among equal counts; nothing else (it only means something when re-orders count)."""
+
+    name = "buy-again"
+
+    def __init__(self, split: Split) -> None:
+        super().__init__(split)
+        cols = item_columns(split)
+        known = cols >= 0
+        users, rows = np.unique(split.train.shopper_ids[known], return_inverse=True)
+        self.row_of = {str(u): i for i, u in enumerate(users)}
+        n_items = len(split.items)
+        keys = rows.astype(np.int64) * n_items + cols[known]
+        seconds = split.train.at[known].astype(np.int64).astype(np.float64)
+        pairs, counts = np.unique(keys, return_counts=True)
+        order = np.argsort(keys, kind="stable")
+        latest = np.maximum.reduceat(seconds[order], np.searchsorted(keys[order], pairs))
+        # The latest purchase, scaled below 1, only breaks ties between equal counts.
+        low, high = (float(seconds.min()), float(seconds.max())) if seconds.size else (0, 1)
+        recency = (latest - low) / max(high - low, 1.0) * 0.999
+        self.matrix = sparse.csr_matrix(
+            (counts + recency, (pairs // n_items, pairs % n_items)),
+            shape=(len(users), n_items),
+        )
+
+    def scores(self, users: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(users), len(self.split.items)))
+        for i, user in enumerate(users):
+            row = self.row_of.get(user)
+            if row is not None:
+                out[i] = self.matrix[row].toarray().ravel()
+        return out

@@ -10,17 +10,26 @@ from typing import Any
 
 import numpy as np
 
-from bench.ranking.baselines import ALS, ItemKNN, MostPopular, RecentlyPopular
+from bench.ranking.baselines import ALS, BuyAgain, ItemKNN, MostPopular, RecentlyPopular
+from bench.ranking.buy_again_tuning import BuyAgainTuner, start_params
 from bench.ranking.datasets import RawData, load_movielens, load_online_retail
 from bench.ranking.embeddings import catalog_vectors
 from bench.ranking.harness import Method, evaluate
 from bench.ranking.metrics import Metrics
-from bench.ranking.splits import Split, movielens_splits, online_retail_splits, subsample
+from bench.ranking.splits import (
+    Split,
+    movielens_splits,
+    online_retail_all_items_splits,
+    online_retail_splits,
+    subsample,
+)
 from bench.ranking.tactful_method import (
+    SHIPPED_MODE,
     TactfulConfig,
     TactfulMethod,
     ablations,
     default_config,
+    shipped_config,
 )
 from bench.ranking.tuning import ALS_START, TactfulTuner, tune_als, tune_item_knn
 from tools.types import EventKind
@@ -29,7 +38,13 @@ log = logging.getLogger("bench.ranking")
 
 TACTFUL = "tactful"
 DEFAULTS = "tactful (product defaults)"
+#: The product as a shop gets it: ``tactful recommend`` with no mode (browsing), all
+#: defaults, the served list.
+SHIPPED = "tactful (shipped, as `tactful recommend`)"
 BASELINES = ("most popular", "recently popular", "item-kNN", "ALS")
+ALL_ITEMS_BASELINES = (*BASELINES, "buy-again")
+#: The repeat-inclusive protocol's key, beside each dataset's own.
+ALL_ITEMS = "all items"
 DEFAULT_KNN = 100
 
 
@@ -44,11 +59,20 @@ class DatasetSpec:
     quick_users: int
     quick_other_shoppers: int
     quick_items: int
+    #: The repeat-inclusive protocol's splits, for shops where people buy again.
+    all_items: Callable[..., dict[str, Split]] | None = None
 
 
 SPECS = (
     DatasetSpec(
-        "online-retail", load_online_retail, online_retail_splits, EventKind.PURCHASE, 300, 700, 500
+        "online-retail",
+        load_online_retail,
+        online_retail_splits,
+        EventKind.PURCHASE,
+        300,
+        700,
+        500,
+        online_retail_all_items_splits,
     ),
     DatasetSpec(
         "movielens-100k", load_movielens, movielens_splits, EventKind.RATING, 200, 300, 400
@@ -65,15 +89,27 @@ class DatasetResult:
     tuned: dict[str, Any] = field(default_factory=dict)
     splits: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    #: The same for the repeat-inclusive protocol, when the dataset has one.
+    all_items: DatasetResult | None = None
+
+
+def all_items_key(dataset: str) -> str:
+    """Where the repeat-inclusive protocol's results sit beside the dataset's own."""
+    return f"{dataset} ({ALL_ITEMS})"
 
 
 def run_dataset(
-    spec: DatasetSpec, *, quick: bool = False, previous: dict[str, Any] | None = None
+    spec: DatasetSpec,
+    *,
+    quick: bool = False,
+    previous: dict[str, Any] | None = None,
+    previous_all_items: dict[str, Any] | None = None,
 ) -> DatasetResult:
     """Everything for one dataset. ``quick``: a small slice, no tuning (``previous`` values)."""
     started = time.perf_counter()
     result = DatasetResult()
-    splits = spec.split(spec.load(), validation=not quick)
+    raw = spec.load()
+    splits = spec.split(raw, validation=not quick)
     test = splits["test"]
     if quick:
         test = subsample(
@@ -101,13 +137,119 @@ def run_dataset(
         ALS(test, **result.tuned["ALS"]),
         TactfulMethod(test, vectors, config, TACTFUL),
         TactfulMethod(test, vectors, default_config(), DEFAULTS),
+        TactfulMethod(test, vectors, shipped_config(), SHIPPED, mode=SHIPPED_MODE),
     ]
     methods += [TactfulMethod(test, vectors, c, name) for name, c in ablations(config).items()]
     for method in methods:
         result.test[method.name] = evaluate(method, test)
         log.info("%s test %-28s %s", spec.name, method.name, result.test[method.name])
+    if spec.all_items is not None:
+        result.all_items = run_all_items(spec, raw, quick=quick, previous=previous_all_items)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def run_all_items(
+    spec: DatasetSpec, raw: RawData, *, quick: bool, previous: dict[str, Any] | None
+) -> DatasetResult:
+    """The repeat-inclusive protocol: tune on its validation split, score test once.
+
+    tactful is tuned in the shipped mode (browsing) from the shipped defaults, and only
+    in buy-again's knobs; every other weight stays as shipped.
+    """
+    assert spec.all_items is not None
+    result = DatasetResult()
+    splits = spec.all_items(raw, validation=not quick)
+    test = splits["test"]
+    if quick:
+        test = subsample(
+            test,
+            users=spec.quick_users,
+            other_shoppers=spec.quick_other_shoppers,
+            max_items=spec.quick_items,
+        )
+        result.splits = {"test": test.stats()}
+    else:
+        result.splits = {"test": test.stats(), "validation": splits["validation"].stats()}
+    vectors = catalog_vectors(test.items)
+    if quick:
+        result.tuned = previous or untuned_all_items()
+    else:
+        result.tuned = tune_all_items(spec, splits["validation"], vectors, result.validation)
+    config = TactfulConfig.from_dict(result.tuned[TACTFUL])
+    methods: list[Method] = [
+        MostPopular(test),
+        RecentlyPopular(test),
+        ItemKNN(test, k=int(result.tuned["item-kNN"]["k"])),
+        ALS(test, **result.tuned["ALS"]),
+        BuyAgain(test),
+        TactfulMethod(test, vectors, config, TACTFUL, mode=SHIPPED_MODE),
+        TactfulMethod(test, vectors, shipped_config(), SHIPPED, mode=SHIPPED_MODE),
+        TactfulMethod(
+            test,
+            vectors,
+            replace_buy_again(shipped_config(), 0.0),
+            f"{SHIPPED} − buy-again",
+            mode=SHIPPED_MODE,
+        ),
+    ]
+    for method in methods:
+        result.test[method.name] = evaluate(method, test)
+        log.info("%s all items test %-28s %s", spec.name, method.name, result.test[method.name])
+    return result
+
+
+def replace_buy_again(config: TactfulConfig, weight: float) -> TactfulConfig:
+    """``config`` with buy-again's weight set to ``weight``."""
+    weights = config.weights.model_copy(update={"buy_again": weight})
+    return TactfulConfig(weights, config.policy, config.buy_again)
+
+
+def tune_all_items(
+    spec: DatasetSpec, validation: Split, vectors: np.ndarray, scores: dict[str, Metrics]
+) -> dict[str, Any]:
+    """Every method tuned on the repeat-inclusive validation split, the same way as on the
+    new-items one; tactful's buy-again knobs by coordinate search from the shipped ones."""
+    for method in (MostPopular(validation), RecentlyPopular(validation), BuyAgain(validation)):
+        scores[method.name] = evaluate(method, validation)
+    knn = tune_item_knn(validation)
+    scores["item-kNN"] = knn.validation
+    als = tune_als(validation)
+    scores["ALS"] = als.validation
+    log.info("%s all items validation kNN %s ALS %s", spec.name, knn.validation, als.validation)
+    shipped = TactfulMethod(validation, vectors, shipped_config(), SHIPPED, mode=SHIPPED_MODE)
+    scores[SHIPPED] = evaluate(shipped, validation)
+    tuner = BuyAgainTuner(shipped)
+    found, config = tuner.tune(start_params(shipped_config()))
+    scores[f"{TACTFUL} (tuning path)"] = found.validation
+    scores[TACTFUL] = evaluate(
+        TactfulMethod(validation, vectors, config, TACTFUL, mode=SHIPPED_MODE), validation
+    )
+    log.info("%s all items validation tactful %s %s", spec.name, found.params, found.validation)
+    return {
+        "item-kNN": knn.params,
+        "ALS": als.params,
+        TACTFUL: config.as_dict(),
+        "buy_again_searched": found.params,
+        "trials": {
+            "item-kNN": knn.trials,
+            "ALS": als.trials,
+            "buy-again": 1,
+            "most popular": 1,
+            "recently popular": 1,
+            TACTFUL: found.trials,
+        },
+        "tuning_path_reproduced": abs(scores[TACTFUL].ndcg - found.validation.ndcg) < 1e-9,
+    }
+
+
+def untuned_all_items() -> dict[str, Any]:
+    """Starting values for a quick run of the repeat-inclusive protocol."""
+    return {
+        "item-kNN": {"k": DEFAULT_KNN},
+        "ALS": dict(ALS_START),
+        TACTFUL: shipped_config().as_dict(),
+    }
 
 
 def tune(
@@ -131,6 +273,10 @@ def tune(
     scores[f"{TACTFUL} (tuning path)"] = found.validation
     scores[TACTFUL] = evaluate(TactfulMethod(validation, vectors, config), validation)
     scores[DEFAULTS] = evaluate(TactfulMethod(validation, vectors, default_config()), validation)
+    scores[SHIPPED] = evaluate(
+        TactfulMethod(validation, vectors, shipped_config(), SHIPPED, mode=SHIPPED_MODE),
+        validation,
+    )
     for name, ablated in ablations(config).items():
         scores[name] = tuner.metrics(ablated)  # through the checked tuning path
     log.info("%s validation tactful %s (product path %s)", spec.name, found, scores[TACTFUL])

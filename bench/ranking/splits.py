@@ -1,12 +1,15 @@
 """The train/test splits every method is scored on, built once and shared.
 
-Two protocols, both from the literature:
+Two protocols from the literature, and one for shops where people buy again:
 
 * **time split** (Online Retail): train on everything before a cut; the test targets
   are the distinct items each customer buys *for the first time* on or after it.
   Only customers with at least three distinct train items and one new test item count.
 * **leave-last-out** (MovieLens-100k): each user's last rating by time is the target,
   every other rating is train; the catalog is ranked in full with rated items excluded.
+* **all items** (Online Retail): the time split, repeat-inclusive: the targets are every
+  distinct item a customer buys on or after the cut, re-orders included, and nothing is
+  masked, so a list is scored as the product serves it.
 
 Validation splits are cut from the training data alone, so tuning never sees test.
 """
@@ -133,6 +136,43 @@ def time_split(
     )
 
 
+def all_items_split(
+    raw: RawData,
+    *,
+    cut: datetime,
+    end: datetime | None = None,
+    dataset: str,
+    name: str,
+    description: str,
+    min_train_items: int = MIN_TRAIN_ITEMS,
+) -> Split:
+    """Train before ``cut``; targets are every item each user buys in ``[cut, end)``."""
+    train = [e for e in raw.events if e.at < cut]
+    later = [e for e in raw.events if e.at >= cut and (end is None or e.at < end)]
+    by_user = _group(train)
+    bought: dict[str, set[str]] = defaultdict(set)
+    for event in later:
+        bought[event.shopper_id].add(event.item_id)
+    targets = {
+        user: frozenset(items)
+        for user, items in bought.items()
+        if len({e.item_id for e in by_user.get(user, [])}) >= min_train_items
+    }
+    return Split(
+        dataset=dataset,
+        name=name,
+        description=description,
+        items=raw.items,
+        train=event_columns(train),
+        train_events=by_user,
+        targets=targets,
+        excluded=dict.fromkeys(targets, frozenset()),
+        now=cut,
+        user_now=dict.fromkeys(targets, cut),
+        countries=raw.countries,
+    )
+
+
 def leave_last_out(
     raw: RawData, *, holdout: int = 1, dataset: str, name: str, description: str
 ) -> Split:
@@ -193,6 +233,36 @@ def online_retail_splits(raw: RawData, *, validation: bool = True) -> dict[str, 
     }
     if validation:
         splits["validation"] = time_split(
+            raw,
+            cut=OR_VALIDATION_CUT,
+            end=OR_TEST_CUT,
+            dataset="online-retail",
+            name="validation",
+            description=(
+                f"train before {OR_VALIDATION_CUT:%Y-%m-%d}, validate on "
+                f"[{OR_VALIDATION_CUT:%Y-%m-%d}, {OR_TEST_CUT:%Y-%m-%d}); {rule}"
+            ),
+        )
+    return splits
+
+
+def online_retail_all_items_splits(raw: RawData, *, validation: bool = True) -> dict[str, Split]:
+    """The same cuts as :func:`online_retail_splits`, repeat-inclusive and unmasked."""
+    rule = (
+        "customers with >= 3 distinct train items and >= 1 purchase after the cut; targets = "
+        "every item bought after the cut, re-orders included; nothing masked"
+    )
+    splits = {
+        "test": all_items_split(
+            raw,
+            cut=OR_TEST_CUT,
+            dataset="online-retail",
+            name="test",
+            description=f"train before {OR_TEST_CUT:%Y-%m-%d}, test on or after it; {rule}",
+        )
+    }
+    if validation:
+        splits["validation"] = all_items_split(
             raw,
             cut=OR_VALIDATION_CUT,
             end=OR_TEST_CUT,

@@ -8,13 +8,14 @@ signal and ranker), which is what makes a full-catalog evaluation affordable.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from bench.ranking.splits import Split
+from tools.buy_again import BuyAgainPolicy
 from tools.catalog_index import CatalogIndex
 from tools.interactions import InteractionIndex
 from tools.ranker import MODE_WEIGHTS, HybridRanker, RankInput, RankWeights
@@ -24,31 +25,49 @@ from tools.types import EventKind, ShopperMode
 
 #: The mode the benchmark ranks in: "what will this shopper buy next".
 MODE = ShopperMode.PURCHASE
+#: The mode ``tactful recommend`` ranks in when none is given, as a shop would call it.
+SHIPPED_MODE = ShopperMode.BROWSING
 #: A half-life long enough that nothing in these datasets decays at all.
 NO_DECAY_DAYS = 1e9
 
 
 @dataclass(frozen=True)
 class TactfulConfig:
-    """What can be tuned: the ranker's weights for the mode and the decay policy."""
+    """What can be tuned: the ranker's weights for the mode, the decay policy and the
+    shape of buy-again."""
 
     weights: RankWeights
     policy: DecayPolicy
+    buy_again: BuyAgainPolicy = field(default_factory=BuyAgainPolicy)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"weights": self.weights.model_dump(), "policy": self.policy.model_dump()}
+        return {
+            "weights": self.weights.model_dump(),
+            "policy": self.policy.model_dump(),
+            "buy_again": self.buy_again.model_dump(),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TactfulConfig:
         return cls(
             weights=RankWeights.model_validate(data["weights"]),
             policy=DecayPolicy.model_validate(data["policy"]),
+            buy_again=BuyAgainPolicy.model_validate(data.get("buy_again", {})),
         )
 
 
 def default_config() -> TactfulConfig:
     """The product's own defaults for a purchase session."""
     return TactfulConfig(weights=MODE_WEIGHTS[MODE].model_copy(), policy=DecayPolicy())
+
+
+def shipped_config() -> TactfulConfig:
+    """What a shop gets from ``tactful recommend`` with no mode: browsing, all defaults."""
+    return TactfulConfig(
+        weights=MODE_WEIGHTS[SHIPPED_MODE].model_copy(),
+        policy=DecayPolicy(),
+        buy_again=BuyAgainPolicy(),
+    )
 
 
 def ablations(config: TactfulConfig) -> dict[str, TactfulConfig]:
@@ -123,20 +142,26 @@ class TactfulMethod:
         name: str = "tactful",
         catalog: CatalogIndex | None = None,
         index_options: IndexOptions | None = None,
+        mode: ShopperMode = MODE,
     ) -> None:
         self.name = name
         self.split = split
         self.config = config
+        self.mode = mode
         self.catalog = catalog or catalog_index(split, vectors)
         self.interactions = interaction_index(split, self.catalog, config.policy, index_options)
         self.ranker = HybridRanker(
-            self.catalog, self.interactions, config.policy, {MODE: config.weights}
+            self.catalog,
+            self.interactions,
+            config.policy,
+            {mode: config.weights},
+            buy_again=config.buy_again,
         )
 
     def rank_input(self, user: str, k: int) -> RankInput:
-        """The request a purchase-mode recommendation for ``user`` makes."""
+        """The request a recommendation for ``user`` in the method's mode makes."""
         return RankInput(
-            mode=MODE,
+            mode=self.mode,
             k=k,
             taste=user_taste(self.split, self.catalog, user, self.config.policy),
             exclude_rows=frozenset(self.catalog.rows(self.split.excluded[user])),

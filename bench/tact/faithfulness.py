@@ -102,6 +102,14 @@ def _without(
     factor = suggestion.factor(name)
     assert factor is not None
     refs = {e.ref for e in factor.evidence}
+    if name is FactorName.BUY_AGAIN:
+        # The orders behind the habit as if they had never happened.
+        kept = {
+            row: [e for e in events if e.event_id not in refs]
+            for row, events in base.taste.purchases.items()
+        }
+        taste = replace(base.taste, purchases={row: e for row, e in kept.items() if e})
+        return replace(base, taste=taste)
     if name is FactorName.TASTE:
         # The cited events as if they had never happened (in gift mode, the recipient's).
         signal = partial(

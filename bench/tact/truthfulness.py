@@ -79,6 +79,7 @@ MARKERS: dict[FactorName, tuple[str, ...]] = {
     FactorName.COMMUNITY: ("like yours", "similar taste"),
     FactorName.POPULARITY: ("popular right now", "lots of people are buying"),
     FactorName.REQUEST: ('it matches "',),
+    FactorName.BUY_AGAIN: ("you order this", "you last ordered"),
 }
 POPULAR_PHRASES = MARKERS[FactorName.POPULARITY]
 FALLBACK = "nothing about you"

@@ -28,6 +28,7 @@ from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from agent.cli import app
+from agent.domain import EventKind
 from agent.embedding import Embedder
 from agent.ingest.online_retail import COLUMNS, OnlineRetailData
 from agent.stores.records import RecordStore
@@ -201,6 +202,31 @@ def test_recommend_reads_shoppers_from_a_file_and_honours_mode_and_query(
     for suggestion in body["suggestions"]:
         request = [f for f in suggestion["factors"] if f["name"] == "request"]
         assert [e["label"] for f in request for e in f["evidence"]] == ["candle"], suggestion
+
+
+def test_recommend_new_only_leaves_out_everything_the_shopper_bought_before(
+    in_process: Tactful, demo_data: OnlineRetailData
+) -> None:
+    bought: dict[str, set[str]] = {}
+    for event in demo_data.events:
+        if event.kind is EventKind.PURCHASE:
+            bought.setdefault(event.shopper_id, set()).add(event.item_id)
+    # The demo shopper who bought most things again: their list has re-orders in it.
+    shopper = max(bought, key=lambda s: len(bought[s]))
+
+    served = in_process("recommend", shopper, "--k", "40", "--mode", "purchase", "--json")
+    new_only = in_process(
+        "recommend", shopper, "--k", "40", "--mode", "purchase", "--new-only", "--json"
+    )
+
+    assert served.code == 0 and new_only.code == 0, (served.err, new_only.err)
+    served_ids = {s["item_id"] for s in served.json()["suggestions"]}
+    new_ids = {s["item_id"] for s in new_only.json()["suggestions"]}
+    assert served_ids & bought[shopper], "without the flag, re-orders are served"
+    assert len(new_ids) == 40 and not new_ids & bought[shopper]
+    assert not any(
+        f["name"] == "buy_again" for s in new_only.json()["suggestions"] for f in s["factors"]
+    )
 
 
 def test_a_gift_request_in_chat_answers_in_gift_mode_within_the_budget(

@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
+from bench.ranking.baselines import BuyAgain
 from bench.ranking.datasets import RawData
 from bench.ranking.harness import top_k
 from bench.ranking.metrics import K, user_metrics
 from bench.ranking.run import RESULTS, run
 from bench.ranking.search import coordinate_search
-from bench.ranking.splits import leave_last_out, time_split
+from bench.ranking.splits import all_items_split, leave_last_out, time_split
 from tools.types import BehaviourEvent, CatalogItem, EventKind
 
 START = datetime(2011, 1, 1)
@@ -121,6 +122,36 @@ def test_time_split_keeps_customers_with_three_train_items_and_one_new_item() ->
     assert set(split.train.shopper_ids.tolist()) == {"b", "c", "d"}
 
 
+def test_the_all_items_split_counts_reorders_as_targets_and_masks_nothing() -> None:
+    day = timedelta(days=1)
+    events = [_event("a", i, START + n * day) for n, i in enumerate("pqr")]
+    events += [_event("a", "p", CUT + day, 1), _event("a", "s", CUT + 2 * day)]
+    # c re-orders only: no target under "new items", a target here.
+    events += [_event("c", i, START + day) for i in "pqr"] + [_event("c", "q", CUT + day, 1)]
+
+    split = all_items_split(_shop(events), cut=CUT, dataset="t", name="test", description="")
+
+    assert split.targets == {"a": frozenset("ps"), "c": frozenset("q")}
+    assert split.excluded == {"a": frozenset(), "c": frozenset()}
+    assert all(at < np.datetime64(CUT) for at in split.train.at)
+
+
+def test_the_buy_again_baseline_lists_own_items_by_count_then_most_recent() -> None:
+    day = timedelta(days=1)
+    events = [
+        *(_event("a", "p", START + n * day, n) for n in range(3)),
+        _event("a", "q", START + 5 * day),
+        _event("a", "r", START + 9 * day),
+        *(_event("b", "s", START + n * day, n) for n in range(5)),
+        _event("a", "z", CUT + day),
+    ]
+    split = all_items_split(_shop(events), cut=CUT, dataset="t", name="test", description="")
+
+    ranked = BuyAgain(split).recommend(["a"], 3)[0]
+
+    assert [split.items[r].item_id for r in ranked] == ["p", "r", "q"]
+
+
 def test_validation_window_ends_where_test_begins() -> None:
     events = [*(_event("a", i, START) for i in "pqr"), _event("a", "s", CUT)]
     split = time_split(
@@ -178,7 +209,12 @@ def test_quick_ranking_run_scores_every_method_within_zero_and_one() -> None:
             assert metrics["users"] > 0, method
             for name in ("hr@10", "recall@10", "ndcg@10"):
                 assert 0.0 <= metrics[name] <= 1.0, (dataset, method, name)
-    assert set(result["met"]) == {"online-retail", "movielens-100k"}
+    all_items = result["online-retail (all items)"]
+    assert {"buy-again", "ALS", "tactful", "tactful (shipped, as `tactful recommend`)"} <= set(
+        all_items
+    )
+    assert all(0.0 <= m["ndcg@10"] <= 1.0 and m["users"] > 0 for m in all_items.values())
+    assert set(result["met"]) == {"online-retail", "movielens-100k", "online-retail (all items)"}
     assert result["seconds"] > 0
     written = json.loads((RESULTS / "ranking_quick.json").read_text(encoding="utf-8"))
     assert written["online-retail"] == result["online-retail"]

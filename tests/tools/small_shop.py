@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from tests.fakes import HashingEmbedder
+from tools.buy_again import BuyAgainPolicy
 from tools.catalog_index import CatalogIndex
 from tools.interactions import InteractionIndex
 from tools.ranker import HybridRanker
@@ -49,13 +50,18 @@ def default_items() -> list[CatalogItem]:
 class SmallShop:
     """A catalog, its ranker and helpers to state likes and record events."""
 
-    def __init__(self, items: Sequence[CatalogItem] | None = None) -> None:
+    def __init__(
+        self, items: Sequence[CatalogItem] | None = None, buy_again: BuyAgainPolicy | None = None
+    ) -> None:
         self.items = list(items) if items is not None else default_items()
         vectors = EMBEDDER.embed([i.embedding_text() for i in self.items])
         self.catalog = CatalogIndex(self.items, vectors)
         self.policy = DecayPolicy()
         self.ranker = HybridRanker(
-            self.catalog, InteractionIndex.empty(len(self.catalog), NOW), self.policy
+            self.catalog,
+            InteractionIndex.empty(len(self.catalog), NOW),
+            self.policy,
+            buy_again=buy_again,
         )
 
     def row(self, item_id: str) -> int:
