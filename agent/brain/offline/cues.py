@@ -70,6 +70,11 @@ class Cues(BaseModel):
         description='A follow-up turns away from the search only with one: "something else '
         'entirely"; "anything else?" and "any ideas for her?" ask for more of it'
     )
+    cheaper_cues: tuple[str, ...] = Field(
+        description='A follow-up is "cheaper" only with one ("bit steep", "skint"); "ideas '
+        'for her under £5" states a bound, it asks for no cheaper ones'
+    )
+    pricier_cues: tuple[str, ...] = Field(description='"nicer ones", "splash out", "upmarket"')
     up_words: tuple[str, ...]
     not_for_me_words: tuple[str, ...]
 

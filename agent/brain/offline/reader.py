@@ -76,6 +76,7 @@ from agent.brain.offline.slots import (
     recipient_text,
     says_dislike,
     says_forget,
+    says_price_change,
     search_slots,
     standing_budget,
     states_taste,
@@ -274,6 +275,9 @@ def _implausible(
         return _FEEDBACK  # "any nice lanterns in?" asks for lanterns, it judges none
     if intent.startswith("feedback_") and WANTS_MORE_LIKE.search(text):
         return _FEEDBACK  # "number 4, more like that please" is a follow-up
+    price_change = intent in ("refine_cheaper", "refine_pricier")
+    if price_change and not says_price_change(text, intent.removeprefix("refine_")):
+        return frozenset({intent})  # "any ideas for her under £5?" states a bound only
     if intent == "refine_different" and not turns_away(text):
         return frozenset({intent})  # "any ideas for her?" wants more of the same
     about_shown = intent in ("request", "owned") or intent.startswith(("refine_", "feedback_"))

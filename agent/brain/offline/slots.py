@@ -163,6 +163,18 @@ _NOT_A_TASTE = re.compile(
 )
 
 
+def says_price_change(text: str, change: str) -> bool:
+    """Whether ``text`` has a word for asking ``change`` ("cheaper" or "pricier")."""
+    cues = default_cues()
+    return _has_stem(text, cues.cheaper_cues if change == "cheaper" else cues.pricier_cues)
+
+
+def _has_stem(text: str, cues: tuple[str, ...]) -> bool:
+    # "luxur" covers "luxurious" and "luxury": cues match at the start of a word.
+    ordered = sorted(cues, key=len, reverse=True)
+    return bool(re.search(r"(?<!\w)(?:" + "|".join(map(re.escape, ordered)) + ")", text))
+
+
 def turns_away(text: str) -> bool:
     """Whether a follow-up asks for something other than the search on screen."""
     return _has(text, default_cues().different_cues)
