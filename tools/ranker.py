@@ -109,10 +109,10 @@ class RankWeights(BaseModel):
 
 
 #: Personalization intensity by mode: light and broad when browsing, tight when buying,
-#: own taste set aside for gifts. Buy-again may lead a purchase session, shares a
-#: browsing or research list with discovery (at most 70 % of it), and never applies to
-#: a gift. Its browsing weight and share were chosen on validation; research and purchase
-#: keep the same ratio to taste.
+#: own taste set aside for gifts. Buy-again shares a browsing or research list with
+#: discovery (at most 70 % of it; weight and share chosen on validation), may lead a
+#: purchase list but fills at most half of it, so what the shopper just said they like
+#: keeps room, and never applies to a gift.
 MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
     ShopperMode.BROWSING: RankWeights(
         taste=4.0,
@@ -133,7 +133,12 @@ MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
         buy_again_share=0.7,
     ),
     ShopperMode.PURCHASE: RankWeights(
-        taste=6.0, community=1.2, popularity=0.2, diversity=0.0, buy_again=3.0
+        taste=6.0,
+        community=1.2,
+        popularity=0.2,
+        diversity=0.0,
+        buy_again=3.0,
+        buy_again_share=0.5,
     ),
     ShopperMode.GIFT: RankWeights(
         taste=0.0, community=0.0, popularity=0.8, request=2.0, owned=0.0, diversity=0.2
