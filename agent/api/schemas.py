@@ -57,6 +57,9 @@ class RecommendCreate(BaseModel):
     category: str | None = Field(default=None, max_length=100)
     recipient: str | None = Field(default=None, max_length=200, description="gift recipient")
     same_country: bool = Field(default=False, description="community of the same country only")
+    new_only: bool = Field(
+        default=False, description="discovery only: nothing the shopper bought before or has"
+    )
 
 
 class RecommendationsPublic(BaseModel):

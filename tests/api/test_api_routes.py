@@ -69,6 +69,26 @@ def test_recommendations_and_why_agree_on_the_reason(api: Api, demo_shopper: str
     assert why.json()["factors"]
 
 
+def test_new_only_recommendations_leave_out_everything_bought_before(
+    api: Api, demo_shopper: str
+) -> None:
+    bought = {
+        p["item_id"]
+        for p in api.client.get(
+            f"/v1/shoppers/{demo_shopper}/export", headers=api.as_shop()
+        ).json()["events"]
+        if p["kind"] == "purchase"
+    }
+    response = api.client.post(
+        "/v1/recommendations",
+        json={"shopper_id": demo_shopper, "k": 20, "mode": "purchase", "new_only": True},
+        headers=api.as_shop(),
+    )
+    assert response.status_code == 200, response.text
+    shown = {s["item"]["item_id"] for s in response.json()["suggestions"]}
+    assert bought and shown and not shown & bought
+
+
 def test_events_are_stored_once_however_often_they_are_sent(
     api: Api, demo_shopper: str, gift_item: str
 ) -> None:
