@@ -34,7 +34,7 @@ def running_server(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(process, url, timeout)
+        wait_ready(process, url, timeout)
         yield url
     finally:
         process.terminate()
@@ -47,16 +47,25 @@ def running_server(
             process.stderr.close()
 
 
-def _wait_ready(process: subprocess.Popen[bytes], url: str, timeout: float) -> None:
+def wait_ready(
+    process: subprocess.Popen[bytes], url: str, timeout: float, log: Path | None = None
+) -> None:
+    """Return once ``url`` answers /ready; raise with what the server said (its stderr, or
+    ``log`` where its output went) if it exits or times out first."""
+
+    def said() -> str:
+        if log is not None:
+            return log.read_text(errors="replace")[-2000:]
+        return process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            error = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            raise RuntimeError(f"tactful serve exited with {process.returncode}: {error[-2000:]}")
+            raise RuntimeError(f"tactful serve exited with {process.returncode}: {said()}")
         try:
             if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise RuntimeError(f"tactful serve was not ready within {timeout:.0f} s")
+    raise RuntimeError(f"tactful serve was not ready within {timeout:.0f} s: {said()}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -222,28 +222,7 @@ def online_retail_splits(raw: RawData, *, validation: bool = True) -> dict[str, 
         "customers with >= 3 distinct train items and >= 1 new (not bought in train) item "
         "after the cut; targets = those new items"
     )
-    splits = {
-        "test": time_split(
-            raw,
-            cut=OR_TEST_CUT,
-            dataset="online-retail",
-            name="test",
-            description=f"train before {OR_TEST_CUT:%Y-%m-%d}, test on or after it; {rule}",
-        )
-    }
-    if validation:
-        splits["validation"] = time_split(
-            raw,
-            cut=OR_VALIDATION_CUT,
-            end=OR_TEST_CUT,
-            dataset="online-retail",
-            name="validation",
-            description=(
-                f"train before {OR_VALIDATION_CUT:%Y-%m-%d}, validate on "
-                f"[{OR_VALIDATION_CUT:%Y-%m-%d}, {OR_TEST_CUT:%Y-%m-%d}); {rule}"
-            ),
-        )
-    return splits
+    return _online_retail_cuts(time_split, raw, rule, validation)
 
 
 def online_retail_all_items_splits(raw: RawData, *, validation: bool = True) -> dict[str, Split]:
@@ -252,8 +231,15 @@ def online_retail_all_items_splits(raw: RawData, *, validation: bool = True) -> 
         "customers with >= 3 distinct train items and >= 1 purchase after the cut; targets = "
         "every item bought after the cut, re-orders included; nothing masked"
     )
+    return _online_retail_cuts(all_items_split, raw, rule, validation)
+
+
+def _online_retail_cuts(
+    splitter: Callable[..., Split], raw: RawData, rule: str, validation: bool
+) -> dict[str, Split]:
+    """The test split at the test cut and, if asked, validation at the earlier cut."""
     splits = {
-        "test": all_items_split(
+        "test": splitter(
             raw,
             cut=OR_TEST_CUT,
             dataset="online-retail",
@@ -262,7 +248,7 @@ def online_retail_all_items_splits(raw: RawData, *, validation: bool = True) -> 
         )
     }
     if validation:
-        splits["validation"] = all_items_split(
+        splits["validation"] = splitter(
             raw,
             cut=OR_VALIDATION_CUT,
             end=OR_TEST_CUT,

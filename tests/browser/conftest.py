@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +18,7 @@ import pytest
 
 from agent.settings import Settings
 from agent.stores.keys import KeyKind, KeyStore
+from bench.api.server import free_port, wait_ready
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -70,27 +69,6 @@ class Server:
         return httpx.request(method, f"{self.url}{path}", headers=headers, json=json, timeout=30)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"tactful serve exited early:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"tactful serve did not get ready:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def server(
     tmp_path_factory: pytest.TempPathFactory, demo_template: Path, data_now: datetime
@@ -101,7 +79,7 @@ def server(
     keys = KeyStore(Settings(home=home).sql_url)
     shop_key = keys.create(KeyKind.SHOP, "test shop").secret
     keys.close()
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TACTFUL_")}
     env |= {
         "TACTFUL_NOW": data_now.isoformat(),
@@ -120,7 +98,7 @@ def server(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_ready(process, url, log)
+        wait_ready(process, url, 120, log=log)
         yield Server(url, shop_key, home)
     finally:
         process.terminate()
