@@ -252,3 +252,10 @@ def test_a_why_said_briefly_or_at_length_is_a_why(reader: OfflineReader) -> None
     assert isinstance(reader.read("how did you come up with the second one", SHOWN), Why)
     reading = reader.read("the third one's lovely, more like that", SHOWN)
     assert isinstance(reading, Refine) and reading.change == "more_like"
+
+
+def test_a_greeting_in_front_of_a_search_is_the_search(reader: OfflineReader) -> None:
+    reading = reader.read("oi got any tea towels mate", FRESH)
+    assert isinstance(reading, Request) and reading.query == "tea towels"
+    reading = reader.read("heya! got any doorstops?", FRESH)
+    assert isinstance(reading, Request) and reading.query == "doorstops"

@@ -296,6 +296,8 @@ def _implausible(
         if slots["recipient"] or slots["query"] or slots["budget_max"] or slots["budget_min"]:
             # "a gift for my best mate", "santas please": the mode *and* what to find.
             return frozenset(_MODES)
+    if searching and intent in _NOTHING_ASKED | _SOCIAL:
+        return _NOTHING_ASKED | _SOCIAL  # "oi got any cake stands m8" asks for cake stands
     if intent in _NOTHING_ASKED and message_mode(text) not in (None, ShopperMode.GIFT):
         return _NOTHING_ASKED  # "just having a look round" says how they shop
     said_of_self = FIRST_PERSON.search(text) and holder(text)[0] is None
