@@ -101,3 +101,16 @@ def day(value: datetime) -> str:
 def money(amount: float) -> str:
     """£30, £4.50: whole pounds without pence."""
     return f"£{amount:,.0f}" if amount == int(amount) else f"£{amount:,.2f}"
+
+
+def person(recipient: str) -> str:
+    """A recipient as the conversation keeps it ("nephew, 9") as a reply says it
+    ("9-year-old nephew", "6-month-old baby"); one without an age is unchanged."""
+    relation, _, years = recipient.partition(",")
+    try:
+        age = float(years)
+    except ValueError:
+        return recipient.strip()
+    if age < 1:
+        return f"{round(age * 12)}-month-old {relation.strip()}"
+    return f"{age:g}-year-old {relation.strip()}"

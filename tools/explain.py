@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 import prompts
 from tools.interactions import POPULAR_NOW
-from tools.ranker import ANCHOR_REF, INTERVAL_REF, ORDERS_REF, SINCE_REF
+from tools.ranker import ANCHOR_REF, INTERVAL_REF, ORDERS_REF, QUERY_MEANING_REF, SINCE_REF
 from tools.types import BehaviourEvent, EventKind, Evidence, Factor, FactorName, Suggestion
 
 #: A factor is cited when it carries at least this share of the positive score.
@@ -148,6 +148,8 @@ def _request_phrase(evidence: list[Evidence]) -> str:
             continue
         if e.ref.startswith(ANCHOR_REF):
             phrases.append(prompts.render("reasons/similar_to", item=e.label).strip())
+        elif e.ref == QUERY_MEANING_REF:
+            phrases.append(prompts.render("reasons/request_meaning", query=e.label).strip())
         else:
             phrases.append(prompts.render("reasons/request", query=e.label).strip())
     return " and ".join(phrases)
@@ -170,7 +172,8 @@ def _wording(event: BehaviourEvent | None) -> tuple[str, str | None] | None:
     if event is None:
         return None
     if event.kind is EventKind.PURCHASE and event.recipient:
-        return "reasons/taste_for", event.recipient
+        # "niece, 8" is kept with the age; "for your niece" reads without it.
+        return "reasons/taste_for", event.recipient.split(",")[0].strip()
     template = TASTE_TEMPLATES.get(event.kind)
     return (template, event.recipient) if template else None
 

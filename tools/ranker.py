@@ -59,6 +59,10 @@ AUDIENCE_SIMILARITY = (0.3, 0.6)
 ANCHOR_SIMILARITY = (0.35, 0.8)
 #: A request factor's evidence ref for the item the request is like ("like:85123A").
 ANCHOR_REF = "like:"
+#: A request factor's evidence refs: the asked-for words are in the title, or the item
+#: matched the request by meaning only.
+QUERY_WORDS_REF = "query"
+QUERY_MEANING_REF = "query:meaning"
 #: Online Retail's country names that read with "the" inside a sentence.
 _COUNTRIES_WITH_THE = frozenset(
     {
@@ -603,19 +607,24 @@ class HybridRanker:
                     kind=EvidenceKind.STATISTIC,
                     ref=POPULAR_NOW if self.interactions.popular_now[row] else "recent_buyers",
                     label=f"{buyers} shopper{'' if buyers == 1 else 's'} bought it in the last "
-                    f"{days} days",
+                    f"{days} days"
+                    if buyers
+                    # The score fades purchases by age rather than cutting them off.
+                    else f"no one bought it in the last {days} days; earlier purchases count "
+                    "for less as they age",
                     weight=float(self.interactions.popularity[row]),
                 )
             ]
         if name is FactorName.REQUEST:
             evidence: list[Evidence] = []
             if scores.query_part is not None and scores.query_part[row] >= MIN_CONTRIBUTION:
-                # Quote the words found in the title; a match by meaning alone quotes them all.
+                # Quote the words found in the title; a match by meaning alone quotes them all
+                # and says so, so the reason never claims words the title lacks.
                 found = [w for w in request.query_words if self.catalog.keyword_match([w])[row] > 0]
                 evidence.append(
                     Evidence(
                         kind=EvidenceKind.QUERY,
-                        ref="query",
+                        ref=QUERY_WORDS_REF if found else QUERY_MEANING_REF,
                         label=" ".join(dict.fromkeys(found)) or request.query or "",
                         weight=float(scores.query_part[row]),
                     )

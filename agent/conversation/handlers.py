@@ -397,11 +397,14 @@ class Handlers:
 
     def _feedback(self, turn: TurnContext, meaning: i.Feedback) -> Handled:
         targets = _pick(turn.state.shown, meaning.position)
-        kind = EventKind.LIKE if meaning.value is FeedbackValue.UP else EventKind.DISMISS
-        self._record_events(turn.shopper_id, [t.item_id for t in targets], kind, "feedback")
-        # One message is one piece of feedback, however many suggestions it covers: a
-        # single "not for me" about the whole set must not count as a run of frustration.
         item_id = targets[0].item_id if len(targets) == 1 else None
+        if item_id is not None or meaning.value is FeedbackValue.UP:
+            kind = EventKind.LIKE if meaning.value is FeedbackValue.UP else EventKind.DISMISS
+            self._record_events(turn.shopper_id, [t.item_id for t in targets], kind, "feedback")
+        # "Nah, none of these" is a verdict on the set, not ten separate dismissals that
+        # would keep every one of them out for months: the set is left out of this
+        # search, and the message counts as one piece of feedback (never a run of
+        # frustration on its own).
         conversation = turn.conversation
         self._records.add_feedback(
             turn.shopper_id, conversation.conversation_id, item_id, meaning.value, self._clock.now()
@@ -409,7 +412,7 @@ class Handlers:
         history = self._records.feedback_for_conversation(conversation.conversation_id)
         if meaning.furious or frustrated(history, self._escalation):
             return self.escalate(turn, EscalationCause.FRUSTRATION)
-        lead = o.FeedbackTaken(value=meaning.value)
+        lead = o.FeedbackTaken(value=meaning.value, whole_set=item_id is None)
         if meaning.value is FeedbackValue.UP:
             return Handled(lead)
         return self._suggest(turn, _without(turn.state.request, targets), lead)

@@ -104,6 +104,8 @@ class PersonalizationSet(_Outcome):
 class FeedbackTaken(_Outcome):
     kind: Literal["feedback_taken"] = "feedback_taken"
     value: FeedbackValue
+    #: A verdict on every suggestion shown ("none of these"), not on one of them.
+    whole_set: bool = False
 
 
 class OwnedNoted(_Outcome):

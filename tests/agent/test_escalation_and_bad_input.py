@@ -77,6 +77,19 @@ def test_feedback_changes_the_next_answer(tactful: Tactful, demo_shopper: str) -
     assert first not in [s.item.item_id for s in after.suggestions]
 
 
+def test_none_of_these_shows_others_without_dismissing_each_item(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    reply = tactful.chat(demo_shopper, "show me some mugs")
+    shown = {s.item.item_id for s in reply.suggestions}
+    conversation = reply.conversation_id
+    after = tactful.chat(demo_shopper, "none of these, sorry", conversation_id=conversation)
+
+    assert after.suggestions and not shown & {s.item.item_id for s in after.suggestions}
+    assert not [e for e in tactful.profiles.events(demo_shopper) if e.kind is EventKind.DISMISS]
+    assert "fewer like that" not in after.text and after.escalation is None
+
+
 def test_an_empty_or_huge_message_is_refused_and_the_conversation_goes_on(
     tactful: Tactful, demo_shopper: str
 ) -> None:

@@ -166,6 +166,22 @@ def test_requests_made_only_of_filler_words_are_neither_matched_nor_quoted(
     assert quoted and quoted <= {"lanterns", "red lanterns", "red"}
 
 
+def test_a_match_by_meaning_is_never_said_to_match_the_words(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    said = {"words": 0, "meaning": 0}
+    for query in ("festive illumination", "something cosy for teatime", "red lanterns"):
+        for suggestion in tactful.recommend(demo_shopper, k=10, mode="research", query=query):
+            title = suggestion.item.title.lower()
+            if match := re.search(r'matches "([^"]*)"', suggestion.reason):
+                said["words"] += 1
+                assert all(w.rstrip("s") in title for w in match[1].split()), suggestion.reason
+            if match := re.search(r'close in meaning to "([^"]*)"', suggestion.reason):
+                said["meaning"] += 1
+                assert not any(w.rstrip("s") in title for w in match[1].split()), suggestion.reason
+    assert said["words"] and said["meaning"], said
+
+
 def test_similar_shoppers_are_summarised_once_however_many_there_are(
     tactful: Tactful, demo_shopper: str
 ) -> None:

@@ -9,8 +9,9 @@ from agent.brain.base import ReadContext
 from agent.brain.intents import Understanding
 from agent.brain.offline.reader import OfflineReader
 from agent.conversation import outcome as o
-from agent.domain import ShopperMode
+from agent.domain import FeedbackValue, ShopperMode
 from agent.embedding import Embedder
+from agent.wording import person
 
 
 class Reader(Protocol):
@@ -45,7 +46,7 @@ def word(outcome: o.Outcome) -> str:
             if not personalized:
                 return r("offline/intro_generic")
             if mode is ShopperMode.GIFT and recipient:
-                return r("offline/intro_gift_for", recipient=recipient)
+                return r("offline/intro_gift_for", recipient=person(recipient))
             return r(f"offline/intro_{mode.value}")
         case o.Refined(kept=kept, changed=changed):
             return _refined(kept, changed)
@@ -54,7 +55,7 @@ def word(outcome: o.Outcome) -> str:
         case o.AnswerTaken(item=item, about_me=True):
             return r("offline/answer_for_me", item=item)
         case o.AnswerTaken(item=item, recipient=recipient) if recipient:
-            return r("offline/answer_for_someone", item=item, recipient=recipient)
+            return r("offline/answer_for_someone", item=item, recipient=person(recipient))
         case o.AnswerTaken(item=item):
             return r("offline/answer_for_someone_unnamed", item=item)
         case o.QuestionExplained(item=item, bought_at=bought_at):
@@ -63,7 +64,7 @@ def word(outcome: o.Outcome) -> str:
             return r("offline/answer_declined", item=item)
         case o.FactNoted(subject=subject, polarity=polarity, recipient=recipient) if recipient:
             key = "offline/correction_recipient" + ("" if polarity > 0 else "_negative")
-            return r(key, subject=subject, recipient=recipient)
+            return r(key, subject=subject, recipient=person(recipient))
         case o.FactNoted(subject=subject, polarity=polarity):
             key = "offline/correction_positive" if polarity > 0 else "offline/correction_negative"
             return r(key, subject=subject)
@@ -78,6 +79,8 @@ def word(outcome: o.Outcome) -> str:
             return r("offline/forget_nothing", what=what or "that", facts=listed)
         case o.PersonalizationSet(on=on):
             return r("offline/personalization_on" if on else "offline/personalization_off")
+        case o.FeedbackTaken(value=value, whole_set=True) if value is not FeedbackValue.UP:
+            return r("offline/feedback_set")
         case o.FeedbackTaken(value=value):
             return r(f"offline/feedback_{value.value}")
         case o.OwnedNoted(item=item):
