@@ -114,6 +114,10 @@ _RELATION = {
     "grandchildren": "grandchild",
     "grandson": "grandchild",
     "granddaughter": "grandchild",
+    "fiancée": "fiance",
+    "fiancé": "fiance",
+    "flatmate": "roommate",
+    "housemate": "roommate",
 }
 
 

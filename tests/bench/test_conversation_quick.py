@@ -71,10 +71,12 @@ def test_dev_and_heldout_share_no_text() -> None:
     assert not texts["dev"] & texts["heldout"]
 
 
-def test_the_set_is_large_enough_and_split_about_in_half() -> None:
+def test_the_set_is_large_enough_and_the_held_out_part_measures_every_label() -> None:
     dev, heldout = len(_lines("dev")), len(_lines("heldout"))
     labels = Counter(json.loads(line)["intent"] for s in SPLITS for line in _lines(s))
+    held = Counter(json.loads(line)["intent"] for line in _lines("heldout"))
 
     assert dev + heldout >= 400
     assert {label: labels[label] for label in LABELS if labels[label] < 8} == {}
-    assert 0.45 <= dev / (dev + heldout) <= 0.65
+    assert heldout >= 400 and heldout / (dev + heldout) >= 0.25
+    assert {label: held[label] for label in LABELS if held[label] < 4} == {}

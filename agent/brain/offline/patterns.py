@@ -14,12 +14,14 @@ THIRD_PERSON = re.compile(r"\b(?:she|he|she's|he's|her|his|him|they|their)\b")
 FORGETS_FACT = re.compile(
     r"^(?:(?:please|pls|oh|and|also|actually|ok|okay|you\s+can)[, ]+)*"
     r"(?:forget|drop|scrap|scratch|ignore|disregard|delete|remove|undo|erase|wipe|strike|lose"
-    r"|take|un-?save|bin)\s+"
+    r"|take|un-?save|bin)\s+(?:off\s+|out\s+|away\s+|back\s+)?"
     r"(?:that\s+(?:i\b|last\s+(?:bit|thing)|bit)|what\s+i\b|i\s+(?:said|mentioned|told)"
     r"|(?:the|my|that)\s+(?:\w+\s+)?(?:thing|bit|part|stuff|note|comment|fact|remark)\b"
     r"|my\s+(?:like|dislike|preference)\s+(?:for|of|about))"
     r"|\b(?:isn'?t|is\s+not|not|no\s+longer)\s+true\s+any\s*more\b"
     r"|\bno\s+longer\s+want\s+you\s+(?:to\s+)?remember"
+    r"|^(?:please\s+)?(?:don'?t|do\s+not|stop)\s+(?:remember|remembering|keep|keeping|store|storing)"
+    r"\s+(?:that|the\s+(?:bit|part|thing))\b"
 )
 #: While a person is being fetched: "scrap the human thing", "cancel that, sorted".
 CALLS_OFF = re.compile(
@@ -52,3 +54,15 @@ MY_HISTORY = re.compile(
     r"|about\s+me|to\s+me|personali[sz]\w*|tailor\w*)\b"
 )
 FOR_SOMEONE = re.compile(r"\bfor\s+(?:my|our|her|him|a|an|the)\b")
+#: A follow-up that keeps the search on screen going: "same person, but…", "…instead",
+#: "what about…".
+CARRIES_ON = re.compile(
+    r"\bsame\s+(?:person|one|recipient|guy|girl|lady|man|woman|again)\b|\bfor\s+(?:the\s+)?same\b"
+    r"|\binstead\b|^(?:(?:ok|okay|hmm|and|so|right)[, ]+)?(?:what|how)\s+about\b"
+)
+#: Asking whether the shown items come some other way: "do any of them come in wood?",
+#: "have you got those in leather?", "ones made of wood".
+ASKS_OF_SHOWN = re.compile(
+    r"\b(?:any\s+of\s+)?(?:them|those|these|ones)\s+(?:come\s+in|in|made\s+(?:of|from|in)|with|without)\b"
+    r"|\bnarrow\s+(?:it|them|this)?\s*down\b"
+)

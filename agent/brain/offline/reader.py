@@ -46,8 +46,10 @@ from agent.brain.offline.money import parse_money
 from agent.brain.offline.patterns import (
     ABOUT_SHOWN_WORDS,
     AMONG_SHOWN,
+    ASKS_OF_SHOWN,
     ASKS_WHY,
     CALLS_OFF,
+    CARRIES_ON,
     CHOOSING,
     FIRST_PERSON,
     FOR_SOMEONE,
@@ -92,8 +94,10 @@ from agent.embedding import Embedder
 HANDOVER_BY_MEANING = 0.5
 _ABOUT_ME = frozenset({"like", "dislike", "owned"})
 _PRONOUNS = frozenset({"she", "he", "they"})
+_FEELERS = frozenset({"i", "i'm", "im", "i've"})
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _SPACES = re.compile(r"\s+")
+_JOKING = re.compile(r"\b(?:kidding|jk|joking|jokes)\b")
 
 _ANSWERING = frozenset({"answer_for_me", "answer_for_someone", "ask_why_asked", "decline_answer"})
 _HANDOVER = frozenset({"handoff", "sensitive_complaint", "sensitive_payment", "sensitive_return"})
@@ -157,7 +161,12 @@ class OfflineReader:
         safe = rules.safety(low)
         guess = self._intents.guess(low, allowed)
         # A rule gives way only when the meaning, too, is a search that names a product.
-        if safe is not None and not (searching and guess.sure and guess.intent == "request"):
+        # A person asked for in as many words is fetched even beside a search, unless
+        # the shopper took it back ("…kidding, just show me bath bombs").
+        asked_for_person = isinstance(safe, Handoff) and not _JOKING.search(low)
+        if safe is not None and (
+            asked_for_person or not (searching and guess.sure and guess.intent == "request")
+        ):
             return safe
         rejected: set[str] = set()
         while (ruled_out := _implausible(guess, low, context, searching, safe)) is not None:
@@ -193,7 +202,8 @@ class OfflineReader:
         if is_furious(low) and not searching and (not guess.sure or guess.intent in _NOTHING_ASKED):
             return Handoff()
         whose, own_words = holder(low)
-        if whose is not None and not searching and guess.intent not in _HANDOVER:
+        priced = parse_money(low).spans
+        if whose is not None and not (searching or priced) and guess.intent not in _HANDOVER:
             # "my nephew is really into dinosaurs" states a taste, whatever it resembles.
             return _member("dislike" if _negative(own_words) else "like", low, context)
         if guess.sure:
@@ -247,6 +257,17 @@ def _only_a_taste(text: str) -> bool:
     return states_taste(text)
 
 
+def _carries_on(text: str, slots: dict[str, object]) -> bool:
+    """Whether a search said with suggestions on screen edits that search: "same person
+    but books", "what about for my dad instead", "any of them in wood?", "anything
+    without glass" (a constraint and nothing new to look for; someone new to shop for
+    is a new search)."""
+    if CARRIES_ON.search(text) or ASKS_OF_SHOWN.search(text):
+        return True
+    constraint = slots["budget_max"] or slots["budget_min"] or slots["exclude"]
+    return bool(constraint) and not (slots["query"] or slots["recipient"])
+
+
 def _only_someone(text: str) -> bool:
     """Whether ``text`` names a person and nothing to show, buy or feel."""
     slots = search_slots(text)
@@ -255,10 +276,13 @@ def _only_someone(text: str) -> bool:
 
 
 def _negative(first_person: str) -> bool:
-    # The feeling opens or closes the sentence: "I don't like pink", "clowns creep me
-    # out"; a "not" in between ("I love anything that isn't pink") is about the thing.
+    # The feeling opens or closes the sentence, or follows the "I" who feels it: "I don't
+    # like pink", "clowns creep me out", "bear in mind that I detest slogans"; a "not"
+    # elsewhere ("I love anything that isn't pink") is about the thing.
     words = first_person.split()
-    return says_dislike(" ".join(words[:4])) or says_dislike(" ".join(words[-3:]))
+    windows = [words[:5], words[-3:]]
+    windows += [words[n : n + 5] for n, w in enumerate(words) if w in _FEELERS]
+    return any(says_dislike(" ".join(window)) for window in windows)
 
 
 def _implausible(
@@ -286,6 +310,8 @@ def _implausible(
     owned = context.suggestion_count and not searching and SAYS_OWNED.search(text)
     if intent == "request" and owned:
         return frozenset({"request"})  # "i have that teapot already"
+    if intent == "answer_for_me" and parse_recipient(text) is not None:
+        return frozenset({intent})  # "yeah for me mam": "me" is dialect for "my"
     if intent in _ANSWERING and context.suggestion_count and ABOUT_SHOWN_WORDS.search(text):
         # "nah not them" with suggestions on screen is about those, not the question.
         return frozenset(_ANSWERING)
@@ -338,9 +364,11 @@ def _fallback(text: str, tidied: str, context: ReadContext, guess: Guess) -> Und
 def _member(intent: str, text: str, context: ReadContext) -> Understanding:
     shown = context.suggestion_count
     if intent == "request":
-        if shown and narrows(text):
-            return Refine.model_validate(search_slots(text))
-        return Request.model_validate(search_slots(text))
+        slots = search_slots(text)
+        if shown and (narrows(text) or _carries_on(text, slots)):
+            turned = slots["query"] and (turns_away(text) or "instead" in text)
+            return Refine.model_validate({**slots, "change": "different" if turned else None})
+        return Request.model_validate(slots)
     if intent.startswith("refine_"):
         change = intent.removeprefix("refine_")
         position = parse_position(text, shown) if change == "more_like" else None
