@@ -58,7 +58,7 @@ FOR_SOMEONE = re.compile(r"\bfor\s+(?:my|our|her|him|a|an|the)\b")
 #: "what about…".
 CARRIES_ON = re.compile(
     r"\bsame\s+(?:person|one|recipient|guy|girl|lady|man|woman|again)\b|\bfor\s+(?:the\s+)?same\b"
-    r"|\binstead\b|^(?:(?:ok|okay|hmm|and|so|right)[, ]+)?(?:what|how)\s+about\b"
+    r"|\binstead\b|(?:^|,\s*)(?:(?:ok|okay|hmm|and|so|right)[, ]+)?(?:what|how)\s+about\b"
 )
 #: Asking whether the shown items come some other way: "do any of them come in wood?",
 #: "have you got those in leather?", "ones made of wood".
@@ -66,3 +66,37 @@ ASKS_OF_SHOWN = re.compile(
     r"\b(?:any\s+of\s+)?(?:them|those|these|ones)\s+(?:come\s+in|in|made\s+(?:of|from|in)|with|without)\b"
     r"|\bnarrow\s+(?:it|them|this)?\s*down\b"
 )
+#: Likes said with a negative word in them: "can't get enough of", "never tire of".
+LOVES_DESPITE_NOT = re.compile(
+    r"\bcan'?t\s+get\s+enough\b|\bnever\s+(?:get\s+)?(?:tired|sick|bored)\s+of\b"
+    r"|\bnever\s+tire\s+of\b|\bcan'?t\s+resist\b|\bcan'?t\s+beat\b|\bcan'?t\s+go\s+wrong\b"
+)
+#: A ruling-out meant for good: "no animal prints ever", "nothing with skulls, ever".
+FOR_GOOD = re.compile(r"\b(?:ever|never\s+again|any\s*more|at\s+all|for\s+me)\b")
+#: Asking to leave the search on screen for another: "something totally unrelated".
+OTHER_DIRECTION = re.compile(
+    r"\b(?:different|unrelated|something\s+else|else\s+entirely|change\s+(?:of\s+)?(?:direction|tack))\b"
+)
+_FORGET_VERB = (
+    r"(?:forget|drop|scrap|scratch|ignore|disregard|delete|remove|undo|erase|wipe|strike|lose"
+    r"|bin|unlearn|un-?remember|get\s+rid\s+of|take\s+(?:it|that|this)\s+(?:out|off))"
+)
+#: Dropping a remark said anywhere in the message: "pls forget my budget", "disregard my
+#: earlier remark about wool", "the owl thing was a joke, delete it".
+FORGETS_REMARK = re.compile(
+    rf"\b{_FORGET_VERB}\s+(?:my\s+(?:earlier\s+|last\s+|old\s+)?(?:remark|comment|note|preference"
+    r"|budget|like|dislike|answer)\b|(?:the|that)\s+(?:[\w-]+\s+){0,2}(?:thing|bit|part|preference"
+    r"|remark|comment|note|fact|one\s+about)\b|(?:the|that)\s+(?:[\w-]+\s+){1,2}i\s+(?:said|mentioned"
+    r"|told\s+you)\b|(?:that\s+)?i\s+(?:said|mentioned|told\s+you|like|love|hate|dislike|am|'m)\b)"
+    rf"|\b(?:thing|preference|remark|said|saying|liking|disliking|wrong\s+about)\b.*\b{_FORGET_VERB}"
+    r"(?:\s+(?:it|that|this))?(?:\s+(?:out|off))?\s*(?:pls|please|thanks)?[.!?]*$"
+)
+#: Asking what a suggestion is doing there, in words other than "why": "explain number
+#: two", "what's the connection between the cheese board and…".
+ASKS_REASON = re.compile(
+    r"^(?:(?:wait|so|but|ok|okay|hmm|just\s+curious|sorry)[, ]+)*"
+    r"(?:explain|why\s+(?:is|are)\s+there|why'?s\s+there|what'?s\s+the\s+(?:connection|logic|reasoning|link|thinking)"
+    r"|where\s+did\s+.+\s+come\s+from|how\s+did\s+you\s+(?:land|end\s+up|arrive))\b"
+)
+#: An eye-roll at what is on screen: sarcasm, whatever the words say.
+EYE_ROLL = re.compile("[\U0001f644\U0001f612]")

@@ -47,15 +47,21 @@ from agent.brain.offline.patterns import (
     ABOUT_SHOWN_WORDS,
     AMONG_SHOWN,
     ASKS_OF_SHOWN,
+    ASKS_REASON,
     ASKS_WHY,
     CALLS_OFF,
     CARRIES_ON,
     CHOOSING,
+    EYE_ROLL,
     FIRST_PERSON,
+    FOR_GOOD,
     FOR_SOMEONE,
     FORGETS_FACT,
+    FORGETS_REMARK,
+    LOVES_DESPITE_NOT,
     MY_HISTORY,
     NEGATING,
+    OTHER_DIRECTION,
     PERSONALISING,
     SAYS_OWNED,
     THIRD_PERSON,
@@ -97,6 +103,12 @@ _PRONOUNS = frozenset({"she", "he", "they"})
 _FEELERS = frozenset({"i", "i'm", "im", "i've"})
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _SPACES = re.compile(r"\s+")
+_ABOUT_MY_DATA = re.compile(
+    r"\b(?:data|info|information|details|profile|history|records?|file|copy|stor\w*|hold|keep"
+    r"|kept|sav\w*|learn\w*|know\w*|tastes|likes|everything|track\w*|personal\w*|tailor\w*"
+    r"|preferences?|past|before|bas(?:e|ed|ing)|chats?|looked|bought|orders?"
+    r"|us(?:e|ing)\s+what|about\s+me|on\s+me)\b"
+)
 _JOKING = re.compile(r"\b(?:kidding|jk|joking|jokes)\b")
 
 _ANSWERING = frozenset({"answer_for_me", "answer_for_someone", "ask_why_asked", "decline_answer"})
@@ -182,9 +194,10 @@ class OfflineReader:
         if context.awaiting_answer and _only_someone(low):
             return _member("answer_for_someone", low, context)  # "my best mate", "for my nephew"
         chat = small_talk(low)
-        if chat is not None and not (guess.sure and guess.intent in _SOCIAL):
+        # A word of leaving is exact ("cheerio"); other small talk may be a greeting.
+        if chat == "goodbye" or (chat is not None and not (guess.sure and guess.intent in _SOCIAL)):
             return Goodbye() if chat == "goodbye" else SmallTalk(what=chat)
-        if FORGETS_FACT.search(low):
+        if FORGETS_FACT.search(low) or FORGETS_REMARK.search(low):
             return Forget(what=forget_what(low))
         data = rules.data_request(low)
         # "don't use what you know about me" switches personalization, it asks to see nothing.
@@ -199,8 +212,18 @@ class OfflineReader:
             and (guess.intent == "request" or guess.intent.startswith("refine_"))
         ):
             return _member("refine_among_shown", low, context)
-        if is_furious(low) and not searching and (not guess.sure or guess.intent in _NOTHING_ASKED):
+        if context.suggestion_count and ASKS_REASON.search(low):
+            return _member("why", low, context)
+        if context.suggestion_count and EYE_ROLL.search(low) and not searching:
+            position = parse_position(low, context.suggestion_count)
+            return Feedback(position=position, value=FeedbackValue.DOWN)
+        # "I'm a sucker for…", "mad for thistles": a strong word in a taste is no anger.
+        angry = is_furious(low) and not states_taste(low)
+        if angry and not searching and (not guess.sure or guess.intent in _NOTHING_ASKED):
             return Handoff()
+        standing_dislike = _ruled_out_for_good(low)
+        if standing_dislike is not None and guess.intent in ("request", "dislike", "unclear"):
+            return standing_dislike
         whose, own_words = holder(low)
         priced = parse_money(low).spans
         if whose is not None and not (searching or priced) and guess.intent not in _HANDOVER:
@@ -257,6 +280,17 @@ def _only_a_taste(text: str) -> bool:
     return states_taste(text)
 
 
+def _ruled_out_for_good(text: str) -> Correction | None:
+    """ "No animal prints ever thanks": things ruled out for good, and nothing asked for,
+    is a standing dislike."""
+    slots = search_slots(text)
+    exclude = slots["exclude"]
+    if not exclude or slots["query"] or slots["recipient"] or not FOR_GOOD.search(text):
+        return None
+    about = " ".join(exclude)
+    return Correction(subject=about, polarity=-1, text=fact_wording(text, about, -1))
+
+
 def _carries_on(text: str, slots: dict[str, object]) -> bool:
     """Whether a search said with suggestions on screen edits that search: "same person
     but books", "what about for my dad instead", "any of them in wood?", "anything
@@ -279,7 +313,7 @@ def _negative(first_person: str) -> bool:
     # The feeling opens or closes the sentence, or follows the "I" who feels it: "I don't
     # like pink", "clowns creep me out", "bear in mind that I detest slogans"; a "not"
     # elsewhere ("I love anything that isn't pink") is about the thing.
-    words = first_person.split()
+    words = LOVES_DESPITE_NOT.sub("love", first_person).split()
     windows = [words[:5], words[-3:]]
     windows += [words[n : n + 5] for n, w in enumerate(words) if w in _FEELERS]
     return any(says_dislike(" ".join(window)) for window in windows)
@@ -291,14 +325,17 @@ def _implausible(
     """Intents the nearest meaning cannot be, given words the message lacks; None if the
     guess stands. Each check names what the meaning needs and a near example can't supply."""
     intent = guess.intent
-    if intent == "budget" and not standing_budget(text):
+    if intent == "budget" and (searching or not standing_budget(text)):
         return frozenset({"budget"})  # a price for this search, not for what follows
+    if intent.startswith(("data_", "personalization_")) and not _ABOUT_MY_DATA.search(text):
+        # "I'm more of a vintage person", "I do not care for novelty items" name no data.
+        return frozenset({intent})
     if intent == "forget" and not says_forget(text):
         return frozenset({"forget"})
     if intent.startswith("feedback_") and searching and not _points_at_shown(text, context):
         return _FEEDBACK  # "any nice lanterns in?" asks for lanterns, it judges none
-    if intent.startswith("feedback_") and WANTS_MORE_LIKE.search(text):
-        return _FEEDBACK  # "number 4, more like that please" is a follow-up
+    if intent.startswith("feedback_") and (WANTS_MORE_LIKE.search(text) or narrows(text)):
+        return _FEEDBACK  # "number 4, more like that please", "the first but in navy?"
     price_change = intent in ("refine_cheaper", "refine_pricier")
     if price_change and not says_price_change(text, intent.removeprefix("refine_")):
         return frozenset({intent})  # "any ideas for her under £5?" states a bound only
@@ -365,6 +402,8 @@ def _member(intent: str, text: str, context: ReadContext) -> Understanding:
     shown = context.suggestion_count
     if intent == "request":
         slots = search_slots(text)
+        if shown and OTHER_DIRECTION.search(text) and not (slots["query"] or slots["recipient"]):
+            return Refine.model_validate({**slots, "change": "different"})
         if shown and (narrows(text) or _carries_on(text, slots)):
             turned = slots["query"] and (turns_away(text) or "instead" in text)
             return Refine.model_validate({**slots, "change": "different" if turned else None})
