@@ -259,3 +259,110 @@ def test_a_greeting_in_front_of_a_search_is_the_search(reader: OfflineReader) ->
     assert isinstance(reading, Request) and reading.query == "tea towels"
     reading = reader.read("heya! got any doorstops?", FRESH)
     assert isinstance(reading, Request) and reading.query == "doorstops"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "could my question be handed to a member of your team",
+        "is there somebody in the office I could ring about this",
+        "honestly I'd prefer to discuss it with an employee",
+        "have you got these plates in white or can I ask someone who really works there",
+    ],
+)
+def test_asking_for_staff_in_any_words_hands_over(reader: OfflineReader, message: str) -> None:
+    assert isinstance(reader.read(message, FRESH), Handoff)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "a board game about customer service for my boss",
+        "my dad always asks to speak to the manager lol, mug ideas?",
+        "I need to talk to someone about... only joking, show me aprons",
+    ],
+)
+def test_people_and_staff_named_in_a_search_are_no_hand_over(
+    reader: OfflineReader, message: str
+) -> None:
+    assert not isinstance(reader.read(message, FRESH), (Handoff, Sensitive))
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("the vase had a chip on it when it arrived", "complaint"),
+        ("there's a coaster missing from my parcel", "complaint"),
+        ("my voucher code WINTER10 isn't working", "payment"),
+        ("you took £30 off me for a £20 order", "payment"),
+        ("could I exchange the scarf for a different colour", "return"),
+    ],
+)
+def test_problems_with_an_order_reach_a_person(
+    reader: OfflineReader, message: str, topic: str
+) -> None:
+    assert reader.read(message, FRESH) == Sensitive(topic=topic)
+
+
+@pytest.mark.parametrize(
+    ("message", "change"),
+    [
+        ("same person, but maybe some socks this time", None),
+        ("do any of them come in green?", None),
+        ("could we try something completely unrelated", "different"),
+        ("ok forget cushions, what about throws instead", "different"),
+    ],
+)
+def test_follow_ups_that_carry_the_search_on_are_refinements(
+    reader: OfflineReader, message: str, change: str | None
+) -> None:
+    reading = reader.read(message, SHOWN)
+    assert isinstance(reading, Refine)
+    assert change is None or reading.change == change
+
+
+@pytest.mark.parametrize(
+    ("message", "polarity"),
+    [
+        ("please note that I really detest tinsel", -1),
+        ("tinsel isnt my thing", -1),
+        ("I can't get enough of enamel pins", 1),
+        ("I'm a sucker for anything nautical", 1),
+        ("no feathers ever please", -1),
+    ],
+)
+def test_tastes_keep_the_direction_their_words_give(
+    reader: OfflineReader, message: str, polarity: int
+) -> None:
+    reading = reader.read(message, FRESH)
+    assert isinstance(reading, Correction) and reading.polarity == polarity
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "kindly disregard my earlier remark about pink",
+        "the robin thing was a typo, delete it",
+        "please forget my budget",
+        "don't remember that I have a cat",
+    ],
+)
+def test_dropping_a_remark_is_a_forget_wherever_the_verb_stands(
+    reader: OfflineReader, message: str
+) -> None:
+    assert isinstance(reader.read(message, FRESH), Forget)
+
+
+def test_a_reason_asked_without_why_is_a_why(reader: OfflineReader) -> None:
+    assert reader.read("explain number three", SHOWN) == Why(position=3)
+    assert isinstance(reader.read("wait, why is there a dog lead in here", SHOWN), Why)
+
+
+def test_words_that_name_no_data_ask_for_no_data(reader: OfflineReader) -> None:
+    for message in ("I'm more of a retro person", "I do not care for frills"):
+        assert not isinstance(reader.read(message, FRESH), (DataRequest, Personalization))
+
+
+def test_a_ceiling_said_as_what_not_to_show_is_a_maximum(reader: OfflineReader) -> None:
+    reading = reader.read("don't show me anything over £40", FRESH)
+    assert getattr(reading, "budget_max", None) == 40 or getattr(reading, "amount", None) == 40

@@ -109,6 +109,10 @@ _ABOUT_MY_DATA = re.compile(
     r"|preferences?|past|before|bas(?:e|ed|ing)|chats?|looked|bought|orders?"
     r"|us(?:e|ing)\s+what|about\s+me|on\s+me)\b"
 )
+_OTHERS_ASK = re.compile(
+    r"\b(?:he|she|they|who|(?:my|our|her|his)\s+\w+)\s+(?:always\s+|often\s+|usually\s+|keeps\s+)?"
+    r"(?:asks?|asking|wants?|demands?|insists?\s+on)\s+(?:to\s+)?(?:speak|speaking|talk|talking)\b"
+)
 _JOKING = re.compile(r"\b(?:kidding|jk|joking|jokes)\b")
 
 _ANSWERING = frozenset({"answer_for_me", "answer_for_someone", "ask_why_asked", "decline_answer"})
@@ -172,12 +176,15 @@ class OfflineReader:
         searching = asks_search(low)
         safe = rules.safety(low)
         guess = self._intents.guess(low, allowed)
-        # A rule gives way only when the meaning, too, is a search that names a product.
-        # A person asked for in as many words is fetched even beside a search, unless
-        # the shopper took it back ("…kidding, just show me bath bombs").
-        asked_for_person = isinstance(safe, Handoff) and not _JOKING.search(low)
+        if isinstance(safe, Handoff) and (_JOKING.search(low) or _OTHERS_ASK.search(low)):
+            # "…kidding, just show me bath bombs"; "my dad always asks to speak to the
+            # manager, mug ideas?": no one wants a person now.
+            safe = None
+        # A person asked for in as many words is fetched even beside a search; any other
+        # rule gives way when the meaning, too, is a search that names a product.
         if safe is not None and (
-            asked_for_person or not (searching and guess.sure and guess.intent == "request")
+            isinstance(safe, Handoff)
+            or not (searching and guess.sure and guess.intent == "request")
         ):
             return safe
         rejected: set[str] = set()
