@@ -106,7 +106,8 @@ _SPACES = re.compile(r"\s+")
 _ABOUT_MY_DATA = re.compile(
     r"\b(?:data|info|information|details|profile|history|records?|file|copy|stor\w*|hold|keep"
     r"|kept|sav\w*|learn\w*|know\w*|tastes|likes|everything|track\w*|personal\w*|tailor\w*"
-    r"|preferences?|past|before|bas(?:e|ed|ing)|chats?|looked|bought|orders?"
+    r"|preferences?|past|before|bas(?:e|ed|ing)|chats?|looked|bought|orders?|account|system"
+    r"|database|traces?|(?:delete|erase|wipe|remove|purge|forget)\s+me"
     r"|us(?:e|ing)\s+what|about\s+me|on\s+me)\b"
 )
 _OTHERS_ASK = re.compile(
@@ -204,9 +205,10 @@ class OfflineReader:
         # A word of leaving is exact ("cheerio"); other small talk may be a greeting.
         if chat == "goodbye" or (chat is not None and not (guess.sure and guess.intent in _SOCIAL)):
             return Goodbye() if chat == "goodbye" else SmallTalk(what=chat)
-        if FORGETS_FACT.search(low) or FORGETS_REMARK.search(low):
-            return Forget(what=forget_what(low))
         data = rules.data_request(low)
+        erasing = data is not None and data.action == "erase"
+        if (FORGETS_FACT.search(low) or FORGETS_REMARK.search(low)) and not erasing:
+            return Forget(what=forget_what(low))
         # "don't use what you know about me" switches personalization, it asks to see nothing.
         if data is not None and not (data.action == "profile" and PERSONALISING.search(low)):
             return data
