@@ -202,6 +202,8 @@ class Tactful:
         vectors = self.embedder.embed([item.embedding_text() for item in changed])
         self.vectors.upsert_items(changed, vectors, [hashes[i.item_id] for i in changed])
         self.index.add_items(changed, vectors)
+        # After the vector store has them, so a process that reads the note finds them.
+        self.records.note_catalog_changes([item.item_id for item in changed])
         for item in changed:
             if item.item_id in known:
                 report.updated += 1
@@ -224,6 +226,7 @@ class Tactful:
         """
         report = EventIngestReport()
         batch: list[BehaviourEvent] = []
+        self.sync()  # items another process just added are known here too
         for event in events:
             if event.item_id not in self.index.catalog:
                 raise UnknownItem(f"No item with id {event.item_id!r} in the catalog.")
@@ -373,13 +376,29 @@ class Tactful:
 
     # -- the shopper's control ------------------------------------------------------------
     def sync(self) -> None:
-        """Catch up with what other processes changed (facts, erasures); cheap when nothing did.
+        """Catch up with what other processes changed (facts, erasures, shoppers' events and
+        questions, catalog items); cheap when nothing did.
 
         Every answer and every change to facts starts here, so an erase or a forget made
         through any process holds from this one's next answer on.
         """
-        if self.profiles.sync():
+        self.profiles.sync()
+        news = self.profiles.claim_news()
+        if news.everything or news.items:
+            self._reload_items(None if news.everything else news.items)
+        if news.erased:
             self.index.invalidate()  # similar shoppers may include someone erased
+
+    def _reload_items(self, item_ids: frozenset[str] | None) -> None:
+        """Items another process added or changed (None: any of them), embedded here from
+        their stored text (the same model on the same text gives the writer's vector)."""
+        stored = self.vectors.item_texts(None if item_ids is None else sorted(item_ids))
+        # This process's own writes come back through the feed too: those it holds
+        # already cost nothing, above all not a rebuild of the interaction snapshot.
+        fresh = [(item, text) for item, text in stored if self.index.held(item) != item]
+        if fresh:
+            vectors = self.embedder.embed([text for _, text in fresh])
+            self.index.add_items([item for item, _ in fresh], vectors)
 
     def profile(self, shopper_id: str) -> Profile:
         self.sync()

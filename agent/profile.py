@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -36,6 +37,7 @@ from agent.embedding import Embedder
 from agent.errors import UnknownFact, UnknownShopper
 from agent.profile_view import behaviour_signals
 from agent.stores.records import RecordStore
+from agent.stores.sql.changes import Change, ChangeKind
 from agent.stores.vectors import ChromaVectorStore, TasteSnapshot
 from tools.catalog_index import CatalogIndex
 from tools.signals import DecayPolicy
@@ -44,12 +46,27 @@ from tools.types import BehaviourEvent, Evidence, EvidenceKind
 
 #: How many shoppers' histories and facts to keep in memory.
 CACHE_SHOPPERS = 2048
-#: A process further behind the change feed than this reloads everything instead.
+#: The change feed is read this many rows at a time…
 FEED_PAGE = 1000
+#: …and a process further behind than this many pages reloads everything instead.
+FEED_PAGES = 20
 #: Questions still awaiting an answer hold their event at low weight.
 OPEN_QUESTION = (QuestionStatus.PENDING, QuestionStatus.ASKED)
 #: Events counted lightly because of a question: still open, or the shopper declined to say.
 HELD_QUESTION = (*OPEN_QUESTION, QuestionStatus.DECLINED)
+
+
+@dataclass(frozen=True)
+class Catchup:
+    """What :meth:`ProfileService.sync` found that concerns more than one shopper."""
+
+    erased: bool = False  # someone was erased: shop-wide data built from them is stale
+    everything: bool = False  # too far behind to tell what changed: reload it all
+    items: frozenset[str] = frozenset()  # catalog items added or changed elsewhere
+
+
+#: Feed rows that change what a shopper's facts say.
+_FACT_CHANGES = frozenset({ChangeKind.FACTS, ChangeKind.PERSONALIZATION})
 
 
 class _ShopperCache:
@@ -79,6 +96,7 @@ class ProfileService:
         # once and kept current through the change feed.
         self._facts: dict[str, dict[str, tuple[PreferenceFact, np.ndarray]]] = {}
         self._seen = 0
+        self._news = Catchup()
         self._load_all_facts()
 
     # -- keeping up with other processes ------------------------------------------------
@@ -87,26 +105,49 @@ class ProfileService:
         and drop the cached history of every shopper the change feed names.
 
         Returns True when someone was erased (or the feed ran too far ahead to tell), so
-        anything shop-wide built from their data is stale too. One indexed read when
-        nothing changed; call it before each answer and each write.
+        anything shop-wide built from their data is stale too. What concerns the whole
+        shop waits in :meth:`claim_news` for whoever keeps shop-wide data, whichever
+        caller's sync found it. One indexed read when nothing changed; call it before
+        each answer and each write.
         """
-        changes = self._records.changes.since(self._seen, limit=FEED_PAGE)
+        changes: list[Change] = []
+        seen = self._seen
+        while True:
+            page = self._records.changes.since(seen, limit=FEED_PAGE)
+            changes += page
+            if len(page) < FEED_PAGE:
+                break
+            if len(changes) >= FEED_PAGE * FEED_PAGES:
+                self._cache.clear()
+                self._load_all_facts()
+                self._news = Catchup(erased=True, everything=True)
+                return True
+            seen = page[-1].seq
         if not changes:
             return False
-        if len(changes) == FEED_PAGE:
-            self._cache.clear()
-            self._load_all_facts()
-            return True
-        erased = any(change.shopper_id is None for change in changes)
+        erased = any(change.kind is ChangeKind.ERASE for change in changes)
         if erased:  # an erasure names nobody: drop whoever has no facts left
             self._cache.clear()
             keep = self._records.facts.shoppers()
             self._facts = {s: held for s, held in self._facts.items() if s in keep}
         for shopper_id in {c.shopper_id for c in changes if c.shopper_id is not None}:
             self._cache.pop(shopper_id, None)
+        facts_of = {c.shopper_id for c in changes if c.kind in _FACT_CHANGES and c.shopper_id}
+        for shopper_id in facts_of:
             self._reload_facts(shopper_id)
         self._seen = changes[-1].seq
+        items = frozenset(c.item_id for c in changes if c.item_id is not None)
+        self._news = Catchup(
+            erased=self._news.erased or erased,
+            everything=self._news.everything,
+            items=self._news.items | items,
+        )
         return erased
+
+    def claim_news(self) -> Catchup:
+        """What the syncs since the last claim found for the whole shop; then forgotten."""
+        news, self._news = self._news, Catchup()
+        return news
 
     def _load_all_facts(self) -> None:
         # Read the position first: a change made meanwhile is then seen again, not missed.

@@ -39,6 +39,13 @@ class ApiConfig(BaseModel):
     max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="larger request bodies are refused with 413"
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="worker processes serving the API (`tactful serve --workers` sets it); "
+        "with more than one, each caller's rate is counted in the database, for all at once",
+    )
     demo: bool = Field(
         default=False,
         description="serve the demo shop page at / and let it get tokens for the demo's "

@@ -58,6 +58,11 @@ class ShopIndex:
         self.catalog.upsert(items, vectors)
         self.interactions = None  # item columns changed
 
+    def held(self, item: CatalogItem) -> CatalogItem | None:
+        """The item with this id as the catalog holds it now, if it does."""
+        row = self.catalog.row(item.item_id)
+        return None if row is None else self.catalog.items[row]
+
     def note_events(self, count: int) -> None:
         self._events_since_build += count
 

@@ -280,6 +280,29 @@ def _speed(data: dict[str, Any], combined: dict[str, Any]) -> str:
             f" {_f(ingestion.get('events_per_s'), 0)} per second"
             f" ({ingestion.get('events_per_s_source', '')}).",
         ]
+    http = data.get("http") or {}
+    if http.get("runs"):
+        from bench.speed.report import http_lines
+
+        out += http_lines(http)
+        out += [
+            "",
+            "Each level runs for"
+            f" {http['runs'][0]['seconds_per_level']:g} s against a real `tactful serve"
+            " --workers N` on loopback, the clients (one keep-alive connection each) in one"
+            " process on the same cores; recommend asks for a different shopper each time,"
+            " chat runs six-turn sessions. Load 1m is the load average before and after the"
+            " level.",
+        ]
+        combined["speed_http"] = {
+            "size": http["size"],
+            "default_workers": http["default_workers"],
+            "levels": [
+                {"workers": run["workers"], **level}
+                for run in http["runs"]
+                for level in run["levels"]
+            ],
+        }
     met = data.get("met", {})
     combined["targets"]["speed"] = {"targets": data.get("targets"), "met": met}
     if met:

@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from agent.api.body_limit import BodySizeLimit
 from agent.api.errors import install_error_handlers
-from agent.api.ratelimit import RateLimiter
+from agent.api.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from agent.api.routes import (
     catalog,
     chat,
@@ -54,16 +54,18 @@ def create_app(settings: Settings | None = None, tactful: Tactful | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         agent = tactful or Tactful.open(settings)
         keys = KeyStore(settings.sql_url)
+        secret = signing_secret(settings)
         app.state.api = ApiState(
             settings=settings,
             agent=AgentGate(agent),
             keys=keys,
-            signer=TokenSigner(signing_secret(settings)),
-            limiter=RateLimiter(settings.api.rate_per_second, settings.api.rate_burst),
+            signer=TokenSigner(secret),
+            limiter=_limiter(settings, keys, secret),
         )
         try:
             yield
         finally:
+            app.state.api.limiter.close()
             keys.close()
             if tactful is None:
                 agent.close()
@@ -101,3 +103,13 @@ def create_app(settings: Settings | None = None, tactful: Tactful | None = None)
     # Outermost, so an oversized body is refused before anything reads it.
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     return app
+
+
+def _limiter(settings: Settings, keys: KeyStore, secret: bytes) -> Limiter:
+    """In memory for one worker; in the database, shared, when there are several."""
+    rate, burst = settings.api.rate_per_second, settings.api.rate_burst
+    if settings.api.workers == 1:
+        return RateLimiter(rate, burst)
+    if settings.database_url is None:
+        return SharedRateLimiter.beside(settings.home, rate, burst, secret)
+    return SharedRateLimiter(keys.engine, rate, burst, secret)

@@ -4,6 +4,7 @@ out. Where the library already has the shape (a :class:`Reply`, a :class:`Profil
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Any, Literal
 
@@ -189,6 +190,10 @@ class EscalationDetail(BaseModel):
 
 class HealthPublic(BaseModel):
     status: Literal["ok"] = "ok"
+    worker: int = Field(
+        default_factory=os.getpid,
+        description="the server process that answered (`tactful serve --workers` runs several)",
+    )
 
 
 class DemoTokenCreate(BaseModel):

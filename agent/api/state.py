@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from agent.api.ratelimit import RateLimiter
+from agent.api.ratelimit import Limiter
 from agent.api.tokens import TokenSigner
 from agent.facade import Tactful
 from agent.settings import Settings
@@ -19,7 +19,8 @@ class AgentGate:
 
     Its caches and in-memory catalog index are not made for concurrent writers, and every
     call is short; serializing calls keeps each one exactly as the library promises. More
-    throughput comes from more worker processes on the same stores.
+    throughput comes from more worker processes on the same stores
+    (``tactful serve --workers``).
     """
 
     def __init__(self, tactful: Tactful) -> None:
@@ -38,4 +39,4 @@ class ApiState:
     agent: AgentGate
     keys: KeyStore
     signer: TokenSigner
-    limiter: RateLimiter
+    limiter: Limiter

@@ -65,6 +65,30 @@ def open_tactful(settings: Settings) -> Iterator[Tactful]:
         raise _store_failure(exc, settings.home) from None
 
 
+def check_stores(settings: Settings) -> None:
+    """Open the stores the settings name and close them again, translating a failure as
+    :func:`open_tactful` does; also brings an old data folder up to date, once, before
+    several processes open it at the same time."""
+    from agent.stores.migration import migrate
+    from agent.stores.records import RecordStore
+    from agent.stores.vectors import ChromaVectorStore, make_chroma_client
+
+    _make_home(settings.home)
+    try:
+        with RecordStore(settings.sql_url) as records:
+            vectors = ChromaVectorStore(make_chroma_client(settings))
+            try:
+                migrate(records, vectors)
+            finally:
+                vectors.close()
+    except (SQLAlchemyError, sqlite3.Error, ChromaError) as exc:
+        raise _store_failure(exc, settings.home) from None
+    except OSError as exc:
+        if exc.errno not in _NO_ROOM:
+            raise
+        raise _store_failure(exc, settings.home) from None
+
+
 def progress() -> Progress:
     """Progress bars on stderr, so stdout stays the command's answer."""
     return Progress(

@@ -1,19 +1,44 @@
-"""``tactful serve``: the HTTP API (see ``agent.api``) with uvicorn."""
+"""``tactful serve``: the HTTP API (see ``agent.api``) with uvicorn.
+
+One worker serves from this process. Several are processes of their own
+(:mod:`agent.cli.workers`), each building the app with :func:`agent.api.app.create_app`
+from the ``TACTFUL_*`` environment and opening its own :class:`Tactful` on the same
+stores; what they share is the stores, so the settings this command decides (``--home``,
+demo mode and its clock) are handed to them through that environment.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
-from agent.cli.home import HomeOption, open_tactful, settings_for
+from agent.cli.home import HomeOption, check_stores, open_tactful, settings_for
 from agent.cli.render import err
+from agent.cli.workers import run_workers
+from agent.errors import InvalidInput
 from agent.settings import Settings
+
+#: One until several are safe for chat: with two workers, concurrent chat turns have
+#: failed with 500s and dropped connections (bench/speed/README.md, "Over HTTP").
+DEFAULT_WORKERS = 1
+MAX_WORKERS = 64
 
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes, each with its own tactful on the same data folder "
+            "(about 0.8 GB each at a 4,000-item catalog). More than one is experimental: "
+            "concurrent chat turns have failed with several (see README).",
+            min=1,
+            max=MAX_WORKERS,
+        ),
+    ] = DEFAULT_WORKERS,
     home: HomeOption = None,
     demo: Annotated[
         bool,
@@ -34,11 +59,39 @@ def serve(
     settings = settings_for(home)
     if demo:
         settings = _demo_settings(settings)
-    with open_tactful(settings) as tactful:
-        if demo:
-            err.print(f"Demo shop on http://{host}:{port}/ ; Ctrl+C stops it.")
-        err.print(f"tactful API on http://{host}:{port} (docs at /docs); Ctrl+C stops it.")
-        uvicorn.run(create_app(settings, tactful), host=host, port=port, log_level="warning")
+    if demo:
+        err.print(f"Demo shop on http://{host}:{port}/ ; Ctrl+C stops it.")
+    if workers == 1:
+        with open_tactful(settings) as tactful:
+            err.print(f"tactful API on http://{host}:{port} (docs at /docs); Ctrl+C stops it.")
+            uvicorn.run(create_app(settings, tactful), host=host, port=port, log_level="warning")
+        return
+    # A store that cannot open fails here, once and clearly, not in every worker.
+    check_stores(settings)
+    if _in_memory(settings.sql_url):
+        raise InvalidInput("Several workers need a database they can share, not an in-memory one.")
+    os.environ.update(_worker_environment(settings, workers))
+    err.print(
+        f"tactful API on http://{host}:{port} (docs at /docs), {workers} workers; Ctrl+C stops it."
+    )
+    run_workers(host, port, workers)
+
+
+def _in_memory(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
+def _worker_environment(settings: Settings, workers: int) -> dict[str, str]:
+    """What the workers need to build the same settings as this command did."""
+    environment = {"TACTFUL_HOME": str(settings.home), "TACTFUL_API__WORKERS": str(workers)}
+    if settings.api.demo:
+        environment["TACTFUL_API__DEMO"] = "true"
+    if settings.now is not None:
+        environment["TACTFUL_NOW"] = settings.now.isoformat()
+    return environment
 
 
 def _demo_settings(settings: Settings) -> Settings:

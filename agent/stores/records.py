@@ -471,6 +471,11 @@ class RecordStore:
             new = [row for event_id, row in rows.items() if event_id not in known]
             if new:
                 conn.execute(sa.insert(events), new)
+                # Other processes holding these shoppers' histories drop them.
+                named = sorted({row["shopper_id"] for row in new})
+                changes.append_many(
+                    conn, [(s, None) for s in named], ChangeKind.EVENTS, datetime.now(UTC)
+                )
         return len(new)
 
     def events_for(self, shopper_id: str) -> list[BehaviourEvent]:
@@ -550,7 +555,19 @@ class RecordStore:
             result = conn.execute(
                 sa.update(events).where(events.c.event_id == event_id).values(recipient=recipient)
             )
+            shopper_id = conn.scalar(
+                sa.select(events.c.shopper_id).where(events.c.event_id == event_id)
+            )
+            if shopper_id is not None:
+                changes.append(conn, shopper_id, ChangeKind.EVENTS, datetime.now(UTC))
         return result.rowcount > 0
+
+    def note_catalog_changes(self, item_ids: Sequence[str]) -> None:
+        """Tell other processes these items were added or changed in the vector store
+        (the catalog itself lives there; the feed that announces it lives here)."""
+        with self.engine.begin() as conn:
+            rows = [(None, item_id) for item_id in dict.fromkeys(item_ids)]
+            changes.append_many(conn, rows, ChangeKind.CATALOG, datetime.now(UTC))
 
     def count_events(self) -> int:
         """How many events are stored."""
@@ -563,6 +580,7 @@ class RecordStore:
         """Store a new clarifying question."""
         with self.engine.begin() as conn:
             conn.execute(sa.insert(questions), [_question_row(question)])
+            changes.append(conn, question.shopper_id, ChangeKind.EVENTS, datetime.now(UTC))
 
     def update_question(self, question: ClarifyingQuestion) -> None:
         """Overwrite a stored question (matched by ``question_id``)."""
@@ -572,6 +590,8 @@ class RecordStore:
             result = conn.execute(
                 sa.update(questions).where(questions.c.question_id == question_id).values(**row)
             )
+            if result.rowcount:
+                changes.append(conn, question.shopper_id, ChangeKind.EVENTS, datetime.now(UTC))
         if result.rowcount == 0:
             raise KeyError(f"no question with id {question_id!r}")
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import shutil
 import sqlite3
@@ -393,6 +394,34 @@ class ChromaVectorStore:
             if len(ids) < size:
                 return
             offset += len(ids)
+
+    @_unavailable_on_disconnect
+    def item_texts(self, ids: Sequence[str] | None = None) -> list[tuple[CatalogItem, str]]:
+        """The stored ones of ``ids`` (None: every item), each with the text its vector was
+        made from.
+
+        Not the vectors: embedded Chroma keeps them in a per-process index that does not
+        see what another process wrote until it is opened again, while the records and
+        texts are read from its database and are current.
+        """
+        self._fact_writes.flush()
+        include: Any = ["metadatas", "documents"]
+        if ids is None:
+            pages = (
+                self._items.get(limit=self._max_batch, offset=offset, include=include)
+                for offset in itertools.count(0, self._max_batch)
+            )
+        else:
+            chunks = _chunks(list(dict.fromkeys(ids)), self._max_batch)
+            pages = (self._items.get(ids=list(chunk), include=include) for chunk in chunks)
+        found: list[tuple[CatalogItem, str]] = []
+        for got in pages:
+            if ids is None and not got["ids"]:
+                break
+            metadatas, documents = got["metadatas"] or [], got["documents"] or []
+            for item_id, metadata, text in zip(got["ids"], metadatas, documents, strict=True):
+                found.append((_item_from_metadata(item_id, metadata or {}), text or ""))
+        return found
 
     @_unavailable_on_disconnect
     def count_items(self) -> int:

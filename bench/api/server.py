@@ -23,12 +23,25 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    home: Path, env: dict[str, str] | None = None, timeout: float = 120.0
+    home: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 120.0,
+    *,
+    workers: int | None = None,
+    demo: bool = False,
 ) -> Iterator[str]:
-    """The base URL of a server on ``home``, ready for traffic; stopped on leaving."""
+    """The base URL of a server on ``home``, ready for traffic; stopped on leaving.
+
+    ``workers`` is passed as ``--workers`` (left out: the command's default). Ready means
+    one worker answers; :func:`wait_for_workers` waits for all of them.
+    """
     port = free_port()
     environment = {**os.environ, "TACTFUL_HOME": str(home), **(env or {})}
     command = [sys.executable, "-m", "agent.cli", "serve", "--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    if demo:
+        command.append("--demo")
     process = subprocess.Popen(
         command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -69,3 +82,17 @@ def wait_ready(
             pass
         time.sleep(0.3)
     raise RuntimeError(f"tactful serve was not ready within {timeout:.0f} s: {said()}")
+
+
+def wait_for_workers(url: str, workers: int, timeout: float = 300.0) -> set[int]:
+    """The process ids of ``workers`` workers, each seen answering; each new connection
+    lands on whichever worker accepts it, so this keeps opening new ones."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while len(seen) < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {len(seen)} of {workers} workers answered in {timeout:.0f} s")
+        with httpx.Client(base_url=url, timeout=10) as client:
+            seen.add(int(client.get("/health").json()["worker"]))
+        time.sleep(0.05)
+    return seen

@@ -47,6 +47,7 @@ def table(result: dict[str, Any]) -> str:
                 f"Events ({name}): {_cell(events['events'])} in {_cell(events['seconds'], 1)} s "
                 f"= {_cell(events['events_per_s'], 0)} events/s."
             )
+    lines += http_lines(result.get("http") or {})
     met = result.get("met") or {}
     if met:
         lines += ["", "| target | value | met |", "|---|---|---|"]
@@ -57,3 +58,26 @@ def table(result: dict[str, Any]) -> str:
                 f"| {name} {check['target']} | {_cell(value, digits)} | {_cell(check['met'])} |"
             )
     return "\n".join(lines)
+
+
+def http_lines(http: dict[str, Any]) -> list[str]:
+    """``tactful serve`` over loopback: one row per workers × kind × clients."""
+    if not http.get("runs"):
+        return []
+    lines = [
+        "",
+        f"`tactful serve` on loopback, {http.get('label', http['size'])} "
+        f"(default workers: {http['default_workers']}):",
+        "",
+        "| workers | request | clients | requests/s | p50 / p95 / p99 ms | errors | load 1m |",
+        "|" + "---|" * 7,
+    ]
+    for run in http["runs"]:
+        for level in run["levels"]:
+            ms, load = level["latency_ms"], level["load_average_1m"]
+            lines.append(
+                f"| {run['workers']} | {level['kind']} | {level['clients']} | "
+                f"{_cell(level['requests_per_s'])} | {_cell(ms['p50'])} / {_cell(ms['p95'])} / "
+                f"{_cell(ms['p99'])} | {level['errors']} | {load['start']:.2f}–{load['end']:.2f} |"
+            )
+    return lines

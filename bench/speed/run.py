@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.cli.serve import DEFAULT_WORKERS
 from bench.speed.machine import describe, load_average
 from bench.speed.paths import DEMO_FILE, FULL_FILE, PLOTS, RESULTS, ROOT, cache_root
 from bench.speed.plot import plot_latency
@@ -40,6 +41,10 @@ class Plan:
     event_sizes: list[str]
     where_size: str
     where_reps: int
+    http_size: str
+    http_workers: list[int]
+    http_clients: list[int]
+    http_seconds: float
     notes: list[str] = field(default_factory=list)
 
     def repetitions(self, size: str) -> tuple[int, int]:
@@ -63,6 +68,10 @@ def plan_for(*, quick: bool, scale: bool) -> Plan:
             event_sizes=[DEMO.name],
             where_size=DEMO.name,
             where_reps=3,
+            http_size=DEMO.name,
+            http_workers=[DEFAULT_WORKERS],
+            http_clients=[1, 8, 32],
+            http_seconds=1.0,
         )
     notes = []
     sizes = [DEMO.name, FULL.name, SYNTHETIC_100K.name]
@@ -82,6 +91,11 @@ def plan_for(*, quick: bool, scale: bool) -> Plan:
         event_sizes=event_sizes,
         where_size=SYNTHETIC_100K.name,
         where_reps=10,
+        http_size=FULL.name if FULL.name in sizes else DEMO.name,
+        # One worker (the default), then two: what a second worker buys on this machine.
+        http_workers=sorted({DEFAULT_WORKERS, 2}),
+        http_clients=[1, 8, 32],
+        http_seconds=10.0,
         notes=notes,
     )
 
@@ -162,6 +176,22 @@ def run(
     result["chroma_where"] = {
         "size": plan.where_size,
         **stage("chroma_where", size=plan.where_size, reps=plan.where_reps, **threads),
+    }
+    result["http"] = {
+        "size": plan.http_size,
+        "label": SIZES[plan.http_size].label,
+        "default_workers": DEFAULT_WORKERS,
+        "runs": [
+            stage(
+                "http",
+                size=plan.http_size,
+                workers=workers,
+                clients=plan.http_clients,
+                seconds=plan.http_seconds,
+                **threads,
+            )
+            for workers in plan.http_workers
+        ],
     }
     result["targets"] = targets()
     result["met"] = judge(result)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.speed.chroma_where import chroma_where
+from bench.speed.http import http_load
 from bench.speed.ingestion import event_throughput, item_throughput
 from bench.speed.serve import serve
 from bench.speed.sizes import SIZES
@@ -32,6 +33,7 @@ STAGES: dict[str, Callable[..., dict[str, Any]]] = {
     "ingest_items": item_throughput,
     "ingest_events": event_throughput,
     "chroma_where": chroma_where,
+    "http": http_load,
 }
 
 

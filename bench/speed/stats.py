@@ -29,6 +29,18 @@ def summarize_ms(seconds: list[float]) -> dict[str, float | int]:
     }
 
 
+def percentiles_ms(seconds: list[float]) -> dict[str, float]:
+    """Nearest-rank p50, p95 and p99 in milliseconds (as :func:`summarize_ms`, each one
+    a latency that was actually observed)."""
+    if not seconds:
+        return {"p50": math.nan, "p95": math.nan, "p99": math.nan}
+    ordered = sorted(s * 1000.0 for s in seconds)
+    return {
+        f"p{q}": round(ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1], 1)
+        for q in (50, 95, 99)
+    }
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident set size so far, in MiB (``ru_maxrss``)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

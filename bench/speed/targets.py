@@ -11,11 +11,24 @@ TARGETS: dict[str, dict[str, float]] = {
 }
 #: Catalog ingestion must keep at least this share of the raw embedding throughput.
 INGESTION_RATIO_MIN = 0.9
+#: ``tactful serve`` at the full Online Retail catalog, its default workers, the most
+#: concurrent clients measured: recommend requests a second and their p99 (ms).
+HTTP_SIZE = "online_retail"
+HTTP_RECOMMEND_RPS_MIN = 100.0
+HTTP_RECOMMEND_P99_MS = 250.0
 
 
 def targets() -> dict[str, Any]:
     """The targets as written into the results file."""
-    return {**TARGETS, "ingestion": {"ratio_min": INGESTION_RATIO_MIN}}
+    return {
+        **TARGETS,
+        "ingestion": {"ratio_min": INGESTION_RATIO_MIN},
+        "http": {
+            "size": HTTP_SIZE,
+            "recommend_rps_min": HTTP_RECOMMEND_RPS_MIN,
+            "recommend_p99_ms": HTTP_RECOMMEND_P99_MS,
+        },
+    }
 
 
 def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -43,4 +56,29 @@ def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "value": ingestion["ratio"],
             "met": ingestion["ratio"] >= INGESTION_RATIO_MIN,
         }
+    met.update(_judge_http(result.get("http") or {}))
     return met
+
+
+def _judge_http(http: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    if http.get("size") != HTTP_SIZE:
+        return {}
+    run = next((r for r in http["runs"] if r["workers"] == http["default_workers"]), None)
+    levels = [v for v in (run or {}).get("levels", []) if v["kind"] == "recommend"]
+    if not levels:
+        return {}
+    busiest = max(levels, key=lambda v: v["clients"])
+    name = f"http.recommend_{busiest['clients']}_clients"
+    rps, p99 = busiest["requests_per_s"], busiest["latency_ms"]["p99"]
+    return {
+        f"{name}.requests_per_s": {
+            "target": f">= {HTTP_RECOMMEND_RPS_MIN:g}",
+            "value": rps,
+            "met": rps >= HTTP_RECOMMEND_RPS_MIN,
+        },
+        f"{name}.p99_ms": {
+            "target": f"<= {HTTP_RECOMMEND_P99_MS:g}",
+            "value": p99,
+            "met": p99 <= HTTP_RECOMMEND_P99_MS,
+        },
+    }

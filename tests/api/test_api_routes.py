@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from conftest import OTHER_SHOPPER, Api
 
@@ -229,9 +230,9 @@ def test_the_shop_mints_a_token_that_acts_for_that_shopper_only(api: Api) -> Non
     assert profile.status_code == 200 and profile.json()["shopper"]["shopper_id"] == "visitor-9"
 
 
-def test_health_and_ready_answer_without_credentials(api: Api) -> None:
-    assert api.client.get("/health").json() == {"status": "ok"}
-    assert api.client.get("/ready").json() == {"status": "ok"}
+def test_health_and_ready_answer_without_credentials_naming_the_worker(api: Api) -> None:
+    assert api.client.get("/health").json() == {"status": "ok", "worker": os.getpid()}
+    assert api.client.get("/ready").json() == {"status": "ok", "worker": os.getpid()}
 
 
 def test_the_openapi_schema_documents_every_route_with_request_examples(api: Api) -> None:

@@ -41,6 +41,16 @@ def test_quick_speed_run_measures_the_demo_shop_and_writes_finite_positive_numbe
         assert 0 < ingestion[key] < math.inf, key
     assert result["chroma_where"]["items"] == demo["items"]
     assert "ingestion.ratio" in result["met"]
+    [served] = result["http"]["runs"]
+    assert served["workers"] == result["http"]["default_workers"]
+    assert {(v["kind"], v["clients"]) for v in served["levels"]} == {
+        (kind, clients) for kind in ("recommend", "chat") for clients in (1, 8, 32)
+    }
+    for level in served["levels"]:
+        assert level["errors"] == 0, level["error_samples"]
+        assert level["requests"] > 0 and level["requests_per_s"] > 0
+        ms = level["latency_ms"]
+        assert 0 < ms["p50"] <= ms["p95"] <= ms["p99"]
     assert result["machine"]["cores"] >= 1 and result["seconds"] > 0
     assert all(math.isfinite(x) for x in _numbers(result))
     written = json.loads((RESULTS / "speed_quick.json").read_text(encoding="utf-8"))

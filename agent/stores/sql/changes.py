@@ -9,6 +9,8 @@ primary key, usually empty) and reloads or drops what they name.
 - ``seq``: the row's place in the feed; rows become visible in ``seq`` order.
 - ``shopper_id``: whose data changed. NULL for an erasure, which must not name the
   shopper: a reader then drops whatever it holds about shoppers who no longer exist.
+  NULL for a catalog change too.
+- ``item_id``: the item added or changed, for a catalog change; otherwise NULL.
 - ``kind``: a :class:`ChangeKind`.
 - ``at``: when, naive UTC, by the writer's clock.
 
@@ -23,6 +25,7 @@ had seen 8 would never look at 7.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -39,6 +42,7 @@ changes = sa.Table(
     metadata,
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("shopper_id", ID, nullable=True, index=True),
+    sa.Column("item_id", ID, nullable=True),
     sa.Column("kind", KIND, nullable=False),
     sa.Column("at", sa.DateTime, nullable=False),
 )
@@ -55,6 +59,9 @@ class ChangeKind(StrEnum):
     FACTS = "facts"  # a fact was added, reinforced or retracted
     PERSONALIZATION = "personalization"
     ERASE = "erase"
+    # New events, or a question or an event's recipient changed: the shopper's history.
+    EVENTS = "events"
+    CATALOG = "catalog"  # an item was added or changed (``item_id``)
 
 
 class Change(BaseModel):
@@ -64,16 +71,38 @@ class Change(BaseModel):
     shopper_id: str | None
     kind: ChangeKind
     at: datetime
+    item_id: str | None = None
 
 
 def append(conn: Connection, shopper_id: str | None, kind: ChangeKind, at: datetime) -> int:
     """Add a row inside the caller's transaction, so it commits with the change itself."""
-    conn.execute(sa.update(change_head).values(seq=change_head.c.seq + 1))
-    seq = int(conn.scalar(sa.select(change_head.c.seq)) or 0)
+    return append_many(conn, [(shopper_id, None)], kind, at)
+
+
+def append_many(
+    conn: Connection, rows: Sequence[tuple[str | None, str | None]], kind: ChangeKind, at: datetime
+) -> int:
+    """Add one row per (shopper id, item id) pair in the caller's transaction, taking
+    their places in one step; returns the last ``seq``."""
+    if not rows:
+        return 0
+    conn.execute(sa.update(change_head).values(seq=change_head.c.seq + len(rows)))
+    last = int(conn.scalar(sa.select(change_head.c.seq)) or 0)
+    first, when = last - len(rows) + 1, utc(at)
     conn.execute(
-        sa.insert(changes).values(seq=seq, shopper_id=shopper_id, kind=kind.value, at=utc(at))
+        sa.insert(changes),
+        [
+            {
+                "seq": first + n,
+                "shopper_id": shopper,
+                "item_id": item,
+                "kind": kind.value,
+                "at": when,
+            }
+            for n, (shopper, item) in enumerate(rows)
+        ],
     )
-    return seq
+    return last
 
 
 class ChangeFeed:
@@ -101,4 +130,10 @@ class ChangeFeed:
 
 
 def _change_from_row(row: sa.Row[Any]) -> Change:
-    return Change(seq=row.seq, shopper_id=row.shopper_id, kind=ChangeKind(row.kind), at=row.at)
+    return Change(
+        seq=row.seq,
+        shopper_id=row.shopper_id,
+        item_id=row.item_id,
+        kind=ChangeKind(row.kind),
+        at=row.at,
+    )

@@ -1,0 +1,221 @@
+"""Requests per second and latency of a real ``tactful serve`` on loopback.
+
+Runs in its own process (see :mod:`bench.speed.stage`) on a private copy of a prepared
+store. The server is started as a shop starts it, with ``--workers``; every worker is
+warmed (its first ranking builds the shop-wide index, its first chat loads the model
+session), then each kind of request is driven alone at each level of concurrency for a
+fixed time:
+
+- ``recommend``: the shop's backend asks for ten suggestions for a shopper, a different
+  shopper each time (so most pay for reading that shopper's history, as a live shop's
+  traffic would);
+- ``chat``: each client is one shopper in six-turn sessions (:mod:`bench.speed.messages`).
+
+Clients are asyncio tasks with one keep-alive connection each, in this process: they
+share the machine's cores with the server, as a load balancer on the same host would.
+The per-caller rate limit is raised so that what is measured is serving, not refusals
+(the limiter still runs: with several workers it is the shared one in the database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from agent.settings import Settings
+from agent.stores.keys import KeyKind, KeyStore
+from agent.stores.records import RecordStore
+from bench.api.server import running_server, wait_for_workers
+from bench.speed.homes import working_copy
+from bench.speed.messages import conversation
+from bench.speed.sizes import SIZES, meta_now
+from bench.speed.stats import percentiles_ms
+
+KINDS = ("recommend", "chat")
+#: Far above what the clients send, so the limiter never refuses one of them.
+UNLIMITED = "1000000"
+
+
+def http_load(
+    size: str,
+    *,
+    workers: int,
+    clients: list[int],
+    seconds: float,
+    seed: int = 7,
+) -> dict[str, Any]:
+    """Start ``tactful serve --workers N`` on a copy of the size's store and drive it."""
+    entry, meta = SIZES[size].prepare()
+    now = meta_now(meta)
+    with tempfile.TemporaryDirectory(prefix=f"tactful-bench-http-{size}-") as tmp:
+        home = working_copy(entry, Path(tmp))
+        settings = Settings(home=home)
+        keys = KeyStore(settings.sql_url)
+        key = keys.create(KeyKind.SHOP, "speed bench").secret
+        keys.close()
+        with RecordStore(settings.sql_url) as records:
+            shoppers = records.shopper_ids()
+        random.Random(seed).shuffle(shoppers)
+        env = {
+            "TACTFUL_NOW": now.isoformat(),
+            "TACTFUL_API__RATE_PER_SECOND": UNLIMITED,
+            "TACTFUL_API__RATE_BURST": UNLIMITED,
+        }
+        with running_server(home, env, timeout=600, workers=workers) as url:
+            started = time.perf_counter()
+            pids = wait_for_workers(url, workers)
+            asyncio.run(_warm(url, key, shoppers, pids))
+            warm_s = time.perf_counter() - started
+            rss_warm = _rss_mb(pids)
+            levels = [
+                asyncio.run(_level(url, key, kind, n, seconds, shoppers, seed + n))
+                for kind in KINDS
+                for n in clients
+            ]
+            rss_end = _rss_mb(pids)
+    return {
+        "items": meta["items"],
+        "shoppers": meta["shoppers"],
+        "events": meta["events"],
+        "workers": workers,
+        "cores": os.cpu_count(),
+        "seconds_per_level": seconds,
+        "warm_s": round(warm_s, 1),
+        "levels": levels,
+        "server_rss_mb": {"warm": rss_warm, "end": rss_end},
+    }
+
+
+def _rss_mb(pids: set[int]) -> float:
+    """Resident memory of all workers together, in MiB."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess):  # a worker that stopped holds none
+            total += psutil.Process(pid).memory_info().rss
+    return round(total / (1024 * 1024), 1)
+
+
+def _headers(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+async def _warm(url: str, key: str, shoppers: list[str], pids: set[int]) -> None:
+    """A ranking and a chat turn on every worker, each reached by new connections."""
+    warmed: set[int] = set()
+    deadline = time.monotonic() + 600
+    n = 0
+    while warmed != pids and time.monotonic() < deadline:
+        async with httpx.AsyncClient(base_url=url, headers=_headers(key), timeout=600) as client:
+            pid = int((await client.get("/health")).json()["worker"])
+            if pid in warmed:
+                continue
+            for _ in range(3):
+                n += 1
+                body = {"shopper_id": shoppers[-n], "k": 10}
+                (await client.post("/v1/recommendations", json=body)).raise_for_status()
+            body = {"shopper_id": shoppers[-n], "message": "a gift for my sister under £10"}
+            (await client.post("/v1/chat", json=body)).raise_for_status()
+            warmed.add(pid)
+    if warmed != pids:
+        raise RuntimeError(f"warmed {len(warmed)} of {len(pids)} workers")
+
+
+async def _level(
+    url: str, key: str, kind: str, clients: int, seconds: float, shoppers: list[str], seed: int
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    load_start = os.getloadavg()[0]
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    loop = _recommend_loop if kind == "recommend" else _chat_loop
+    await asyncio.gather(
+        *(
+            loop(url, key, n, clients, shoppers, deadline, latencies, errors, seed)
+            for n in range(clients)
+        )
+    )
+    elapsed = time.perf_counter() - started
+    return {
+        "kind": kind,
+        "clients": clients,
+        "requests": len(latencies),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "latency_ms": percentiles_ms(latencies),
+        "errors": len(errors),
+        "error_samples": errors[:3],
+        "load_average_1m": {"start": round(load_start, 2), "end": round(os.getloadavg()[0], 2)},
+    }
+
+
+async def _recommend_loop(
+    url: str,
+    key: str,
+    n: int,
+    clients: int,
+    shoppers: list[str],
+    deadline: float,
+    latencies: list[float],
+    errors: list[str],
+    _seed: int,
+) -> None:
+    async with httpx.AsyncClient(base_url=url, headers=_headers(key), timeout=120) as client:
+        turn = n
+        while time.perf_counter() < deadline:
+            body = {"shopper_id": shoppers[turn % len(shoppers)], "k": 10}
+            turn += clients
+            started = time.perf_counter()
+            try:
+                response = await client.post("/v1/recommendations", json=body)
+            except httpx.TransportError as exc:  # a dropped connection is counted, not fatal
+                errors.append(repr(exc))
+                continue
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                errors.append(f"{response.status_code} {response.text[:200]}")
+
+
+async def _chat_loop(
+    url: str,
+    key: str,
+    n: int,
+    clients: int,
+    shoppers: list[str],
+    deadline: float,
+    latencies: list[float],
+    errors: list[str],
+    seed: int,
+) -> None:
+    rng = random.Random(seed * 1000 + n)
+    async with httpx.AsyncClient(base_url=url, headers=_headers(key), timeout=120) as client:
+        session = n
+        while time.perf_counter() < deadline:
+            shopper = shoppers[(session * 7 + 3) % len(shoppers)]
+            session += clients
+            conversation_id = None
+            for turn in conversation(rng):
+                if time.perf_counter() >= deadline:
+                    return
+                body: dict[str, Any] = {"shopper_id": shopper, "message": turn.text}
+                if conversation_id is not None:
+                    body["conversation_id"] = conversation_id
+                started = time.perf_counter()
+                try:
+                    response = await client.post("/v1/chat", json=body)
+                except httpx.TransportError as exc:  # counted; the session starts afresh
+                    errors.append(repr(exc))
+                    break
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code} {response.text[:200]}")
+                    break
+                conversation_id = response.json()["conversation_id"]
