@@ -8,7 +8,14 @@ from pydantic import BaseModel, Field
 
 import prompts
 from tools.interactions import POPULAR_NOW
-from tools.ranker import ANCHOR_REF, INTERVAL_REF, ORDERS_REF, QUERY_MEANING_REF, SINCE_REF
+from tools.ranker import (
+    ANCHOR_REF,
+    INTERVAL_REF,
+    LATEST_CHOICE_REF,
+    ORDERS_REF,
+    QUERY_MEANING_REF,
+    SINCE_REF,
+)
 from tools.types import BehaviourEvent, EventKind, Evidence, Factor, FactorName, Suggestion
 
 #: A factor is cited when it carries at least this share of the positive score.
@@ -119,7 +126,7 @@ def _phrase(factor: Factor, events: Mapping[str, BehaviourEvent]) -> str | None:
         liked = next(e for e in evidence if e.weight > 0)
         return prompts.render("reasons/stated", fact=liked.label).strip()
     if factor.name is FactorName.COMMUNITY:
-        return prompts.render("reasons/community", shoppers=evidence[0].label).strip()
+        return _community_phrase(evidence)
     if factor.name is FactorName.POPULARITY:
         return prompts.render("reasons/popularity").strip()
     if factor.name is FactorName.AUDIENCE:
@@ -127,6 +134,17 @@ def _phrase(factor: Factor, events: Mapping[str, BehaviourEvent]) -> str | None:
     if factor.name is FactorName.BUY_AGAIN:
         return _buy_again_phrase(evidence)
     return _request_phrase(evidence)
+
+
+def _community_phrase(evidence: list[Evidence]) -> str:
+    """ "it was chosen by 12 shoppers with baskets like yours, most recently 5 days ago":
+    who they are from the summary label, when from the latest-choice statistic."""
+    latest = next((e for e in evidence if e.ref == LATEST_CHOICE_REF and e.label), None)
+    if latest is None:
+        return prompts.render("reasons/community", shoppers=evidence[0].label).strip()
+    return prompts.render(
+        "reasons/community_recent", shoppers=evidence[0].label, when=latest.label
+    ).strip()
 
 
 def _buy_again_phrase(evidence: list[Evidence]) -> str:

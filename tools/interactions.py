@@ -1,5 +1,10 @@
 """What all shoppers did, as sparse matrices: similar shoppers, co-purchases, trends.
 
+Two shopper×item matrices are kept. ``engagement`` fades each event as a shopper's own
+taste does and says who is alike; ``recent_engagement`` fades everything with the
+policy's ``neighbour_days`` and says what those alike shoppers chose lately, which is
+what the community factor suggests.
+
 Built in one pass over the event log and kept in memory. It is a snapshot: the
 agent rebuilds it after ingestion and now and then, while each shopper's *own*
 history is always read fresh, so one shopper's new event changes their next answer
@@ -52,6 +57,14 @@ class Neighbour:
     country: str | None
 
 
+@dataclass(frozen=True)
+class NeighbourChoice:
+    """A similar shopper who chose an item, and how many days before ``now`` they last did."""
+
+    neighbour: Neighbour
+    days_ago: float
+
+
 class InteractionIndex:
     """Sparse shopper×item engagement, item×item co-engagement and item popularity."""
 
@@ -67,6 +80,8 @@ class InteractionIndex:
         built_at: datetime,
         trending_days: float,
         intervals: RepurchaseIntervals | None = None,
+        recent_engagement: sparse.csr_matrix | None = None,
+        latest_days: sparse.csr_matrix | None = None,
     ) -> None:
         self.shopper_ids = shopper_ids
         self.countries = countries
@@ -79,7 +94,14 @@ class InteractionIndex:
         # Column access (who else engaged with this item, which items lead to it) is
         # on the evidence path: compressed-column copies make it a slice, not a search.
         self._co_by_target = sparse.csc_matrix(co_engagement)
-        self._engagement_by_item = sparse.csc_matrix(engagement)
+        #: What the community factor weighs: engagement faded by ``neighbour_days``.
+        self.recent_engagement = engagement if recent_engagement is None else recent_engagement
+        self._recent_by_item = sparse.csc_matrix(self.recent_engagement)
+        # Days before ``built_at`` of each shopper's latest positive engagement with each
+        # item, stored +1 so that "today" is not an implicit zero of the sparse matrix.
+        self._latest_by_item = sparse.csc_matrix(
+            latest_days if latest_days is not None else engagement.shape, dtype=np.float32
+        )
         self.popularity = popularity
         self.recent_buyers = recent_buyers
         self.popular_now = popular_now(recent_buyers)
@@ -143,14 +165,14 @@ class InteractionIndex:
         if excluded_event_ids:
             engaged &= ~np.isin(events.event_ids, list(excluded_event_ids))
         shopper_ids, rows = np.unique(events.shopper_ids[engaged], return_inverse=True)
+        shape = (len(shopper_ids), n_items)
+        item_cols = cols[engaged]
         weights = event_weights(events, now, policy)[engaged]
-        engagement = sparse.csr_matrix(
-            (weights.astype(np.float32), (rows, cols[engaged])),
-            shape=(len(shopper_ids), n_items),
-        )
-        engagement.sum_duplicates()
-        engagement.data = np.log1p(np.clip(engagement.data, 0.0, None)).astype(np.float32)
-        engagement.eliminate_zeros()
+        engagement = _engagement(weights, rows, item_cols, shape)
+        recent_weights = event_weights(events, now, policy.for_neighbours())[engaged]
+        recent = _engagement(recent_weights, rows, item_cols, shape)
+        chosen = weights > 0
+        latest = _latest_days(age[engaged][chosen], rows[chosen], item_cols[chosen], shape)
 
         popularity = np.log1p(trend)
         if popularity.max(initial=0.0) > 0:
@@ -174,6 +196,8 @@ class InteractionIndex:
             built_at=now,
             trending_days=trending_days,
             intervals=intervals,
+            recent_engagement=recent,
+            latest_days=latest,
         )
 
     @property
@@ -231,19 +255,63 @@ class InteractionIndex:
         ]
 
     def community_scores(self, neighbours: list[Neighbour]) -> np.ndarray:
-        """Similarity-weighted recent engagement of the neighbours, for every item."""
+        """Similarity-weighted recent engagement of the neighbours, for every item: each
+        neighbour's choices fade with the policy's ``neighbour_days``."""
         if not neighbours:
             return np.zeros(self.n_items, dtype=np.float32)
         rows = [n.row for n in neighbours]
         sims = np.array([n.similarity for n in neighbours], dtype=np.float32)
-        scores = np.asarray(self.engagement[rows].T @ sims).ravel() / float(sims.sum())
+        scores = np.asarray(self.recent_engagement[rows].T @ sims).ravel() / float(sims.sum())
         return scores.astype(np.float32)
 
     def neighbours_engaged_with(
         self, neighbours: list[Neighbour], item_row: int
     ) -> list[Neighbour]:
-        engaged = _column(self._engagement_by_item, item_row)
+        """The neighbours whose choices add to ``item_row``'s community score."""
+        engaged = _column(self._recent_by_item, item_row)
         return [n for n in neighbours if engaged.get(n.row, 0.0) > 0]
+
+    def neighbour_choices(
+        self, neighbours: list[Neighbour], item_row: int, now: datetime
+    ) -> list[NeighbourChoice]:
+        """The neighbours behind ``item_row``'s community score, each with how long before
+        ``now`` they last chose it, in the order given."""
+        latest = _column(self._latest_by_item, item_row)
+        since_build = (now - self.built_at).total_seconds() / 86400.0
+        return [
+            NeighbourChoice(n, max(latest[n.row] - 1.0 + since_build, 0.0))
+            for n in self.neighbours_engaged_with(neighbours, item_row)
+            if n.row in latest
+        ]
+
+
+def _engagement(
+    weights: np.ndarray, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]
+) -> sparse.csr_matrix:
+    """Summed event weights per shopper and item, dampened by log1p; returns that take
+    back more than was chosen leave nothing."""
+    matrix = sparse.csr_matrix((weights.astype(np.float32), (rows, cols)), shape=shape)
+    matrix.sum_duplicates()
+    matrix.data = np.log1p(np.clip(matrix.data, 0.0, None)).astype(np.float32)
+    matrix.eliminate_zeros()
+    return matrix
+
+
+def _latest_days(
+    age: np.ndarray, rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]
+) -> sparse.csr_matrix:
+    """1 + the age in days of each shopper's latest event per item (the +1 keeps a
+    same-day event from being a stored zero)."""
+    if age.size == 0:
+        return sparse.csr_matrix(shape, dtype=np.float32)
+    keys = rows.astype(np.int64) * shape[1] + cols
+    order = np.lexsort((age, keys))  # by cell, youngest first
+    keys, age = keys[order], age[order]
+    first = np.r_[True, keys[1:] != keys[:-1]]
+    return sparse.csr_matrix(
+        ((age[first] + 1.0).astype(np.float32), (keys[first] // shape[1], keys[first] % shape[1])),
+        shape=shape,
+    )
 
 
 def popular_now(recent_buyers: np.ndarray) -> np.ndarray:

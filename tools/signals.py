@@ -40,9 +40,25 @@ class DecayPolicy(BaseModel):
     held_event_days: float = Field(
         default=14, gt=0, description="an unanswered out-of-profile event fades this fast"
     )
+    neighbour_days: float = Field(
+        default=30,
+        gt=0,
+        description="half-life of similar shoppers' engagement in the community factor: "
+        "what they chose lately says more about what is wanted now than what they chose "
+        "long ago, and shop-wide tastes move faster than one shopper's own",
+    )
 
     def half_life(self, kind: EventKind) -> float:
         return float(getattr(self, f"{kind.value}_days"))
+
+    def for_neighbours(self) -> DecayPolicy:
+        """This policy as the community factor weighs other shoppers' engagement: every
+        kind fades with :attr:`neighbour_days`, with no short-term boost (that boost is
+        one shopper's own intent of the moment)."""
+        return self.model_copy(
+            update={f"{kind.value}_days": self.neighbour_days for kind in EventKind}
+            | {"recent_boost": 0.0}
+        )
 
     def fact_half_life(self, source: FactSource) -> float:
         if source is FactSource.INFERRED:

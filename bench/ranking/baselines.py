@@ -1,8 +1,9 @@
 """The baselines the literature compares against, scored by the same harness.
 
-Most popular, recently popular, item-kNN (cosine), ALS from ``implicit`` and, for the
-repeat-inclusive protocol, buy-again. Their hyperparameters are tuned on validation in
-:mod:`bench.ranking.tuning` (buy-again has none).
+Most popular, recently popular, item-kNN (cosine), item-kNN + recency, time-aware
+user-kNN, ALS from ``implicit`` and, for the repeat-inclusive protocol, buy-again.
+Their hyperparameters are tuned on validation in :mod:`bench.ranking.tuning`
+(buy-again has none).
 """
 
 from __future__ import annotations
@@ -100,6 +101,111 @@ class ItemKNN(ScoringMethod):
 
     def scores(self, users: Sequence[str]) -> np.ndarray:
         history = self.train.matrix[self.train.user_rows(list(users))]
+        return np.asarray(history @ self.neighbourhood.T)
+
+
+def _decayed(
+    split: Split, rows: np.ndarray, n_rows: int, now: np.ndarray, half_life: float, how: str
+) -> sparse.csr_matrix:
+    """rows×items: each train event faded by 2^(-age / half_life), its age taken at its
+    row's ``now``; per cell summed over events (``how="sum"``) or the latest alone
+    (``"latest"``). Events after ``now`` count fully. ``rows`` is -1 for rows left out."""
+    cols = item_columns(split)
+    keep = (cols >= 0) & (rows >= 0)
+    age = (now[keep] - split.train.at[keep]).astype("timedelta64[s]").astype(np.float64)
+    weight = np.power(0.5, np.maximum(age / 86400.0, 0.0) / half_life)
+    n_items = len(split.items)
+    keys = rows[keep].astype(np.int64) * n_items + cols[keep]
+    if how == "latest":
+        order = np.lexsort((-weight, keys))  # per cell, the youngest event first
+        keys, weight = keys[order], weight[order]
+        first = np.r_[True, keys[1:] != keys[:-1]] if keys.size else np.zeros(0, dtype=bool)
+        keys, weight = keys[first], weight[first]
+    matrix = sparse.csr_matrix((weight, (keys // n_items, keys % n_items)), shape=(n_rows, n_items))
+    matrix.sum_duplicates()
+    return matrix
+
+
+class TimeAwareUserKNN(ScoringMethod):
+    """User-kNN whose neighbours' recent purchases weigh more: an item scores the
+    summed cosine similarity (binary train rows) of the user's ``k`` nearest users,
+    each times their purchases of it faded with a ``half_life`` in days, as of the
+    split's "now" (summed over their purchases, or their latest alone)."""
+
+    name = "time-aware user-kNN"
+
+    def __init__(
+        self, split: Split, k: int = 100, half_life: float = 7.0, how: str = "sum"
+    ) -> None:
+        super().__init__(split)
+        self.train = train_matrix(split)
+        binary = self.train.matrix
+        norms = np.sqrt(np.asarray(binary.sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        self._unit = sparse.csr_matrix(sparse.diags(1.0 / norms) @ binary)
+        self._rows = np.array([self.train.row_of.get(u, -1) for u in split.train.shopper_ids])
+        self._similarity: dict[tuple[str, ...], np.ndarray] = {}
+        self._decay: dict[tuple[float, str], sparse.csr_matrix] = {}
+        self.set_params(k=k, half_life=half_life, how=how)
+
+    def set_params(self, *, k: int, half_life: float, how: str) -> None:
+        """Choose the neighbourhood and the fading (cheap: one fit serves every setting)."""
+        self.k, self.half_life, self.how = k, half_life, how
+        if (half_life, how) not in self._decay:
+            now = np.full(len(self._rows), np.datetime64(self.split.now, "s"))
+            self._decay = {
+                (half_life, how): _decayed(
+                    self.split, self._rows, self._unit.shape[0], now, half_life, how
+                )
+            }
+        self.recent = self._decay[(half_life, how)]
+
+    def similarity(self, users: Sequence[str]) -> np.ndarray:
+        """Cosine similarity of each user to every train user, never to themselves."""
+        key = tuple(users)
+        if key not in self._similarity:
+            rows = self.train.user_rows(list(users))
+            sims = (self._unit[rows] @ self._unit.T).toarray().astype(np.float32)
+            sims[np.arange(len(rows)), rows] = 0.0
+            self._similarity = {key: sims}  # one batch at a time: the harness goes in order
+        return self._similarity[key]
+
+    def scores(self, users: Sequence[str]) -> np.ndarray:
+        sims = self.similarity(users)
+        k = min(self.k, sims.shape[1])
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        top_sims = np.take_along_axis(sims, top, axis=1)
+        chosen = sparse.csr_matrix(
+            (top_sims.ravel(), top.ravel(), np.arange(0, len(users) * k + 1, k)),
+            shape=(len(users), sims.shape[1]),
+        )
+        return np.asarray((chosen @ self.recent).toarray())
+
+
+class ItemKNNRecency(ItemKNN):
+    """Item-kNN in which the user's own recent items count more: each train item adds its
+    similarity times 2^(-age / half_life) of the user's latest purchase of it, the age
+    taken at the user's own "now"."""
+
+    def __init__(self, split: Split, k: int = 100, half_life: float = 30.0) -> None:
+        super().__init__(split, k=k)
+        self.name = "item-kNN + recency"
+        rows = np.array([self.train.row_of.get(u, -1) for u in split.train.shopper_ids])
+        self._now = np.array(
+            [np.datetime64(split.user_now.get(u, split.now), "s") for u in split.train.shopper_ids]
+        )
+        self._rows = rows
+        self.set_half_life(half_life)
+
+    def set_half_life(self, half_life: float) -> None:
+        """Choose how fast the user's own items fade (cheap: the similarity is kept)."""
+        self.half_life = half_life
+        self.history = _decayed(
+            self.split, self._rows, self.train.matrix.shape[0], self._now, half_life, "latest"
+        )
+
+    def scores(self, users: Sequence[str]) -> np.ndarray:
+        history = self.history[self.train.user_rows(list(users))]
         return np.asarray(history @ self.neighbourhood.T)
 
 

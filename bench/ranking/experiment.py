@@ -10,7 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from bench.ranking.baselines import ALS, BuyAgain, ItemKNN, MostPopular, RecentlyPopular
+from bench.ranking.baselines import (
+    ALS,
+    BuyAgain,
+    ItemKNN,
+    ItemKNNRecency,
+    MostPopular,
+    RecentlyPopular,
+    TimeAwareUserKNN,
+)
 from bench.ranking.buy_again_tuning import BuyAgainTuner, start_params
 from bench.ranking.datasets import RawData, load_movielens, load_online_retail
 from bench.ranking.embeddings import catalog_vectors
@@ -31,7 +39,15 @@ from bench.ranking.tactful_method import (
     default_config,
     shipped_config,
 )
-from bench.ranking.tuning import ALS_START, TactfulTuner, tune_als, tune_item_knn
+from bench.ranking.tuning import (
+    ALS_START,
+    TactfulTuner,
+    Tuned,
+    tune_als,
+    tune_item_knn,
+    tune_item_knn_recency,
+    tune_user_knn,
+)
 from tools.types import EventKind
 
 log = logging.getLogger("bench.ranking")
@@ -41,11 +57,16 @@ DEFAULTS = "tactful (product defaults)"
 #: The product as a shop gets it: ``tactful recommend`` with no mode (browsing), all
 #: defaults, the served list.
 SHIPPED = "tactful (shipped, as `tactful recommend`)"
-BASELINES = ("most popular", "recently popular", "item-kNN", "ALS")
+ITEM_KNN_RECENCY = "item-kNN + recency"
+USER_KNN = "time-aware user-kNN"
+BASELINES = ("most popular", "recently popular", "item-kNN", ITEM_KNN_RECENCY, USER_KNN, "ALS")
 ALL_ITEMS_BASELINES = (*BASELINES, "buy-again")
 #: The repeat-inclusive protocol's key, beside each dataset's own.
 ALL_ITEMS = "all items"
 DEFAULT_KNN = 100
+#: Starting values of the time-aware baselines for a quick run with nothing tuned yet.
+DEFAULT_KNN_RECENCY: dict[str, Any] = {"k": DEFAULT_KNN, "half_life": 30.0}
+DEFAULT_USER_KNN: dict[str, Any] = {"k": DEFAULT_KNN, "half_life": 7.0, "how": "sum"}
 
 
 @dataclass(frozen=True)
@@ -134,6 +155,7 @@ def run_dataset(
         MostPopular(test),
         RecentlyPopular(test),
         ItemKNN(test, k=int(result.tuned["item-kNN"]["k"])),
+        *time_aware_baselines(test, result.tuned),
         ALS(test, **result.tuned["ALS"]),
         TactfulMethod(test, vectors, config, TACTFUL),
         TactfulMethod(test, vectors, default_config(), DEFAULTS),
@@ -181,6 +203,7 @@ def run_all_items(
         MostPopular(test),
         RecentlyPopular(test),
         ItemKNN(test, k=int(result.tuned["item-kNN"]["k"])),
+        *time_aware_baselines(test, result.tuned),
         ALS(test, **result.tuned["ALS"]),
         BuyAgain(test),
         TactfulMethod(test, vectors, config, TACTFUL, mode=SHIPPED_MODE),
@@ -197,6 +220,33 @@ def run_all_items(
         result.test[method.name] = evaluate(method, test)
         log.info("%s all items test %-28s %s", spec.name, method.name, result.test[method.name])
     return result
+
+
+def time_aware_baselines(split: Split, tuned: dict[str, Any]) -> list[Method]:
+    """Item-kNN + recency and time-aware user-kNN with their tuned values (a quick run
+    from an older results file starts them from their defaults)."""
+    recency = DEFAULT_KNN_RECENCY | tuned.get(ITEM_KNN_RECENCY, {})
+    user = DEFAULT_USER_KNN | tuned.get(USER_KNN, {})
+    return [
+        ItemKNNRecency(split, k=int(recency["k"]), half_life=float(recency["half_life"])),
+        TimeAwareUserKNN(
+            split, k=int(user["k"]), half_life=float(user["half_life"]), how=str(user["how"])
+        ),
+    ]
+
+
+def tune_time_aware(
+    spec: DatasetSpec, validation: Split, scores: dict[str, Metrics]
+) -> dict[str, Tuned]:
+    """Both time-aware baselines tuned on ``validation`` (filling ``scores``)."""
+    found = {
+        ITEM_KNN_RECENCY: tune_item_knn_recency(validation),
+        USER_KNN: tune_user_knn(validation),
+    }
+    for name, tuned in found.items():
+        scores[name] = tuned.validation
+        log.info("%s validation %s %s %s", spec.name, name, tuned.params, tuned.validation)
+    return found
 
 
 def replace_buy_again(config: TactfulConfig, weight: float) -> TactfulConfig:
@@ -217,6 +267,7 @@ def tune_all_items(
     als = tune_als(validation)
     scores["ALS"] = als.validation
     log.info("%s all items validation kNN %s ALS %s", spec.name, knn.validation, als.validation)
+    time_aware = tune_time_aware(spec, validation, scores)
     shipped = TactfulMethod(validation, vectors, shipped_config(), SHIPPED, mode=SHIPPED_MODE)
     scores[SHIPPED] = evaluate(shipped, validation)
     tuner = BuyAgainTuner(shipped)
@@ -229,10 +280,12 @@ def tune_all_items(
     return {
         "item-kNN": knn.params,
         "ALS": als.params,
+        **{name: t.params for name, t in time_aware.items()},
         TACTFUL: config.as_dict(),
         "buy_again_searched": found.params,
         "trials": {
             "item-kNN": knn.trials,
+            **{name: t.trials for name, t in time_aware.items()},
             "ALS": als.trials,
             "buy-again": 1,
             "most popular": 1,
@@ -264,6 +317,7 @@ def tune(
     als = tune_als(validation)
     scores["ALS"] = als.validation
     log.info("%s validation ALS %s %s", spec.name, als.params, als.validation)
+    time_aware = tune_time_aware(spec, validation, scores)
 
     tuner = TactfulTuner(validation, vectors, spec.kind)
     found, by_start = tuner.tune_from_starts(default_config())
@@ -283,8 +337,14 @@ def tune(
     return {
         "item-kNN": knn.params,
         "ALS": als.params,
+        **{name: t.params for name, t in time_aware.items()},
         TACTFUL: found.params,
-        "trials": {"item-kNN": knn.trials, "ALS": als.trials, TACTFUL: found.trials},
+        "trials": {
+            "item-kNN": knn.trials,
+            **{name: t.trials for name, t in time_aware.items()},
+            "ALS": als.trials,
+            TACTFUL: found.trials,
+        },
         "tactful_validation_ndcg_by_start": by_start,
         # The product's ranker must reproduce the score the search saw for its winner.
         "tuning_path_reproduced": abs(scores[TACTFUL].ndcg - found.validation.ndcg) < 1e-9,

@@ -219,7 +219,8 @@ def _community_function(
 ) -> Callable[[int], np.ndarray]:
     """Community vectors by neighbour count (neighbours(), community_scores()).
 
-    Similarities to every shopper are computed once; each count then only picks the top.
+    Similarities to every shopper are computed once (on the taste-faded engagement);
+    each count then only picks the top and weighs what they chose lately.
     """
     interactions = method.interactions
     n_users, n_items = weights.shape
@@ -247,7 +248,7 @@ def _community_function(
             shape=(n_users, n_shoppers),
         )
         sums = top_sims.sum(axis=1, keepdims=True)
-        scores = (chosen @ interactions.engagement).toarray().astype(np.float32)
+        scores = (chosen @ interactions.recent_engagement).toarray().astype(np.float32)
         return np.divide(scores, sums, out=np.zeros_like(scores), where=sums > 0)
 
     return community

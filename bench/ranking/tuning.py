@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.ranking.baselines import ALS, ItemKNN
+from bench.ranking.baselines import ALS, ItemKNN, ItemKNNRecency, TimeAwareUserKNN
 from bench.ranking.fast_factors import Factors, TrainIndex, compute_factors, train_index
 from bench.ranking.harness import evaluate, excluded_mask, top_k
 from bench.ranking.metrics import K, Metrics, mean_metrics, user_metrics
@@ -24,6 +24,12 @@ from tools.signals import DecayPolicy
 from tools.types import EventKind
 
 KNN_NEIGHBOURS = [5, 10, 20, 50, 100, 200, 400, 100_000]
+#: Half-lives in days for the time-aware baselines (1e4: no fading at all).
+HALF_LIVES = [1.0, 3.0, 7.0, 14.0, 30.0, 90.0, 365.0, 1e4]
+#: Neighbour counts for time-aware user-kNN.
+USER_KNN_NEIGHBOURS = [10, 20, 50, 100, 200, 400, 800, 100_000]
+#: How a neighbour's purchases of one item add up: all of them faded, or the latest.
+USER_KNN_HOW = ["sum", "latest"]
 ALS_START: dict[str, Any] = {"factors": 64, "regularization": 0.1, "alpha": 4.0, "iterations": 15}
 ALS_GRID: dict[str, list[Any]] = {
     "factors": [16, 32, 64, 128, 256],
@@ -48,6 +54,7 @@ POLICY_GRID: dict[str, list[Any]] = {
     "half_life": [3.0, 7.0, 14.0, 30.0, 60.0, 120.0, 365.0, 1e4],
     "recent_boost": [0.0, 0.5, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0],
     "recent_days": [0.05, 0.25, 1.0, 3.0, 7.0, 14.0, 30.0],
+    "neighbour_days": [3.0, 7.0, 14.0, 30.0, 60.0, 120.0, 365.0, 1e4],
 }
 #: Where the search starts (decay knobs; weights start at the product's): the search is
 #: local and the validation landscape has several optima, so it starts both from the
@@ -80,6 +87,33 @@ def tune_item_knn(split: Split) -> Tuned:
         results[k] = evaluate(knn, split)
     best = max(results, key=lambda k: (results[k].ndcg, -k))
     return Tuned({"k": best}, results[best], len(results))
+
+
+def tune_item_knn_recency(split: Split) -> Tuned:
+    """Every (neighbourhood size, half-life) pair: one similarity matrix serves them all."""
+    knn = ItemKNNRecency(split)
+    results = {}
+    for half_life in HALF_LIVES:
+        knn.set_half_life(half_life)
+        for k in KNN_NEIGHBOURS:
+            knn.set_k(k)
+            results[(k, half_life)] = evaluate(knn, split)
+    best = max(results, key=lambda key: (results[key].ndcg, -key[0], key[1]))
+    return Tuned({"k": best[0], "half_life": best[1]}, results[best], len(results))
+
+
+def tune_user_knn(split: Split) -> Tuned:
+    """Every (neighbour count, half-life, how purchases add up) on one similarity matrix."""
+    knn = TimeAwareUserKNN(split)
+    results = {}
+    for how in USER_KNN_HOW:
+        for half_life in HALF_LIVES:
+            for k in USER_KNN_NEIGHBOURS:
+                knn.set_params(k=k, half_life=half_life, how=how)
+                results[(k, half_life, how)] = evaluate(knn, split)
+    best = max(results, key=lambda key: (results[key].ndcg, -key[0], key[1], key[2]))
+    params = {"k": best[0], "half_life": best[1], "how": best[2]}
+    return Tuned(params, results[best], len(results))
 
 
 def tune_als(split: Split) -> Tuned:
@@ -127,6 +161,7 @@ class TactfulTuner:
                 f"{self.kind.value}_days": params["half_life"],
                 "recent_boost": params["recent_boost"],
                 "recent_days": params["recent_days"],
+                "neighbour_days": params["neighbour_days"],
             }
         )
 
@@ -135,6 +170,7 @@ class TactfulTuner:
             "half_life": policy.half_life(self.kind),
             "recent_boost": policy.recent_boost,
             "recent_days": policy.recent_days,
+            "neighbour_days": policy.neighbour_days,
         }
 
     def factors(self, policy: DecayPolicy) -> Factors:

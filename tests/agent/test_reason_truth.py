@@ -23,7 +23,8 @@ from agent.settings import Settings
 from bench.tact.truthfulness import FILLERS, FRESH_KINDS, TODAY, Case, check, play
 from tests.helpers import purchase
 from tools.interactions import popular_now
-from tools.types import FactorName, ShopperMode
+from tools.ranker import LATEST_CHOICE_REF
+from tools.types import EvidenceKind, FactorName, ShopperMode
 
 #: "Black Medium Glass Cake Stand" in the demo catalog.
 CAKE_STAND = "84751B"
@@ -190,12 +191,17 @@ def test_similar_shoppers_are_summarised_once_however_many_there_are(
         community = suggestion.factor(FactorName.COMMUNITY)
         if community is None:
             continue
-        labels = [e.label for e in community.evidence if e.label]
+        shoppers = [e for e in community.evidence if e.kind is EvidenceKind.SHOPPER]
+        labels = [e.label for e in shoppers if e.label]
         assert len(labels) == 1
-        count = len(community.evidence)
+        count = len(shoppers)
         assert labels[0].startswith(f"{count} shoppers with" if count > 1 else "a shopper ")
         summaries.append(labels[0])
         assert "a shopper in" not in suggestion.reason
+        # When the latest of them chose it is one statistic beside them, said as it is.
+        (latest,) = [e for e in community.evidence if e.ref == LATEST_CHOICE_REF]
+        if "most recently" in suggestion.reason:
+            assert f"most recently {latest.label}" in suggestion.reason
     assert summaries
 
 

@@ -11,13 +11,16 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from bench.ranking.baselines import BuyAgain
+from bench.ranking.baselines import BuyAgain, ItemKNNRecency, TimeAwareUserKNN
 from bench.ranking.datasets import RawData
+from bench.ranking.fast_factors import fast_factors, product_factors, train_index
 from bench.ranking.harness import top_k
 from bench.ranking.metrics import K, user_metrics
 from bench.ranking.run import RESULTS, run
 from bench.ranking.search import coordinate_search
 from bench.ranking.splits import all_items_split, leave_last_out, time_split
+from bench.ranking.tactful_method import TactfulConfig, TactfulMethod, default_config
+from tests.fakes import HashingEmbedder
 from tools.types import BehaviourEvent, CatalogItem, EventKind
 
 START = datetime(2011, 1, 1)
@@ -180,6 +183,96 @@ def test_leave_last_out_holds_out_the_last_event_with_ties_broken_by_item_id() -
     assert validation.targets == {"u": frozenset({"9"})}
     # Validation never sees the test event, not even as training data.
     assert "10" not in set(validation.train.item_ids.tolist())
+
+
+# -- time-aware baselines ------------------------------------------------------------
+
+
+def _scores_by_item(split_items: list[CatalogItem], scores: np.ndarray) -> dict[str, float]:
+    return {item.item_id: float(score) for item, score in zip(split_items, scores, strict=True)}
+
+
+def test_time_aware_user_knn_ranks_what_neighbours_bought_lately_first() -> None:
+    # v and w share u's three items; v bought x two days before the cut, w bought y
+    # five months before it.
+    day = timedelta(days=1)
+    events = [_event(who, i, START) for who in "uvw" for i in "pqr"]
+    events += [_event("v", "x", CUT - 2 * day), _event("w", "y", START + day)]
+    events += [_event("u", "z", CUT + day)]
+    split = time_split(_shop(events), cut=CUT, dataset="t", name="test", description="")
+
+    faded = TimeAwareUserKNN(split, k=2, half_life=7.0)
+    flat = TimeAwareUserKNN(split, k=2, half_life=1e4)
+
+    assert [split.items[r].item_id for r in faded.recommend(["u"], 2)[0]] == ["x", "y"]
+    scores = _scores_by_item(split.items, flat.scores(["u"])[0])
+    # Without fading (a half-life far beyond the data) the two count almost alike.
+    assert scores["x"] == pytest.approx(scores["y"], rel=0.02)
+    # Only the neighbourhood counts: with one neighbour, the other's item scores nothing.
+    one = _scores_by_item(split.items, TimeAwareUserKNN(split, k=1).scores(["u"])[0])
+    assert min(one["x"], one["y"]) == 0.0 < max(one["x"], one["y"])
+
+
+def test_item_knn_with_recency_follows_the_users_latest_items() -> None:
+    # u bought a long ago and b lately; a2 goes with a and b2 with b in other baskets.
+    day = timedelta(days=1)
+    events = [
+        _event("u", "a", START),
+        _event("u", "c", START + 60 * day),
+        _event("u", "b", CUT - day),
+        _event("u", "z", CUT + day),
+        _event("s", "a", START),
+        _event("s", "a2", START),
+        _event("t", "b", START),
+        _event("t", "b2", START),
+    ]
+    split = time_split(_shop(events), cut=CUT, dataset="t", name="test", description="")
+
+    faded = _scores_by_item(split.items, ItemKNNRecency(split, half_life=14.0).scores(["u"])[0])
+    flat = _scores_by_item(split.items, ItemKNNRecency(split, half_life=1e4).scores(["u"])[0])
+
+    assert faded["b2"] > faded["a2"] > 0
+    assert flat["b2"] == pytest.approx(flat["a2"], rel=0.02)
+
+
+# -- the tuning shortcut -------------------------------------------------------------
+
+
+def test_the_fast_factors_match_the_products_ranker_on_a_small_shop() -> None:
+    rng = np.random.default_rng(0)
+    items = [f"i{n}" for n in range(15)]
+    events = []
+    for shopper in range(12):
+        bought = rng.choice(items, size=5, replace=False)
+        for n, item in enumerate(bought[:4]):
+            at = START + timedelta(days=int(rng.integers(0, 150)), hours=n)
+            events.append(_event(f"s{shopper}", str(item), at))
+        events.append(_event(f"s{shopper}", str(bought[4]), CUT + timedelta(days=1)))
+    raw = RawData(
+        items=[
+            CatalogItem(item_id=i, title=f"{i} {['mug', 'candle', 'cushion'][int(i[1:]) % 3]}")
+            for i in items
+        ],
+        events=events,
+    )
+    split = time_split(raw, cut=CUT, dataset="t", name="test", description="")
+    vectors = HashingEmbedder(dim=64).embed([item.embedding_text() for item in split.items])
+    config = default_config()
+    # A short neighbours' half-life, so that the fading really shapes the community part.
+    policy = config.policy.model_copy(update={"neighbour_days": 7.0})
+    method = TactfulMethod(split, vectors, TactfulConfig(config.weights, policy))
+    users = split.users
+    assert len(users) == 12
+
+    fast = fast_factors(method, users, train_index(method))
+    product = product_factors(method, users)
+
+    np.testing.assert_allclose(fast.content, product.content, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(fast.co, product.co, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(fast.popularity, product.popularity, rtol=1e-4, atol=1e-6)
+    for k in (1, 3, 50):
+        np.testing.assert_allclose(fast.community(k), product.community(k), rtol=1e-4, atol=1e-6)
+    assert fast.community(3).any()
 
 
 # -- tuning helper -------------------------------------------------------------------
