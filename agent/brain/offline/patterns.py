@@ -100,3 +100,18 @@ ASKS_REASON = re.compile(
 )
 #: An eye-roll at what is on screen: sarcasm, whatever the words say.
 EYE_ROLL = re.compile("[\U0001f644\U0001f612]")
+#: Words about the shopper's data or history, which a data or personalization request names.
+ABOUT_MY_DATA = re.compile(
+    r"\b(?:data|info|information|details|profile|history|records?|file|copy|stor\w*|hold|keep"
+    r"|kept|sav\w*|learn\w*|know\w*|tastes|likes|everything|track\w*|personal\w*|tailor\w*"
+    r"|preferences?|past|before|bas(?:e|ed|ing)|chats?|looked|bought|orders?|account|system"
+    r"|database|traces?|(?:delete|erase|wipe|remove|purge|forget)\s+me"
+    r"|us(?:e|ing)\s+what|about\s+me|on\s+me)\b"
+)
+#: Someone else who asks for a person: "my dad always asks to speak to the manager".
+OTHERS_ASK_FOR_PERSON = re.compile(
+    r"\b(?:he|she|they|who|(?:my|our|her|his)\s+\w+)\s+(?:always\s+|often\s+|usually\s+|keeps\s+)?"
+    r"(?:asks?|asking|wants?|demands?|insists?\s+on)\s+(?:to\s+)?(?:speak|speaking|talk|talking)\b"
+)
+#: A request taken back: "…only joking, show me aprons".
+JOKING = re.compile(r"\b(?:kidding|jk|joking|jokes)\b")

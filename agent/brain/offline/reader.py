@@ -44,6 +44,7 @@ from agent.brain.offline import rules
 from agent.brain.offline.anger import is_furious
 from agent.brain.offline.money import parse_money
 from agent.brain.offline.patterns import (
+    ABOUT_MY_DATA,
     ABOUT_SHOWN_WORDS,
     AMONG_SHOWN,
     ASKS_OF_SHOWN,
@@ -58,10 +59,12 @@ from agent.brain.offline.patterns import (
     FOR_SOMEONE,
     FORGETS_FACT,
     FORGETS_REMARK,
+    JOKING,
     LOVES_DESPITE_NOT,
     MY_HISTORY,
     NEGATING,
     OTHER_DIRECTION,
+    OTHERS_ASK_FOR_PERSON,
     PERSONALISING,
     SAYS_OWNED,
     THIRD_PERSON,
@@ -103,19 +106,6 @@ _PRONOUNS = frozenset({"she", "he", "they"})
 _FEELERS = frozenset({"i", "i'm", "im", "i've"})
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _SPACES = re.compile(r"\s+")
-_ABOUT_MY_DATA = re.compile(
-    r"\b(?:data|info|information|details|profile|history|records?|file|copy|stor\w*|hold|keep"
-    r"|kept|sav\w*|learn\w*|know\w*|tastes|likes|everything|track\w*|personal\w*|tailor\w*"
-    r"|preferences?|past|before|bas(?:e|ed|ing)|chats?|looked|bought|orders?|account|system"
-    r"|database|traces?|(?:delete|erase|wipe|remove|purge|forget)\s+me"
-    r"|us(?:e|ing)\s+what|about\s+me|on\s+me)\b"
-)
-_OTHERS_ASK = re.compile(
-    r"\b(?:he|she|they|who|(?:my|our|her|his)\s+\w+)\s+(?:always\s+|often\s+|usually\s+|keeps\s+)?"
-    r"(?:asks?|asking|wants?|demands?|insists?\s+on)\s+(?:to\s+)?(?:speak|speaking|talk|talking)\b"
-)
-_JOKING = re.compile(r"\b(?:kidding|jk|joking|jokes)\b")
-
 _ANSWERING = frozenset({"answer_for_me", "answer_for_someone", "ask_why_asked", "decline_answer"})
 _HANDOVER = frozenset({"handoff", "sensitive_complaint", "sensitive_payment", "sensitive_return"})
 _CONFIRMING = frozenset({"confirm_yes", "confirm_no"})
@@ -177,7 +167,7 @@ class OfflineReader:
         searching = asks_search(low)
         safe = rules.safety(low)
         guess = self._intents.guess(low, allowed)
-        if isinstance(safe, Handoff) and (_JOKING.search(low) or _OTHERS_ASK.search(low)):
+        if isinstance(safe, Handoff) and (JOKING.search(low) or OTHERS_ASK_FOR_PERSON.search(low)):
             # "…kidding, just show me bath bombs"; "my dad always asks to speak to the
             # manager, mug ideas?": no one wants a person now.
             safe = None
@@ -336,7 +326,7 @@ def _implausible(
     intent = guess.intent
     if intent == "budget" and (searching or not standing_budget(text)):
         return frozenset({"budget"})  # a price for this search, not for what follows
-    if intent.startswith(("data_", "personalization_")) and not _ABOUT_MY_DATA.search(text):
+    if intent.startswith(("data_", "personalization_")) and not ABOUT_MY_DATA.search(text):
         # "I'm more of a vintage person", "I do not care for novelty items" name no data.
         return frozenset({intent})
     if intent == "forget" and not says_forget(text):
