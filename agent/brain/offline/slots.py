@@ -55,10 +55,9 @@ def recipient_text(found: Recipient | None) -> str | None:
     """The recipient as the conversation keeps it: "niece, 8"."""
     if found is None:
         return None
-    # Only an age or "a boy" names them: the set and the ranker know them by age band.
+    # Only an age, "a boy" or "a kid" names them: they are known by their age band.
     relation = found.relation
-    named_by_age = found.age is not None or found.sex is not None or found.audience != "child"
-    if relation is None and named_by_age:
+    if relation is None:
         relation = _BY_AUDIENCE.get(found.audience or "")
     if relation is None:
         return None
