@@ -366,3 +366,7 @@ def test_words_that_name_no_data_ask_for_no_data(reader: OfflineReader) -> None:
 def test_a_ceiling_said_as_what_not_to_show_is_a_maximum(reader: OfflineReader) -> None:
     reading = reader.read("don't show me anything over £40", FRESH)
     assert getattr(reading, "budget_max", None) == 40 or getattr(reading, "amount", None) == 40
+
+
+def test_pointing_at_the_list_settles_a_near_tie(reader: OfflineReader) -> None:
+    assert isinstance(reader.read("nah, none of these", SHOWN), Feedback)

@@ -230,10 +230,9 @@ class OfflineReader:
             return _member("dislike" if _negative(own_words) else "like", low, context)
         if guess.sure:
             return _member(guess.intent, low, context)
-        if guess.intent.startswith(_ABOUT_SHOWN) and (
-            parse_position(low, context.suggestion_count) is not None
-        ):
-            # Naming an item on screen ("… #3") settles what a near tie was about.
+        if guess.intent.startswith(_ABOUT_SHOWN) and _points_at_shown(low, context):
+            # Pointing at what is on screen ("… #3", "nah, none of these") settles what a
+            # near tie was about.
             return _member(guess.intent, low, context)
         return _fallback(low, tidied, context, guess)
 
