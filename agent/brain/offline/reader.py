@@ -230,9 +230,11 @@ class OfflineReader:
             return _member("dislike" if _negative(own_words) else "like", low, context)
         if guess.sure:
             return _member(guess.intent, low, context)
-        if guess.intent.startswith(_ABOUT_SHOWN) and _points_at_shown(low, context):
+        if guess.intent.startswith(_ABOUT_SHOWN) and (
+            _points_at_shown(low, context) and not narrows(low)
+        ):
             # Pointing at what is on screen ("… #3", "nah, none of these") settles what a
-            # near tie was about.
+            # near tie was about; "got them in blue" narrows the search (below).
             return _member(guess.intent, low, context)
         return _fallback(low, tidied, context, guess)
 
