@@ -63,7 +63,8 @@ CARRIES_ON = re.compile(
 #: Asking whether the shown items come some other way: "do any of them come in wood?",
 #: "have you got those in leather?", "ones made of wood".
 ASKS_OF_SHOWN = re.compile(
-    r"\b(?:any\s+of\s+)?(?:them|those|these|ones)\s+(?:come\s+in|in|made\s+(?:of|from|in)|with|without)\b"
+    r"\b(?:any\s+of\s+)?(?:them|those|these|ones)\s+"
+    r"(?:come\s+in|in|made\s+(?:of|from|in)|with|without)\b"
     r"|\bnarrow\s+(?:it|them|this)?\s*down\b"
 )
 #: Likes said with a negative word in them: "can't get enough of", "never tire of".
@@ -95,7 +96,8 @@ FORGETS_REMARK = re.compile(
 #: two", "what's the connection between the cheese board and…".
 ASKS_REASON = re.compile(
     r"^(?:(?:wait|so|but|ok|okay|hmm|just\s+curious|sorry)[, ]+)*"
-    r"(?:explain|why\s+(?:is|are)\s+there|why'?s\s+there|what'?s\s+the\s+(?:connection|logic|reasoning|link|thinking)"
+    r"(?:explain|why\s+(?:is|are)\s+there|why'?s\s+there"
+    r"|what'?s\s+the\s+(?:connection|logic|reasoning|link|thinking)"
     r"|where\s+did\s+.+\s+come\s+from|how\s+did\s+you\s+(?:land|end\s+up|arrive))\b"
 )
 #: An eye-roll at what is on screen: sarcasm, whatever the words say.
