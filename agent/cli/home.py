@@ -52,17 +52,11 @@ def open_tactful(settings: Settings) -> Iterator[Tactful]:
     """Tactful on ``settings`` for the length of a ``with`` block; a store failure inside
     the block becomes :class:`StoreUnavailable`."""
     _make_home(settings.home)
-    try:
+    with _store_errors(settings.home):
         with err.status("Loading tactful…"):
             tactful = Tactful.open(settings)
         with tactful:
             yield tactful
-    except (SQLAlchemyError, sqlite3.Error, ChromaError) as exc:
-        raise _store_failure(exc, settings.home) from None
-    except OSError as exc:
-        if exc.errno not in _NO_ROOM:
-            raise
-        raise _store_failure(exc, settings.home) from None
 
 
 def check_stores(settings: Settings) -> None:
@@ -74,19 +68,25 @@ def check_stores(settings: Settings) -> None:
     from agent.stores.vectors import ChromaVectorStore, make_chroma_client
 
     _make_home(settings.home)
+    with _store_errors(settings.home), RecordStore(settings.sql_url) as records:
+        vectors = ChromaVectorStore(make_chroma_client(settings))
+        try:
+            migrate(records, vectors)
+        finally:
+            vectors.close()
+
+
+@contextmanager
+def _store_errors(home: Path) -> Iterator[None]:
+    """A store failure (or a full disk) inside the block becomes :class:`StoreUnavailable`."""
     try:
-        with RecordStore(settings.sql_url) as records:
-            vectors = ChromaVectorStore(make_chroma_client(settings))
-            try:
-                migrate(records, vectors)
-            finally:
-                vectors.close()
+        yield
     except (SQLAlchemyError, sqlite3.Error, ChromaError) as exc:
-        raise _store_failure(exc, settings.home) from None
+        raise _store_failure(exc, home) from None
     except OSError as exc:
         if exc.errno not in _NO_ROOM:
             raise
-        raise _store_failure(exc, settings.home) from None
+        raise _store_failure(exc, home) from None
 
 
 def progress() -> Progress:

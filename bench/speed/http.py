@@ -173,15 +173,7 @@ async def _recommend_loop(
         while time.perf_counter() < deadline:
             body = {"shopper_id": shoppers[turn % len(shoppers)], "k": 10}
             turn += clients
-            started = time.perf_counter()
-            try:
-                response = await client.post("/v1/recommendations", json=body)
-            except httpx.TransportError as exc:  # a dropped connection is counted, not fatal
-                errors.append(repr(exc))
-                continue
-            latencies.append(time.perf_counter() - started)
-            if response.status_code != 200:
-                errors.append(f"{response.status_code} {response.text[:200]}")
+            await _timed_post(client, "/v1/recommendations", body, latencies, errors)
 
 
 async def _chat_loop(
@@ -208,14 +200,29 @@ async def _chat_loop(
                 body: dict[str, Any] = {"shopper_id": shopper, "message": turn.text}
                 if conversation_id is not None:
                     body["conversation_id"] = conversation_id
-                started = time.perf_counter()
-                try:
-                    response = await client.post("/v1/chat", json=body)
-                except httpx.TransportError as exc:  # counted; the session starts afresh
-                    errors.append(repr(exc))
-                    break
-                latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    errors.append(f"{response.status_code} {response.text[:200]}")
-                    break
+                response = await _timed_post(client, "/v1/chat", body, latencies, errors)
+                if response is None:
+                    break  # the session starts afresh
                 conversation_id = response.json()["conversation_id"]
+
+
+async def _timed_post(
+    client: httpx.AsyncClient,
+    path: str,
+    body: dict[str, Any],
+    latencies: list[float],
+    errors: list[str],
+) -> httpx.Response | None:
+    """POST ``body``, timing it; an error status or a dropped connection is counted, not
+    fatal, and gives None."""
+    started = time.perf_counter()
+    try:
+        response = await client.post(path, json=body)
+    except httpx.TransportError as exc:
+        errors.append(repr(exc))
+        return None
+    latencies.append(time.perf_counter() - started)
+    if response.status_code != 200:
+        errors.append(f"{response.status_code} {response.text[:200]}")
+        return None
+    return response
