@@ -11,7 +11,7 @@ PORT ?= 8000
 # The browser tests drive the system's Chromium; no browser is downloaded.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run demo test install dev lint typecheck pytest bench bench-scale clean
+.PHONY: run demo test install dev lint typecheck pytest bench bench-scale clean intent-model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ test: lint typecheck pytest
 
 bench: dev
 	$(BIN)/tactful eval all
+
+# Refit the reader's intent model after changing its example phrasings or the labelled
+# development utterances (never the held-out ones); the tests fail on a stale model.
+intent-model: install
+	$(BIN)/python -m agent.brain.offline.training tests/conversation/utterances/dev*.jsonl
 
 bench-scale: dev
 	$(BIN)/python -m bench.speed.run --scale

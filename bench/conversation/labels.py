@@ -99,6 +99,7 @@ _RELATION = {
     "bro": "brother",
     "kids": "child",
     "children": "child",
+    "twins": "child",
     "boy": "child",
     "girl": "child",
     "toddler": "child",

@@ -10,6 +10,7 @@ from collections import Counter
 
 import pytest
 
+from agent.brain.offline.semantic import default_examples
 from bench.conversation.labels import AUDIENCES, CHANGES, LABELS, REQUIRED_SLOTS
 from bench.conversation.run import UTTERANCES, run
 
@@ -69,6 +70,13 @@ def test_dev_and_heldout_share_no_text() -> None:
     texts = {split: {json.loads(line)["text"] for line in _lines(split)} for split in SPLITS}
 
     assert not texts["dev"] & texts["heldout"]
+
+
+def test_the_readers_own_examples_share_no_text_with_the_held_out_split() -> None:
+    examples = {e.text.lower().strip() for e in default_examples()}
+    held = {json.loads(line)["text"].lower().strip() for line in _lines("heldout")}
+
+    assert len(examples & held) == 0  # the count only: held-out texts are never printed
 
 
 def test_the_set_is_large_enough_and_the_held_out_part_measures_every_label() -> None:

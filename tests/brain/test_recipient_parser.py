@@ -56,6 +56,19 @@ CASES: list[Row] = [
     ("a five year old", None, 5, None, None, None, "child"),
     ("for a 14 yo", None, 14, None, None, None, "teen"),
     ("for my 2 yr old grandson", "grandson", 2, None, None, "male", "child"),
+    ("a jigsaw for my goddaughter", "goddaughter", None, None, None, "female", None),
+    ("lego for my godson, he's 8", "godson", 8, None, None, "male", "child"),
+    ("vegan cookbook for my SIL", "sister-in-law", None, None, None, "female", "adult"),
+    ("my stepmum's birthday", "stepmother", None, None, None, "female", "adult"),
+    ("pressie for me da", "dad", None, None, None, "male", "adult"),
+    ("less expensive ones for me ma", "mum", None, None, None, "female", "adult"),
+    ("ma wee brother's 10", "brother", 10, None, None, "male", "child"),
+    ("for the wee one, she's just turned two", None, 2, None, None, None, "child"),
+    ("a lad of 14", None, 14, None, None, "male", "teen"),
+    ("end of term present for my daughter's teacher", "teacher", None, None, None, None, "adult"),
+    ("flowers for the lady next door", "neighbour", None, None, None, None, "adult"),
+    ("whats good for a 1 year old", None, 1, None, None, None, "baby"),
+    ("a toy phone for my 3yo so she can play", None, 3, None, None, None, "child"),
     # No one else named.
     ("for me", None, None, None, None, None, None),
     ("myself", None, None, None, None, None, None),
@@ -66,6 +79,7 @@ CASES: list[Row] = [
     ("a fried egg cushion", None, None, None, None, None, None),
     ("wait a second", None, None, None, None, None, None),
     ("a blue vase", None, None, None, None, None, None),
+    ("my nephew's 3 dogs", "nephew", None, None, None, "male", None),
     ("", None, None, None, None, None, None),
 ]
 

@@ -24,6 +24,8 @@ CASES = [
     ("hahaha", "laughter"),
     ("hehe", "laughter"),
     ("😂😂", "laughter"),
+    ("🫠", "acknowledgement"),
+    ("🤔🤔", "acknowledgement"),
     ("haha nice", "laughter"),
     ("ok cool", "acknowledgement"),
     ("k", "acknowledgement"),

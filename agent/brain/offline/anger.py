@@ -12,6 +12,8 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 FURIOUS = -0.45
 # Censored swearing ("f***ing", "sh*t") is anger VADER cannot see in its lexicon.
 _MASKED_SWEAR = re.compile(r"\b[a-z]\*+[a-z]*\b|\b[fs]\W{2,}[a-z]*\b")
+# Angry faces and gestures VADER's emoji table reads as neutral.
+_ANGRY_EMOJI = re.compile("[\U0001f621\U0001f92c\U0001f624\U0001f47f\U0001f4a2\U0001f595]")
 
 
 @cache
@@ -22,7 +24,7 @@ def _analyzer() -> SentimentIntensityAnalyzer:
 def frustration(text: str) -> float:
     """How angry ``text`` reads, from 0 (calm) to 1 (furious)."""
     compound = float(_analyzer().polarity_scores(text)["compound"])
-    masked = 0.6 if _MASKED_SWEAR.search(text.lower()) else 0.0
+    masked = 0.6 if _MASKED_SWEAR.search(text.lower()) or _ANGRY_EMOJI.search(text) else 0.0
     return max(masked, -compound, 0.0)
 
 

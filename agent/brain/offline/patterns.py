@@ -32,9 +32,19 @@ ASKS_WHY = re.compile(
     r"^(?:(?:but|so|and|ok|hmm)[, ]+)?(?:why|y|how\s+come|what\s+made\s+you"
     r"|how\s+did\s+you\s+(?:come\s+up|pick|choose|decide|get)|what\s+is\s+it\s+about)\b"
 )
+#: A reason asked for anywhere in a message: "could you explain why item 4…", "on what
+#: basis…"; a "why" reading needs one of these (or :data:`ASKS_REASON`).
+ASKS_WHY_ANYWHERE = re.compile(
+    r"\b(?:why\w*|how\s+come|reasons?|reasoning|basis|explain\w*|what\s+make[sd]?|what\s+made"
+    r"|made\s+you|logic|based\s+on)\b"
+)
 #: "number 4, more like that please": asking for more of one, whatever it says of it.
 WANTS_MORE_LIKE = re.compile(
     r"\b(?:more|others?|ones?)\s+like\s+(?:that|it|this|them)\b|\bsimilar\b"
+)
+#: Words that ask for likeness: "more like #2", "similar to the first", "#3 but bigger".
+LIKENESS = re.compile(
+    r"\b(?:like|similar|same|along\s+the\s+lines|vein|kind|style|sort|more\s+of|but)\b"
 )
 #: "of those, which…", "out of these": choosing among the suggestions on screen.
 AMONG_SHOWN = re.compile(
@@ -55,10 +65,14 @@ MY_HISTORY = re.compile(
 )
 FOR_SOMEONE = re.compile(r"\bfor\s+(?:my|our|her|him|a|an|the)\b")
 #: A follow-up that keeps the search on screen going: "same person, but…", "…instead",
-#: "what about…".
+#: "what about…", "those but for a newborn", "any of them suitable for my gran?".
 CARRIES_ON = re.compile(
-    r"\bsame\s+(?:person|one|recipient|guy|girl|lady|man|woman|again)\b|\bfor\s+(?:the\s+)?same\b"
+    r"\bsame\s+(?:person|one|recipient|guy|girl|lady|man|woman|again|kind|sort|type|style"
+    r"|vibe|idea|thing|things|but)\b|\bfor\s+(?:the\s+)?same\b|\bsimilar\b|\bones\b"
     r"|\binstead\b|(?:^|,\s*)(?:(?:ok|okay|hmm|and|so|right)[, ]+)?(?:what|how)\s+about\b"
+    r"|\b(?:those|these|them)\s+(?:are\s+\w+\s+)?but\b|^(?:\w+[, ]+)?but\s+for\b"
+    r"|\b(?:any|some)\s+of\s+(?:them|those|these)\b|\b(?:anything|something)\s+else\b"
+    r"|^(?:\w+[, ]+)?but\b|\bmore\s+like\b|\b(?:cheaper|less\s+expensive|pricier|dearer)\b"
 )
 #: Asking whether the shown items come some other way: "do any of them come in wood?",
 #: "have you got those in leather?", "ones made of wood".
@@ -114,6 +128,26 @@ ABOUT_MY_DATA = re.compile(
 OTHERS_ASK_FOR_PERSON = re.compile(
     r"\b(?:he|she|they|who|(?:my|our|her|his)\s+\w+)\s+(?:always\s+|often\s+|usually\s+|keeps\s+)?"
     r"(?:asks?|asking|wants?|demands?|insists?\s+on)\s+(?:to\s+)?(?:speak|speaking|talk|talking)\b"
+    r"|\b(?:says?|said|told\s+me|reckons?)\s+(?:that\s+)?(?:i\s+should|to)\s+(?:ask|talk|speak)\b"
 )
 #: A request taken back: "…only joking, show me aprons".
-JOKING = re.compile(r"\b(?:kidding|jk|joking|jokes)\b")
+JOKING = re.compile(r"\b(?:kidding|jk|joking|jokes)\b|[\U0001f602\U0001f923]")
+#: A person or a refund waved away: "no need for a human, you're doing great", "talk to
+#: a human? nah I'm fine", "refund? nah i'll keep it".
+WAVES_OFF = re.compile(
+    r"\b(?:no\s+need\s+(?:for|to)|(?:don'?t|do\s+not|dont)\s+(?:need|want)|rather\s+not"
+    r"|hate\s+(?:dealing|talking|speaking))\b[^.?!,]{0,25}"
+    r"\b(?:humans?|person|people|someone|somebody|staff|agent|refund)\b"
+    r"|[^.!?]{0,40}\?\s*(?:nah|nope|no)\b[, ]+"
+    r"(?:i'?m\s+(?:fine|good|ok|okay)|i'?ll\s+keep|all\s+good)"
+)
+#: A task for something other than a shop: "translate hello into french", "set an alarm".
+TASK_ELSEWHERE = re.compile(
+    r"^\W*(?:translate|set|book|sing|write|play|call|text|remind|calculate|define|spell"
+    r"|order\s+me)\b"
+)
+#: A question or task for something other than a shop: "how tall is the eiffel tower".
+ASKS_ELSEWHERE = re.compile(
+    r"^\W*(?:how|what|what'?s|who|who'?s|when|where|why|which|is|are|was|were|will|would"
+    r"|can|could|do|does|did|tell)\b|" + TASK_ELSEWHERE.pattern
+)

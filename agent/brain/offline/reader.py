@@ -9,12 +9,10 @@ something to look for is a search and anything else is :class:`Unclear`.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Literal
 
 from agent.brain.base import ReadContext
 from agent.brain.intents import (
-    MAX_CHARS,
     Answer,
     AskWhyAsked,
     Budget,
@@ -47,9 +45,11 @@ from agent.brain.offline.patterns import (
     ABOUT_MY_DATA,
     ABOUT_SHOWN_WORDS,
     AMONG_SHOWN,
+    ASKS_ELSEWHERE,
     ASKS_OF_SHOWN,
     ASKS_REASON,
     ASKS_WHY,
+    ASKS_WHY_ANYWHERE,
     CALLS_OFF,
     CARRIES_ON,
     CHOOSING,
@@ -60,6 +60,7 @@ from agent.brain.offline.patterns import (
     FORGETS_FACT,
     FORGETS_REMARK,
     JOKING,
+    LIKENESS,
     LOVES_DESPITE_NOT,
     MY_HISTORY,
     NEGATING,
@@ -67,14 +68,17 @@ from agent.brain.offline.patterns import (
     OTHERS_ASK_FOR_PERSON,
     PERSONALISING,
     SAYS_OWNED,
+    TASK_ELSEWHERE,
     THIRD_PERSON,
     WANTS_MORE_LIKE,
+    WAVES_OFF,
 )
 from agent.brain.offline.positions import parse_position
 from agent.brain.offline.recipients import parse_recipient
 from agent.brain.offline.semantic import Guess, SemanticIntents
 from agent.brain.offline.slots import (
     asks_search,
+    asks_to_see,
     content_words,
     fact_wording,
     feedback_value,
@@ -95,17 +99,16 @@ from agent.brain.offline.slots import (
     turns_away,
 )
 from agent.brain.offline.small_talk import small_talk
-from agent.brain.offline.spelling import correct
+from agent.brain.offline.spelling import correct, english_words, tidy
 from agent.domain import FeedbackValue, ShopperMode
 from agent.embedding import Embedder
 
-#: How close a message must come to the hand-over examples when no safety rule matched.
+#: How likely a hand-over reading must be when no safety rule matched.
 HANDOVER_BY_MEANING = 0.5
+_SPACES = re.compile(r"\s+")
 _ABOUT_ME = frozenset({"like", "dislike", "owned"})
 _PRONOUNS = frozenset({"she", "he", "they"})
 _FEELERS = frozenset({"i", "i'm", "im", "i've"})
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
-_SPACES = re.compile(r"\s+")
 _ANSWERING = frozenset({"answer_for_me", "answer_for_someone", "ask_why_asked", "decline_answer"})
 _HANDOVER = frozenset({"handoff", "sensitive_complaint", "sensitive_payment", "sensitive_return"})
 _CONFIRMING = frozenset({"confirm_yes", "confirm_no"})
@@ -115,18 +118,13 @@ _ABOUT_SHOWN = ("refine_", "feedback_", "why", "owned")
 _NOTHING_ASKED = frozenset({"unclear", "smalltalk", "thanks", "greeting"})
 # Sure readings of these are kept over the small-talk parser's laugh ("hi" is no laugh).
 _SOCIAL = frozenset({"greeting", "thanks", "goodbye"})
+_UNASKING = _NOTHING_ASKED | _SOCIAL
 _MODES = {
     "mode_browsing": ShopperMode.BROWSING,
     "mode_research": ShopperMode.RESEARCH,
     "mode_purchase": ShopperMode.PURCHASE,
     "mode_gift": ShopperMode.GIFT,
 }
-
-
-def tidy(message: str) -> str:
-    """The capped message with quotes, odd Unicode forms and spacing made plain."""
-    text = unicodedata.normalize("NFKC", message[:MAX_CHARS]).translate(_QUOTES)
-    return _SPACES.sub(" ", text).strip()
 
 
 def allowed_intents(intents: tuple[str, ...], context: ReadContext) -> frozenset[str]:
@@ -157,6 +155,9 @@ class OfflineReader:
         low = correct(tidied.lower())
         if not low:
             return Unclear(text="")
+        # "No need for a human, you're doing great": what is waved away is not asked for
+        # (though "I don't need a refund, I need a human" still asks).
+        low = _SPACES.sub(" ", WAVES_OFF.sub(" ", low)).strip(" ,") or low
         reading = self._read(low, tidied, context)
         return _while_confirming(reading, low) if context.confirming else reading
 
@@ -218,7 +219,10 @@ class OfflineReader:
             return Feedback(position=position, value=FeedbackValue.DOWN)
         # "I'm a sucker for…", "mad for thistles": a strong word in a taste is no anger.
         angry = is_furious(low) and not states_taste(low)
-        if angry and not searching and (not guess.sure or guess.intent in _NOTHING_ASKED):
+        # Anger that asks for nothing, or judges no item ("this is f***ing useless" is
+        # about us; "these are all sh*t" about the list), wants a person.
+        at_us = guess.intent.startswith("feedback_") and not _points_at_shown(low, context)
+        if angry and not searching and (not guess.sure or at_us or guess.intent in _UNASKING):
             return Handoff()
         standing_dislike = _ruled_out_for_good(low)
         if standing_dislike is not None and guess.intent in ("request", "dislike", "unclear"):
@@ -275,7 +279,7 @@ def _only_a_taste(text: str) -> bool:
     "my mum"), no price, nothing ruled out ("nothing tacky, no more than £20")."""
     slots = search_slots(text)
     searchy = slots["recipient"] or slots["budget_max"] or slots["budget_min"] or slots["exclude"]
-    if searchy or asks_search(text) or THIRD_PERSON.search(text):
+    if searchy or asks_search(text) or THIRD_PERSON.search(text) or TASK_ELSEWHERE.search(text):
         return False
     return states_taste(text)
 
@@ -319,6 +323,12 @@ def _negative(first_person: str) -> bool:
     return any(says_dislike(" ".join(window)) for window in windows)
 
 
+def _names_things(text: str) -> bool:
+    """Whether ``text`` names something in English words ("picture frames"; not "qwop")."""
+    query = search_slots(text)["query"]
+    return any(word in english_words() for word in query.split())
+
+
 def _implausible(
     guess: Guess, text: str, context: ReadContext, searching: bool, safe: object
 ) -> frozenset[str] | None:
@@ -332,13 +342,21 @@ def _implausible(
         return frozenset({intent})
     if intent == "forget" and not says_forget(text):
         return frozenset({"forget"})
-    if intent.startswith("feedback_") and searching and not _points_at_shown(text, context):
-        return _FEEDBACK  # "any nice lanterns in?" asks for lanterns, it judges none
+    if intent.startswith("feedback_") and asks_to_see(text):
+        # "any nice lanterns in?" asks for lanterns, it judges none; "nah, none of those,
+        # show me some others" asks for more of the search.
+        return _FEEDBACK
     if intent.startswith("feedback_") and (WANTS_MORE_LIKE.search(text) or narrows(text)):
         return _FEEDBACK  # "number 4, more like that please", "the first but in navy?"
     price_change = intent in ("refine_cheaper", "refine_pricier")
     if price_change and not says_price_change(text, intent.removeprefix("refine_")):
         return frozenset({intent})  # "any ideas for her under £5?" states a bound only
+    if intent == "why" and not any(
+        p.search(text) for p in (ASKS_WHY, ASKS_WHY_ANYWHERE, ASKS_REASON)
+    ):
+        return frozenset({intent})  # "number 2 is ugly, show me something else" asks no reason
+    if intent == "refine_more_like" and not LIKENESS.search(text):
+        return frozenset({intent})  # "number 2 is ugly, show me something else"
     if intent == "refine_different" and not turns_away(text):
         return frozenset({intent})  # "any ideas for her?" wants more of the same
     about_shown = intent in ("request", "owned") or intent.startswith(("refine_", "feedback_"))
@@ -352,6 +370,8 @@ def _implausible(
     if intent in _ANSWERING and context.suggestion_count and ABOUT_SHOWN_WORDS.search(text):
         # "nah not them" with suggestions on screen is about those, not the question.
         return frozenset(_ANSWERING)
+    if intent in ("like", "dislike") and TASK_ELSEWHERE.search(text):
+        return frozenset({"like", "dislike"})  # "translate thank you into german"
     if intent in ("like", "dislike") and not (states_taste(text) or holder(text)[0]):
         return frozenset({"like", "dislike"})  # "cheapest mugs" names no feeling
     if intent in _MODES:
@@ -359,8 +379,14 @@ def _implausible(
         if slots["recipient"] or slots["query"] or slots["budget_max"] or slots["budget_min"]:
             # "a gift for my best mate", "santas please": the mode *and* what to find.
             return frozenset(_MODES)
-    if searching and intent in _NOTHING_ASKED | _SOCIAL:
-        return _NOTHING_ASKED | _SOCIAL  # "oi got any cake stands m8" asks for cake stands
+    if searching and intent in _UNASKING:
+        return _UNASKING  # "oi got any cake stands m8" asks for cake stands
+    if intent == "unclear" and _names_things(text) and not ASKS_ELSEWHERE.search(text):
+        return frozenset({"unclear"})  # "picture frames" names something to show
+    if intent == "refine_exclude_shown" and search_slots(text)["query"]:
+        slots = search_slots(text)
+        if not (narrows(text) or _carries_on(text, slots)):
+            return frozenset({intent})  # "got any more mugs" asks for mugs
     if intent in _NOTHING_ASKED and message_mode(text) not in (None, ShopperMode.GIFT):
         return _NOTHING_ASKED  # "just having a look round" says how they shop
     said_of_self = FIRST_PERSON.search(text) and holder(text)[0] is None
@@ -389,6 +415,8 @@ def _fallback(text: str, tidied: str, context: ReadContext, guess: Guess) -> Und
         # No example near enough, but the words say how they feel: "sequins make me cringe".
         return _member("dislike" if _negative(text) else "like", text, context)
     slots = search_slots(text)
+    if TASK_ELSEWHERE.search(text) and not asks_search(text):
+        return Unclear(text=tidied)  # "translate thank you into german"
     if any(slots[k] for k in ("query", "recipient", "pronoun", "budget_max", "budget_min")):
         return _member("request", text, context)
     if guess.intent.startswith("refine_"):
@@ -409,7 +437,9 @@ def _member(intent: str, text: str, context: ReadContext) -> Understanding:
             return Refine.model_validate({**slots, "change": "different" if turned else None})
         return Request.model_validate(slots)
     if intent.startswith("refine_"):
-        change = intent.removeprefix("refine_")
+        change: str | None = intent.removeprefix("refine_")
+        if change == "exclude_shown" and narrows(text):
+            change = None  # "got them in blue" keeps a blue one on screen
         position = parse_position(text, shown) if change == "more_like" else None
         order = price_order(text) if change == "among_shown" else None
         return Refine.model_validate(

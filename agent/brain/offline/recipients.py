@@ -27,6 +27,10 @@ __all__ = ["Recipient", "parse_recipient"]
 # words are forgiven one slip.
 _TYPO_MIN_LENGTH = 5
 _OLDEST_AGE = 120
+_POSSESSIVE = re.compile(r"'s\s+")
+# Words that start a clause after "my 3yo", where a noun ("my 3 year old laptop") would
+# make the age the thing's.
+_CLAUSE_WORDS = r"(?:so|who|and|but|that|is|has|loves|likes|wants|needs|because|cos|since)"
 _WINDOW = 80
 
 
@@ -107,7 +111,7 @@ def _compile() -> dict[str, re.Pattern[str]]:
     leads = alternation(lex.age_leads)
     # "for my nephew, 7 quid" states a price, not an age.
     currency_words = alternation(w for c in lex.currencies for w in c.words)
-    not_money = rf"(?![\w£$€%.,]|\s*(?:{currency_words}|p)(?!\w))"
+    not_money = rf"(?![\w£$€%]|[.,]\d|\s*(?:{currency_words}|p)(?!\w))"
     return {
         "head": re.compile(
             rf"(?<![\w'])(?P<word>{alternation(_HEADS)})(?:'s|s'|s)?(?![\w'])", re.IGNORECASE
@@ -118,9 +122,13 @@ def _compile() -> dict[str, re.Pattern[str]]:
             re.IGNORECASE,
         ),
         "age": re.compile(age, re.IGNORECASE),
-        "age_only": re.compile(rf"{lead}(?:(?:{adjective})\s+)*{age}(?!\s+[a-z])", re.IGNORECASE),
+        "age_only": re.compile(
+            rf"{lead}(?:(?:{adjective})\s+)*{age}(?!\s+(?!{_CLAUSE_WORDS}\b)[a-z])", re.IGNORECASE
+        ),
         "age_after": re.compile(
-            rf"(?:\s*[,(]\s*(?:(?:{leads})\s+)?|\s+(?:{leads})\s+)(?P<age>\d{{1,3}}(?:\.\d)?)"
+            rf"(?:\s*[,(]\s*(?:(?:{leads})\s+){{0,2}}|(?:\s+(?:{leads}))+\s+|(?<='s)\s+(?=\d+\s*(?:[,.!?;)]|$|\s+(?:next|this|on|in|today|tomorrow|soon|and|so|but|now)\b)))"
+            # A number in words needs a lead: "she's just turned two", not "…, two of them".
+            rf"(?:(?P<age>\d{{1,3}}(?:\.\d)?)|(?<=[a-z] )(?P<word_age>{word_number_pattern()}))"
             rf"(?:[\s-]*(?P<unit>{units})(?:[\s-]*old)?)?\s*\)?{not_money}",
             re.IGNORECASE,
         ),
@@ -219,6 +227,12 @@ def _from_heads(text: str) -> Recipient | None:
         if prefix is None:
             continue
         span_start = max(0, start - _WINDOW) + prefix.start()
+        # "my daughter's teacher" is for the teacher.
+        while index + 1 < len(candidates) and _POSSESSIVE.fullmatch(
+            text[end - 2 : candidates[index + 1][0]]
+        ):
+            index += 1
+            start, end, word = candidates[index]
         heads = [_HEADS[word]]
         words = [word]
         span_end = end
@@ -241,7 +255,8 @@ def _from_heads(text: str) -> Recipient | None:
                 "age_after_unit"
             ].match(text, span_end)
             if after:
-                age = _age_value(after.group("age"), after.group("unit"))
+                said = after.group("age") or after.groupdict().get("word_age")
+                age = _age_value(said, after.group("unit")) if said else None
                 if age is not None:
                     span_end = after.end()
         if age is None:

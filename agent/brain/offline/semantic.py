@@ -1,8 +1,11 @@
-"""Intents by meaning: the nearest example utterances, in the shipped embedding space.
+"""Intents by meaning: a small classifier over the shipped embedding model's vectors.
 
-The examples live in ``intent_examples.jsonl`` (one ``{"intent", "text"}`` per line).
-Their vectors are built once per embedder and process, on first use; a message costs
-one embedding and one matrix product.
+The classifier (:mod:`~agent.brain.offline.intent_model`) is fit at build time
+(:mod:`~agent.brain.offline.training`) on the example phrasings in
+``intent_examples.jsonl`` and the labelled development utterances, and ships as
+``intent_model.npz``; a message costs one embedding and one small matrix product. An
+embedder the shipped model was not fit for (a test double) gets a model fit on the
+example phrasings at first use.
 """
 
 from __future__ import annotations
@@ -16,15 +19,15 @@ from importlib import resources
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.brain.offline.intent_model import IntentModel, fit
+from agent.brain.offline.spelling import plain
 from agent.embedding import Embedder
 
-#: A best match below this is too far from every example to name an intent.
-MIN_SIMILARITY = 0.38
+MODEL_FILE = "intent_model.npz"
+#: A best reading with less probability than this is too unsure to name an intent.
+MIN_PROBABILITY = 0.38
 #: Best and runner-up intents closer than this are a coin toss: say unsure instead.
 MIN_MARGIN = 0.01
-#: The runner-up example of an intent counts for this much of its score, so one lucky
-#: near-duplicate does not outvote an intent that several examples agree on.
-SECOND_WEIGHT = 0.25
 
 
 class Example(BaseModel):
@@ -46,7 +49,7 @@ def default_examples() -> tuple[Example, ...]:
 
 @dataclass(frozen=True)
 class Guess:
-    """The nearest intent among those allowed, and how sure the reader is of it."""
+    """The likeliest intent among those allowed, and how sure the reader is of it."""
 
     intent: str
     score: float
@@ -54,65 +57,66 @@ class Guess:
 
     @property
     def sure(self) -> bool:
-        """Whether the guess is close enough and clear enough of the runner-up to act on."""
-        return self.score >= MIN_SIMILARITY and self.margin >= MIN_MARGIN
+        """Whether the guess is likely enough, and clear enough of the runner-up, to act on."""
+        return self.score >= MIN_PROBABILITY and self.margin >= MIN_MARGIN
 
 
-@dataclass(frozen=True)
-class _Prototypes:
-    intents: tuple[str, ...]
-    rows: dict[str, np.ndarray]  # intent → its examples' unit vectors, one per row
-    embedder: Embedder  # kept so the cache key (its id) is never reused while cached
+@cache
+def shipped_model() -> IntentModel:
+    """The model fit at build time for the shipped embedder."""
+    with resources.files("agent.brain.offline").joinpath(MODEL_FILE).open("rb") as raw:
+        return IntentModel.load(raw)
 
 
-_BUILT: dict[int, _Prototypes] = {}
+_FIT: dict[int, tuple[Embedder, IntentModel]] = {}
 _LOCK = threading.Lock()
 
 
-def _prototypes(embedder: Embedder, examples: tuple[Example, ...]) -> _Prototypes:
-    key = id(embedder)
+def model_for(embedder: Embedder) -> IntentModel:
+    """The shipped model when it reads this embedder's vectors, else one fit on the
+    example phrasings (once per embedder and process)."""
+    shipped = shipped_model()
+    if shipped.model_id == embedder.model_id and shipped.weights.shape[0] == embedder.dim:
+        return shipped
     with _LOCK:
-        built = _BUILT.get(key)
-        if built is None or built.embedder is not embedder:
-            vectors = embedder.embed([e.text.lower() for e in examples])
-            intents = tuple(dict.fromkeys(e.intent for e in examples))
-            labels = np.array([e.intent for e in examples])
-            rows = {i: vectors[labels == i] for i in intents}
-            built = _Prototypes(intents=intents, rows=rows, embedder=embedder)
-            _BUILT[key] = built
-    return built
+        kept = _FIT.get(id(embedder))
+        if kept is None or kept[0] is not embedder:  # the id of a dead embedder may be reused
+            examples = default_examples()
+            vectors = embedder.embed([plain(e.text) for e in examples])
+            kept = (embedder, fit(vectors, [e.intent for e in examples], embedder.model_id))
+            _FIT[id(embedder)] = kept
+    return kept[1]
 
 
 class SemanticIntents:
-    """Nearest-example intent classification over a fixed set of example utterances."""
+    """Intent classification by meaning, among the intents a context allows."""
 
-    def __init__(self, embedder: Embedder, examples: tuple[Example, ...] | None = None) -> None:
+    def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
-        self._examples = examples if examples is not None else default_examples()
-        self._intents = tuple(dict.fromkeys(e.intent for e in self._examples))
+        self._model = model_for(embedder)
+        self._families = np.array([_family(i) for i in self._model.intents])
 
     @property
     def intents(self) -> tuple[str, ...]:
-        """Every intent the examples name."""
-        return self._intents
+        """Every intent the model knows."""
+        return self._model.intents
 
     def guess(self, text: str, allowed: frozenset[str]) -> Guess:
-        """The allowed intent whose examples lie nearest ``text``."""
-        built = _prototypes(self._embedder, self._examples)
-        vector = self._embedder.embed([text.lower()])[0]
-        scores: list[tuple[float, str]] = []
-        for intent in built.intents:
-            if intent not in allowed:
-                continue
-            sims = np.sort(built.rows[intent] @ vector)[::-1]
-            second = float(sims[1]) if len(sims) > 1 else float(sims[0])
-            scores.append(((1 - SECOND_WEIGHT) * float(sims[0]) + SECOND_WEIGHT * second, intent))
-        if not scores:
+        """The most likely allowed intent for ``text``. Its score is the probability of
+        its family ("refine_cheaper" and "refine_pricier" are both refines), its margin
+        the lead over the next family."""
+        mask = np.array([intent in allowed for intent in self._model.intents])
+        if not mask.any():
             return Guess(intent="unclear", score=0.0, margin=0.0)
-        scores.sort(reverse=True)
-        best, intent = scores[0]
-        runner_up = next((s for s, i in scores[1:] if _family(i) != _family(intent)), 0.0)
-        return Guess(intent=intent, score=best, margin=best - runner_up)
+        vector = self._embedder.embed([text.lower()])[0]
+        probs = self._model.probabilities(vector, mask)
+        best = int(np.argmax(probs))
+        family = self._families[best]
+        score = float(probs[self._families == family].sum())
+        others = [float(probs[self._families == f].sum()) for f in set(self._families) - {family}]
+        return Guess(
+            intent=self._model.intents[best], score=score, margin=score - max(others, default=0.0)
+        )
 
 
 def _family(intent: str) -> str:

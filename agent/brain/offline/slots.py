@@ -139,9 +139,14 @@ def search_slots(text: str) -> dict[str, Any]:
 _ANY_OPENER = re.compile(r"^(?:(?:hi|hey|hello|hiya|ok|so)[,!. ]+)?(?:any|anything|got\s+any)\b")
 
 
+def asks_to_see(text: str) -> bool:
+    """Whether ``text`` asks to be shown something: "show me…", "got any…"."""
+    return _has(text, default_cues().request_cues) or bool(_ANY_OPENER.match(text))
+
+
 def asks_search(text: str) -> bool:
     """Whether ``text`` opens a search ("show me…", "gift for…") and names what to find."""
-    if not (_has(text, default_cues().request_cues) or _ANY_OPENER.match(text)):
+    if not asks_to_see(text):
         return False
     found = search_slots(text)
     handover = default_cues().handover_words

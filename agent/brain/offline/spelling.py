@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import cache
 from importlib import resources
 
+from agent.brain.intents import MAX_CHARS
 from agent.brain.offline.cues import default_cues
 from agent.brain.offline.lexicon import default_lexicon
 from tools.vocabulary import deletions, edit
 
 _WORD = re.compile(r"[a-z]+")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_SPACES = re.compile(r"\s+")
 #: Shorter words are too close to too many others for one keystroke to say which.
 MIN_LENGTH = 3
 #: One letter changed for another is only believed in words this long.
@@ -108,3 +112,14 @@ def correction(word: str) -> str | None:
 def correct(text: str) -> str:
     """``text`` (lower case) with each mistyped function word put right."""
     return _WORD.sub(lambda m: correction(m.group()) or m.group(), text)
+
+
+def tidy(message: str) -> str:
+    """The capped message with quotes, odd Unicode forms and spacing made plain."""
+    text = unicodedata.normalize("NFKC", message[:MAX_CHARS]).translate(_QUOTES)
+    return _SPACES.sub(" ", text).strip()
+
+
+def plain(message: str) -> str:
+    """What the reader reads: ``message`` tidied, lower-cased, with typos put right."""
+    return correct(tidy(message).lower())
