@@ -6,6 +6,7 @@ Sentences live in ``prompts/``; these are the small pieces of grammar that fill 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -114,3 +115,18 @@ def person(recipient: str) -> str:
     if age < 1:
         return f"{round(age * 12)}-month-old {relation.strip()}"
     return f"{age:g}-year-old {relation.strip()}"
+
+
+#: Recipients known only by an age band are nobody's in particular: a reply says "a
+#: baby", never "your baby", when the shopper asked for "a newborn".
+_NOBODYS = {"child": "a", "teenager": "a", "baby": "a", "children": "the", "twins": "the"}
+
+
+def someone(recipient: str) -> str:
+    """A recipient as a reply names them, with the right determiner: "your 9-year-old
+    nephew", "a baby", "an 8-year-old child", "the children"."""
+    said = person(recipient)
+    determiner = _NOBODYS.get(recipient.partition(",")[0].strip(), "your")
+    if determiner == "a" and re.match(r"(?:8|11|18)\b|8\d\b", said):
+        determiner = "an"
+    return f"{determiner} {said}"

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import prompts
 from agent.domain import EventKind, ShopperMode
+from agent.wording import someone
 
 __all__ = ["MODE_REASON_TEMPLATES", "detect_mode"]
 
@@ -45,7 +46,7 @@ def detect_mode(
         return message_mode, prompts.render(MODE_REASON_TEMPLATES[f"asked_{message_mode.value}"])
     if recipient and recipient.strip():
         # The age ("niece, 8") helps ranking but reads oddly in a one-line reason.
-        who = recipient.split(",")[0].strip() or recipient.strip()
+        who = someone(recipient.split(",")[0].strip() or recipient.strip())
         return ShopperMode.GIFT, prompts.render(MODE_REASON_TEMPLATES["recipient"], recipient=who)
     if EventKind.CART in recent_kinds:
         return ShopperMode.PURCHASE, prompts.render(MODE_REASON_TEMPLATES["cart"])

@@ -12,7 +12,7 @@ from statistics import median
 from agent.brain import intents as i
 from agent.conversation.state import ActiveRequest, ShownItem
 from agent.recommender import query_words
-from agent.wording import money, person
+from agent.wording import money, someone
 
 #: "Cheaper" and "pricier" move the bound to this share of the middle price on screen
 #: when the shopper already had a bound beyond it.
@@ -107,7 +107,7 @@ def describe_change(
     note(
         before.recipient,
         after.recipient,
-        f"for your {person(after.recipient)}" if after.recipient else None,
+        f"for {someone(after.recipient)}" if after.recipient else None,
     )
     note(before.query, after.query, f'"{after.query}"' if after.query else None)
     note(

@@ -77,6 +77,21 @@ def test_a_refined_search_says_what_carried_over_and_what_changed() -> None:
     assert text.startswith("Still for your sister, now under £5")
 
 
+@pytest.mark.parametrize(
+    ("recipient", "said"),
+    [
+        ("sister", "your sister"),
+        ("nephew, 9", "your 9-year-old nephew"),
+        ("baby", "a baby"),
+        ("child, 8", "an 8-year-old child"),
+        ("children", "the children"),
+    ],
+)
+def test_gifts_for_an_age_band_are_for_nobody_in_particular(recipient: str, said: str) -> None:
+    text = word(o.Shown(mode=ShopperMode.GIFT, personalized=True, recipient=recipient))
+    assert f"for {said} " in text
+
+
 class ScriptedBrain:
     """Reads every message as the next scripted meaning; words outcomes by kind."""
 

@@ -11,7 +11,7 @@ from agent.brain.offline.reader import OfflineReader
 from agent.conversation import outcome as o
 from agent.domain import FeedbackValue, ShopperMode
 from agent.embedding import Embedder
-from agent.wording import person
+from agent.wording import someone
 
 
 class Reader(Protocol):
@@ -46,7 +46,7 @@ def word(outcome: o.Outcome) -> str:
             if not personalized:
                 return r("offline/intro_generic")
             if mode is ShopperMode.GIFT and recipient:
-                return r("offline/intro_gift_for", recipient=person(recipient))
+                return r("offline/intro_gift_for", recipient=someone(recipient))
             return r(f"offline/intro_{mode.value}")
         case o.Refined(kept=kept, changed=changed):
             return _refined(kept, changed)
@@ -55,7 +55,7 @@ def word(outcome: o.Outcome) -> str:
         case o.AnswerTaken(item=item, about_me=True):
             return r("offline/answer_for_me", item=item)
         case o.AnswerTaken(item=item, recipient=recipient) if recipient:
-            return r("offline/answer_for_someone", item=item, recipient=person(recipient))
+            return r("offline/answer_for_someone", item=item, recipient=someone(recipient))
         case o.AnswerTaken(item=item):
             return r("offline/answer_for_someone_unnamed", item=item)
         case o.QuestionExplained(item=item, bought_at=bought_at):
@@ -64,7 +64,7 @@ def word(outcome: o.Outcome) -> str:
             return r("offline/answer_declined", item=item)
         case o.FactNoted(subject=subject, polarity=polarity, recipient=recipient) if recipient:
             key = "offline/correction_recipient" + ("" if polarity > 0 else "_negative")
-            return r(key, subject=subject, recipient=person(recipient))
+            return r(key, subject=subject, recipient=someone(recipient))
         case o.FactNoted(subject=subject, polarity=polarity):
             key = "offline/correction_positive" if polarity > 0 else "offline/correction_negative"
             return r(key, subject=subject)

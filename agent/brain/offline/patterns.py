@@ -51,7 +51,7 @@ AMONG_SHOWN = re.compile(
     r"\b(?:of|out\s+of|from|among|amongst|between)\s+(?:these|those|them|the\s+ones"
     r"|the\s+(?:two|three|four|five|six|seven|eight|nine|ten|\d+))\b"
 )
-CHOOSING = re.compile(r"\b(?:which|what|pick|choose|best|most|least|would|should)\b")
+CHOOSING = re.compile(r"\b(?:which|what|pick|choose|best|most|least|would|should|suitable)\b")
 SAYS_OWNED = re.compile(
     r"\balready\s+(?:have|got|own)\b|\b(?:have|got|own)\b.*\balready\b"
     r"|\b(?:have|got)\s+(?:that|this|it|those|them)(?:\s+one)?\s+at\s+home\b"

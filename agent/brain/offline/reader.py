@@ -355,6 +355,8 @@ def _implausible(
         p.search(text) for p in (ASKS_WHY, ASKS_WHY_ANYWHERE, ASKS_REASON)
     ):
         return frozenset({intent})  # "number 2 is ugly, show me something else" asks no reason
+    if intent == "refine_among_shown" and not (CHOOSING.search(text) or price_order(text)):
+        return frozenset({intent})  # "none of these, sorry" chooses none of them
     if intent == "refine_more_like" and not LIKENESS.search(text):
         return frozenset({intent})  # "number 2 is ugly, show me something else"
     if intent == "refine_different" and not turns_away(text):

@@ -68,24 +68,26 @@ def shipped_model() -> IntentModel:
         return IntentModel.load(raw)
 
 
-_FIT: dict[int, tuple[Embedder, IntentModel]] = {}
+_FIT: dict[tuple[str, int], IntentModel] = {}
 _LOCK = threading.Lock()
 
 
 def model_for(embedder: Embedder) -> IntentModel:
     """The shipped model when it reads this embedder's vectors, else one fit on the
-    example phrasings (once per embedder and process)."""
+    example phrasings (once per model and process: one model id means one vector
+    space, however many embedder objects share it)."""
     shipped = shipped_model()
-    if shipped.model_id == embedder.model_id and shipped.weights.shape[0] == embedder.dim:
+    key = (embedder.model_id, embedder.dim)
+    if key == (shipped.model_id, shipped.weights.shape[0]):
         return shipped
     with _LOCK:
-        kept = _FIT.get(id(embedder))
-        if kept is None or kept[0] is not embedder:  # the id of a dead embedder may be reused
+        model = _FIT.get(key)
+        if model is None:
             examples = default_examples()
             vectors = embedder.embed([plain(e.text) for e in examples])
-            kept = (embedder, fit(vectors, [e.intent for e in examples], embedder.model_id))
-            _FIT[id(embedder)] = kept
-    return kept[1]
+            model = fit(vectors, [e.intent for e in examples], embedder.model_id)
+            _FIT[key] = model
+    return model
 
 
 class SemanticIntents:
