@@ -125,7 +125,7 @@ def test_nothing_is_refined_owned_or_rated_when_nothing_is_shown(reader: Offline
         assert not isinstance(reader.read(message, FRESH), Refine | Owned | Feedback | Why)
 
 
-@pytest.mark.parametrize("message", ["qwop", "zzqx", "the", "#"])
+@pytest.mark.parametrize("message", ["qwop", "zzqx", "the", "🫠"])
 def test_a_message_near_no_intent_is_unclear_and_keeps_its_tidied_text(
     reader: OfflineReader, message: str
 ) -> None:

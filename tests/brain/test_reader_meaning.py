@@ -15,7 +15,6 @@ from agent.brain.intents import (
     Refine,
     Request,
     Sensitive,
-    SmallTalk,
     Unclear,
     Why,
 )
@@ -101,8 +100,3 @@ def test_disliking_one_and_asking_for_others_is_no_like_for_it(reader: OfflineRe
 @pytest.mark.parametrize("message", ["🤬", "😤😤"])
 def test_an_angry_emoji_alone_wants_a_person(reader: OfflineReader, message: str) -> None:
     assert reader.read(message, FRESH) == Handoff()
-
-
-@pytest.mark.parametrize("message", ["🧐", "🙃"])
-def test_a_calm_emoji_alone_is_small_talk(reader: OfflineReader, message: str) -> None:
-    assert isinstance(reader.read(message, FRESH), SmallTalk)

@@ -281,6 +281,8 @@ def _only_a_taste(text: str) -> bool:
     searchy = slots["recipient"] or slots["budget_max"] or slots["budget_min"] or slots["exclude"]
     if searchy or asks_search(text) or THIRD_PERSON.search(text) or TASK_ELSEWHERE.search(text):
         return False
+    if not content_words(text):
+        return False  # "no thanks" is a taste of nothing
     return states_taste(text)
 
 
@@ -372,8 +374,9 @@ def _implausible(
     if intent in _ANSWERING and context.suggestion_count and ABOUT_SHOWN_WORDS.search(text):
         # "nah not them" with suggestions on screen is about those, not the question.
         return frozenset(_ANSWERING)
-    if intent in ("like", "dislike") and TASK_ELSEWHERE.search(text):
-        return frozenset({"like", "dislike"})  # "translate thank you into german"
+    if intent in ("like", "dislike") and (TASK_ELSEWHERE.search(text) or not content_words(text)):
+        # "translate thank you into german"; "no thanks" names nothing disliked.
+        return frozenset({"like", "dislike"})
     if intent in ("like", "dislike") and not (states_taste(text) or holder(text)[0]):
         return frozenset({"like", "dislike"})  # "cheapest mugs" names no feeling
     if intent in _MODES:

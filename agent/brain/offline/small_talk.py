@@ -13,7 +13,6 @@ import unicodedata
 from functools import cache
 from typing import Literal
 
-from agent.brain.offline.anger import frustration
 from agent.brain.offline.lexicon import default_lexicon
 
 __all__ = ["SmallTalkKind", "small_talk"]
@@ -51,10 +50,7 @@ def _tokens(text: str) -> list[str]:
         if unicodedata.category(token[0]).startswith("P"):
             continue  # punctuation carries nothing here
         token = _STRETCHED.sub(r"\1", token)
-        calm_emoji = unicodedata.category(token[0]) == "So" and not frustration(token)
-        if calm_emoji and token not in _phrases():
-            token = "🙂"  # "🤔", "🙈": a calm emoji says nothing to act on
-        elif _LAUGH.match(token):
+        if _LAUGH.match(token):
             token = "haha"
         elif _HUM.match(token):
             token = "hm"
