@@ -388,9 +388,9 @@ def _implausible(
         return _UNASKING  # "oi got any cake stands m8" asks for cake stands
     if intent == "unclear" and _names_things(text) and not ASKS_ELSEWHERE.search(text):
         return frozenset({"unclear"})  # "picture frames" names something to show
-    if intent == "refine_exclude_shown" and search_slots(text)["query"]:
+    if intent == "refine_exclude_shown":
         slots = search_slots(text)
-        if not (narrows(text) or _carries_on(text, slots)):
+        if slots["query"] and not (narrows(text) or _carries_on(text, slots)):
             return frozenset({intent})  # "got any more mugs" asks for mugs
     if intent in _NOTHING_ASKED and message_mode(text) not in (None, ShopperMode.GIFT):
         return _NOTHING_ASKED  # "just having a look round" says how they shop
