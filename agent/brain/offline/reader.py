@@ -8,7 +8,6 @@ something to look for is a search and anything else is :class:`Unclear`.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from agent.brain.base import ReadContext
@@ -105,7 +104,6 @@ from agent.embedding import Embedder
 
 #: How likely a hand-over reading must be when no safety rule matched.
 HANDOVER_BY_MEANING = 0.5
-_SPACES = re.compile(r"\s+")
 _ABOUT_ME = frozenset({"like", "dislike", "owned"})
 _PRONOUNS = frozenset({"she", "he", "they"})
 _FEELERS = frozenset({"i", "i'm", "im", "i've"})
@@ -157,7 +155,7 @@ class OfflineReader:
             return Unclear(text="")
         # "No need for a human, you're doing great": what is waved away is not asked for
         # (though "I don't need a refund, I need a human" still asks).
-        low = _SPACES.sub(" ", WAVES_OFF.sub(" ", low)).strip(" ,") or low
+        low = tidy(WAVES_OFF.sub(" ", low)).strip(" ,") or low
         reading = self._read(low, tidied, context)
         return _while_confirming(reading, low) if context.confirming else reading
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -83,11 +84,14 @@ def model_for(embedder: Embedder) -> IntentModel:
     with _LOCK:
         model = _FIT.get(key)
         if model is None:
-            examples = default_examples()
-            vectors = embedder.embed([plain(e.text) for e in examples])
-            model = fit(vectors, [e.intent for e in examples], embedder.model_id)
-            _FIT[key] = model
+            model = _FIT[key] = fit_examples(default_examples(), embedder)
     return model
+
+
+def fit_examples(examples: Sequence[Example], embedder: Embedder, digest: str = "") -> IntentModel:
+    """A model fit to ``examples``, each read as the reader reads a message."""
+    vectors = embedder.embed([plain(e.text) for e in examples])
+    return fit(vectors, [e.intent for e in examples], embedder.model_id, digest)
 
 
 class SemanticIntents:

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.brain.offline import intent_model
-from agent.brain.offline.intent_model import IntentModel, fit
-from agent.brain.offline.semantic import MODEL_FILE, Example, default_examples
-from agent.brain.offline.spelling import plain
+from agent.brain.offline.intent_model import IntentModel
+from agent.brain.offline.semantic import MODEL_FILE, Example, default_examples, fit_examples
 from agent.embedding import Embedder, load_default_embedder
 
 #: A labelled line's label and slots → the reader's finer intent: a refine says what it
@@ -73,10 +72,8 @@ def digest(examples: Sequence[Example], model_id: str) -> str:
 
 
 def train(examples: Sequence[Example], embedder: Embedder) -> IntentModel:
-    """Fit a model to ``examples``, each read as the reader reads a message."""
-    vectors = embedder.embed([plain(e.text) for e in examples])
-    labels = [e.intent for e in examples]
-    return fit(vectors, labels, embedder.model_id, digest(examples, embedder.model_id))
+    """Fit a model to ``examples``, fingerprinted so a stale one is told."""
+    return fit_examples(examples, embedder, digest(examples, embedder.model_id))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
