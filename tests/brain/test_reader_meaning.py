@@ -19,6 +19,7 @@ from agent.brain.intents import (
     Why,
 )
 from agent.brain.offline.reader import OfflineReader
+from agent.domain import FeedbackValue
 
 FRESH = ReadContext()
 SHOWN = ReadContext(suggestion_count=5)
@@ -100,3 +101,8 @@ def test_disliking_one_and_asking_for_others_is_no_like_for_it(reader: OfflineRe
 @pytest.mark.parametrize("message", ["🤬", "😤😤"])
 def test_an_angry_emoji_alone_wants_a_person(reader: OfflineReader, message: str) -> None:
     assert reader.read(message, FRESH) == Handoff()
+
+
+def test_a_taste_for_one_shown_item_is_feedback_not_a_standing_fact(reader: OfflineReader) -> None:
+    reading = reader.read("adore the 4th one tbh", SHOWN)
+    assert reading == Feedback(position=4, value=FeedbackValue.UP)

@@ -372,6 +372,8 @@ def _implausible(
     if intent in _ANSWERING and context.suggestion_count and ABOUT_SHOWN_WORDS.search(text):
         # "nah not them" with suggestions on screen is about those, not the question.
         return frozenset(_ANSWERING)
+    if intent in ("like", "dislike") and parse_position(text, context.suggestion_count):
+        return frozenset({"like", "dislike"})  # "luv the first one ngl" judges one shown
     if intent in ("like", "dislike") and (TASK_ELSEWHERE.search(text) or not content_words(text)):
         # "translate thank you into german"; "no thanks" names nothing disliked.
         return frozenset({"like", "dislike"})
@@ -414,6 +416,11 @@ def _implausible(
 
 
 def _fallback(text: str, tidied: str, context: ReadContext, guess: Guess) -> Understanding:
+    position = parse_position(text, context.suggestion_count)
+    if position is not None and states_taste(text):
+        # "luv the first one ngl" judges a suggestion; it is no standing taste.
+        value = FeedbackValue.DOWN if _negative(text) else FeedbackValue.UP
+        return Feedback(position=position, value=value)
     if _only_a_taste(text):
         # No example near enough, but the words say how they feel: "sequins make me cringe".
         return _member("dislike" if _negative(text) else "like", text, context)
