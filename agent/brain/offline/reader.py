@@ -419,8 +419,7 @@ def _fallback(text: str, tidied: str, context: ReadContext, guess: Guess) -> Und
     position = parse_position(text, context.suggestion_count)
     if position is not None and states_taste(text):
         # "luv the first one ngl" judges a suggestion; it is no standing taste.
-        value = FeedbackValue.DOWN if _negative(text) else FeedbackValue.UP
-        return Feedback(position=position, value=value)
+        return Feedback(position=position, value=FeedbackValue(feedback_value(text)))
     if _only_a_taste(text):
         # No example near enough, but the words say how they feel: "sequins make me cringe".
         return _member("dislike" if _negative(text) else "like", text, context)

@@ -319,8 +319,9 @@ def feedback_value(text: str) -> str:
     if _has(text, cues.not_for_me_words):
         return "not_for_me"
     negated = re.search(r"\b(?:not|none|nope|no|never|isn't|aren't)\b", text)
-    if _has(text, cues.up_words) and not negated:
-        return "up"
+    liked = _has(text, cues.up_words) or (states_taste(text) and not says_dislike(text))
+    if liked and not negated:
+        return "up"  # "number 2 is lovely", "adore the 4th one"
     return "down"
 
 
