@@ -130,7 +130,9 @@ class ProfileService:
             self._cache.clear()
             keep = self._records.facts.shoppers()
             self._facts = {s: held for s, held in self._facts.items() if s in keep}
-        for shopper_id in {c.shopper_id for c in changes if c.shopper_id is not None}:
+        # A fact or the personalization switch leaves the cached history as it was.
+        histories = {c.shopper_id for c in changes if c.kind not in _FACT_CHANGES}
+        for shopper_id in histories - {None}:
             self._cache.pop(shopper_id, None)
         facts_of = {c.shopper_id for c in changes if c.kind in _FACT_CHANGES and c.shopper_id}
         for shopper_id in facts_of:

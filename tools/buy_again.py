@@ -12,6 +12,7 @@ something last ordered ten intervals ago has most likely been given up.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -172,7 +173,8 @@ def habit(
         return None
     if len(orders) >= 2:
         gaps = [days_between(a, b) for (a, _), (b, _) in pairwise(orders)]
-        interval, source = float(np.median(gaps)), IntervalSource.OWN
+        # statistics, not numpy: a few gaps each, for hundreds of items per ranking.
+        interval, source = statistics.median(gaps), IntervalSource.OWN
     elif row < len(intervals.item_gaps) and intervals.item_gaps[row] >= policy.min_item_gaps:
         interval, source = float(intervals.item_median_days[row]), IntervalSource.ITEM
     else:

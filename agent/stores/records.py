@@ -204,20 +204,29 @@ def _event_row(event: BehaviourEvent) -> dict[str, Any]:
     }
 
 
+#: Every field is given on a read: saying so spares pydantic working it out per event
+#: (each event gets its own copy, which a model copy updates in place).
+_EVENT_FIELDS = frozenset(BehaviourEvent.model_fields)
+_EVENT_KINDS = {kind.value: kind for kind in EventKind}
+
+
 def _event_from_row(row: sa.Row[Any]) -> BehaviourEvent:
+    """An event from a row of ``sa.select(events)`` (every column, in table order)."""
     # model_construct skips validation: rows were validated on the way in, and
     # validating 100k+ events on every read is the slow part of a full scan.
+    event_id, shopper_id, item_id, kind, at, quantity, rating, session_id, recipient, context = row
     return BehaviourEvent.model_construct(
-        event_id=row.event_id,
-        shopper_id=row.shopper_id,
-        item_id=row.item_id,
-        kind=EventKind(row.kind),
-        at=row.at,
-        quantity=row.quantity,
-        rating=row.rating,
-        session_id=row.session_id,
-        recipient=row.recipient,
-        context=row.context,
+        set(_EVENT_FIELDS),
+        event_id=event_id,
+        shopper_id=shopper_id,
+        item_id=item_id,
+        kind=_EVENT_KINDS[kind],
+        at=at,
+        quantity=quantity,
+        rating=rating,
+        session_id=session_id,
+        recipient=recipient,
+        context=context,
     )
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from agent.clock import FixedClock
-from agent.domain import FactKind, FactSource, PreferenceFact
+from agent.domain import BehaviourEvent, EventKind, FactKind, FactSource, PreferenceFact, Shopper
 from agent.embedding import Embedder
 from agent.errors import StoreUnavailable
 from agent.profile import ProfileService
@@ -151,3 +151,28 @@ def test_a_retraction_chroma_missed_never_takes_a_place_among_the_relevant_facts
 
 def _lost_connection(*_args: object) -> None:
     raise StoreUnavailable("Lost the connection to Chroma")
+
+
+def test_another_process_s_fact_keeps_the_cached_history_and_its_events_replace_it(
+    start: Start, embedder: Embedder, records: RecordStore
+) -> None:
+    records.upsert_shoppers([Shopper(shopper_id=SHOPPER, created_at=datetime(2024, 1, 1))])
+
+    def bought(event_id: str) -> BehaviourEvent:
+        at = datetime(2024, 2, 1)
+        return BehaviourEvent(
+            event_id=event_id, shopper_id=SHOPPER, item_id="i1", kind=EventKind.PURCHASE, at=at
+        )
+
+    records.add_events([bought("e1")])
+    reader, writer = start(embedder), start(embedder)
+    history = reader.events(SHOPPER)
+
+    state(writer, "loves owls")
+    reader.sync()
+    assert reader.events(SHOPPER) is history  # a fact says nothing about the history
+    assert [f.text for f, _ in reader.facts(SHOPPER)] == ["loves owls"]
+
+    records.add_events([bought("e2")])
+    reader.sync()
+    assert [e.event_id for e in reader.events(SHOPPER)] == ["e1", "e2"]
