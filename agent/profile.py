@@ -131,9 +131,9 @@ class ProfileService:
             keep = self._records.facts.shoppers()
             self._facts = {s: held for s, held in self._facts.items() if s in keep}
         # A fact or the personalization switch leaves the cached history as it was.
-        histories = {c.shopper_id for c in changes if c.kind not in _FACT_CHANGES}
-        for shopper_id in histories - {None}:
-            self._cache.pop(shopper_id, None)
+        for shopper_id in {c.shopper_id for c in changes if c.kind not in _FACT_CHANGES}:
+            if shopper_id is not None:
+                self._cache.pop(shopper_id, None)
         facts_of = {c.shopper_id for c in changes if c.kind in _FACT_CHANGES and c.shopper_id}
         for shopper_id in facts_of:
             self._reload_facts(shopper_id)

@@ -214,7 +214,9 @@ def _event_from_row(row: sa.Row[Any]) -> BehaviourEvent:
     """An event from a row of ``sa.select(events)`` (every column, in table order)."""
     # model_construct skips validation: rows were validated on the way in, and
     # validating 100k+ events on every read is the slow part of a full scan.
-    event_id, shopper_id, item_id, kind, at, quantity, rating, session_id, recipient, context = row
+    event_id, shopper_id, item_id, kind, at, quantity, rating, session_id, recipient, context = (
+        tuple(row)
+    )
     return BehaviourEvent.model_construct(
         set(_EVENT_FIELDS),
         event_id=event_id,
