@@ -553,7 +553,8 @@ class HybridRanker:
             value = (1 - diversity) * total[best] / spread
             if chosen and diversity > 0:
                 value = value - diversity * (vectors @ vectors[chosen].T).max(axis=1)
-            allowed = open_ & supported if (open_ & supported).any() else open_
+            backed = open_ & supported
+            allowed = backed if backed.any() else open_
             pick = int(np.argmax(np.where(allowed, value, -np.inf)))
             chosen.append(pick)
             open_[pick] = False
