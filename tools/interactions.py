@@ -90,17 +90,21 @@ class InteractionIndex:
         norms = np.sqrt(np.asarray(engagement.multiply(engagement).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         self._unit_rows = sparse.csr_matrix(sparse.diags(1.0 / norms) @ engagement)
+        # Finding neighbours reads the columns of the shopper's own items only.
+        self._unit_by_item = _by_column(self._unit_rows)
         self.co_engagement = co_engagement
         # Column access (who else engaged with this item, which items lead to it) is
         # on the evidence path: compressed-column copies make it a slice, not a search.
-        self._co_by_target = sparse.csc_matrix(co_engagement)
+        self._co_by_target = _by_column(co_engagement)
         #: What the community factor weighs: engagement faded by ``neighbour_days``.
         self.recent_engagement = engagement if recent_engagement is None else recent_engagement
-        self._recent_by_item = sparse.csc_matrix(self.recent_engagement)
+        self._recent_by_item = _by_column(self.recent_engagement)
         # Days before ``built_at`` of each shopper's latest positive engagement with each
         # item, stored +1 so that "today" is not an implicit zero of the sparse matrix.
-        self._latest_by_item = sparse.csc_matrix(
-            latest_days if latest_days is not None else engagement.shape, dtype=np.float32
+        self._latest_by_item = _by_column(
+            sparse.csc_matrix(
+                latest_days if latest_days is not None else engagement.shape, dtype=np.float32
+            )
         )
         self.popularity = popularity
         self.recent_buyers = recent_buyers
@@ -214,10 +218,9 @@ class InteractionIndex:
         # Only the shopper's own rows of the item×item matrix matter: slice, then multiply.
         return np.asarray(self.co_engagement[rows].T @ weights, dtype=np.float32).ravel()
 
-    def co_engaged_pairs(self, source_rows: list[int], target_row: int) -> list[float]:
+    def co_engaged_pairs(self, source_rows: np.ndarray, target_row: int) -> np.ndarray:
         """Co-engagement of each source item with one target item (for evidence)."""
-        column = _column(self._co_by_target, target_row)
-        return [column.get(r, 0.0) for r in source_rows]
+        return _lookup(self._co_by_target, target_row, source_rows)
 
     def neighbours(
         self,
@@ -238,7 +241,7 @@ class InteractionIndex:
         norm = float(np.linalg.norm(vals))
         if norm == 0:
             return []
-        sims = np.asarray(self._unit_rows[:, cols] @ (vals / norm)).ravel()
+        sims = np.asarray(self._unit_by_item[:, cols] @ (vals / norm)).ravel()
         for shopper_id in exclude:
             if shopper_id in self._row_of:
                 sims[self._row_of[shopper_id]] = 0.0
@@ -264,24 +267,19 @@ class InteractionIndex:
         scores = np.asarray(self.recent_engagement[rows].T @ sims).ravel() / float(sims.sum())
         return scores.astype(np.float32)
 
-    def neighbours_engaged_with(
-        self, neighbours: list[Neighbour], item_row: int
-    ) -> list[Neighbour]:
-        """The neighbours whose choices add to ``item_row``'s community score."""
-        engaged = _column(self._recent_by_item, item_row)
-        return [n for n in neighbours if engaged.get(n.row, 0.0) > 0]
-
     def neighbour_choices(
         self, neighbours: list[Neighbour], item_row: int, now: datetime
     ) -> list[NeighbourChoice]:
         """The neighbours behind ``item_row``'s community score, each with how long before
         ``now`` they last chose it, in the order given."""
-        latest = _column(self._latest_by_item, item_row)
+        rows = np.fromiter((n.row for n in neighbours), dtype=np.int64, count=len(neighbours))
+        latest = _lookup(self._latest_by_item, item_row, rows)
+        behind = np.flatnonzero((_lookup(self._recent_by_item, item_row, rows) > 0) & (latest > 0))
         since_build = (now - self.built_at).total_seconds() / 86400.0
+        days = np.maximum(latest[behind] - 1.0 + since_build, 0.0)
         return [
-            NeighbourChoice(n, max(latest[n.row] - 1.0 + since_build, 0.0))
-            for n in self.neighbours_engaged_with(neighbours, item_row)
-            if n.row in latest
+            NeighbourChoice(neighbours[i], d)
+            for i, d in zip(behind.tolist(), days.tolist(), strict=True)
         ]
 
 
@@ -321,14 +319,27 @@ def popular_now(recent_buyers: np.ndarray) -> np.ndarray:
     return (recent_buyers >= POPULAR_MIN_BUYERS) & (recent_buyers > median)
 
 
-def _column(matrix: sparse.csc_matrix, col: int) -> dict[int, float]:
-    """One column of a compressed-column matrix as {row: value}."""
-    if col >= matrix.shape[1]:
-        return {}
+def _by_column(matrix: sparse.spmatrix) -> sparse.csc_matrix:
+    """A compressed-column copy with sorted row indices, as :func:`_lookup` needs."""
+    by_column = sparse.csc_matrix(matrix)
+    by_column.sort_indices()
+    return by_column
+
+
+def _lookup(matrix: sparse.csc_matrix, col: int, rows: np.ndarray) -> np.ndarray:
+    """``matrix[rows, col]`` (0 where nothing is stored) by binary search in the column,
+    so a popular item's thousands of entries are never all read."""
+    out = np.zeros(len(rows), dtype=np.float64)
+    if col >= matrix.shape[1] or not len(rows):
+        return out
     start, end = matrix.indptr[col], matrix.indptr[col + 1]
-    return dict(
-        zip(matrix.indices[start:end].tolist(), matrix.data[start:end].tolist(), strict=True)
-    )
+    if start == end:
+        return out
+    indices = matrix.indices[start:end]
+    at = np.minimum(np.searchsorted(indices, rows), end - start - 1)
+    found = indices[at] == rows
+    out[found] = matrix.data[start:end][at[found]]
+    return out
 
 
 def _item_cosine(engagement: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:

@@ -236,6 +236,15 @@ class RankInput:
     audience_rules: AudienceRules | None = None
 
 
+@dataclass(frozen=True)
+class _TasteBasis:
+    """A taste signal's items, their weights and text vectors, in one order."""
+
+    rows: np.ndarray
+    weights: np.ndarray
+    vectors: np.ndarray
+
+
 @dataclass
 class _Scores:
     """Per-item factor vectors (already weighted) for one ranking."""
@@ -251,6 +260,8 @@ class _Scores:
     habits: dict[int, Habit] = field(default_factory=dict)
     #: When the ranking is made: evidence says how long ago things happened.
     now: datetime | None = None
+    #: The scoring taste's items as taste evidence weighs them, once per ranking.
+    taste_basis: _TasteBasis | None = None
 
     def total(self) -> np.ndarray:
         return np.sum(list(self.parts.values()), axis=0)
@@ -603,8 +614,15 @@ class HybridRanker:
             # it the "already bought" penalty, which usually outweighs that: it is cited
             # only when nothing else is.
             skip = row if owned is not None and owned[row] < 0 else None
+            if scores.taste_basis is None:
+                rows = np.fromiter(taste.item_weights, dtype=np.int64)
+                scores.taste_basis = _TasteBasis(
+                    rows=rows,
+                    weights=np.fromiter(taste.item_weights.values(), dtype=np.float64),
+                    vectors=self.catalog.vectors[rows],
+                )
             return self._taste_evidence(
-                row, taste, weights.taste_content_share, taste_weight, skip=skip
+                row, taste, scores.taste_basis, weights.taste_content_share, taste_weight, skip=skip
             )
         if name is FactorName.STATED:
             return [
@@ -714,6 +732,7 @@ class HybridRanker:
         self,
         row: int,
         taste: TasteSignal,
+        basis: _TasteBasis,
         content_share: float,
         weight: float,
         *,
@@ -732,11 +751,10 @@ class HybridRanker:
         """
         if taste.empty:
             return []
-        sources = list(taste.item_weights)
-        weights_now = np.array([taste.item_weights[r] for r in sources], dtype=np.float64)
-        similarity = self.catalog.vectors[sources] @ self.catalog.vectors[row]
+        sources, weights_now = basis.rows, basis.weights
+        similarity = basis.vectors @ self.catalog.vectors[row]
         content = (similarity.astype(np.float64) - CONTENT_BASELINE) / (1.0 - CONTENT_BASELINE)
-        co = np.asarray(self.interactions.co_engaged_pairs(sources, row), dtype=np.float64)
+        co = self.interactions.co_engaged_pairs(sources, row)
 
         def score(item_weights: np.ndarray) -> float:
             kept = np.where(item_weights > 1e-6, item_weights, 0.0)
@@ -758,7 +776,7 @@ class HybridRanker:
         material = above[weight * terms[above] >= MIN_CONTRIBUTION]
         above = material if material.size else above
         if skip is not None:
-            others = above[np.asarray(sources)[above] != skip]
+            others = above[sources[above] != skip]
             above = others if others.size else above
         # Most lowering first: share times how much better than the mean it fits.
         lowering = share * (fit - before)

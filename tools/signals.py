@@ -141,18 +141,31 @@ class EventColumns:
 
 def event_weights(columns: EventColumns, now: datetime, policy: DecayPolicy) -> np.ndarray:
     """:func:`event_weight` for many events at once (same formula, vectorised)."""
-    kinds = columns.kinds
-    base = np.zeros(len(columns), dtype=np.float64)
-    half_life = np.ones(len(columns), dtype=np.float64)
+    return decayed_weights(
+        columns.kinds, columns.rating, columns.quantity, ages_in_days(columns.at, now), policy
+    )
+
+
+def decayed_weights(
+    kinds: np.ndarray,
+    rating: np.ndarray,
+    quantity: np.ndarray,
+    age_days: np.ndarray,
+    policy: DecayPolicy,
+) -> np.ndarray:
+    """:func:`event_weight` over columns: kind values, ratings (NaN when absent),
+    quantities and ages in days."""
+    base = np.zeros(len(kinds), dtype=np.float64)
+    half_life = np.ones(len(kinds), dtype=np.float64)
     for kind, weight in KIND_WEIGHTS.items():
         mask = kinds == kind.value
         base[mask] = weight
         half_life[mask] = policy.half_life(kind)
-    rated = (kinds == EventKind.RATING.value) & ~np.isnan(columns.rating)
-    base[rated] = (columns.rating[rated] - 2.5) / 2.5
+    rated = (kinds == EventKind.RATING.value) & ~np.isnan(rating)
+    base[rated] = (rating[rated] - 2.5) / 2.5
     positive = base > 0
-    base[positive] *= 1.0 + 0.25 * np.log1p(np.maximum(columns.quantity[positive] - 1.0, 0.0))
-    age = np.maximum(ages_in_days(columns.at, now), 0.0)
+    base[positive] *= 1.0 + 0.25 * np.log1p(np.maximum(quantity[positive] - 1.0, 0.0))
+    age = np.maximum(age_days, 0.0)
     decay = np.power(0.5, age / half_life)
     decay[positive] += policy.recent_boost * np.power(0.5, age[positive] / policy.recent_days)
     return base * decay

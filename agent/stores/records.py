@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from agent.domain import (
@@ -48,6 +48,7 @@ from agent.stores.sql.changes import ChangeFeed, ChangeKind
 from agent.stores.sql.erasure import ErasureReport
 from agent.stores.sql.facts import FactStore, facts, vector_keys
 from agent.stores.sql.ratings import satisfaction
+from agent.stores.sql.wal import WalCheckpoints
 from tools.signals import EventColumns
 
 Role = Literal["shopper", "agent", "staff"]
@@ -314,6 +315,10 @@ def add_missing_columns(engine: Engine) -> None:
                 conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
+def _in_sqlite_file(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+
+
 def _make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -321,8 +326,8 @@ def _make_engine(url: str) -> Engine:
         raise InvalidInput(f"Not a database URL: {url!r}") from exc
     shown = parsed.render_as_string(hide_password=True)
     is_sqlite = parsed.get_backend_name() == "sqlite"
-    in_memory = is_sqlite and parsed.database in (None, "", ":memory:")
-    if is_sqlite and not in_memory and parsed.database:
+    in_memory = is_sqlite and not _in_sqlite_file(parsed)
+    if _in_sqlite_file(parsed) and parsed.database:
         try:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -340,6 +345,8 @@ def _make_engine(url: str) -> Engine:
                 # WAL lets readers and the writer work at once; NORMAL sync is safe with WAL.
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
+                # Checkpoints run in the background instead of inside a commit (see wal).
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
             cursor.execute("PRAGMA foreign_keys=ON")
             # Deleted rows and freed pages are overwritten with zeros, so an erased
             # shopper's bytes do not linger in the file (see RecordStore.erase_shopper).
@@ -368,9 +375,14 @@ class RecordStore:
             self.engine.dispose()
             raise StoreUnavailable(f"Cannot open the database at {self.url}: {exc.orig}") from exc
         self.facts = FactStore(self.engine)
+        self._checkpoints = (
+            WalCheckpoints(self.engine) if _in_sqlite_file(self.engine.url) else None
+        )
 
     def close(self) -> None:
         """Release every pooled connection."""
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
         self.engine.dispose()
 
     def __enter__(self) -> RecordStore:
