@@ -156,7 +156,18 @@ def _tact(
         ("recovery (with ÷ clean)", c["recovery"], "recovery"),
         ("recovery, injected customers only", c["recovery_injected"], None),
         ("question precision", c["question_precision"], "question_precision"),
-        ("question recall", c["question_recall"], "question_recall"),
+        (
+            f"question recall (of the {c.get('consequential_injected', '?')} consequential"
+            " injected events)",
+            c["question_recall"],
+            "question_recall",
+        ),
+        ("question recall, all injected events", c.get("question_recall_all_injected"), None),
+        (
+            "injected events moving more than 2 of the 10 before an answer",
+            c.get("unconfirmed_moving_more_than_2"),
+            "unconfirmed_moving_more_than_2",
+        ),
         ("questions per shopper", c["questions_per_shopper"], None),
         (
             "most questions about one injected event",
@@ -237,11 +248,44 @@ def _tact(
             "The clarification thresholds were calibrated on the validation split only"
             f" (`python -m bench.tact.calibrate`, {calibration['customers']} customers,"
             f" {calibration['cases']} assessed events): fit similarity"
-            f" {best['fit_similarity']}, taste percentile {best['fit_percentile']}, min"
-            f" changed {best['min_changed']} (validation precision {best['precision']},"
-            f" recall {best['recall']}).",
+            f" {best['fit_similarity']}, taste percentile {best['fit_percentile']}"
+            f" (validation precision {best['precision']}, recall {best['recall']} of"
+            f" {calibration.get('consequential_injected', '?')} consequential injected"
+            " events). An event is consequential when counting it as the shopper's own would"
+            " change at least 3 of the 10 suggestions of the default mode, as served.",
         ]
+    if "magazines" in data:
+        out += ["", _magazines(data["magazines"])]
     return "\n".join(out)
+
+
+def _magazines(m: dict[str, Any]) -> str:
+    """The real-label check, reported beside the synthetic one and never tuned to."""
+
+    def share(s: dict[str, Any]) -> str:
+        return f"{s['value']:.3f} [{s['low']:.3f}, {s['high']:.3f}]"
+
+    parts = []
+    for name, counts in (
+        ("all events", m["all"]),
+        ("events with 3+ earlier", m[next(k for k in m if k.startswith("with_"))]),
+    ):
+        parts.append(
+            f"{name}: {counts['events']} events, {counts['labelled_other']} labelled for"
+            f" someone else, {counts['asked']} asked ({counts['asked_other']} of them labelled);"
+            f" precision {share(counts['precision'])}, recall {share(counts['recall'])},"
+            f" ask rate {share(counts['ask_rate'])}"
+        )
+    return (
+        "Real labels (`python -m bench.tact.magazines`, also run by `tactful eval tact`):"
+        " Amazon magazine-subscription reviews whose text says the purchase was for someone"
+        " else, replayed in time order through the same policy (protocol in"
+        " `../shared/datasets/README.md`; 95 % Wilson intervals). "
+        + "; ".join(parts)
+        + f". Of the {len(m['other_events_top_10_changes'])} events labelled for someone else,"
+        f" {m['other_events_changing_the_top_10']} would change the top 10 if counted as the"
+        " reviewer's own. The labels are noisy and the positives few: compare, do not judge."
+    )
 
 
 def _speed(data: dict[str, Any], combined: dict[str, Any]) -> str:

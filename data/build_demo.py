@@ -53,7 +53,7 @@ MIN_HOME_SHARE = 0.85
 DISTINCT_ITEMS = (30, 120)
 MIN_ORDERS = 4
 # The gift: a plainly children's toy, tried in this order.
-GIFT_CANDIDATES = ("22749", "22619", "21891", "22620")
+GIFT_CANDIDATES = ("23570", "22749", "22619", "21891", "22620")
 
 
 def main() -> None:

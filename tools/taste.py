@@ -113,26 +113,28 @@ def _weights(
     """Each event's weight as it stands at ``now``, computed over columns (a regular's
     thousands of events would take tens of milliseconds one at a time): its decayed
     taste weight, held low while a question about it is open or boosted once confirmed;
-    a dismissal's weight is how much of it is left."""
+    a dismissal's weight is how much of it is left.
+
+    A held event gets no short-term boost: the boost is for what the shopper wants right
+    now, which is the very thing a held event leaves open, and with it a fresh held
+    purchase weighed as much as a settled one."""
     events = [event for event, _, _ in kept]
     kinds = np.array([e.kind for e in events], dtype=str)  # StrEnum: the values
     age = np.array([(now - e.at).total_seconds() for e in events]) / 86400.0
-    weights = decayed_weights(
-        kinds,
-        np.array([math.nan if e.rating is None else e.rating for e in events]),
-        np.array([e.quantity for e in events]),
-        age,
-        policy,
-    )
+    rating = np.array([math.nan if e.rating is None else e.rating for e in events])
+    quantity = np.array([e.quantity for e in events])
+    weights = decayed_weights(kinds, rating, quantity, age, policy)
     standings = np.array([standing for _, _, standing in kept], dtype=str)
     dismissed = kinds == EventKind.DISMISS.value
     weights[dismissed] = np.power(0.5, np.maximum(age[dismissed], 0.0) / policy.dismiss_days)
     held = (standings == Standing.HELD.value) & ~dismissed
-    weights[held] = (
-        policy.held_event_weight
-        * weights[held]
-        * np.power(0.5, np.maximum(age[held], 0.0) / policy.held_event_days)
-    )
+    if held.any():
+        unboosted = policy.model_copy(update={"recent_boost": 0.0})
+        weights[held] = (
+            policy.held_event_weight
+            * decayed_weights(kinds[held], rating[held], quantity[held], age[held], unboosted)
+            * np.power(0.5, np.maximum(age[held], 0.0) / policy.held_event_days)
+        )
     weights[(standings == Standing.CONFIRMED.value) & ~dismissed] *= policy.confirmed_event_boost
     return weights
 

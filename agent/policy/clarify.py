@@ -3,7 +3,9 @@
 A question is worth asking only when all of these hold:
 - the shopper has enough history for "does not fit" to mean anything;
 - the item is far from everything they engaged with, in text and in co-purchases;
-- counting it fully would change their top suggestions materially;
+- the event is consequential: counting it as theirs would change at least
+  :data:`CONSEQUENTIAL_CHANGE` of the ten suggestions they are shown (the default
+  mode's list, as served);
 - nothing has been asked about this item before, and few questions are open.
 """
 
@@ -27,9 +29,9 @@ from agent.domain import (
 )
 from agent.profile import OPEN_QUESTION, ProfileService
 from agent.recommender import Recommender, Request
-from tools.ranker import RankInput, RankWeights
+from tools.ranker import RankInput
 from tools.taste import Standing
-from tools.types import BehaviourEvent, EventKind, ShopperMode
+from tools.types import BehaviourEvent, EventKind
 
 #: Only events that say "I chose this" can be mistaken for taste.
 CLARIFIABLE_KINDS = frozenset({EventKind.PURCHASE, EventKind.CART, EventKind.LIKE})
@@ -37,17 +39,20 @@ CLARIFIABLE_KINDS = frozenset({EventKind.PURCHASE, EventKind.CART, EventKind.LIK
 
 #: How long an unanswered question keeps others from being asked.
 QUIET_AFTER_ASKING = timedelta(days=1)
-#: The ranking a question's impact is measured on: what the shopper's own signals produce.
-IMPACT_WEIGHTS = RankWeights(taste=6.0, community=1.2, popularity=0.0, request=0.0, diversity=0.0)
+#: An event that would change fewer of the shown suggestions is not worth a question:
+#: a mistake there costs the shopper little.
+CONSEQUENTIAL_CHANGE = 3
 
 
 class ClarifyConfig(BaseModel):
-    """The rule's thresholds; the defaults were calibrated on Online Retail's validation
-    split (`python -m bench.tact.calibrate`, results in bench/results/)."""
+    """The rule's thresholds. The fit thresholds were calibrated on Online Retail's
+    validation split (`python -m bench.tact.calibrate`, results in bench/results/): the
+    pair with the most recall (of consequential purchases injected as someone else's)
+    among those whose questions are at least 80 % about such purchases."""
 
     min_history_items: int = Field(default=5, ge=1)
     fit_similarity: float = Field(
-        default=0.35,
+        default=0.45,
         description="text similarity to the closest history item that counts as a fit",
     )
     fit_percentile: float = Field(
@@ -56,10 +61,22 @@ class ClarifyConfig(BaseModel):
         le=1,
         description="an item whose taste score beats this share of the catalog fits the profile",
     )
-    min_changed: int = Field(default=1, ge=1, description="top-k items it must change")
+    min_changed: int = Field(
+        default=CONSEQUENTIAL_CHANGE, ge=1, description="top-k items it must change"
+    )
     top_k: int = Field(default=10, ge=1)
     max_open: int = Field(default=2, ge=1, description="questions waiting at once")
     expire_days: float = Field(default=30, gt=0)
+
+    def asks_about(self, assessment: Assessment) -> bool:
+        """The rule itself: out of profile by text and by taste, and consequential (an
+        impact not computed yet does not rule it out)."""
+        return (
+            assessment.history_items >= self.min_history_items
+            and assessment.similarity < self.fit_similarity
+            and assessment.percentile < self.fit_percentile
+            and (assessment.changed is None or assessment.changed >= self.min_changed)
+        )
 
 
 class Assessment(BaseModel):
@@ -116,14 +133,7 @@ class Clarifier:
         return question
 
     def should_ask(self, assessment: Assessment) -> bool:
-        """The rule itself: out of profile by text and by taste, and it changes what is shown."""
-        config = self.config
-        return (
-            assessment.history_items >= config.min_history_items
-            and assessment.similarity < config.fit_similarity
-            and assessment.percentile < config.fit_percentile
-            and (assessment.changed is None or assessment.changed >= config.min_changed)
-        )
+        return self.config.asks_about(assessment)
 
     def assess(self, event: BehaviourEvent, *, always_impact: bool = False) -> Assessment | None:
         """How far ``event`` is from the shopper's settled history, and what it would change.
@@ -148,12 +158,18 @@ class Clarifier:
             percentile=float((scores < scores[row]).mean()),
         )
         if always_impact or self.should_ask(assessment):
-            now = self._clock.now()
-            with_it = self._rank(event, Standing.OWN)
-            before = {s.item.item_id for s in ranker.rank(without, now)}
-            after = {s.item.item_id for s in ranker.rank(with_it, now)}
-            assessment.changed = len(after - before)
+            assessment.changed = self.impact(event)
         return assessment
+
+    def impact(self, event: BehaviourEvent, standing: Standing = Standing.OWN) -> int:
+        """How many of the suggestions the shopper is shown (the default mode's top
+        ``top_k``, as served) change when ``event`` counts as ``standing`` rather than
+        not at all."""
+        ranker = self._recommender.ranker()
+        now = self._clock.now()
+        without = ranker.rank(self._rank(event, Standing.FOR_OTHER), now)
+        counted = ranker.rank(self._rank(event, standing), now)
+        return len({s.item.item_id for s in counted} - {s.item.item_id for s in without})
 
     def _rank(self, event: BehaviourEvent, standing: Standing) -> RankInput:
         """Rank input from the shopper's settled history, with ``event`` as ``standing``.
@@ -161,7 +177,7 @@ class Clarifier:
         Other events still awaiting an answer are left out, so one unsettled
         purchase never makes the next one look like it fits.
         """
-        request = Request(mode=ShopperMode.PURCHASE, k=self.config.top_k)
+        request = Request(k=self.config.top_k)
         rank_input = self._recommender.rank_input(event.shopper_id, request, personalized=True)
         unsettled = {
             event_id: Standing.FOR_OTHER
@@ -173,8 +189,7 @@ class Clarifier:
             self._recommender.ranker().catalog,
             override=unsettled | {event.event_id: standing},
         )
-        # Impact is judged on the personal part of the ranking: popularity would mask it.
-        return replace(rank_input, taste=taste, weights=IMPACT_WEIGHTS)
+        return replace(rank_input, taste=taste)
 
     # -- the conversation side ------------------------------------------------------
     def next_question(self, shopper_id: str) -> ClarifyingQuestion | None:

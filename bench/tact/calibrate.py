@@ -2,8 +2,12 @@
 
 Every replayed real purchase and every injected one is assessed once (text
 similarity to the history, taste percentile, top-10 change); the rule is a threshold
-function of those numbers, so a grid over the thresholds costs nothing more. The
-chosen thresholds become `ClarifyConfig`'s defaults; the test split is never seen.
+function of those numbers, so a grid over the thresholds costs nothing more. Only the
+fit thresholds are searched: how many suggestions an event must change to be worth a
+question is the definition of consequential, not a setting. Recall counts the
+consequential injected events; precision, every question. The rule with the most
+recall among those at least :data:`PRECISION_FLOOR` precise becomes `ClarifyConfig`'s
+defaults; the test split is never seen.
 
     python -m bench.tact.calibrate [--customers N]
 """
@@ -20,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.embedding import load_default_embedder
-from agent.policy.clarify import Assessment, ClarifyConfig
+from agent.policy.clarify import CONSEQUENTIAL_CHANGE, Assessment, ClarifyConfig
 from bench.ranking.datasets import load_online_retail
 from bench.ranking.splits import online_retail_splits
 from bench.tact.collapse import inject, plan_replays
@@ -29,9 +33,10 @@ from bench.tact.stores import import_split, open_home
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 CACHE = Path(__file__).resolve().parents[1] / ".cache"
 SEED = 20111001
-SIMILARITY_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
+SIMILARITY_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 PERCENTILE_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
-CHANGED_GRID = (1, 2, 3)
+#: Questions that are wrong more often than this cost more trust than they save.
+PRECISION_FLOOR = 0.8
 
 
 @dataclass
@@ -64,47 +69,41 @@ def collect(customers: int) -> list[Case]:
 
 def grid(cases: list[Case]) -> list[dict[str, Any]]:
     """Precision, recall and questions for every threshold combination."""
-    injected = sum(c.injected for c in cases)
+    consequential = _consequential_injected(cases)
     rows = []
-    for similarity, percentile, changed in itertools.product(
-        SIMILARITY_GRID, PERCENTILE_GRID, CHANGED_GRID
-    ):
-        rule = ClarifyConfig(
-            fit_similarity=similarity, fit_percentile=percentile, min_changed=changed
-        )
-        asked = [c for c in cases if _asks(rule, c.assessment)]
+    for similarity, percentile in itertools.product(SIMILARITY_GRID, PERCENTILE_GRID):
+        rule = ClarifyConfig(fit_similarity=similarity, fit_percentile=percentile)
+        asked = [c for c in cases if rule.asks_about(c.assessment)]
         hits = sum(c.injected for c in asked)
         precision = hits / len(asked) if asked else 0.0
-        recall = hits / injected if injected else 0.0
+        recall = hits / consequential if consequential else 0.0
         f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
         rows.append(
             {
                 "fit_similarity": similarity,
                 "fit_percentile": percentile,
-                "min_changed": changed,
                 "precision": round(precision, 4),
                 "recall": round(recall, 4),
                 "f1": round(f1, 4),
                 "questions": len(asked),
             }
         )
-    return sorted(rows, key=lambda r: (-r["f1"], -r["precision"]))
-
-
-def _asks(rule: ClarifyConfig, a: Assessment) -> bool:
-    return (
-        a.history_items >= rule.min_history_items
-        and a.similarity < rule.fit_similarity
-        and a.percentile < rule.fit_percentile
-        and (a.changed or 0) >= rule.min_changed
+    # The most recall among rules precise enough to be worth the shopper's time.
+    return sorted(
+        rows, key=lambda r: (r["precision"] < PRECISION_FLOOR, -r["recall"], -r["precision"])
     )
+
+
+def _consequential_injected(cases: list[Case]) -> int:
+    return sum(c.injected and (c.assessment.changed or 0) >= CONSEQUENTIAL_CHANGE for c in cases)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=600)
     args = parser.parse_args()
-    cache = CACHE / f"clarify-cases-{args.customers}.json"
+    # v2: the impact is measured on the list as served in the default mode.
+    cache = CACHE / f"clarify-cases-v2-{args.customers}.json"
     if cache.exists():  # assessing is the slow part; the grid is instant
         cases = [
             Case(c["injected"], Assessment(**c["assessment"]))
@@ -124,6 +123,7 @@ def main() -> None:
         "customers": args.customers,
         "cases": len(cases),
         "injected": sum(c.injected for c in cases),
+        "consequential_injected": _consequential_injected(cases),
         "best": rows[0],
         "top": rows[:10],
     }

@@ -27,10 +27,12 @@ import numpy as np
 from agent.domain import BehaviourEvent, EventKind, ShopperMode
 from agent.embedding import Embedder
 from agent.facade import Tactful
+from agent.policy.clarify import CONSEQUENTIAL_CHANGE
 from agent.recommender import Request
 from bench.ranking.metrics import K, user_metrics
 from bench.ranking.splits import Split
 from bench.tact.stores import copy_home, import_split, open_home
+from tools.taste import Standing
 
 INJECTED_SHARE = 0.3
 #: The injected purchase happens this long before the cut.
@@ -58,6 +60,12 @@ class CollapseResult:
     questions_about_real: int = 0
     injected_events: int = 0
     injected_asked: int = 0
+    #: Injected events that would change at least CONSEQUENTIAL_CHANGE of the ten shown.
+    consequential: int = 0
+    consequential_asked: int = 0
+    #: For each injected event before any answer: how many of the ten it changes as it
+    #: stands (held for a question, or counted as the shopper's own when not asked).
+    unconfirmed_moves: list[int] = field(default_factory=list)
     max_questions_per_event: int = 0
     customers: int = 0
 
@@ -80,10 +88,18 @@ class CollapseResult:
             ),
             "question_precision": round(self.questions_about_injected / asked, 4) if asked else 0.0,
             "question_recall": (
+                round(self.consequential_asked / self.consequential, 4)
+                if self.consequential
+                else 0.0
+            ),
+            "consequential_injected": self.consequential,
+            "question_recall_all_injected": (
                 round(self.injected_asked / self.injected_events, 4)
                 if self.injected_events
                 else 0.0
             ),
+            "unconfirmed_moving_more_than_2": sum(m > 2 for m in self.unconfirmed_moves),
+            "max_moved_by_unconfirmed": max(self.unconfirmed_moves, default=0),
             "questions_per_shopper": round(asked / self.customers, 4) if self.customers else 0.0,
             "questions_about_real_events": self.questions_about_real,
             "max_questions_per_injected_event": self.max_questions_per_event,
@@ -163,10 +179,18 @@ def _play(
     if plan.injected is not None and scenario != "clean":
         events.append(plan.injected)
     tactful.record_events(events, clarify=scenario != "polluted")
+    consequential = False
+    if scenario == "clarified" and plan.injected is not None:
+        # Before any answer: an answer says whose it is, and nothing is unconfirmed then.
+        consequential = tactful.clarifier.impact(plan.injected) >= CONSEQUENTIAL_CHANGE
+        standing = tactful.profiles.standings(plan.shopper_id).get(
+            plan.injected.event_id, Standing.OWN
+        )
+        result.unconfirmed_moves.append(tactful.clarifier.impact(plan.injected, standing))
     if scenario != "polluted":
         asked = _dialogue(tactful, plan)
         if scenario == "clarified":
-            _count(asked, plan, result)
+            _count(asked, plan, consequential, result)
     return _ndcg(tactful, split, plan)
 
 
@@ -189,12 +213,16 @@ def _dialogue(tactful: Tactful, plan: CustomerPlan) -> list[str]:
     return asked
 
 
-def _count(asked: list[str], plan: CustomerPlan, result: CollapseResult) -> None:
+def _count(
+    asked: list[str], plan: CustomerPlan, consequential: bool, result: CollapseResult
+) -> None:
     injected_id = plan.injected.event_id if plan.injected else None
     about_injected = sum(1 for e in asked if e == injected_id)
     result.questions_about_injected += about_injected
     result.questions_about_real += len(asked) - about_injected
     result.injected_asked += 1 if about_injected else 0
+    result.consequential += consequential
+    result.consequential_asked += consequential and about_injected > 0
     result.max_questions_per_event = max(result.max_questions_per_event, about_injected)
 
 

@@ -254,10 +254,10 @@ class HeldPurchase(NamedTuple):
 def held_purchase(
     tmp_path_factory: pytest.TempPathFactory, demo_template: Path, data_now: datetime
 ) -> HeldPurchase:
-    """The demo shopper buys a child's doll an hour ago, then looks at their profile."""
+    """The demo shopper buys a child's game an hour ago, then looks at their profile."""
     home = tmp_path_factory.mktemp("held") / "home"
     shutil.copytree(demo_template, home)
-    shopper, item = "16915", "22749"  # the demo's shopper and gift item (tests/conftest.py)
+    shopper, item = "16915", "23570"  # the demo's shopper and gift item (tests/conftest.py)
     at = (data_now - timedelta(hours=1)).isoformat()
     added = run_process(
         home, data_now, "events", "add", shopper, item, "--kind", "purchase", "--at", at

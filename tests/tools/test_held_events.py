@@ -1,0 +1,26 @@
+"""A purchase held for a question counts low, and gets no short-term boost: what the
+shopper wants right now is the very thing the question leaves open."""
+
+from __future__ import annotations
+
+from tests.tools.small_shop import NOW, SmallShop
+from tools.signals import event_weight
+from tools.taste import Standing, taste_signal
+from tools.types import EventKind
+
+
+def test_a_fresh_held_purchase_counts_a_tenth_of_a_settled_one_without_the_boost() -> None:
+    shop = SmallShop()
+    fresh = shop.event("mug-owl", EventKind.PURCHASE, days_ago=0.05)
+    policy = shop.policy
+    unboosted = policy.model_copy(update={"recent_boost": 0.0})
+
+    held = taste_signal(
+        [fresh], shop.catalog, now=NOW, policy=policy, standings={fresh.event_id: Standing.HELD}
+    ).item_weights[shop.row("mug-owl")]
+    own = shop.taste([fresh]).item_weights[shop.row("mug-owl")]
+
+    assert event_weight(fresh, NOW, policy) > 2 * event_weight(fresh, NOW, unboosted)
+    expected = policy.held_event_weight * event_weight(fresh, NOW, unboosted)
+    assert abs(held - expected) < 0.01 * expected
+    assert held < own / 10
