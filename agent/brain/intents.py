@@ -98,6 +98,9 @@ class Answer(_Intent):
     kind: Literal["answer"] = "answer"
     about_me: bool
     recipient: str | None = None
+    sex: Literal["f", "m"] | None = Field(
+        default=None, description='the recipient\'s, when the words say it: "my nephew"'
+    )
 
 
 class Correction(_Intent):

@@ -112,6 +112,8 @@ class Handled:
     may_ask: bool = True
     #: The item this turn was about ("why the second one?"), for "I already have that one".
     focus: str | None = None
+    #: Someone the shopper just said a purchase was for, whom "for him" may mean next.
+    named: ActiveRequest | None = None
 
 
 class Handlers:
@@ -142,7 +144,7 @@ class Handlers:
     def handle(self, meaning: i.Understanding, turn: TurnContext) -> Handled:
         """Act on one reading of the shopper's message."""
         if isinstance(meaning, i.Request | i.Refine):
-            meaning = _resolve_pronoun(meaning, turn.state.request)
+            meaning = _resolve_pronoun(meaning, turn.state.request, turn.state.named)
         match meaning:
             case i.CallOff() if turn.handover is not None:
                 self._handovers.move(turn.handover.escalation_id, EscalationStatus.CALLED_OFF)
@@ -332,7 +334,12 @@ class Handlers:
         lead = o.AnswerTaken(
             item=question.item_title, about_me=meaning.about_me, recipient=meaning.recipient
         )
-        return self._suggest(turn, ActiveRequest(), lead, facts=learned)
+        handled = self._suggest(turn, ActiveRequest(), lead, facts=learned)
+        if meaning.recipient and not meaning.about_me:
+            handled.named = ActiveRequest(
+                mode=ShopperMode.GIFT, recipient=meaning.recipient, sex=meaning.sex
+            )
+        return handled
 
     def _why_asked(self, question: ClarifyingQuestion) -> Handled:
         """Say what the question is for; it stays open, and nothing else is asked."""
@@ -513,13 +520,16 @@ _REQUEST_SLOTS = frozenset(i.Request.model_fields) - {"kind", "pronoun"}
 
 
 def _resolve_pronoun(
-    meaning: i.Request | i.Refine, current: ActiveRequest | None
+    meaning: i.Request | i.Refine, current: ActiveRequest | None, named: ActiveRequest | None
 ) -> i.Request | i.Refine:
-    """ "Something for her": whoever the search on screen is for; with no one named yet,
-    a gift for someone the shopper has not named."""
+    """ "Something for her": whoever the search on screen is for, else whoever the shopper
+    last said a purchase was for ("it was for my nephew" ... "any ideas for him?"); with
+    no one named yet, a gift for someone the shopper has not named."""
     if meaning.pronoun is None or meaning.recipient is not None:
         return meaning
     slots = {k: v for k, v in meaning.model_dump().items() if k in _REQUEST_SLOTS}
+    if (current is None or current.recipient is None) and named is not None:
+        current = named
     if current is None or current.recipient is None or current.sex not in (None, meaning.sex):
         # No one named yet, or "and something for him?" after ideas for the sister:
         # a new search, for someone the shopper has not named.

@@ -275,4 +275,5 @@ def _next_state(before: TurnState, handled: Handled, reply: Reply) -> TurnState:
         confirming=reply.confirming,
         focus=handled.focus,
         no_answer_streak=before.no_answer_streak + 1 if handled.no_match else 0,
+        named=handled.named or before.named,
     )

@@ -76,3 +76,8 @@ class TurnState(BaseModel):
     no_answer_streak: int = Field(
         default=0, ge=0, description="turns in a row whose request found no good answer"
     )
+    named: ActiveRequest | None = Field(
+        default=None,
+        description="a gift search for the person the shopper last said a purchase was for, "
+        'should "any ideas for him?" follow',
+    )

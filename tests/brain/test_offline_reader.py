@@ -227,7 +227,9 @@ def test_owned_and_feedback_point_at_a_position(reader: OfflineReader) -> None:
 
 
 def test_a_typed_answer_still_names_the_recipient(reader: OfflineReader) -> None:
-    assert reader.read("yeh it was 4 my neice", ASKED) == Answer(about_me=False, recipient="niece")
+    assert reader.read("yeh it was 4 my neice", ASKED) == Answer(
+        about_me=False, recipient="niece", sex="f"
+    )
 
 
 def test_likes_and_dislikes_become_worded_facts(reader: OfflineReader) -> None:

@@ -88,7 +88,7 @@ def test_calling_off_the_person_outranks_the_word_human(reader: OfflineReader) -
 
 
 def test_a_person_named_after_the_question_answers_it(reader: OfflineReader) -> None:
-    assert reader.read("my nephew", ASKED) == Answer(about_me=False, recipient="nephew")
+    assert reader.read("my nephew", ASKED) == Answer(about_me=False, recipient="nephew", sex="m")
     reading = reader.read("for my auntie, she's 60", ASKED)
     assert isinstance(reading, Answer) and reading.about_me is False
 

@@ -474,7 +474,12 @@ def _simple(intent: str, text: str, shown: int) -> Understanding:
         case "answer_for_me":
             return Answer(about_me=True)
         case "answer_for_someone":
-            return Answer(about_me=False, recipient=recipient_text(parse_recipient(text)))
+            recipient = parse_recipient(text)
+            return Answer(
+                about_me=False,
+                recipient=recipient_text(recipient),
+                sex={"female": "f", "male": "m"}.get(recipient.sex or "") if recipient else None,
+            )
         case "ask_why_asked":
             return AskWhyAsked()
         case "decline_answer":
