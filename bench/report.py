@@ -266,10 +266,8 @@ def _magazines(m: dict[str, Any]) -> str:
         return f"{s['value']:.3f} [{s['low']:.3f}, {s['high']:.3f}]"
 
     parts = []
-    for name, counts in (
-        ("all events", m["all"]),
-        ("events with 3+ earlier", m[next(k for k in m if k.startswith("with_"))]),
-    ):
+    earlier = m["with_history"]["earlier_events"]
+    for name, counts in (("all events", m["all"]), (f"with {earlier}+ earlier", m["with_history"])):
         parts.append(
             f"{name}: {counts['events']} events, {counts['labelled_other']} labelled for"
             f" someone else, {counts['asked']} asked ({counts['asked_other']} of them labelled);"

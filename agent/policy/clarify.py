@@ -116,7 +116,7 @@ class Clarifier:
         if sum(q.status in OPEN_QUESTION for q in questions) >= self.config.max_open:
             return None
         assessment = self.assess(event)
-        if assessment is None or not self.should_ask(assessment):
+        if assessment is None or not self.config.asks_about(assessment):
             return None
         now = self._clock.now()
         question = ClarifyingQuestion(
@@ -131,9 +131,6 @@ class Clarifier:
         )
         self._profiles.save_question(question, new=True)
         return question
-
-    def should_ask(self, assessment: Assessment) -> bool:
-        return self.config.asks_about(assessment)
 
     def assess(self, event: BehaviourEvent, *, always_impact: bool = False) -> Assessment | None:
         """How far ``event`` is from the shopper's settled history, and what it would change.
@@ -157,7 +154,7 @@ class Clarifier:
             similarity=float((vectors[history] @ vectors[row]).max()),
             percentile=float((scores < scores[row]).mean()),
         )
-        if always_impact or self.should_ask(assessment):
+        if always_impact or self.config.asks_about(assessment):
             assessment.changed = self.impact(event)
         return assessment
 

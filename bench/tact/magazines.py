@@ -171,7 +171,7 @@ class MagazineResult:
     def summary(self) -> dict[str, Any]:
         return {
             "all": self.all_events.summary(),
-            f"with_{WITH_HISTORY}_earlier_events": self.with_history.summary(),
+            "with_history": {**self.with_history.summary(), "earlier_events": WITH_HISTORY},
             "received_left_out": self.received,
             "other_events_changing_the_top_10": sum(c > 0 for c in self.other_changes),
             "other_events_top_10_changes": sorted(self.other_changes, reverse=True),
