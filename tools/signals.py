@@ -101,17 +101,18 @@ def days_between(earlier: datetime, later: datetime) -> float:
 
 
 def event_weight(event: BehaviourEvent, now: datetime, policy: DecayPolicy) -> float:
-    """Decayed taste weight of one event (negative for returns)."""
-    base = KIND_WEIGHTS[event.kind]
-    if event.kind is EventKind.RATING and event.rating is not None:
-        base = (event.rating - 2.5) / 2.5
-    # Quantity helps a little (a wholesaler's 48 of a thing is not 48 purchases).
-    base *= 1.0 + 0.25 * math.log1p(max(event.quantity - 1.0, 0.0)) if base > 0 else 1.0
-    age = days_between(event.at, now)
-    decay = age_factor(age, policy.half_life(event.kind))
-    if base > 0:
-        decay += policy.recent_boost * age_factor(age, policy.recent_days)
-    return base * decay
+    """Decayed taste weight of one event (negative for returns): :func:`decayed_weights`
+    for a single event, so there is one formula."""
+    rating = math.nan if event.rating is None else event.rating
+    return float(
+        decayed_weights(
+            np.array([event.kind.value]),
+            np.array([rating]),
+            np.array([event.quantity]),
+            np.array([days_between(event.at, now)]),
+            policy,
+        )[0]
+    )
 
 
 def fact_strength(fact: PreferenceFact, now: datetime, policy: DecayPolicy) -> float:
@@ -164,6 +165,7 @@ def decayed_weights(
     rated = (kinds == EventKind.RATING.value) & ~np.isnan(rating)
     base[rated] = (rating[rated] - 2.5) / 2.5
     positive = base > 0
+    # Quantity helps a little (a wholesaler's 48 of a thing is not 48 purchases).
     base[positive] *= 1.0 + 0.25 * np.log1p(np.maximum(quantity[positive] - 1.0, 0.0))
     age = np.maximum(age_days, 0.0)
     decay = np.power(0.5, age / half_life)

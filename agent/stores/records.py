@@ -327,9 +327,9 @@ def _make_engine(url: str) -> Engine:
     except ArgumentError as exc:
         raise InvalidInput(f"Not a database URL: {url!r}") from exc
     shown = parsed.render_as_string(hide_password=True)
-    is_sqlite = parsed.get_backend_name() == "sqlite"
-    in_memory = is_sqlite and not _in_sqlite_file(parsed)
-    if _in_sqlite_file(parsed) and parsed.database:
+    is_sqlite, in_file = parsed.get_backend_name() == "sqlite", _in_sqlite_file(parsed)
+    in_memory = is_sqlite and not in_file
+    if in_file and parsed.database:
         try:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
