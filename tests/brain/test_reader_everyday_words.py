@@ -231,10 +231,17 @@ def test_dropping_a_remembered_remark_is_a_forget(reader: OfflineReader, message
     assert isinstance(reader.read(message, FRESH), Forget)
 
 
-def test_nothing_over_a_price_caps_it(reader: OfflineReader) -> None:
-    reading = reader.read("lanterns, nothing over £12", FRESH)
+@pytest.mark.parametrize(
+    ("message", "ceiling"),
+    [
+        ("lanterns, nothing over £12", 12),
+        ("got any cute mugs for my gran? shes 90, nowt over a tenner", 10),
+    ],
+)
+def test_nothing_over_a_price_caps_it(reader: OfflineReader, message: str, ceiling: int) -> None:
+    reading = reader.read(message, FRESH)
     assert isinstance(reading, Request)
-    assert (reading.budget_min, reading.budget_max) == (None, 12)
+    assert (reading.budget_min, reading.budget_max) == (None, ceiling)
 
 
 @pytest.mark.parametrize(

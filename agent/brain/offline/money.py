@@ -195,7 +195,7 @@ def _bare_word_without_cue_or_currency(amount: _Amount) -> bool:
 
 
 _NOTHING_BEFORE = re.compile(
-    r"\b(?:nothing|none|not\s+anything|no\s+more|never)\s*$"
+    r"\b(?:nothing|nowt|nout|none|not\s+anything|no\s+more|never)\s*$"
     # "don't show me anything over £50": a ceiling said as what not to show
     r"|\b(?:don'?t|do\s+not|never)\s+(?:show|give|suggest|recommend|send)\s+(?:me\s+|us\s+)?"
     r"(?:anything|something|stuff|things|items|ones)?\s*$"
