@@ -50,6 +50,9 @@ def _compile() -> dict[str, re.Pattern[str]]:
             re.IGNORECASE,
         ),
         "keycap": re.compile(r"(?P<n>\d)\ufe0f?\u20e3"),
+        # "why no 3": "no" without its dot labels a digit only ("no two are alike" and
+        # "no, 3 is fine" point at nothing).
+        "no_digit": re.compile(r"(?<![\w])no\s+(?P<n>\d{1,2})(?![\w.,%£$€])", re.IGNORECASE),
         "ordinal": re.compile(
             rf"(?<![\w]){not_after_a}(?:(?P<ord>{plain_ordinal}){closes}"
             rf"|(?P<noun_ord>{ordinal})(?=\s+{nouns}(?!\w)))",
@@ -89,7 +92,7 @@ def parse_position(text: str, shown: int) -> int | None:
         return _within(shown - count + 1, shown)
     if _PATTERNS["before_last"].search(text):
         return _within(shown - 1, shown)
-    for name in ("keycap", "label"):
+    for name in ("keycap", "label", "no_digit"):
         match = _PATTERNS[name].search(text)
         if match:
             return _within(_number(match.group("n")), shown)
