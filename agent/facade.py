@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
+from agent import tuned_config
 from agent.brain.base import Brain
 from agent.brain.offline.brain import offline_brain
 from agent.clock import Clock, FixedClock, SystemClock
@@ -50,7 +51,7 @@ from agent.stores.sql.erasure import ErasureReport
 from agent.stores.sql.ratings import SatisfactionRating
 from agent.stores.vectors import ChromaVectorStore, make_chroma_client
 from tools.explain import Explanation, explain
-from tools.ranker import RankWeights
+from tools.ranker import MODE_WEIGHTS, RankWeights
 from tools.search import SearchHit, catalog_search
 from tools.types import valid_identifier
 
@@ -105,7 +106,15 @@ class Tactful:
         self.vectors = vectors
         self.embedder = embedder
         self.clock: Clock = clock or SystemClock()
+        tuned = None if weights is not None else tuned_config.latest(self.settings.home)
+        #: The tuning ranked with (``tactful tune``), if any.
+        self.tuning = tuned[0] if tuned else None
         policy = self.settings.decay
+        if tuned is not None:
+            weights = MODE_WEIGHTS | tuned[1].weights
+            # A half-life set in the environment is the operator's word over the tuning's.
+            if "decay" not in self.settings.model_fields_set:
+                policy = tuned[1].policy
         migrate(records, vectors)  # a data folder written by an older version, once
         self.profiles = ProfileService(records, vectors, embedder, self.clock, policy)
         self.index = ShopIndex(records, vectors, policy, embedder.dim, self._held_event_ids)

@@ -13,7 +13,6 @@ at once and everyone else's a little later.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -204,6 +203,10 @@ class InteractionIndex:
             latest_days=latest,
         )
 
+    def row_of(self, shopper_id: str) -> int | None:
+        """The shopper's row in the engagement matrix, if they engaged with anything."""
+        return self._row_of.get(shopper_id)
+
     @property
     def n_items(self) -> int:
         return int(self.engagement.shape[1])
@@ -237,11 +240,11 @@ class InteractionIndex:
         if not item_weights or self.engagement.shape[0] == 0:
             return []
         cols = [c for c in item_weights if c < self.n_items]
-        vals = np.array([math.log1p(max(item_weights[c], 0.0)) for c in cols], dtype=np.float32)
-        norm = float(np.linalg.norm(vals))
-        if norm == 0:
+        vals = _neighbour_query(np.array([item_weights[c] for c in cols], dtype=np.float32))
+        if not vals.any():
             return []
-        sims = np.asarray(self._unit_by_item[:, cols] @ (vals / norm)).ravel()
+        # Only the shopper's own item columns are read: a slice, then one product.
+        sims = np.asarray(self._unit_by_item[:, cols] @ vals).ravel()
         for shopper_id in exclude:
             if shopper_id in self._row_of:
                 sims[self._row_of[shopper_id]] = 0.0
@@ -256,6 +259,36 @@ class InteractionIndex:
         return [
             Neighbour(self.shopper_ids[r], int(r), float(sims[r]), self.countries[r]) for r in top
         ]
+
+    def similarities(self, item_weights: sparse.csr_matrix) -> np.ndarray:
+        """:meth:`neighbours`' similarity of many shoppers (rows of taste weights by
+        catalog row) to every shopper in the index, shoppers×index-shoppers."""
+        query = item_weights.copy()
+        if query.shape[1] != self.n_items:
+            query.resize((query.shape[0], self.n_items))
+        for row in range(query.shape[0]):
+            start, end = query.indptr[row], query.indptr[row + 1]
+            query.data[start:end] = _neighbour_query(query.data[start:end])
+        return np.asarray((query @ self._unit_rows.T).toarray(), dtype=np.float32)
+
+    def community_matrix(self, similarities: np.ndarray, k: int) -> np.ndarray:
+        """:meth:`community_scores` of each row's ``k`` most similar shoppers, for many
+        shoppers at once (``similarities`` from :meth:`similarities`, with anyone who
+        may not be a neighbour already set to 0)."""
+        n_rows, n_shoppers = similarities.shape
+        if n_shoppers == 0 or n_rows == 0:
+            return np.zeros((n_rows, self.n_items), dtype=np.float32)
+        k = min(k, n_shoppers)
+        top = np.argpartition(-similarities, k - 1, axis=1)[:, :k]
+        top_sims = np.maximum(np.take_along_axis(similarities, top, axis=1), 0.0)
+        # Shoppers with no similarity add nothing to either sum, as neighbours() drops them.
+        chosen = sparse.csr_matrix(
+            (top_sims.ravel(), top.ravel(), np.arange(0, n_rows * k + 1, k)),
+            shape=(n_rows, n_shoppers),
+        )
+        sums = top_sims.sum(axis=1, keepdims=True)
+        scores = np.asarray((chosen @ self.recent_engagement).toarray(), dtype=np.float32)
+        return np.divide(scores, sums, out=np.zeros_like(scores), where=sums > 0)
 
     def community_scores(self, neighbours: list[Neighbour]) -> np.ndarray:
         """Similarity-weighted recent engagement of the neighbours, for every item: each
@@ -281,6 +314,14 @@ class InteractionIndex:
             NeighbourChoice(neighbours[i], d)
             for i, d in zip(behind.tolist(), days.tolist(), strict=True)
         ]
+
+
+def _neighbour_query(weights: np.ndarray) -> np.ndarray:
+    """A shopper's taste weights as a neighbour query: dampened like everyone's
+    engagement (log1p), then of unit length (zeros when nothing is left)."""
+    values = np.log1p(np.clip(weights, 0.0, None)).astype(np.float32)
+    norm = float(np.linalg.norm(values))
+    return values / norm if norm > 0 else values
 
 
 def _engagement(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import numpy as np
@@ -138,6 +139,24 @@ class EventColumns:
 
     def __len__(self) -> int:
         return len(self.event_ids)
+
+    @classmethod
+    def of(cls, events: Sequence[BehaviourEvent]) -> EventColumns:
+        """Event objects as columns."""
+        return cls(
+            event_ids=np.array([e.event_id for e in events], dtype=object),
+            shopper_ids=np.array([e.shopper_id for e in events], dtype=object),
+            item_ids=np.array([e.item_id for e in events], dtype=object),
+            kinds=np.array([e.kind.value for e in events], dtype=object),
+            at=np.array([e.at for e in events], dtype="datetime64[s]"),
+            quantity=np.array([e.quantity for e in events], dtype=np.float64),
+            rating=np.array([np.nan if e.rating is None else e.rating for e in events]),
+            for_someone_else=np.array([e.recipient is not None for e in events], dtype=bool),
+        )
+
+    def select(self, mask: np.ndarray) -> EventColumns:
+        """The events where ``mask`` is true (or at the indices it lists)."""
+        return EventColumns(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
 
 
 def event_weights(columns: EventColumns, now: datetime, policy: DecayPolicy) -> np.ndarray:

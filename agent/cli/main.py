@@ -17,6 +17,7 @@ from agent.cli.keys import keys_app
 from agent.cli.loading import import_app, ingest_app
 from agent.cli.render import clean, say_error
 from agent.cli.serve import serve
+from agent.cli.tune import tune
 from agent.errors import TactfulError
 
 T = TypeVar("T")
@@ -75,6 +76,7 @@ app.command()(profiles.forget)
 app.command()(profiles.export)
 app.command()(profiles.erase)
 app.command()(serve)
+app.command()(tune)
 
 
 @app.command("eval")

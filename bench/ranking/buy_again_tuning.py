@@ -16,12 +16,12 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from bench.ranking.harness import evaluate
-from bench.ranking.metrics import K, Metrics, mean_metrics, user_metrics
-from bench.ranking.search import coordinate_search
 from bench.ranking.splits import Split
 from bench.ranking.tactful_method import TactfulConfig, TactfulMethod
 from bench.ranking.tuning import Tuned
 from tools.ranker import RankInput, RankWeights, _caps, _Scores
+from tools.tuning.metrics import K, Metrics, mean_metrics, user_metrics
+from tools.tuning.search import coordinate_search
 from tools.types import FactorName, ShopperMode
 
 #: The knobs searched: the factor's weight and share in the mode, and its shape. A

@@ -9,7 +9,7 @@ full run's results file); the objective is the mean of those ratios. tactful is 
 as ``tactful recommend`` ranks: browsing mode, its diversity step included.
 
 1. **Search** (Online Retail new items + MovieLens-100k): coordinate search over the
-   browsing weights and the decay policy, through the benchmark's fast factors, from
+   browsing weights and the decay policy, through the product's batched factors, from
    several starts built on the earlier defaults. Decay is searched as the product holds
    it: one half-life for a shopper's own purchases and ratings, the short-term boost
    and its half-life, and the half-life of similar shoppers' choices. The grids, and a
@@ -49,10 +49,8 @@ from bench.ranking.experiment import (
     SPECS,
     all_items_key,
 )
-from bench.ranking.harness import evaluate, top_k
-from bench.ranking.metrics import K, mean_metrics, user_metrics
+from bench.ranking.harness import evaluate
 from bench.ranking.run import RESULTS
-from bench.ranking.search import coordinate_search
 from bench.ranking.splits import Split
 from bench.ranking.tactful_method import (
     NO_DECAY_DAYS,
@@ -64,6 +62,8 @@ from bench.ranking.tactful_method import (
 from bench.ranking.tuning import TactfulTuner
 from tools.ranker import MIN_CONTRIBUTION, RankWeights
 from tools.signals import DecayPolicy
+from tools.tuning.metrics import K, mean_metrics, top_k, user_metrics
+from tools.tuning.search import coordinate_search
 
 log = logging.getLogger("bench.ranking")
 
@@ -237,7 +237,7 @@ class Benchmark:
         self.similarity = vectors @ vectors.T
 
     def ndcg(self, config: TactfulConfig) -> float:
-        """Validation NDCG@10 of ``config`` in browsing, through the fast factors."""
+        """Validation NDCG@10 of ``config`` in browsing, through the batched factors."""
         scores = self.tuner.factors(config.policy).total(config.weights)
         ranked = diverse_top_k(
             scores, self.tuner.excluded, self.similarity, config.weights.diversity

@@ -8,8 +8,8 @@ from typing import Protocol
 
 import numpy as np
 
-from bench.ranking.metrics import K, Metrics, mean_metrics, user_metrics
 from bench.ranking.splits import Split
+from tools.tuning.metrics import K, Metrics, mean_metrics, top_k, user_metrics
 
 BATCH = 256
 
@@ -48,19 +48,6 @@ def excluded_mask(split: Split, users: Sequence[str]) -> np.ndarray:
     for i, user in enumerate(users):
         mask[i, split.rows(split.excluded[user])] = True
     return mask
-
-
-def top_k(scores: np.ndarray, excluded: np.ndarray, k: int) -> np.ndarray:
-    """Row indices of the ``k`` best unexcluded scores per user, best first.
-
-    Ties are broken by catalog row so every run ranks the same way.
-    """
-    masked = np.where(excluded, -np.inf, scores.astype(np.float64))
-    k = min(k, masked.shape[1])
-    best = np.argpartition(-masked, k - 1, axis=1)[:, :k]
-    values = np.take_along_axis(masked, best, axis=1)
-    order = np.lexsort((best, -values), axis=-1)
-    return np.take_along_axis(best, order, axis=1)
 
 
 class ScoringMethod(ABC):

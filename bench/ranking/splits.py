@@ -24,8 +24,6 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-import numpy as np
-
 from bench.ranking.datasets import RawData
 from tools.signals import EventColumns
 from tools.types import BehaviourEvent, CatalogItem
@@ -85,16 +83,7 @@ class Split:
 
 def event_columns(events: Sequence[BehaviourEvent]) -> EventColumns:
     """Events as the parallel columns :class:`tools.interactions.InteractionIndex` reads."""
-    return EventColumns(
-        event_ids=np.array([e.event_id for e in events], dtype=object),
-        shopper_ids=np.array([e.shopper_id for e in events], dtype=object),
-        item_ids=np.array([e.item_id for e in events], dtype=object),
-        kinds=np.array([e.kind.value for e in events], dtype=object),
-        at=np.array([e.at for e in events], dtype="datetime64[s]"),
-        quantity=np.array([e.quantity for e in events], dtype=np.float64),
-        rating=np.array([np.nan if e.rating is None else e.rating for e in events]),
-        for_someone_else=np.array([e.recipient is not None for e in events], dtype=bool),
-    )
+    return EventColumns.of(events)
 
 
 def time_split(

@@ -24,7 +24,6 @@ from bench.ranking.baselines import ALS
 from bench.ranking.embeddings import catalog_vectors
 from bench.ranking.experiment import SPECS, TACTFUL, DatasetSpec
 from bench.ranking.run import RESULTS
-from bench.ranking.search import coordinate_search
 from bench.ranking.tactful_method import (
     NO_DECAY_DAYS,
     IndexOptions,
@@ -32,6 +31,7 @@ from bench.ranking.tactful_method import (
     default_config,
 )
 from bench.ranking.tuning import WEIGHT_GRID, TactfulTuner
+from tools.tuning.search import coordinate_search
 from tools.types import EventKind
 
 log = logging.getLogger("bench.ranking")

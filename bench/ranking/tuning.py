@@ -12,15 +12,16 @@ from typing import Any
 import numpy as np
 
 from bench.ranking.baselines import ALS, ItemKNN, ItemKNNRecency, TimeAwareUserKNN
-from bench.ranking.fast_factors import Factors, TrainIndex, compute_factors, train_index
-from bench.ranking.harness import evaluate, excluded_mask, top_k
-from bench.ranking.metrics import K, Metrics, mean_metrics, user_metrics
-from bench.ranking.search import coordinate_search
+from bench.ranking.harness import evaluate, excluded_mask
 from bench.ranking.splits import Split
-from bench.ranking.tactful_method import IndexOptions, TactfulConfig, TactfulMethod
+from bench.ranking.tactful_method import IndexOptions, TactfulConfig, TactfulMethod, user_taste
 from tools.catalog_index import CatalogIndex
 from tools.ranker import RankWeights
 from tools.signals import DecayPolicy
+from tools.tuning.factors import Factors, batch_factors, check
+from tools.tuning.metrics import K, Metrics, mean_metrics, top_k, user_metrics
+from tools.tuning.search import coordinate_search
+from tools.tuning.tuner import decay_knobs, with_knobs
 from tools.types import EventKind
 
 KNN_NEIGHBOURS = [5, 10, 20, 50, 100, 200, 400, 100_000]
@@ -151,27 +152,13 @@ class TactfulTuner:
         self.excluded = excluded_mask(split, self.users)
         self.targets = [set(split.rows(split.targets[u])) for u in self.users]
         self._factors: dict[str, Factors] = {}
-        self._train: TrainIndex | None = None
-        self.paths: set[str] = set()
 
     def policy(self, base: DecayPolicy, params: dict[str, Any]) -> DecayPolicy:
         """``base`` with the searched knobs applied (the half-life is the dataset's kind)."""
-        return base.model_copy(
-            update={
-                f"{self.kind.value}_days": params["half_life"],
-                "recent_boost": params["recent_boost"],
-                "recent_days": params["recent_days"],
-                "neighbour_days": params["neighbour_days"],
-            }
-        )
+        return with_knobs(base, self.kind, params)
 
     def policy_params(self, policy: DecayPolicy) -> dict[str, Any]:
-        return {
-            "half_life": policy.half_life(self.kind),
-            "recent_boost": policy.recent_boost,
-            "recent_days": policy.recent_days,
-            "neighbour_days": policy.neighbour_days,
-        }
+        return decay_knobs(policy, self.kind)
 
     def factors(self, policy: DecayPolicy) -> Factors:
         key = policy.model_dump_json()
@@ -185,21 +172,21 @@ class TactfulTuner:
                 catalog=self.catalog,
                 index_options=self.index_options,
             )
-            if self._train is None:
-                self._train = train_index(method)
-            # The fast path is checked against the product on the first policy only (the
-            # code is the same for every policy); run.py re-checks the winner in full.
-            grid = WEIGHT_GRID["neighbours"]
-            check = () if self.paths == {"fast"} else (grid[0], grid[-1])
-            factors = compute_factors(method, self.users, check, self._train)
-            self.paths.add(factors.path)
+            tastes = [user_taste(self.split, self.catalog, u, policy) for u in self.users]
+            # The product's own batched factors (what `tactful tune` searches with),
+            # checked against its ranker on the first policy; run.py re-checks the winner.
+            factors = batch_factors(method.ranker, self.users, tastes, self.split.now)
+            if not self._factors and not check(
+                method.ranker, factors, self.users, tastes, RankWeights(), self.split.now
+            ):
+                raise RuntimeError("tools.tuning.factors no longer matches the ranker")
             while len(self._factors) >= FACTOR_CACHE:
                 del self._factors[next(iter(self._factors))]
             self._factors[key] = factors
         return self._factors[key]
 
     def metrics(self, config: TactfulConfig) -> Metrics:
-        """Validation metrics of ``config`` through the fast factors."""
+        """Validation metrics of ``config`` through the batched factors."""
         return self.metrics_of(self.factors(config.policy).total(config.weights))
 
     def metrics_of(self, scores: np.ndarray) -> Metrics:

@@ -29,10 +29,10 @@ from agent.embedding import Embedder
 from agent.facade import Tactful
 from agent.policy.clarify import CONSEQUENTIAL_CHANGE
 from agent.recommender import Request
-from bench.ranking.metrics import K, user_metrics
 from bench.ranking.splits import Split
 from bench.tact.stores import copy_home, import_split, open_home
 from tools.taste import Standing
+from tools.tuning.metrics import K, user_metrics
 
 INJECTED_SHARE = 0.3
 #: The injected purchase happens this long before the cut.

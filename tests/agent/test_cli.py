@@ -623,3 +623,55 @@ def test_help_lists_the_commands_and_demo_explains_itself(
         assert command in top.out
     assert demo.code == 0, demo.err
     assert "Online Retail" in demo.out
+
+
+# -- tuning to the shop's history ------------------------------------------------------
+
+
+def test_tune_fits_the_shop_reports_what_it_scored_and_recommend_then_ranks_with_it(
+    tactful: Tactful, demo_home: Path, demo_shopper: str
+) -> None:
+    before = tactful("recommend", demo_shopper, "--json").json()
+
+    tuned = tactful("tune", "--json")
+
+    assert tuned.code == 0, tuned.err
+    report = tuned.json()
+    served = report["validation"]
+    assert {"tuned", "defaults", "popular", "buy again by count"} <= set(served)
+    assert report["adopted"] == (served["tuned"]["ndcg@10"] > served["defaults"]["ndcg@10"])
+    assert report["shoppers"] >= 20 and report["trials"] > 10
+    if not report["adopted"]:
+        pytest.skip("the defaults served better on this history; nothing to rank with")
+    assert report["saved_to"] == str(demo_home / "tuning" / "0001.json")
+    saved = json.loads(Path(report["saved_to"]).read_text())
+    assert saved["weights"] == report["weights"]
+
+    shown = tactful("tune", "--show")
+    assert shown.code == 0 and "0001.json" in shown.out and "NDCG@10" in shown.out
+    after = tactful("recommend", demo_shopper, "--json").json()
+    assert after["suggestions"] != before["suggestions"]
+
+    undone = tactful("tune", "--undo")
+    assert undone.code == 0 and "Removed" in undone.out and "built-in defaults" in undone.out
+    assert tactful("recommend", demo_shopper, "--json").json() == before
+
+
+def test_tune_dry_run_changes_nothing(in_process: Tactful, demo_home: Path) -> None:
+    run = in_process("tune", "--dry-run", "--shoppers", "40")
+
+    assert run.code == 0, run.err
+    assert "NDCG@10" in run.out
+    assert not (demo_home / "tuning").exists()
+
+
+def test_tune_mistakes_say_what_to_do(in_process: Tactful, demo_home: Path) -> None:
+    assert_user_error(in_process("tune", "--window", "4000"), 2, "Invalid input", "--window")
+    assert_user_error(in_process("tune", "--undo"), 2, "Invalid input", "no tuning to undo")
+    assert_user_error(
+        in_process("tune", "--show", "--undo"), 2, "Invalid input", "one of --show and --undo"
+    )
+    (demo_home / "tuning").mkdir()
+    (demo_home / "tuning" / "0001.json").write_text("{not json")
+    assert_user_error(in_process("tune", "--show"), 2, "Invalid input", "tactful tune --undo")
+    assert_user_error(in_process("recommend", "16915"), 2, "Invalid input", "cannot be read")

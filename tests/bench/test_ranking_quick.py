@@ -13,14 +13,9 @@ import pytest
 
 from bench.ranking.baselines import BuyAgain, ItemKNNRecency, TimeAwareUserKNN
 from bench.ranking.datasets import RawData
-from bench.ranking.fast_factors import fast_factors, product_factors, train_index
-from bench.ranking.harness import top_k
-from bench.ranking.metrics import K, user_metrics
 from bench.ranking.run import RESULTS, run
-from bench.ranking.search import coordinate_search
 from bench.ranking.splits import all_items_split, leave_last_out, time_split
-from bench.ranking.tactful_method import TactfulConfig, TactfulMethod, default_config
-from tests.fakes import HashingEmbedder
+from tools.tuning.metrics import K, top_k, user_metrics
 from tools.types import BehaviourEvent, CatalogItem, EventKind
 
 START = datetime(2011, 1, 1)
@@ -233,58 +228,6 @@ def test_item_knn_with_recency_follows_the_users_latest_items() -> None:
 
     assert faded["b2"] > faded["a2"] > 0
     assert flat["b2"] == pytest.approx(flat["a2"], rel=0.02)
-
-
-# -- the tuning shortcut -------------------------------------------------------------
-
-
-def test_the_fast_factors_match_the_products_ranker_on_a_small_shop() -> None:
-    rng = np.random.default_rng(0)
-    items = [f"i{n}" for n in range(15)]
-    events = []
-    for shopper in range(12):
-        bought = rng.choice(items, size=5, replace=False)
-        for n, item in enumerate(bought[:4]):
-            at = START + timedelta(days=int(rng.integers(0, 150)), hours=n)
-            events.append(_event(f"s{shopper}", str(item), at))
-        events.append(_event(f"s{shopper}", str(bought[4]), CUT + timedelta(days=1)))
-    raw = RawData(
-        items=[
-            CatalogItem(item_id=i, title=f"{i} {['mug', 'candle', 'cushion'][int(i[1:]) % 3]}")
-            for i in items
-        ],
-        events=events,
-    )
-    split = time_split(raw, cut=CUT, dataset="t", name="test", description="")
-    vectors = HashingEmbedder(dim=64).embed([item.embedding_text() for item in split.items])
-    config = default_config()
-    # A short neighbours' half-life, so that the fading really shapes the community part.
-    policy = config.policy.model_copy(update={"neighbour_days": 7.0})
-    method = TactfulMethod(split, vectors, TactfulConfig(config.weights, policy))
-    users = split.users
-    assert len(users) == 12
-
-    fast = fast_factors(method, users, train_index(method))
-    product = product_factors(method, users)
-
-    np.testing.assert_allclose(fast.content, product.content, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(fast.co, product.co, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(fast.popularity, product.popularity, rtol=1e-4, atol=1e-6)
-    for k in (1, 3, 50):
-        np.testing.assert_allclose(fast.community(k), product.community(k), rtol=1e-4, atol=1e-6)
-    assert fast.community(3).any()
-
-
-# -- tuning helper -------------------------------------------------------------------
-
-
-def test_coordinate_search_finds_the_best_of_a_separable_grid() -> None:
-    found = coordinate_search(
-        {"a": 0, "b": 0},
-        {"a": [0, 1, 2], "b": [0, 1, 2]},
-        lambda p: -((p["a"] - 2) ** 2) - (p["b"] - 1) ** 2,
-    )
-    assert found.best == {"a": 2, "b": 1}
 
 
 # -- end to end ----------------------------------------------------------------------

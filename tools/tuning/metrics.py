@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 K = 10
 
@@ -25,14 +27,15 @@ class Metrics:
     recall: float
     ndcg: float
     users: int
+    #: Each user's NDCG, in the order evaluated: paired comparisons resample these.
+    ndcgs: tuple[float, ...] = field(default=(), repr=False, compare=False)
 
     def as_dict(self) -> dict[str, float | int]:
         """The results-file form: ``{"hr@10": …, "recall@10": …, "ndcg@10": …, "users": n}``."""
-        values = asdict(self)
         return {
-            f"hr@{K}": round(values["hr"], 6),
-            f"recall@{K}": round(values["recall"], 6),
-            f"ndcg@{K}": round(values["ndcg"], 6),
+            f"hr@{K}": round(self.hr, 6),
+            f"recall@{K}": round(self.recall, 6),
+            f"ndcg@{K}": round(self.ndcg, 6),
             "users": self.users,
         }
 
@@ -69,4 +72,18 @@ def mean_metrics(per_user: Iterable[tuple[float, float, float]]) -> Metrics:
         recall=sum(r[1] for r in rows) / n,
         ndcg=sum(r[2] for r in rows) / n,
         users=n,
+        ndcgs=tuple(r[2] for r in rows),
     )
+
+
+def top_k(scores: np.ndarray, excluded: np.ndarray, k: int) -> np.ndarray:
+    """Row indices of the ``k`` best unexcluded scores per user, best first.
+
+    Ties are broken by catalog row so every run ranks the same way.
+    """
+    masked = np.where(excluded, -np.inf, scores.astype(np.float64))
+    k = min(k, masked.shape[1])
+    best = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(masked, best, axis=1)
+    order = np.lexsort((best, -values), axis=-1)
+    return np.take_along_axis(best, order, axis=1)

@@ -1,0 +1,169 @@
+"""``tactful tune``: fit the ranking to this shop's own history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agent.cli.home import HomeOption, JsonOption, open_tactful, progress, settings_for
+from agent.cli.render import err, out, print_json
+from agent.errors import InvalidInput
+from agent.tuned_config import TunedRanking, latest, save, undo
+
+WindowOption = Annotated[
+    float,
+    typer.Option(
+        "--window",
+        min=1,
+        help="Days at the end of the history held out to score on (what shoppers bought then).",
+    ),
+]
+ShoppersOption = Annotated[
+    int,
+    typer.Option(
+        "--shoppers", min=20, help="Most shoppers scored; more is slower and a little surer."
+    ),
+]
+
+
+def tune(
+    window: WindowOption = 30.0,
+    shoppers: ShoppersOption = 1000,
+    seed: Annotated[int, typer.Option(help="Which shoppers are drawn, when there are more.")] = 0,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what tuning finds; keep the settings.")
+    ] = False,
+    show: Annotated[bool, typer.Option("--show", help="Show the current tuning.")] = False,
+    undo_last: Annotated[
+        bool, typer.Option("--undo", help="Remove the newest tuning, back to the one before.")
+    ] = False,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Fit ranking weights and half-lives to this shop's history; recommend and chat use them.
+
+    The last --window days are held out: the ranker learns from what came before and is
+    scored on what each shopper bought next, served as `tactful recommend` serves it. The
+    result is kept only when it beats the built-in defaults there.
+    """
+    settings = settings_for(home)
+    if show and undo_last:
+        raise InvalidInput("Choose one of --show and --undo.")
+    if show or undo_last:
+        _show_or_undo(settings.home, undo_last, as_json)
+        return
+
+    from tools.ranker import MODE_WEIGHTS
+    from tools.signals import DecayPolicy
+    from tools.tuning.history import NotEnoughHistory, split_history
+    from tools.tuning.tuner import tune as fit
+
+    explicit_decay = "decay" in settings.model_fields_set
+    policy = settings.decay if explicit_decay else DecayPolicy()
+    with open_tactful(settings) as tactful, progress() as bars:
+        catalog = tactful.index.catalog
+        if len(catalog) == 0:
+            raise InvalidInput("The catalog is empty; load it with `tactful ingest catalog`.")
+        task = bars.add_task("Reading the history", total=None)
+        events = tactful.records.event_columns()
+        try:
+            split = split_history(
+                events, catalog, window_days=window, max_shoppers=shoppers, seed=seed
+            )
+        except NotEnoughHistory as exc:
+            raise InvalidInput(str(exc)) from None
+        tried = 0
+
+        def on_progress(stage: str) -> None:
+            nonlocal tried
+            tried += stage == "weights"
+            bars.update(task, description=f"Tuning: {_STAGES[stage]} ({tried} weightings tried)")
+            bars.advance(task)
+
+        result = fit(
+            split,
+            catalog,
+            countries=tactful.records.shopper_countries(),
+            policy=policy,
+            weights=MODE_WEIGHTS,
+            progress=on_progress,
+        )
+        bars.update(task, description="Tuned")
+
+    tuned = TunedRanking(
+        created=datetime.now(UTC).replace(tzinfo=None),
+        window_days=window,
+        cut=split.cut,
+        shoppers=result.shoppers,
+        trials=result.trials,
+        policy=result.policy,
+        weights=result.weights,
+        validation={name: m.as_dict() for name, m in result.validation.items()},
+    )
+    path = save(settings.home, tuned) if result.adopted and not dry_run else None
+    if as_json:
+        print_json(
+            tuned.model_dump(mode="json")
+            | {"adopted": result.adopted, "saved_to": str(path) if path else None}
+        )
+        return
+    _print_validation(tuned, split.eligible)
+    if not result.adopted:
+        _say("The built-in defaults served better on this history; nothing was changed.")
+    elif path is None:
+        _say("Dry run: nothing was saved.")
+    else:
+        _say(f"Saved to {path}; `tactful recommend`, `chat` and `serve` now rank with it.")
+        if explicit_decay:
+            err.print("Note: TACTFUL_DECAY__* is set, and its half-lives win over the tuning's.")
+
+
+def _say(text: str) -> None:
+    # Paths and tables are printed as they are: unwrapped, no markup read into them.
+    out.print(text, soft_wrap=True, markup=False, highlight=False)
+
+
+_STAGES = {
+    "weights": "weights",
+    "half-lives": "half-lives",
+    "serving": "lists as served",
+    "baselines": "baselines",
+}
+
+
+def _print_validation(tuned: TunedRanking, eligible: int | None = None) -> None:
+    scores = tuned.validation
+    defaults = scores["defaults"]["ndcg@10"]
+    of = f" (of {eligible:,} who could be)" if eligible is not None else ""
+    _say(
+        f"Scored on what {tuned.shoppers:,} shoppers{of} bought after {tuned.cut:%Y-%m-%d}, "
+        f"the last {tuned.window_days:g} days; {tuned.trials} settings tried."
+    )
+    _say(f"{'':<22}{'NDCG@10':>9}{'HR@10':>8}{'vs defaults':>13}")
+    for name, metrics in scores.items():
+        ratio = metrics["ndcg@10"] / defaults if defaults > 0 else float("nan")
+        _say(f"{name:<22}{metrics['ndcg@10']:>9.4f}{metrics['hr@10']:>8.4f}{ratio:>12.2f}×")
+
+
+def _show_or_undo(home: Path, undo_last: bool, as_json: bool) -> None:
+    if undo_last:
+        removed = undo(home)
+        if removed is None:
+            raise InvalidInput("There is no tuning to undo; the built-in defaults are in use.")
+        _say(f"Removed {removed}.")
+    found = latest(home)
+    if found is None:
+        if as_json:
+            print_json({"tuning": None})
+        else:
+            _say("No tuning: ranking with the built-in defaults.")
+        return
+    path, tuned = found
+    if as_json:
+        print_json({"tuning": str(path)} | tuned.model_dump(mode="json"))
+        return
+    _say(f"Ranking with {path}, tuned {tuned.created:%Y-%m-%d %H:%M} UTC.")
+    _print_validation(tuned)

@@ -1,0 +1,190 @@
+"""Tuning on a shop's own history: the batched factors are the ranker's, the history is
+cut in time as documented, and the search only keeps what serves better."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from tests.tools.small_shop import NOW, SmallShop
+from tools.interactions import InteractionIndex
+from tools.ranker import HybridRanker, RankInput, RankWeights
+from tools.signals import DecayPolicy, EventColumns
+from tools.taste import TasteSignal, taste_signal
+from tools.tuning.factors import batch_factors, check
+from tools.tuning.history import NotEnoughHistory, split_history
+from tools.tuning.search import coordinate_search
+from tools.tuning.tuner import tune
+from tools.types import BehaviourEvent, EventKind, ShopperMode
+
+KINDS = [EventKind.PURCHASE] * 6 + [EventKind.VIEW, EventKind.CART, EventKind.DISMISS]
+
+
+def _history(shop: SmallShop, shoppers: int, days: int, seed: int = 0) -> list[BehaviourEvent]:
+    """Shoppers who each keep to a few items, re-order some, look at others and give
+    the odd gift: every kind of event a taste signal reads."""
+    rng = np.random.default_rng(seed)
+    ids = [item.item_id for item in shop.items]
+    events = []
+    for s in range(shoppers):
+        favourites = rng.choice(ids, size=6, replace=False)
+        for n in range(int(rng.integers(8, 20))):
+            kind = KINDS[int(rng.integers(len(KINDS)))]
+            events.append(
+                BehaviourEvent(
+                    event_id=f"e{s}-{n}",
+                    shopper_id=f"s{s}",
+                    item_id=str(rng.choice(favourites if rng.random() < 0.8 else ids)),
+                    kind=kind,
+                    at=NOW - timedelta(days=float(rng.uniform(0, days))),
+                    recipient="my niece" if kind is EventKind.PURCHASE and n == 3 else None,
+                )
+            )
+    return events
+
+
+def _ranker(shop: SmallShop, events: list[BehaviourEvent], policy: DecayPolicy) -> HybridRanker:
+    index = InteractionIndex.build(EventColumns.of(events), shop.catalog, now=NOW, policy=policy)
+    return HybridRanker(shop.catalog, index, policy)
+
+
+def _tastes(
+    shop: SmallShop, events: list[BehaviourEvent], shoppers: list[str], policy: DecayPolicy
+) -> list[TasteSignal]:
+    return [
+        taste_signal([e for e in events if e.shopper_id == s], shop.catalog, now=NOW, policy=policy)
+        for s in shoppers
+    ]
+
+
+WEIGHTINGS = [
+    RankWeights(),
+    RankWeights(taste=3.0, taste_content_share=0.1, community=8.0, neighbours=2, buy_again=2.0),
+    RankWeights(taste=0.5, community=20.0, neighbours=50, popularity=0.0, owned=1.2),
+]
+
+
+@pytest.mark.parametrize("weights", WEIGHTINGS)
+def test_the_batched_factors_add_up_to_the_rankers_score_for_every_shopper(
+    weights: RankWeights,
+) -> None:
+    shop = SmallShop()
+    events = _history(shop, shoppers=15, days=200)
+    policy = DecayPolicy(neighbour_days=7.0)
+    ranker = _ranker(shop, events, policy)
+    shoppers = [f"s{s}" for s in range(15)]
+    tastes = _tastes(shop, events, shoppers, policy)
+
+    factors = batch_factors(ranker, shoppers, tastes, NOW)
+
+    total = factors.total(weights)
+    for i, shopper in enumerate(shoppers):
+        request = RankInput(mode=ShopperMode.PURCHASE, taste=tastes[i], shopper_id=shopper)
+        expected = ranker.score_all(request, weights, NOW).total()
+        np.testing.assert_allclose(total[i], expected, rtol=1e-4, atol=1e-5)
+    assert factors.buy_again.any() and factors.dismissed.any() and factors.community(2).any()
+    assert check(ranker, factors, shoppers, tastes, weights, NOW)
+
+
+def test_the_check_notices_factors_that_do_not_match_the_ranker() -> None:
+    shop = SmallShop()
+    events = _history(shop, shoppers=8, days=100)
+    policy = DecayPolicy()
+    ranker = _ranker(shop, events, policy)
+    shoppers = [f"s{s}" for s in range(8)]
+    tastes = _tastes(shop, events, shoppers, policy)
+    factors = batch_factors(ranker, shoppers, tastes, NOW)
+    factors.co = factors.co * 2.0
+
+    assert not check(ranker, factors, shoppers, tastes, RankWeights(), NOW)
+
+
+def test_the_history_is_cut_at_the_window_and_only_own_purchases_after_it_are_targets() -> None:
+    shop = SmallShop()
+    events = _history(shop, shoppers=40, days=120)
+    columns = EventColumns.of(events)
+
+    split = split_history(columns, shop.catalog, window_days=30, max_shoppers=1000)
+
+    assert split.end == max(e.at for e in events).replace(microsecond=0)
+    assert split.cut == split.end - timedelta(days=30)
+    assert all(np.datetime64(split.cut, "s") > split.train.at)
+    for shopper, targets, history in zip(
+        split.shoppers, split.targets, split.histories, strict=True
+    ):
+        after = {
+            shop.row(e.item_id)
+            for e in events
+            if e.shopper_id == shopper
+            and e.at >= split.cut
+            and e.kind is EventKind.PURCHASE
+            and e.recipient is None
+        }
+        assert targets == after and targets
+        assert len({e.item_id for e in history}) >= 3
+        assert all(e.at < split.cut for e in history)
+
+
+def test_a_large_shop_is_scored_on_a_bounded_sample_of_its_shoppers() -> None:
+    shop = SmallShop()
+    columns = EventColumns.of(_history(shop, shoppers=60, days=120))
+
+    split = split_history(columns, shop.catalog, window_days=30, max_shoppers=25)
+
+    assert len(split.shoppers) == 25 < split.eligible
+    again = split_history(columns, shop.catalog, window_days=30, max_shoppers=25)
+    assert again.shoppers == split.shoppers  # the same seed draws the same shoppers
+
+
+def test_too_little_history_says_what_to_change() -> None:
+    shop = SmallShop()
+    columns = EventColumns.of(_history(shop, shoppers=10, days=120))
+
+    with pytest.raises(NotEnoughHistory, match="at least 20"):
+        split_history(columns, shop.catalog, window_days=30, max_shoppers=100)
+    with pytest.raises(NotEnoughHistory, match="shorter --window"):
+        split_history(columns, shop.catalog, window_days=500, max_shoppers=100)
+    with pytest.raises(NotEnoughHistory, match="no events"):
+        split_history(EventColumns.of([]), shop.catalog, window_days=30, max_shoppers=100)
+
+
+def test_tuning_keeps_its_result_only_when_it_serves_better_than_the_defaults() -> None:
+    shop = SmallShop()
+    columns = EventColumns.of(_history(shop, shoppers=60, days=150, seed=3))
+    split = split_history(columns, shop.catalog, window_days=40, max_shoppers=1000)
+    defaults = {mode: RankWeights() for mode in ShopperMode}
+    stages: list[str] = []
+
+    result = tune(
+        split,
+        shop.catalog,
+        countries={},
+        policy=DecayPolicy(),
+        weights=defaults,
+        progress=stages.append,
+    )
+
+    served = result.validation
+    assert set(served) == {"tuned", "defaults", "popular", "buy again by count"}
+    assert result.adopted == (served["tuned"].ndcg > served["defaults"].ndcg)
+    if result.adopted:
+        assert result.weights[ShopperMode.BROWSING] != defaults[ShopperMode.BROWSING]
+        # Gift and research lists lead with the request, which no history shows.
+        assert result.weights[ShopperMode.GIFT] == defaults[ShopperMode.GIFT]
+    else:
+        assert result.weights == defaults and result.policy == DecayPolicy()
+    assert {"weights", "half-lives", "serving", "baselines"} <= set(stages)
+    # Every trial is a weighting through the batched factors or a list served by the
+    # ranker; the defaults are served once more to compare with.
+    assert stages.count("serving") == result.trials - stages.count("weights") + 1
+
+
+def test_coordinate_search_finds_the_best_of_a_separable_grid() -> None:
+    found = coordinate_search(
+        {"a": 0, "b": 0},
+        {"a": [0, 1, 2], "b": [0, 1, 2]},
+        lambda p: -((p["a"] - 2) ** 2) - (p["b"] - 1) ** 2,
+    )
+    assert found.best == {"a": 2, "b": 1}

@@ -1,0 +1,271 @@
+"""Fit the ranking weights and half-lives to one shop's history.
+
+The last weeks of the shop's events are held out; the ranker, built from what came
+before, is scored on what each shopper then bought (re-orders included: the list as a
+shop serves it). A coordinate search tries the weights through the batched factors
+(:mod:`tools.tuning.factors`), then the half-lives, then the weights again. The knobs
+that act only when a list is served (how much of it re-orders may fill, how far it is
+spread out) are then searched through :meth:`HybridRanker.rank` itself, as ``tactful
+recommend`` serves a list. The winner is kept only when it serves better than the
+defaults on the same shoppers; two plain baselines are scored beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from tools.catalog_index import CatalogIndex
+from tools.interactions import InteractionIndex
+from tools.ranker import HybridRanker, RankInput, RankWeights
+from tools.signals import DecayPolicy
+from tools.taste import TasteSignal, taste_signal
+from tools.tuning.factors import Factors, batch_factors, check
+from tools.tuning.history import HistorySplit
+from tools.tuning.metrics import K, Metrics, mean_metrics, top_k, user_metrics
+from tools.tuning.search import coordinate_search
+from tools.types import EventKind, ShopperMode
+
+#: The ranking weights searched, and their values.
+WEIGHT_GRID: dict[str, list[Any]] = {
+    "taste": [0.5, 1.0, 2.0, 4.0, 6.0, 10.0],
+    "taste_content_share": [0.0, 0.1, 0.3, 0.5, 1.0],
+    "community": [0.0, 2.0, 5.0, 10.0, 20.0, 35.0, 60.0],
+    "popularity": [0.0, 0.025, 0.05, 0.1, 0.3],
+    "neighbours": [25, 50, 100, 200, 400, 800],
+    "buy_again": [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0],
+    "owned": [0.0, 0.3, 0.6, 1.2],
+}
+#: The decay knobs searched ("half_life" is the half-life of the shop's main event kind).
+POLICY_GRID: dict[str, list[Any]] = {
+    "half_life": [14.0, 30.0, 60.0, 120.0, 365.0],
+    "recent_boost": [0.0, 1.0, 3.0, 9.0, 30.0],
+    "recent_days": [0.25, 1.0, 3.0, 7.0],
+    "neighbour_days": [3.0, 7.0, 14.0, 30.0, 90.0],
+}
+#: Knobs that only shape a served list, searched through the ranker itself. Browsing
+#: stays spread out a little whatever the history says: it is for looking around.
+SERVED_GRID: dict[str, list[Any]] = {
+    "buy_again_share": [0.5, 0.7, 1.0],
+    "diversity": [0.2, 0.4],
+}
+#: The modes whose weights a tuning sets: those that rank by the shopper's own taste.
+#: Research and gift lists lead with the request, which no history shows.
+TUNED_MODES = (ShopperMode.BROWSING, ShopperMode.PURCHASE)
+#: Factor sets kept at once (each is several shoppers×items matrices).
+FACTOR_CACHE = 2
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TuneResult:
+    """What a tuning chose and how each candidate served on the validation window."""
+
+    weights: dict[ShopperMode, RankWeights]
+    policy: DecayPolicy
+    #: Served validation metrics: "tuned", "defaults", "popular", "buy again by count".
+    validation: dict[str, Metrics]
+    adopted: bool
+    trials: int
+    shoppers: int
+
+
+class ShopTuner:
+    """Scores ranking settings on one history split, a factor set per decay policy."""
+
+    def __init__(
+        self,
+        split: HistorySplit,
+        catalog: CatalogIndex,
+        countries: Mapping[str, str | None],
+        progress: Progress | None = None,
+    ) -> None:
+        self.split = split
+        self.catalog = catalog
+        self.countries = countries
+        self.kind = split.kind
+        self.progress = progress or (lambda _: None)
+        self.nothing_excluded = np.zeros((len(split.shoppers), len(catalog)), dtype=bool)
+        self._factors: dict[str, Factors] = {}
+        self.trials = 0
+
+    def ranker(self, policy: DecayPolicy, weights: dict[ShopperMode, RankWeights]) -> HybridRanker:
+        index = InteractionIndex.build(
+            self.split.train,
+            self.catalog,
+            now=self.split.cut,
+            policy=policy,
+            countries=self.countries,
+        )
+        return HybridRanker(self.catalog, index, policy, weights)
+
+    def tastes(self, policy: DecayPolicy) -> list[TasteSignal]:
+        return [
+            taste_signal(events, self.catalog, now=self.split.cut, policy=policy)
+            for events in self.split.histories
+        ]
+
+    def factors(self, policy: DecayPolicy) -> Factors:
+        key = policy.model_dump_json()
+        if key not in self._factors:
+            self.progress("half-lives")
+            ranker = self.ranker(policy, {})
+            tastes = self.tastes(policy)
+            found = batch_factors(ranker, self.split.shoppers, tastes, self.split.cut)
+            if not self._factors and not check(
+                ranker, found, self.split.shoppers, tastes, RankWeights(), self.split.cut
+            ):
+                raise RuntimeError("the batched factors no longer match the ranker's scores")
+            while len(self._factors) >= FACTOR_CACHE:
+                del self._factors[next(iter(self._factors))]
+            self._factors[key] = found
+        return self._factors[key]
+
+    def ndcg(self, weights: RankWeights, policy: DecayPolicy) -> float:
+        self.trials += 1
+        self.progress("weights")
+        ranked = top_k(self.factors(policy).total(weights), self.nothing_excluded, K)
+        return self.metrics_of(ranked).ndcg
+
+    def metrics_of(self, ranked: Sequence[Sequence[int]] | np.ndarray) -> Metrics:
+        return mean_metrics(
+            user_metrics(list(r), t, (), K) for r, t in zip(ranked, self.split.targets, strict=True)
+        )
+
+    def policy(self, base: DecayPolicy, params: Mapping[str, Any]) -> DecayPolicy:
+        return with_knobs(base, self.kind, params)
+
+    def policy_params(self, policy: DecayPolicy) -> dict[str, Any]:
+        return decay_knobs(policy, self.kind)
+
+    def search(self, weights: RankWeights, policy: DecayPolicy) -> tuple[RankWeights, DecayPolicy]:
+        """Weights, one pass over the half-lives, then the weights again."""
+        weights = self._search_weights(weights, policy)
+        found = coordinate_search(
+            self.policy_params(policy),
+            POLICY_GRID,
+            lambda params: self.ndcg(weights, self.policy(policy, params)),
+            passes=1,
+        )
+        moved = self.policy(policy, found.best)
+        if moved != policy:
+            policy = moved
+            weights = self._search_weights(weights, policy)
+        return weights, policy
+
+    def _search_weights(self, weights: RankWeights, policy: DecayPolicy) -> RankWeights:
+        found = coordinate_search(
+            {name: getattr(weights, name) for name in WEIGHT_GRID},
+            WEIGHT_GRID,
+            lambda params: self.ndcg(weights.model_copy(update=params), policy),
+        )
+        return weights.model_copy(update=found.best)
+
+    def served(
+        self, policy: DecayPolicy, weights: dict[ShopperMode, RankWeights], mode: ShopperMode
+    ) -> Metrics:
+        """Metrics of the lists ``HybridRanker.rank`` serves in ``mode``, diversity and all."""
+        self.progress("serving")
+        ranker = self.ranker(policy, weights)
+        ranked = []
+        with threadpool_limits(limits=1, user_api="blas"):
+            for shopper, taste in zip(self.split.shoppers, self.tastes(policy), strict=True):
+                request = RankInput(mode=mode, k=K, taste=taste, shopper_id=shopper)
+                suggestions = ranker.rank(request, self.split.cut)
+                rows = (self.catalog.row(s.item.item_id) for s in suggestions)
+                ranked.append([r for r in rows if r is not None])
+        return self.metrics_of(ranked)
+
+    def baselines(self) -> dict[str, Metrics]:
+        """The shop's recently popular items, and each shopper's own past items by count."""
+        self.progress("baselines")
+        index = self.ranker(DecayPolicy(), {}).interactions
+        popular = np.broadcast_to(index.popularity, self.nothing_excluded.shape)
+        counts = np.zeros(self.nothing_excluded.shape, dtype=np.float32)
+        for i, events in enumerate(self.split.histories):
+            for event in events:
+                row = self.catalog.row(event.item_id)
+                if row is not None and event.kind is EventKind.PURCHASE and not event.recipient:
+                    counts[i, row] += 1.0
+        # Ties among one's own items (and the rest) go to what the shop sells most now.
+        counts += 1e-3 * popular
+        return {
+            "popular": self.metrics_of(top_k(popular, self.nothing_excluded, K)),
+            "buy again by count": self.metrics_of(top_k(counts, self.nothing_excluded, K)),
+        }
+
+
+def decay_knobs(policy: DecayPolicy, kind: EventKind) -> dict[str, Any]:
+    """The searched decay knobs as ``policy`` has them ("half_life" is ``kind``'s)."""
+    return {
+        "half_life": policy.half_life(kind),
+        "recent_boost": policy.recent_boost,
+        "recent_days": policy.recent_days,
+        "neighbour_days": policy.neighbour_days,
+    }
+
+
+def with_knobs(base: DecayPolicy, kind: EventKind, knobs: Mapping[str, Any]) -> DecayPolicy:
+    """``base`` with the searched decay knobs applied."""
+    return base.model_copy(
+        update={
+            f"{kind.value}_days": knobs["half_life"],
+            "recent_boost": knobs["recent_boost"],
+            "recent_days": knobs["recent_days"],
+            "neighbour_days": knobs["neighbour_days"],
+        }
+    )
+
+
+def tune(
+    split: HistorySplit,
+    catalog: CatalogIndex,
+    *,
+    countries: Mapping[str, str | None],
+    policy: DecayPolicy,
+    weights: Mapping[ShopperMode, RankWeights],
+    mode: ShopperMode = ShopperMode.BROWSING,
+    progress: Progress | None = None,
+) -> TuneResult:
+    """Search from ``weights[mode]`` and ``policy``; serve the winner in ``mode``."""
+    tuner = ShopTuner(split, catalog, countries, progress)
+    found, tuned_policy = tuner.search(weights[mode], policy)
+
+    def with_knobs(knobs: Mapping[str, Any]) -> dict[ShopperMode, RankWeights]:
+        searched = {name: getattr(found, name) for name in WEIGHT_GRID}
+        tuned = dict(weights)
+        for m in TUNED_MODES:
+            tuned[m] = weights[m].model_copy(update=searched)
+        tuned[mode] = tuned[mode].model_copy(update=knobs)
+        return tuned
+
+    served: dict[str, Metrics] = {}
+
+    def served_ndcg(knobs: dict[str, Any]) -> float:
+        tuner.trials += 1
+        served[repr(sorted(knobs.items()))] = metrics = tuner.served(
+            tuned_policy, with_knobs(knobs), mode
+        )
+        return metrics.ndcg
+
+    start = {name: getattr(weights[mode], name) for name in SERVED_GRID}
+    best = coordinate_search(start, SERVED_GRID, served_ndcg, passes=1).best
+    validation = {
+        "tuned": served[repr(sorted(best.items()))],
+        "defaults": tuner.served(policy, dict(weights), mode),
+        **tuner.baselines(),
+    }
+    adopted = validation["tuned"].ndcg > validation["defaults"].ndcg
+    return TuneResult(
+        weights=with_knobs(best) if adopted else dict(weights),
+        policy=tuned_policy if adopted else policy,
+        validation=validation,
+        adopted=adopted,
+        trials=tuner.trials,
+        shoppers=len(split.shoppers),
+    )
