@@ -110,11 +110,18 @@ class Tactful:
         #: The tuning ranked with (``tactful tune``), if any.
         self.tuning = tuned[0] if tuned else None
         policy = self.settings.decay
-        if tuned is not None:
+        if tuned is not None and tuned[1].ranking_adopted:
             weights = MODE_WEIGHTS | tuned[1].weights
             # A half-life set in the environment is the operator's word over the tuning's.
             if "decay" not in self.settings.model_fields_set:
                 policy = tuned[1].policy
+        if tuned is not None and tuned[1].clarify is not None and clarify is None:
+            fitted = tuned[1].clarify
+            clarify = ClarifyConfig(
+                fit_similarity=fitted.fit_similarity, fit_percentile=fitted.fit_percentile
+            )
+        #: How fast events and facts fade here: the settings', or the tuning's.
+        self.policy = policy
         migrate(records, vectors)  # a data folder written by an older version, once
         self.profiles = ProfileService(records, vectors, embedder, self.clock, policy)
         self.index = ShopIndex(records, vectors, policy, embedder.dim, self._held_event_ids)

@@ -1,4 +1,5 @@
-"""Ranking settings fitted to one shop by ``tactful tune``, kept under the data folder.
+"""Settings fitted to one shop by ``tactful tune``, kept under the data folder: the
+ranking's weights and half-lives, and the question rule's thresholds.
 
 Each tuning is written as the next numbered file in ``TACTFUL_HOME/tuning/`` (never over
 an earlier one), and the newest is what ``recommend``, ``chat`` and the API rank with.
@@ -16,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.errors import InvalidInput
+from agent.policy.calibration import Calibration
 from tools.ranker import RankWeights
 from tools.signals import DecayPolicy
 from tools.types import ShopperMode
@@ -24,7 +26,7 @@ from tools.types import ShopperMode
 FORMAT = 1
 
 
-class TunedRanking(BaseModel):
+class Tuning(BaseModel):
     """What one tuning chose, and the evidence for it."""
 
     format: Literal[1] = 1
@@ -34,8 +36,12 @@ class TunedRanking(BaseModel):
     cut: datetime
     shoppers: int
     trials: int
+    #: Whether the tuned ranking served better than the defaults (else they are kept).
+    ranking_adopted: bool = True
     policy: DecayPolicy
     weights: dict[ShopperMode, RankWeights]
+    #: The question rule's thresholds, when the history could support a choice.
+    clarify: Calibration | None = None
     #: NDCG@10 and the rest, as served, for "tuned", "defaults" and each baseline.
     validation: dict[str, dict[str, float]] = Field(default_factory=dict)
 
@@ -52,14 +58,14 @@ def _numbered(home: Path) -> list[Path]:
     return sorted(files, key=lambda p: int(p.stem))
 
 
-def latest(home: Path) -> tuple[Path, TunedRanking] | None:
+def latest(home: Path) -> tuple[Path, Tuning] | None:
     """The newest tuning under ``home``, or None when the shop was never tuned."""
     files = _numbered(home)
     if not files:
         return None
     path = files[-1]
     try:
-        return path, TunedRanking.model_validate_json(path.read_bytes())
+        return path, Tuning.model_validate_json(path.read_bytes())
     except (OSError, ValidationError, ValueError) as exc:
         raise InvalidInput(
             f"The tuned settings in {path} cannot be read ({type(exc).__name__}); "
@@ -67,7 +73,7 @@ def latest(home: Path) -> tuple[Path, TunedRanking] | None:
         ) from None
 
 
-def save(home: Path, tuned: TunedRanking) -> Path:
+def save(home: Path, tuned: Tuning) -> Path:
     """Write ``tuned`` as the next numbered file, whole or not at all."""
     folder = tuning_dir(home)
     folder.mkdir(parents=True, exist_ok=True)

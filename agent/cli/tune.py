@@ -11,7 +11,7 @@ import typer
 from agent.cli.home import HomeOption, JsonOption, open_tactful, progress, settings_for
 from agent.cli.render import err, out, print_json
 from agent.errors import InvalidInput
-from agent.tuned_config import TunedRanking, latest, save, undo
+from agent.tuned_config import Tuning, latest, save, undo
 
 WindowOption = Annotated[
     float,
@@ -56,10 +56,13 @@ def tune(
         _show_or_undo(settings.home, undo_last, as_json)
         return
 
+    from agent.policy.calibration import choose, history_cases
     from tools.ranker import MODE_WEIGHTS
     from tools.signals import DecayPolicy
     from tools.tuning.history import NotEnoughHistory, split_history
+    from tools.tuning.tuner import ranker_at_cut
     from tools.tuning.tuner import tune as fit
+    from tools.types import EventKind
 
     explicit_decay = "decay" in settings.model_fields_set
     policy = settings.decay if explicit_decay else DecayPolicy()
@@ -69,6 +72,7 @@ def tune(
             raise InvalidInput("The catalog is empty; load it with `tactful ingest catalog`.")
         task = bars.add_task("Reading the history", total=None)
         events = tactful.records.event_columns()
+        countries = tactful.records.shopper_countries()
         try:
             split = split_history(
                 events, catalog, window_days=window, max_shoppers=shoppers, seed=seed
@@ -86,24 +90,38 @@ def tune(
         result = fit(
             split,
             catalog,
-            countries=tactful.records.shopper_countries(),
+            countries=countries,
             policy=policy,
             weights=MODE_WEIGHTS,
             progress=on_progress,
         )
+        calibration = None
+        if split.kind is EventKind.PURCHASE:  # only choices that can be gifts are asked about
+            ranker = ranker_at_cut(split, catalog, countries, result.policy, result.weights)
+            cases = history_cases(
+                split,
+                ranker,
+                shoppers=QUESTION_SHOPPERS,
+                seed=seed,
+                progress=lambda: on_progress("questions"),
+            )
+            calibration = choose(cases)
         bars.update(task, description="Tuned")
 
-    tuned = TunedRanking(
+    tuned = Tuning(
         created=datetime.now(UTC).replace(tzinfo=None),
         window_days=window,
         cut=split.cut,
         shoppers=result.shoppers,
         trials=result.trials,
+        ranking_adopted=result.adopted,
         policy=result.policy,
         weights=result.weights,
         validation={name: m.as_dict() for name, m in result.validation.items()},
+        clarify=calibration,
     )
-    path = save(settings.home, tuned) if result.adopted and not dry_run else None
+    changed = result.adopted or calibration is not None
+    path = save(settings.home, tuned) if changed and not dry_run else None
     if as_json:
         print_json(
             tuned.model_dump(mode="json")
@@ -112,13 +130,13 @@ def tune(
         return
     _print_validation(tuned, split.eligible)
     if not result.adopted:
-        _say("The built-in defaults served better on this history; nothing was changed.")
-    elif path is None:
-        _say("Dry run: nothing was saved.")
-    else:
-        _say(f"Saved to {path}; `tactful recommend`, `chat` and `serve` now rank with it.")
-        if explicit_decay:
+        _say("Ranking: the built-in defaults served better on this history; they stay.")
+    if path is not None:
+        _say(f"Saved to {path}; `tactful recommend`, `chat` and `serve` now use it.")
+        if explicit_decay and result.adopted:
             err.print("Note: TACTFUL_DECAY__* is set, and its half-lives win over the tuning's.")
+    elif changed:
+        _say("Dry run: nothing was saved.")
 
 
 def _say(text: str) -> None:
@@ -126,15 +144,19 @@ def _say(text: str) -> None:
     out.print(text, soft_wrap=True, markup=False, highlight=False)
 
 
+#: Shoppers whose first orders (and a purchase injected for some) calibrate the questions.
+QUESTION_SHOPPERS = 300
+
 _STAGES = {
     "weights": "weights",
     "half-lives": "half-lives",
     "serving": "lists as served",
     "baselines": "baselines",
+    "questions": "when to ask",
 }
 
 
-def _print_validation(tuned: TunedRanking, eligible: int | None = None) -> None:
+def _print_validation(tuned: Tuning, eligible: int | None = None) -> None:
     scores = tuned.validation
     defaults = scores["defaults"]["ndcg@10"]
     of = f" (of {eligible:,} who could be)" if eligible is not None else ""
@@ -146,6 +168,20 @@ def _print_validation(tuned: TunedRanking, eligible: int | None = None) -> None:
     for name, metrics in scores.items():
         ratio = metrics["ndcg@10"] / defaults if defaults > 0 else float("nan")
         _say(f"{name:<22}{metrics['ndcg@10']:>9.4f}{metrics['hr@10']:>8.4f}{ratio:>12.2f}×")
+    rule = tuned.clarify
+    if rule is None:
+        _say(
+            "Questions: the history could not support a rule of its own (too few purchases "
+            "that would change what shoppers see); the built-in one stays."
+        )
+    else:
+        _say(
+            f"Questions: asked when an item is less like the history than {rule.fit_similarity:g} "
+            f"and beats under {rule.fit_percentile:.0%} of the catalog on taste; on "
+            f"{rule.cases:,} first orders and injected purchases, {rule.precision:.0%} of the "
+            f"questions were about someone else's, and {rule.recall:.0%} of the "
+            f"{rule.consequential_injected} that would change what was shown were asked about."
+        )
 
 
 def _show_or_undo(home: Path, undo_last: bool, as_json: bool) -> None:

@@ -29,9 +29,9 @@ from agent.domain import (
 )
 from agent.profile import OPEN_QUESTION, ProfileService
 from agent.recommender import Recommender, Request
-from tools.ranker import RankInput
+from tools.ranker import HybridRanker, RankInput
 from tools.taste import Standing
-from tools.types import BehaviourEvent, EventKind
+from tools.types import BehaviourEvent, EventKind, Suggestion
 
 #: Only events that say "I chose this" can be mistaken for taste.
 CLARIFIABLE_KINDS = frozenset({EventKind.PURCHASE, EventKind.CART, EventKind.LIKE})
@@ -91,6 +91,29 @@ class Assessment(BaseModel):
     )
 
 
+def fit_of(ranker: HybridRanker, without: RankInput, row: int) -> Assessment | None:
+    """How well catalog ``row`` fits the history in ``without`` (which leaves the event
+    out): text similarity to the closest item, and the share of the catalog it beats on
+    taste. None when there is no other history to compare with."""
+    history = [r for r in without.taste.item_weights if r != row]
+    if not history:
+        return None
+    vectors = ranker.catalog.vectors
+    scores = ranker.taste_scores(without.taste)
+    return Assessment(
+        title=ranker.catalog.items[row].title,
+        history_items=len(history),
+        similarity=float((vectors[history] @ vectors[row]).max()),
+        percentile=float((scores < scores[row]).mean()),
+    )
+
+
+def changed_by(without: list[Suggestion], counted: list[Suggestion]) -> int:
+    """How many of the suggestions served with an event left out (``without``) are
+    replaced when it counts (``counted``)."""
+    return len({s.item.item_id for s in counted} - {s.item.item_id for s in without})
+
+
 class Clarifier:
     """Decides which events to hold and ask about, and applies the answers."""
 
@@ -142,19 +165,8 @@ class Clarifier:
         row = ranker.catalog.row(event.item_id)
         if row is None:
             return None
-        without = self._rank(event, Standing.FOR_OTHER)
-        history = [r for r in without.taste.item_weights if r != row]
-        if not history:
-            return None
-        vectors = ranker.catalog.vectors
-        scores = ranker.taste_scores(without.taste)
-        assessment = Assessment(
-            title=ranker.catalog.items[row].title,
-            history_items=len(history),
-            similarity=float((vectors[history] @ vectors[row]).max()),
-            percentile=float((scores < scores[row]).mean()),
-        )
-        if always_impact or self.config.asks_about(assessment):
+        assessment = fit_of(ranker, self._rank(event, Standing.FOR_OTHER), row)
+        if assessment is not None and (always_impact or self.config.asks_about(assessment)):
             assessment.changed = self.impact(event)
         return assessment
 
@@ -165,8 +177,7 @@ class Clarifier:
         ranker = self._recommender.ranker()
         now = self._clock.now()
         without = ranker.rank(self._rank(event, Standing.FOR_OTHER), now)
-        counted = ranker.rank(self._rank(event, standing), now)
-        return len({s.item.item_id for s in counted} - {s.item.item_id for s in without})
+        return changed_by(without, ranker.rank(self._rank(event, standing), now))
 
     def _rank(self, event: BehaviourEvent, standing: Standing) -> RankInput:
         """Rank input from the shopper's settled history, with ``event`` as ``standing``.

@@ -6,8 +6,9 @@ function of those numbers, so a grid over the thresholds costs nothing more. Onl
 fit thresholds are searched: how many suggestions an event must change to be worth a
 question is the definition of consequential, not a setting. Recall counts the
 consequential injected events; precision, every question. The rule with the most
-recall among those at least :data:`PRECISION_FLOOR` precise becomes `ClarifyConfig`'s
-defaults; the test split is never seen.
+recall among those at least ``PRECISION_FLOOR`` precise becomes `ClarifyConfig`'s
+defaults; the test split is never seen. The grid and the choice are the product's own
+(:mod:`agent.policy.calibration`, which ``tactful tune`` runs on a shop's history).
 
     python -m bench.tact.calibrate [--customers N]
 """
@@ -15,16 +16,14 @@ defaults; the test split is never seen.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import random
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from agent.embedding import load_default_embedder
-from agent.policy.clarify import CONSEQUENTIAL_CHANGE, Assessment, ClarifyConfig
+from agent.policy.calibration import Case, consequential_injected, grid
+from agent.policy.clarify import Assessment
 from bench.ranking.datasets import load_online_retail
 from bench.ranking.splits import online_retail_splits
 from bench.tact.collapse import inject, plan_replays
@@ -33,16 +32,6 @@ from bench.tact.stores import import_split, open_home
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 CACHE = Path(__file__).resolve().parents[1] / ".cache"
 SEED = 20111001
-SIMILARITY_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
-PERCENTILE_GRID = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
-#: Questions that are wrong more often than this cost more trust than they save.
-PRECISION_FLOOR = 0.8
-
-
-@dataclass
-class Case:
-    injected: bool
-    assessment: Assessment
 
 
 def collect(customers: int) -> list[Case]:
@@ -65,37 +54,6 @@ def collect(customers: int) -> list[Case]:
                     if assessment is not None:
                         cases.append(Case(event is plan.injected, assessment))
     return cases
-
-
-def grid(cases: list[Case]) -> list[dict[str, Any]]:
-    """Precision, recall and questions for every threshold combination."""
-    consequential = _consequential_injected(cases)
-    rows = []
-    for similarity, percentile in itertools.product(SIMILARITY_GRID, PERCENTILE_GRID):
-        rule = ClarifyConfig(fit_similarity=similarity, fit_percentile=percentile)
-        asked = [c for c in cases if rule.asks_about(c.assessment)]
-        hits = sum(c.injected for c in asked)
-        precision = hits / len(asked) if asked else 0.0
-        recall = hits / consequential if consequential else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-        rows.append(
-            {
-                "fit_similarity": similarity,
-                "fit_percentile": percentile,
-                "precision": round(precision, 4),
-                "recall": round(recall, 4),
-                "f1": round(f1, 4),
-                "questions": len(asked),
-            }
-        )
-    # The most recall among rules precise enough to be worth the shopper's time.
-    return sorted(
-        rows, key=lambda r: (r["precision"] < PRECISION_FLOOR, -r["recall"], -r["precision"])
-    )
-
-
-def _consequential_injected(cases: list[Case]) -> int:
-    return sum(c.injected and (c.assessment.changed or 0) >= CONSEQUENTIAL_CHANGE for c in cases)
 
 
 def main() -> None:
@@ -123,7 +81,7 @@ def main() -> None:
         "customers": args.customers,
         "cases": len(cases),
         "injected": sum(c.injected for c in cases),
-        "consequential_injected": _consequential_injected(cases),
+        "consequential_injected": consequential_injected(cases),
         "best": rows[0],
         "top": rows[:10],
     }

@@ -99,3 +99,31 @@ class SmallShop:
 
     def query(self, text: str) -> np.ndarray:
         return EMBEDDER.embed([text])[0]
+
+
+KINDS = [EventKind.PURCHASE] * 6 + [EventKind.VIEW, EventKind.CART, EventKind.DISMISS]
+
+
+def varied_history(
+    shop: SmallShop, shoppers: int, days: int, seed: int = 0
+) -> list[BehaviourEvent]:
+    """Shoppers who each keep to a few items, re-order some, look at others and give
+    the odd gift: every kind of event a taste signal reads."""
+    rng = np.random.default_rng(seed)
+    ids = [item.item_id for item in shop.items]
+    events = []
+    for s in range(shoppers):
+        favourites = rng.choice(ids, size=6, replace=False)
+        for n in range(int(rng.integers(8, 20))):
+            kind = KINDS[int(rng.integers(len(KINDS)))]
+            events.append(
+                BehaviourEvent(
+                    event_id=f"e{s}-{n}",
+                    shopper_id=f"s{s}",
+                    item_id=str(rng.choice(favourites if rng.random() < 0.8 else ids)),
+                    kind=kind,
+                    at=NOW - timedelta(days=float(rng.uniform(0, days))),
+                    recipient="my niece" if kind is EventKind.PURCHASE and n == 3 else None,
+                )
+            )
+    return events

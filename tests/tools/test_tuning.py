@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from tests.tools.small_shop import NOW, SmallShop
+from tests.tools.small_shop import NOW, SmallShop, varied_history
 from tools.interactions import InteractionIndex
 from tools.ranker import HybridRanker, RankInput, RankWeights
 from tools.signals import DecayPolicy, EventColumns
@@ -18,31 +18,6 @@ from tools.tuning.history import NotEnoughHistory, split_history
 from tools.tuning.search import coordinate_search
 from tools.tuning.tuner import tune
 from tools.types import BehaviourEvent, EventKind, ShopperMode
-
-KINDS = [EventKind.PURCHASE] * 6 + [EventKind.VIEW, EventKind.CART, EventKind.DISMISS]
-
-
-def _history(shop: SmallShop, shoppers: int, days: int, seed: int = 0) -> list[BehaviourEvent]:
-    """Shoppers who each keep to a few items, re-order some, look at others and give
-    the odd gift: every kind of event a taste signal reads."""
-    rng = np.random.default_rng(seed)
-    ids = [item.item_id for item in shop.items]
-    events = []
-    for s in range(shoppers):
-        favourites = rng.choice(ids, size=6, replace=False)
-        for n in range(int(rng.integers(8, 20))):
-            kind = KINDS[int(rng.integers(len(KINDS)))]
-            events.append(
-                BehaviourEvent(
-                    event_id=f"e{s}-{n}",
-                    shopper_id=f"s{s}",
-                    item_id=str(rng.choice(favourites if rng.random() < 0.8 else ids)),
-                    kind=kind,
-                    at=NOW - timedelta(days=float(rng.uniform(0, days))),
-                    recipient="my niece" if kind is EventKind.PURCHASE and n == 3 else None,
-                )
-            )
-    return events
 
 
 def _ranker(shop: SmallShop, events: list[BehaviourEvent], policy: DecayPolicy) -> HybridRanker:
@@ -71,7 +46,7 @@ def test_the_batched_factors_add_up_to_the_rankers_score_for_every_shopper(
     weights: RankWeights,
 ) -> None:
     shop = SmallShop()
-    events = _history(shop, shoppers=15, days=200)
+    events = varied_history(shop, shoppers=15, days=200)
     policy = DecayPolicy(neighbour_days=7.0)
     ranker = _ranker(shop, events, policy)
     shoppers = [f"s{s}" for s in range(15)]
@@ -90,7 +65,7 @@ def test_the_batched_factors_add_up_to_the_rankers_score_for_every_shopper(
 
 def test_the_check_notices_factors_that_do_not_match_the_ranker() -> None:
     shop = SmallShop()
-    events = _history(shop, shoppers=8, days=100)
+    events = varied_history(shop, shoppers=8, days=100)
     policy = DecayPolicy()
     ranker = _ranker(shop, events, policy)
     shoppers = [f"s{s}" for s in range(8)]
@@ -103,7 +78,7 @@ def test_the_check_notices_factors_that_do_not_match_the_ranker() -> None:
 
 def test_the_history_is_cut_at_the_window_and_only_own_purchases_after_it_are_targets() -> None:
     shop = SmallShop()
-    events = _history(shop, shoppers=40, days=120)
+    events = varied_history(shop, shoppers=40, days=120)
     columns = EventColumns.of(events)
 
     split = split_history(columns, shop.catalog, window_days=30, max_shoppers=1000)
@@ -129,7 +104,7 @@ def test_the_history_is_cut_at_the_window_and_only_own_purchases_after_it_are_ta
 
 def test_a_large_shop_is_scored_on_a_bounded_sample_of_its_shoppers() -> None:
     shop = SmallShop()
-    columns = EventColumns.of(_history(shop, shoppers=60, days=120))
+    columns = EventColumns.of(varied_history(shop, shoppers=60, days=120))
 
     split = split_history(columns, shop.catalog, window_days=30, max_shoppers=25)
 
@@ -140,7 +115,7 @@ def test_a_large_shop_is_scored_on_a_bounded_sample_of_its_shoppers() -> None:
 
 def test_too_little_history_says_what_to_change() -> None:
     shop = SmallShop()
-    columns = EventColumns.of(_history(shop, shoppers=10, days=120))
+    columns = EventColumns.of(varied_history(shop, shoppers=10, days=120))
 
     with pytest.raises(NotEnoughHistory, match="at least 20"):
         split_history(columns, shop.catalog, window_days=30, max_shoppers=100)
@@ -152,7 +127,7 @@ def test_too_little_history_says_what_to_change() -> None:
 
 def test_tuning_keeps_its_result_only_when_it_serves_better_than_the_defaults() -> None:
     shop = SmallShop()
-    columns = EventColumns.of(_history(shop, shoppers=60, days=150, seed=3))
+    columns = EventColumns.of(varied_history(shop, shoppers=60, days=150, seed=3))
     split = split_history(columns, shop.catalog, window_days=40, max_shoppers=1000)
     defaults = {mode: RankWeights() for mode in ShopperMode}
     stages: list[str] = []

@@ -35,6 +35,9 @@ class HistorySplit:
     targets: list[frozenset[int]]
     #: Each shopper's own events before the cut, as the ranker reads a history.
     histories: list[list[BehaviourEvent]]
+    #: The catalog rows of each shopper's first order after the cut (what they chose
+    #: within a day of their first choice), in the order chosen.
+    first_orders: list[list[int]]
     #: Shoppers who qualified before sampling.
     eligible: int
     #: What counts as choosing an item: buying it, or in a shop of ratings, rating it.
@@ -72,8 +75,12 @@ def split_history(
     chosen_items = (events.kinds == kind.value) & ~events.for_someone_else
     bought = ~before & chosen_items & (rows >= 0)
     targets: dict[str, set[int]] = {}
-    for shopper, row in zip(events.shopper_ids[bought], rows[bought], strict=True):
+    chosen_at: dict[str, list[tuple[np.datetime64, int]]] = {}
+    for shopper, row, at in zip(
+        events.shopper_ids[bought], rows[bought], events.at[bought], strict=True
+    ):
         targets.setdefault(str(shopper), set()).add(int(row))
+        chosen_at.setdefault(str(shopper), []).append((at, int(row)))
     known = before & (rows >= 0)
     distinct: dict[str, set[int]] = {}
     for shopper, row in zip(events.shopper_ids[known], rows[known], strict=True):
@@ -98,9 +105,21 @@ def split_history(
         shoppers=chosen,
         targets=[frozenset(targets[s]) for s in chosen],
         histories=_histories(train, chosen),
+        first_orders=[_first_order(chosen_at[s]) for s in chosen],
         eligible=len(eligible),
         kind=kind,
     )
+
+
+def _first_order(chosen: list[tuple[np.datetime64, int]]) -> list[int]:
+    """Distinct rows chosen within a day of the first choice, in time order."""
+    chosen = sorted(chosen, key=lambda pair: pair[0])
+    first = chosen[0][0]
+    rows: list[int] = []
+    for at, row in chosen:
+        if at - first < np.timedelta64(1, "D") and row not in rows:
+            rows.append(row)
+    return rows
 
 
 def main_kind(events: EventColumns) -> EventKind:

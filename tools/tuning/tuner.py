@@ -95,14 +95,7 @@ class ShopTuner:
         self.trials = 0
 
     def ranker(self, policy: DecayPolicy, weights: dict[ShopperMode, RankWeights]) -> HybridRanker:
-        index = InteractionIndex.build(
-            self.split.train,
-            self.catalog,
-            now=self.split.cut,
-            policy=policy,
-            countries=self.countries,
-        )
-        return HybridRanker(self.catalog, index, policy, weights)
+        return ranker_at_cut(self.split, self.catalog, self.countries, policy, weights)
 
     def tastes(self, policy: DecayPolicy) -> list[TasteSignal]:
         return [
@@ -198,6 +191,20 @@ class ShopTuner:
             "popular": self.metrics_of(top_k(popular, self.nothing_excluded, K)),
             "buy again by count": self.metrics_of(top_k(counts, self.nothing_excluded, K)),
         }
+
+
+def ranker_at_cut(
+    split: HistorySplit,
+    catalog: CatalogIndex,
+    countries: Mapping[str, str | None],
+    policy: DecayPolicy,
+    weights: Mapping[ShopperMode, RankWeights],
+) -> HybridRanker:
+    """The ranker as it would have stood at the split's cut, knowing only what came before."""
+    index = InteractionIndex.build(
+        split.train, catalog, now=split.cut, policy=policy, countries=countries
+    )
+    return HybridRanker(catalog, index, policy, dict(weights))
 
 
 def decay_knobs(policy: DecayPolicy, kind: EventKind) -> dict[str, Any]:
