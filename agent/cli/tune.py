@@ -11,6 +11,7 @@ import typer
 from agent.cli.home import HomeOption, JsonOption, open_tactful, progress, settings_for
 from agent.cli.render import err, out, print_json
 from agent.errors import InvalidInput
+from agent.settings import Settings
 from agent.tuned_config import Tuning, latest, save, undo
 
 WindowOption = Annotated[
@@ -43,11 +44,12 @@ def tune(
     as_json: JsonOption = False,
     home: HomeOption = None,
 ) -> None:
-    """Fit ranking weights and half-lives to this shop's history; recommend and chat use them.
+    """Fit the ranking and when to ask to this shop's history; recommend and chat use them.
 
     The last --window days are held out: the ranker learns from what came before and is
-    scored on what each shopper bought next, served as `tactful recommend` serves it. The
-    result is kept only when it beats the built-in defaults there.
+    scored on what each shopper bought next, served as `tactful recommend` serves it; the
+    ranking is kept only when it beats the built-in defaults there. The question rule is
+    fitted on the same customers' first orders after the cut.
     """
     settings = settings_for(home)
     if show and undo_last:
@@ -56,26 +58,53 @@ def tune(
         _show_or_undo(settings.home, undo_last, as_json)
         return
 
+    explicit_decay = "decay" in settings.model_fields_set
+    tuned, eligible = _fit(settings, window, shoppers, seed)
+    changed = tuned.ranking_adopted or tuned.clarify is not None
+    path = save(settings.home, tuned) if changed and not dry_run else None
+    if as_json:
+        print_json(
+            tuned.model_dump(mode="json")
+            | {"adopted": tuned.ranking_adopted, "saved_to": str(path) if path else None}
+        )
+        return
+    _print_validation(tuned, eligible)
+    if not tuned.ranking_adopted:
+        _say("Ranking: the built-in defaults served better on this history; they stay.")
+    if path is not None:
+        _say(f"Saved to {path}; `tactful recommend`, `chat` and `serve` now use it.")
+        if explicit_decay and tuned.ranking_adopted:
+            err.print("Note: TACTFUL_DECAY__* is set, and its half-lives win over the tuning's.")
+    elif changed:
+        _say("Dry run: nothing was saved.")
+
+
+def _fit(settings: Settings, window: float, shoppers: int, seed: int) -> tuple[Tuning, int]:
+    """Tune ranking and questions on the shop's history; the result and how many
+    shoppers could have been scored."""
     from agent.policy.calibration import choose, history_cases
     from tools.ranker import MODE_WEIGHTS
     from tools.signals import DecayPolicy
     from tools.tuning.history import NotEnoughHistory, split_history
     from tools.tuning.tuner import ranker_at_cut
-    from tools.tuning.tuner import tune as fit
+    from tools.tuning.tuner import tune as fit_ranking
     from tools.types import EventKind
 
-    explicit_decay = "decay" in settings.model_fields_set
-    policy = settings.decay if explicit_decay else DecayPolicy()
+    # Start from the built-in half-lives unless the operator set their own.
+    policy = settings.decay if "decay" in settings.model_fields_set else DecayPolicy()
     with open_tactful(settings) as tactful, progress() as bars:
         catalog = tactful.index.catalog
         if len(catalog) == 0:
             raise InvalidInput("The catalog is empty; load it with `tactful ingest catalog`.")
         task = bars.add_task("Reading the history", total=None)
-        events = tactful.records.event_columns()
         countries = tactful.records.shopper_countries()
         try:
             split = split_history(
-                events, catalog, window_days=window, max_shoppers=shoppers, seed=seed
+                tactful.records.event_columns(),
+                catalog,
+                window_days=window,
+                max_shoppers=shoppers,
+                seed=seed,
             )
         except NotEnoughHistory as exc:
             raise InvalidInput(str(exc)) from None
@@ -87,7 +116,7 @@ def tune(
             bars.update(task, description=f"Tuning: {_STAGES[stage]} ({tried} weightings tried)")
             bars.advance(task)
 
-        result = fit(
+        result = fit_ranking(
             split,
             catalog,
             countries=countries,
@@ -107,7 +136,6 @@ def tune(
             )
             calibration = choose(cases)
         bars.update(task, description="Tuned")
-
     tuned = Tuning(
         created=datetime.now(UTC).replace(tzinfo=None),
         window_days=window,
@@ -120,23 +148,7 @@ def tune(
         validation={name: m.as_dict() for name, m in result.validation.items()},
         clarify=calibration,
     )
-    changed = result.adopted or calibration is not None
-    path = save(settings.home, tuned) if changed and not dry_run else None
-    if as_json:
-        print_json(
-            tuned.model_dump(mode="json")
-            | {"adopted": result.adopted, "saved_to": str(path) if path else None}
-        )
-        return
-    _print_validation(tuned, split.eligible)
-    if not result.adopted:
-        _say("Ranking: the built-in defaults served better on this history; they stay.")
-    if path is not None:
-        _say(f"Saved to {path}; `tactful recommend`, `chat` and `serve` now use it.")
-        if explicit_decay and result.adopted:
-            err.print("Note: TACTFUL_DECAY__* is set, and its half-lives win over the tuning's.")
-    elif changed:
-        _say("Dry run: nothing was saved.")
+    return tuned, split.eligible
 
 
 def _say(text: str) -> None:
