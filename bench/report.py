@@ -94,15 +94,20 @@ def _ranking(data: dict[str, Any], combined: dict[str, Any]) -> str:
             f" {split.get('train_events', '?')} train events, {split.get('catalog_items', '?')}"
             " items.",
             "",
-            "| method | HR@10 | Recall@10 | NDCG@10 |",
-            "|---|---|---|---|",
+        ]
+        # Targets no one bought before the cut: only text can find them.
+        cold = any(m.get("cold_targets") for m in methods.values())
+        out += [
+            "| method | HR@10 | Recall@10 | NDCG@10 |" + (" cold hits |" if cold else ""),
+            "|---|---|---|---|" + ("---|" if cold else ""),
         ]
         combined[dataset] = {}
         for method, metrics in methods.items():
             combined[dataset][method] = {k: v for k, v in metrics.items() if k != "users"}
+            cold_cell = f" {metrics.get('cold_hits@10', 0)} of {metrics.get('cold_targets', 0)} |"
             out.append(
                 f"| {method} | {_f(metrics['hr@10'])} | {_f(metrics['recall@10'])} |"
-                f" {_f(metrics['ndcg@10'])} |"
+                f" {_f(metrics['ndcg@10'])} |" + (cold_cell if cold else "")
             )
         validation = data.get("validation", {}).get(dataset, {})
         if dataset.endswith("(all items)") and validation:

@@ -106,6 +106,13 @@ class InteractionIndex:
             )
         )
         self.popularity = popularity
+        #: Items no one has engaged with or bought, in a shop where others have been:
+        #: nothing collaborative is known about them yet.
+        self.unsold = (
+            (engagement.getnnz(axis=0) == 0) & (popularity == 0)
+            if engagement.nnz
+            else np.zeros(popularity.size, dtype=bool)
+        )
         self.recent_buyers = recent_buyers
         self.popular_now = popular_now(recent_buyers)
         self.built_at = built_at

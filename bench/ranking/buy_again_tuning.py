@@ -96,7 +96,7 @@ class BuyAgainTuner:
             if again.any():
                 parts[FactorName.BUY_AGAIN] = again
         trial = replace(scores, parts=parts, habits=habits)
-        leaders, caps = _caps(request, weights, trial)
+        leaders, caps = _caps(request, weights, trial, ranker.interactions.unsold)
         return ranker._select(
             trial.total(), trial.mask, request.k, weights.diversity, leaders, caps
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -25,21 +26,22 @@ class Method(Protocol):
 
 
 def evaluate(method: Method, split: Split, users: Sequence[str] | None = None) -> Metrics:
-    """HR/Recall/NDCG@10 of ``method`` over the split's users (or the ``users`` given)."""
+    """HR/Recall/NDCG@10 of ``method`` over the split's users (or the ``users`` given),
+    and how many of the targets no one had bought before the cut (cold) it found."""
     chosen = list(split.users if users is None else users)
+    cold = split.cold_rows
     per_user = []
+    cold_hits = cold_targets = 0
     for start in range(0, len(chosen), BATCH):
         batch = chosen[start : start + BATCH]
         for user, ranked in zip(batch, method.recommend(batch, K), strict=True):
-            per_user.append(
-                user_metrics(
-                    ranked,
-                    set(split.rows(split.targets[user])),
-                    set(split.rows(split.excluded[user])),
-                    K,
-                )
-            )
-    return mean_metrics(per_user)
+            targets = set(split.rows(split.targets[user]))
+            excluded = set(split.rows(split.excluded[user]))
+            per_user.append(user_metrics(ranked, targets, excluded, K))
+            shown = [r for r in ranked if r not in excluded][:K]
+            cold_targets += len(targets & cold)
+            cold_hits += len(targets & cold & set(shown))
+    return replace(mean_metrics(per_user), cold_hits=cold_hits, cold_targets=cold_targets)
 
 
 def excluded_mask(split: Split, users: Sequence[str]) -> np.ndarray:

@@ -61,6 +61,12 @@ class Split:
         """Catalog row of each item id (the order of :attr:`items`)."""
         return {item.item_id: row for row, item in enumerate(self.items)}
 
+    @cached_property
+    def cold_rows(self) -> frozenset[int]:
+        """Catalog rows of the items no one chose in the training data."""
+        seen = set(self.train.item_ids.tolist())
+        return frozenset(r for r, item in enumerate(self.items) if item.item_id not in seen)
+
     def rows(self, item_ids: Iterable[str]) -> list[int]:
         """Catalog rows of the ids that are in the catalog."""
         return [r for r in (self.row_of.get(i) for i in item_ids) if r is not None]

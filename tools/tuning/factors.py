@@ -39,6 +39,7 @@ class Factors:
     owned: np.ndarray
     dismissed: np.ndarray
     buy_again: np.ndarray
+    unsold: np.ndarray
     community_for: Callable[[int], np.ndarray]
     _community: dict[int, np.ndarray] = field(default_factory=dict)
 
@@ -50,7 +51,11 @@ class Factors:
     def total(self, weights: RankWeights) -> np.ndarray:
         """The ranker's total score for every user and item under ``weights``."""
         share = weights.taste_content_share
-        total = weights.taste * (share * self.content + (1.0 - share) * self.co)
+        taste = share * self.content + (1.0 - share) * self.co
+        if weights.unsold_share > 0:
+            # Items no one has bought are judged by text alone (HybridRanker.text_shares).
+            taste = np.where(self.unsold[None, :], self.content, taste)
+        total = weights.taste * taste
         total += weights.community * self.community(weights.neighbours)
         total += weights.popularity * self.popularity[None, :]
         total -= weights.owned * self.owned
@@ -118,6 +123,7 @@ def batch_factors(
         owned=owned,
         dismissed=dismissed,
         buy_again=again,
+        unsold=interactions.unsold,
         community_for=lambda k: interactions.community_matrix(similarities, k),
     )
 

@@ -29,15 +29,21 @@ class Metrics:
     users: int
     #: Each user's NDCG, in the order evaluated: paired comparisons resample these.
     ndcgs: tuple[float, ...] = field(default=(), repr=False, compare=False)
+    #: Targets no one had chosen before the cut (cold items), and how many were found.
+    cold_targets: int = 0
+    cold_hits: int = 0
 
     def as_dict(self) -> dict[str, float | int]:
         """The results-file form: ``{"hr@10": …, "recall@10": …, "ndcg@10": …, "users": n}``."""
-        return {
+        values: dict[str, float | int] = {
             f"hr@{K}": round(self.hr, 6),
             f"recall@{K}": round(self.recall, 6),
             f"ndcg@{K}": round(self.ndcg, 6),
             "users": self.users,
         }
+        if self.cold_targets:
+            values |= {"cold_targets": self.cold_targets, f"cold_hits@{K}": self.cold_hits}
+        return values
 
 
 def discount(position: int) -> float:

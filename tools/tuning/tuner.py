@@ -48,10 +48,12 @@ POLICY_GRID: dict[str, list[Any]] = {
     "neighbour_days": [3.0, 7.0, 14.0, 30.0, 90.0],
 }
 #: Knobs that only shape a served list, searched through the ranker itself. Browsing
-#: stays spread out a little whatever the history says: it is for looking around.
+#: stays spread out a little whatever the history says: it is for looking around. Items
+#: no one has bought yet get a place only when the history says it pays.
 SERVED_GRID: dict[str, list[Any]] = {
     "buy_again_share": [0.5, 0.7, 1.0],
     "diversity": [0.2, 0.4],
+    "unsold_share": [0.0, 0.1, 0.2],
 }
 #: The modes whose weights a tuning sets: those that rank by the shopper's own taste.
 #: Research and gift lists lead with the request, which no history shows.
