@@ -254,6 +254,22 @@ def test_tastes_without_a_liking_verb(reader: OfflineReader, message: str, polar
     assert reading.subject in ("sequins", "botanical prints", "tartan")
 
 
+@pytest.mark.parametrize(
+    ("message", "subject"),
+    [
+        ("im into vintage stuff atm", "vintage"),
+        ("into candles these days", "candles"),
+        ("i love owls rn", "owls"),
+    ],
+)
+def test_a_taste_for_now_is_about_the_thing_not_the_time(
+    reader: OfflineReader, message: str, subject: str
+) -> None:
+    reading = reader.read(message, FRESH)
+    assert isinstance(reading, Correction) and reading.polarity == 1
+    assert reading.subject == subject
+
+
 def test_a_why_said_briefly_or_at_length_is_a_why(reader: OfflineReader) -> None:
     assert isinstance(reader.read("y the 3rd", SHOWN), Why)
     assert isinstance(reader.read("how did you come up with the second one", SHOWN), Why)
