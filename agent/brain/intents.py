@@ -71,6 +71,9 @@ class Refine(_Search):
     order: Literal["price_low", "price_high"] | None = Field(
         default=None, description='"the cheapest of those" → price_low'
     )
+    price: Literal["cheaper", "pricier"] | None = Field(
+        default=None, description='the price moving with another change: "like #2 but cheaper"'
+    )
 
 
 class Owned(_Intent):

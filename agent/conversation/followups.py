@@ -42,14 +42,8 @@ def apply_refine(
     shown_ids = [s.item_id for s in shown]
     only: frozenset[str] | None = None
     match meaning.change:
-        case "cheaper":
-            middle = _middle_price(shown, before.budget_max)
-            bound = before.budget_max
-            _cap(after, _round_down(middle if bound is None or middle < bound else bound * _STEP))
-        case "pricier":
-            middle = _middle_price(shown, before.budget_min)
-            bound = before.budget_min
-            _floor(after, _round_up(middle if bound is None or middle > bound else bound / _STEP))
+        case "cheaper" | "pricier":
+            _move_price(before, after, shown, meaning.change)
         case "exclude_shown":
             after.exclude_ids = _union(after.exclude_ids, shown_ids)
         case "more_like" if meaning.position and meaning.position <= len(shown):
@@ -57,9 +51,12 @@ def apply_refine(
             after.like_item_id = anchor.item_id
             after.exclude_ids = _union(after.exclude_ids, [anchor.item_id])
             after.query = None
+            # "like #2 but cheaper": cheaper than that one, not than the whole screen.
+            _move_price(before, after, [anchor] if anchor.price else shown, meaning.price)
         case "more_like":
             # "more like these" names no one item: the same search, past what was seen.
             after.exclude_ids = _union(after.exclude_ids, shown_ids)
+            _move_price(before, after, shown, meaning.price)
         case "among_shown":
             only = frozenset(shown_ids)
         case "different":
@@ -68,6 +65,21 @@ def apply_refine(
             after.query = None
     _apply_slots(after, meaning)
     return after, only
+
+
+def _move_price(
+    before: ActiveRequest, after: ActiveRequest, shown: list[ShownItem], direction: str | None
+) -> None:
+    """ "Cheaper": a cap below the middle price of ``shown``, or further below the earlier
+    cap; "pricier": a floor above it, likewise; nothing else moves the price."""
+    if direction == "cheaper":
+        middle = _middle_price(shown, before.budget_max)
+        bound = before.budget_max
+        _cap(after, _round_down(middle if bound is None or middle < bound else bound * _STEP))
+    elif direction == "pricier":
+        middle = _middle_price(shown, before.budget_min)
+        bound = before.budget_min
+        _floor(after, _round_up(middle if bound is None or middle > bound else bound / _STEP))
 
 
 def _apply_slots(after: ActiveRequest, meaning: i.Refine) -> None:

@@ -93,3 +93,20 @@ def test_turning_down_the_suggestions_is_no_answer_to_the_question(reader: Offli
     asked = ReadContext(suggestion_count=10, awaiting_answer=True)
     assert not isinstance(reader.read("nah not them", asked), Answer)
     assert isinstance(reader.read("no", asked), Answer)
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "price", "budget"),
+    [
+        ("more like number 2 but cheaper", 2, "cheaper", None),
+        ("something like no. 2, cheaper", 2, "cheaper", None),
+        ("more like the third but under a fiver", 3, None, 5.0),
+    ],
+)
+def test_more_like_one_of_them_keeps_the_price_said_with_it(
+    reader: OfflineReader, text: str, position: int, price: str | None, budget: float | None
+) -> None:
+    reading = reader.read(text, ReadContext(suggestion_count=5))
+
+    assert isinstance(reading, Refine) and reading.change == "more_like"
+    assert (reading.position, reading.price, reading.budget_max) == (position, price, budget)

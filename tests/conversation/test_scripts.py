@@ -192,6 +192,14 @@ def all_cheaper_than_previous_max(seen: Seen, value: bool) -> None:
     assert not over, f"not cheaper than the dearest shown before (£{bound}): {over}"
 
 
+def all_cheaper_than_previous_item(seen: Seen, value: int) -> None:
+    """Every price is below that of the item at that position of the previous list."""
+    bound = seen.previous[value - 1].item.price
+    assert bound is not None, "the earlier item has no price"
+    over = [p for p in _prices(seen.reply.suggestions) if p >= bound]
+    assert not over, f"not cheaper than item {value} shown before (£{bound}): {over}"
+
+
 def all_pricier_than_previous_min(seen: Seen, value: bool) -> None:
     bound = min(_prices(seen.previous))
     under = [p for p in _prices(seen.reply.suggestions) if p <= bound]
@@ -338,6 +346,7 @@ CHECKS: dict[str, Callable[[Seen, Any], None]] = {
         count_at_most,
         all_prices_below,
         all_cheaper_than_previous_max,
+        all_cheaper_than_previous_item,
         all_pricier_than_previous_min,
         says_cheaper_bound,
         differs_from_previous,
@@ -519,6 +528,7 @@ CHECK_CASES: dict[str, tuple[Any, Reply, Reply]] = {
     "count_at_most": (1, _reply(MUG), _reply(MUG, CANDLE)),
     "all_prices_below": (3, _reply(MUG), _reply(MUG, LAMP)),
     "all_cheaper_than_previous_max": (True, _reply(MUG), _reply(LAMP)),
+    "all_cheaper_than_previous_item": (1, _reply(CANDLE), _reply(DOLL)),
     "all_pricier_than_previous_min": (True, _reply(MUG), _reply(CANDLE)),
     "says_cheaper_bound": (True, _reply(MUG, text="Now under £3."), _reply(MUG, text="Under £2.")),
     "differs_from_previous": (True, _reply(MUG), _reply(MUG, CANDLE, LAMP)),

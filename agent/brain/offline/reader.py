@@ -295,6 +295,13 @@ def _ruled_out_for_good(text: str) -> Correction | None:
     return Correction(subject=about, polarity=-1, text=fact_wording(text, about, -1))
 
 
+def _price_change(text: str, change: str | None) -> str | None:
+    """The way the price should move, said beside another change ("but cheaper")."""
+    if change in ("cheaper", "pricier"):
+        return change
+    return next((p for p in ("cheaper", "pricier") if says_price_change(text, p)), None)
+
+
 def _carries_on(text: str, slots: dict[str, object]) -> bool:
     """Whether a search said with suggestions on screen edits that search: "same person
     but books", "what about for my dad instead", "any of them in wood?", "anything
@@ -449,10 +456,19 @@ def _member(intent: str, text: str, context: ReadContext) -> Understanding:
         change: str | None = intent.removeprefix("refine_")
         if change == "exclude_shown" and narrows(text):
             change = None  # "got them in blue" keeps a blue one on screen
-        position = parse_position(text, shown) if change == "more_like" else None
+        position = parse_position(text, shown)
+        price = _price_change(text, change)
+        if change in ("cheaper", "pricier") and position is not None and LIKENESS.search(text):
+            change = "more_like"  # "something like no. 2, cheaper": like it, for less
         order = price_order(text) if change == "among_shown" else None
         return Refine.model_validate(
-            {**search_slots(text), "change": change, "position": position, "order": order}
+            {
+                **search_slots(text),
+                "change": change,
+                "position": position if change == "more_like" else None,
+                "order": order,
+                "price": price if change == "more_like" else None,
+            }
         )
     if intent.startswith("feedback_"):
         value = intent.removeprefix("feedback_")
