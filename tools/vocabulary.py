@@ -15,7 +15,8 @@ from typing import Literal
 MIN_TYPO_LENGTH = 5
 #: "gardening" is "garden" to a catalog that sells garden things; "ring" is not "r".
 MIN_BASE_LENGTH = 3
-_ENDINGS = ("ing", "ers", "er", "ed", "y", "al", "ly")
+#: "in" is "ing" with its g dropped, as people type it ("gardenin", "knittin").
+_ENDINGS = ("ing", "in", "ers", "er", "ed", "y", "al", "ly")
 
 
 class CatalogVocabulary:
@@ -36,7 +37,12 @@ class CatalogVocabulary:
             if base == stem or len(base) < MIN_BASE_LENGTH:
                 continue
             undoubled = base[:-1] if base[-1] == base[-2] else base  # "knitting" → "knit"
-            for form in (base, base + "e", undoubled):
+            forms: tuple[str, ...] = (base, base + "e", undoubled)
+            if ending == "in":
+                # A dropped g is one reading of "-in" among many ("robin" is no "robe"):
+                # only a longer base, as typed.
+                forms = (base, undoubled) if len(base) > MIN_BASE_LENGTH else ()
+            for form in forms:
                 if form in self._stems:
                     return form
         if len(stem) < MIN_TYPO_LENGTH:

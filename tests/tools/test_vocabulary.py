@@ -28,6 +28,16 @@ def test_typos_and_other_forms_become_the_catalogs_word(catalog: CatalogIndex) -
     ]
 
 
+def test_a_form_of_a_catalog_word_wins_over_a_typo_of_another() -> None:
+    # "gardenin" is one keystroke from "gardenia", but it is "gardening" said casually.
+    vocabulary = CatalogVocabulary(["garden", "gardenia", "knit", "robe", "cab"])
+    assert vocabulary.spelled("gardenin") == "garden"
+    assert vocabulary.spelled("knittin") == "knit"
+    # Words that merely end in "in" are not cut down to another word.
+    assert vocabulary.spelled("robin") is None
+    assert vocabulary.spelled("cabin") is None
+
+
 def test_descriptions_categories_and_tags_count_as_the_catalogs_words(
     catalog: CatalogIndex,
 ) -> None:
