@@ -57,6 +57,9 @@ AUDIENCE_SIMILARITY = (0.3, 0.6)
 #: nothing; above ``high`` it reads as the same kind of thing. Higher than for a query:
 #: two product texts share more words than a product and a request do.
 ANCHOR_SIMILARITY = (0.35, 0.8)
+#: Items whose request match is at least this share of the best match lead a list made
+#: for a request; the weaker matches follow them.
+STRONG_MATCH = 0.5
 #: A request factor's evidence ref for the item the request is like ("like:85123A").
 ANCHOR_REF = "like:"
 #: A request factor's evidence refs: the asked-for words are in the title, or the item
@@ -273,6 +276,8 @@ class _Scores:
     now: datetime | None = None
     #: The scoring taste's items as taste evidence weighs them, once per ranking.
     taste_basis: _TasteBasis | None = None
+    #: With a request, the candidates that match it well: they are listed first.
+    strong: np.ndarray | None = None
 
     def total(self) -> np.ndarray:
         return np.sum(list(self.parts.values()), axis=0)
@@ -304,7 +309,13 @@ class HybridRanker:
             scores = self.score_all(request, weights, now)
             total = scores.total()
             leaders, caps = _caps(request, weights, scores, self.interactions.unsold)
-            rows = self._select(total, scores.mask, request.k, weights.diversity, leaders, caps)
+            if scores.strong is None:
+                rows = self._select(total, scores.mask, request.k, weights.diversity, leaders, caps)
+            else:
+                # A request is never capped (no leaders): good matches first, then the rest.
+                rows = self._select(total, scores.strong, request.k, weights.diversity)
+                rest = scores.mask & ~scores.strong
+                rows += self._select(total, rest, request.k - len(rows), weights.diversity)
             return [self._suggestion(int(r), request, weights, scores) for r in rows]
 
     def suggestion_for(self, request: RankInput, row: int, now: datetime) -> Suggestion:
@@ -399,6 +410,7 @@ class HybridRanker:
 
         query_part: np.ndarray | None = None
         like_part: np.ndarray | None = None
+        strong: np.ndarray | None = None
         if weights.request > 0:
             # A query and an anchor together share the weight: "like that one, but in blue"
             # wants both.
@@ -418,6 +430,9 @@ class HybridRanker:
             relevant = mask & (match > 0.05 * weights.request)
             if relevant.any():
                 mask = relevant
+                # "got any lanterns?" wants lanterns first: items that match it well lead
+                # the list whatever else speaks for the rest.
+                strong = relevant & (match >= STRONG_MATCH * float(match[relevant].max()))
 
         if request.personalized and taste.dismissed and weights.dismissed > 0:
             dismissed = np.zeros(n, dtype=np.float32)
@@ -453,6 +468,7 @@ class HybridRanker:
             mask=mask,
             query_part=query_part,
             like_part=like_part,
+            strong=strong,
         )
 
     def audience_fit(
@@ -555,7 +571,7 @@ class HybridRanker:
         """The best ``k`` candidates, spread out by ``diversity``; with ``caps``, at most
         ``caps[g]`` led by group ``g`` (``leaders`` holds each item's group, or -1)."""
         candidates = np.flatnonzero(mask)
-        if candidates.size == 0:
+        if candidates.size == 0 or k <= 0:
             return []
         pool_size = min(candidates.size, k if diversity == 0 else k * 8)
         best = _top(total, candidates, pool_size)
