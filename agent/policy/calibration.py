@@ -124,9 +124,8 @@ def choose(cases: Sequence[Case]) -> Calibration | None:
     injected events, or no rule precise enough to ask anything)."""
     consequential = consequential_injected(cases)
     best = grid(cases)[0]
-    if consequential < MIN_CONSEQUENTIAL or best["precision"] < PRECISION_FLOOR:
-        return None
-    if best["recall"] == 0:
+    supported = consequential >= MIN_CONSEQUENTIAL and best["recall"] > 0
+    if not supported or best["precision"] < PRECISION_FLOOR:
         return None
     return Calibration(
         fit_similarity=best["fit_similarity"],
