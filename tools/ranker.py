@@ -543,12 +543,12 @@ class HybridRanker:
         text_share = self.text_shares(content_share, unsold)
         return (text_share * content + (1.0 - text_share) * co).astype(np.float32)
 
-    def text_shares(self, content_share: float, unsold: bool) -> np.ndarray:
+    def text_shares(self, content_share: float, unsold: bool) -> float | np.ndarray:
         """Each item's share of text likeness in its taste fit: ``content_share``, and
         with ``unsold``, all of it for items no one has bought yet, whose co-purchases
         are unknown rather than absent."""
         if not unsold:
-            return np.full(len(self.catalog), content_share)
+            return content_share
         return np.where(self.interactions.unsold, 1.0, content_share)
 
     def _taste_average(self, taste: TasteSignal) -> tuple[np.ndarray, dict[int, float]]:
@@ -659,8 +659,8 @@ class HybridRanker:
                     weights=np.fromiter(taste.item_weights.values(), dtype=np.float64),
                     vectors=self.catalog.vectors[rows],
                 )
-            shares = self.text_shares(weights.taste_content_share, weights.unsold_share > 0)
-            text_share = float(shares[row])
+            unsold = weights.unsold_share > 0 and bool(self.interactions.unsold[row])
+            text_share = 1.0 if unsold else weights.taste_content_share
             return self._taste_evidence(
                 row, taste, scores.taste_basis, text_share, taste_weight, skip=skip
             )

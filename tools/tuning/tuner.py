@@ -94,23 +94,33 @@ class ShopTuner:
         self.progress = progress or (lambda _: None)
         self.nothing_excluded = np.zeros((len(split.shoppers), len(catalog)), dtype=bool)
         self._factors: dict[str, Factors] = {}
+        self._prepared: dict[str, tuple[InteractionIndex, list[TasteSignal]]] = {}
         self.trials = 0
 
-    def ranker(self, policy: DecayPolicy, weights: dict[ShopperMode, RankWeights]) -> HybridRanker:
-        return ranker_at_cut(self.split, self.catalog, self.countries, policy, weights)
+    def prepared(self, policy: DecayPolicy) -> tuple[InteractionIndex, list[TasteSignal]]:
+        """The shop-wide snapshot at the cut and every shopper's taste, under ``policy``:
+        the slow part of scoring, done once per policy for the factors and the lists."""
+        key = policy.model_dump_json()
+        if key not in self._prepared:
+            while len(self._prepared) >= FACTOR_CACHE:
+                del self._prepared[next(iter(self._prepared))]
+            index = ranker_at_cut(self.split, self.catalog, self.countries, policy, {}).interactions
+            tastes = [
+                taste_signal(events, self.catalog, now=self.split.cut, policy=policy)
+                for events in self.split.histories
+            ]
+            self._prepared[key] = (index, tastes)
+        return self._prepared[key]
 
-    def tastes(self, policy: DecayPolicy) -> list[TasteSignal]:
-        return [
-            taste_signal(events, self.catalog, now=self.split.cut, policy=policy)
-            for events in self.split.histories
-        ]
+    def ranker(self, policy: DecayPolicy, weights: dict[ShopperMode, RankWeights]) -> HybridRanker:
+        return HybridRanker(self.catalog, self.prepared(policy)[0], policy, weights)
 
     def factors(self, policy: DecayPolicy) -> Factors:
         key = policy.model_dump_json()
         if key not in self._factors:
             self.progress("half-lives")
             ranker = self.ranker(policy, {})
-            tastes = self.tastes(policy)
+            tastes = self.prepared(policy)[1]
             found = batch_factors(ranker, self.split.shoppers, tastes, self.split.cut)
             if not self._factors and not check(
                 ranker, found, self.split.shoppers, tastes, RankWeights(), self.split.cut
@@ -169,17 +179,18 @@ class ShopTuner:
         ranker = self.ranker(policy, weights)
         ranked = []
         with threadpool_limits(limits=1, user_api="blas"):
-            for shopper, taste in zip(self.split.shoppers, self.tastes(policy), strict=True):
+            for shopper, taste in zip(self.split.shoppers, self.prepared(policy)[1], strict=True):
                 request = RankInput(mode=mode, k=K, taste=taste, shopper_id=shopper)
                 suggestions = ranker.rank(request, self.split.cut)
                 rows = (self.catalog.row(s.item.item_id) for s in suggestions)
                 ranked.append([r for r in rows if r is not None])
         return self.metrics_of(ranked)
 
-    def baselines(self) -> dict[str, Metrics]:
-        """The shop's recently popular items, and each shopper's own past items by count."""
+    def baselines(self, policy: DecayPolicy) -> dict[str, Metrics]:
+        """The shop's recently popular items, and each shopper's own past items by count
+        (popularity does not fade with ``policy``: any prepared snapshot has it)."""
         self.progress("baselines")
-        index = self.ranker(DecayPolicy(), {}).interactions
+        index = self.prepared(policy)[0]
         popular = np.broadcast_to(index.popularity, self.nothing_excluded.shape)
         counts = np.zeros(self.nothing_excluded.shape, dtype=np.float32)
         for i, events in enumerate(self.split.histories):
@@ -267,7 +278,7 @@ def tune(
     validation = {
         "tuned": served[repr(sorted(best.items()))],
         "defaults": tuner.served(policy, dict(weights), mode),
-        **tuner.baselines(),
+        **tuner.baselines(policy),
     }
     adopted = validation["tuned"].ndcg > validation["defaults"].ndcg
     return TuneResult(
