@@ -543,12 +543,12 @@ class HybridRanker:
         text_share = self.text_shares(content_share, unsold)
         return (text_share * content + (1.0 - text_share) * co).astype(np.float32)
 
-    def text_shares(self, content_share: float, unsold: bool) -> float | np.ndarray:
+    def text_shares(self, content_share: float, unsold: bool) -> np.float64 | np.ndarray:
         """Each item's share of text likeness in its taste fit: ``content_share``, and
         with ``unsold``, all of it for items no one has bought yet, whose co-purchases
         are unknown rather than absent."""
         if not unsold:
-            return content_share
+            return np.float64(content_share)  # mixed in double precision either way
         return np.where(self.interactions.unsold, 1.0, content_share)
 
     def _taste_average(self, taste: TasteSignal) -> tuple[np.ndarray, dict[int, float]]:
