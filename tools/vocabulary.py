@@ -52,6 +52,10 @@ class CatalogVocabulary:
         for form in deletions(stem):
             candidates |= index.get(form, set())
         found = [c for c in candidates if edit(stem, c)]
+        if len(found) > 1:
+            # Two letters swapped is the commonest slip: "candel" is "candle", not a
+            # clipped "candl" some title abbreviates to.
+            found = [c for c in found if edit(stem, c) == "swap"]
         return found[0] if len(found) == 1 else None
 
     def deletions(self) -> dict[str, set[str]]:

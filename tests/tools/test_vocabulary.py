@@ -56,6 +56,12 @@ def test_the_spelling_follows_catalog_changes(catalog: CatalogIndex) -> None:
     assert catalog.in_catalog_words(["teapotts"]) == ["teapot"]
 
 
+def test_two_letters_swapped_wins_when_a_typo_is_one_keystroke_from_two_words() -> None:
+    vocabulary = CatalogVocabulary(["candle", "candl", "lantern"])
+    assert vocabulary.spelled("candel") == "candle"
+    assert CatalogVocabulary(["candle", "candlx"]).spelled("candlz") is None  # no swap: unsure
+
+
 def test_short_words_are_never_guessed_at() -> None:
     vocabulary = CatalogVocabulary(["mug", "bag", "box"])
     assert vocabulary.spelled("mog") is None
