@@ -12,11 +12,20 @@ from tools.ranker import (
     ANCHOR_REF,
     INTERVAL_REF,
     LATEST_CHOICE_REF,
+    NEXT_COUNT_REF,
     ORDERS_REF,
     QUERY_MEANING_REF,
     SINCE_REF,
 )
-from tools.types import BehaviourEvent, EventKind, Evidence, Factor, FactorName, Suggestion
+from tools.types import (
+    BehaviourEvent,
+    EventKind,
+    Evidence,
+    EvidenceKind,
+    Factor,
+    FactorName,
+    Suggestion,
+)
 
 #: A factor is cited when it carries at least this share of the positive score.
 CITE_SHARE = 0.12
@@ -29,6 +38,12 @@ TASTE_TEMPLATES = {
     EventKind.CART: "reasons/taste_carted",
     EventKind.RATING: "reasons/taste_rated",
     EventKind.OWN: "reasons/taste_owned",
+}
+
+#: How the reason says what the shopper chose before what others chose next.
+NEXT_TEMPLATES = {
+    EventKind.PURCHASE: "reasons/bought_next",
+    EventKind.RATING: "reasons/bought_next_rated",
 }
 
 
@@ -71,6 +86,8 @@ def reason_for(suggestion: Suggestion, events: Mapping[str, BehaviourEvent]) -> 
     niece").
     """
     phrases = [p for p in (_phrase(f, events) for f in cited_factors(suggestion)) if p]
+    # "you bought X" says nothing that "you bought X lately, and …" does not.
+    phrases = [p for p in phrases if not any(q != p and q.startswith(p) for q in phrases)]
     if not phrases:
         return prompts.render("reasons/fallback").strip()
     return prompts.join_reasons(phrases).strip()
@@ -113,6 +130,10 @@ def _nameable(factor: Factor) -> bool:
         refs = {e.ref for e in evidence}
         timed = any(r.startswith(INTERVAL_REF) for r in refs)
         return timed and ORDERS_REF in refs and SINCE_REF in refs
+    if factor.name is FactorName.BOUGHT_NEXT:
+        return any(e.kind is EvidenceKind.EVENT for e in evidence) and any(
+            e.ref.startswith(NEXT_COUNT_REF) for e in evidence
+        )
     return False
 
 
@@ -133,6 +154,8 @@ def _phrase(factor: Factor, events: Mapping[str, BehaviourEvent]) -> str | None:
         return prompts.render("reasons/audience", who=evidence[0].label).strip()
     if factor.name is FactorName.BUY_AGAIN:
         return _buy_again_phrase(evidence)
+    if factor.name is FactorName.BOUGHT_NEXT:
+        return _next_phrase(evidence, events)
     return _request_phrase(evidence)
 
 
@@ -156,6 +179,23 @@ def _buy_again_phrase(evidence: list[Evidence]) -> str:
     return prompts.render(
         f"reasons/buy_again_{whose}", interval=interval.label, since=since.label
     ).strip()
+
+
+def _next_phrase(evidence: list[Evidence], events: Mapping[str, BehaviourEvent]) -> str | None:
+    """ "you bought Jumbo Bag Red lately, and this has followed it in shoppers' orders 12
+    times": the choice that led here most often (evidence lists each source's
+    events, then its count), worded by what the shopper did."""
+    first = next(e for e in evidence if e.kind is EvidenceKind.EVENT)
+    count = next(e for e in evidence if e.ref.startswith(NEXT_COUNT_REF))
+    event = events.get(first.ref)
+    template = NEXT_TEMPLATES.get(event.kind) if event is not None else None
+    if template is None:
+        return None
+    return prompts.render(template, item=first.label, times=_times(int(count.label))).strip()
+
+
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
 def _request_phrase(evidence: list[Evidence]) -> str:

@@ -22,6 +22,7 @@ from scipy import sparse
 
 from tools.buy_again import RepurchaseIntervals
 from tools.catalog_index import CatalogIndex
+from tools.sequence import NextChoices
 from tools.signals import DecayPolicy, EventColumns, ages_in_days, event_weights
 from tools.types import EventKind
 
@@ -36,6 +37,9 @@ ENGAGEMENT_VALUES = [
         EventKind.RETURN,
     )
 ]
+
+#: Event kinds that say the shopper chose the item, for what they chose next.
+CHOSEN_VALUES = [EventKind.PURCHASE.value, EventKind.RATING.value]
 
 #: "Popular right now" is said of an item only when at least this many shoppers bought
 #: it within the trending window (30 days by default) *and* more shoppers bought it than
@@ -81,6 +85,7 @@ class InteractionIndex:
         intervals: RepurchaseIntervals | None = None,
         recent_engagement: sparse.csr_matrix | None = None,
         latest_days: sparse.csr_matrix | None = None,
+        next_choices: NextChoices | None = None,
     ) -> None:
         self.shopper_ids = shopper_ids
         self.countries = countries
@@ -118,6 +123,8 @@ class InteractionIndex:
         self.built_at = built_at
         self.trending_days = trending_days
         self.intervals = intervals or RepurchaseIntervals.empty(popularity.size)
+        #: What shoppers chose in their next orders after each item.
+        self.next_choices = next_choices or NextChoices.empty(popularity.size)
 
     @classmethod
     def empty(cls, n_items: int, now: datetime) -> InteractionIndex:
@@ -195,6 +202,17 @@ class InteractionIndex:
         intervals = RepurchaseIntervals.from_orders(
             events.shopper_ids[own], cols[own], -age[own], n_items
         )
+        # What came next is read from what shoppers chose for themselves: purchases and
+        # ratings, not gifts or events held for a question.
+        chosen_own = known & np.isin(events.kinds, CHOSEN_VALUES) & ~events.for_someone_else
+        if excluded_event_ids:
+            chosen_own &= ~np.isin(events.event_ids, list(excluded_event_ids))
+        next_choices = NextChoices.from_orders(
+            events.shopper_ids[chosen_own],
+            cols[chosen_own],
+            events.at[chosen_own].astype(np.int64),
+            n_items,
+        )
         ids = [str(s) for s in shopper_ids]
         return cls(
             shopper_ids=ids,
@@ -208,6 +226,7 @@ class InteractionIndex:
             intervals=intervals,
             recent_engagement=recent,
             latest_days=latest,
+            next_choices=next_choices,
         )
 
     def row_of(self, shopper_id: str) -> int | None:

@@ -59,6 +59,13 @@ class DecayPolicy(BaseModel):
         "long ago, and shop-wide tastes move faster than one shopper's own",
     )
 
+    next_days: float = Field(
+        default=1 / 24,
+        gt=0,
+        description="half-life of a shopper's purchase or rating as the start of what "
+        "others chose next: an hour, so it speaks while the visit lasts",
+    )
+
     def half_life(self, kind: EventKind) -> float:
         return float(getattr(self, f"{kind.value}_days"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import numpy as np
@@ -16,6 +16,10 @@ from tools.types import BehaviourEvent, EventKind
 
 #: Kinds after which the shopper has the item, so suggesting it again is penalised.
 OWNING_KINDS = frozenset({EventKind.PURCHASE, EventKind.OWN})
+#: Kinds that say the shopper chose the item (what others chose next follows them).
+CHOSEN_KINDS = frozenset({EventKind.PURCHASE, EventKind.RATING})
+#: A choice faded below this share says nothing about what comes next any more.
+MIN_LATELY = 1e-3
 
 
 class Standing(StrEnum):
@@ -39,10 +43,17 @@ class TasteSignal:
     #: The shopper's own purchases per row, for buy-again: not those held for a
     #: question, and in a recipient's signal none at all.
     purchases: dict[int, list[BehaviourEvent]] = field(default_factory=dict)
+    #: The shopper's own purchases and ratings of the last hours per row, each with how
+    #: much of it is left at ``policy.next_days``: what others chose next follows them.
+    chosen_lately: dict[int, list[tuple[BehaviourEvent, float]]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         return not self.item_weights
+
+    def lately(self) -> dict[int, float]:
+        """How recently the shopper chose each item, summed over their events of it."""
+        return {row: sum(w for _, w in chosen) for row, chosen in self.chosen_lately.items()}
 
 
 def standing_of(event: BehaviourEvent, standings: Mapping[str, Standing]) -> Standing:
@@ -95,6 +106,10 @@ def taste_signal(
                 signal.owned[row] = event
             if event.kind is EventKind.PURCHASE and not recipient:
                 signal.purchases.setdefault(row, []).append(event)
+            if event.kind in CHOSEN_KINDS and not recipient:
+                lately = _left_after(now - event.at, policy.next_days)
+                if lately > MIN_LATELY:
+                    signal.chosen_lately.setdefault(row, []).append((event, lately))
         signal.item_weights[row] = signal.item_weights.get(row, 0.0) + weight
         signal.event_weights.setdefault(row, []).append((event, weight))
     signal.item_weights = {r: w for r, w in signal.item_weights.items() if w > 1e-6}
@@ -137,6 +152,10 @@ def _weights(
         )
     weights[(standings == Standing.CONFIRMED.value) & ~dismissed] *= policy.confirmed_event_boost
     return weights
+
+
+def _left_after(age: timedelta, half_life_days: float) -> float:
+    return float(0.5 ** (max(age.total_seconds(), 0.0) / 86400.0 / half_life_days))
 
 
 def _same_person(a: str | None, b: str) -> bool:

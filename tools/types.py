@@ -262,6 +262,8 @@ class FactorName(StrEnum):
     OWNED = "owned"
     #: A re-order of something the shopper buys again is due.
     BUY_AGAIN = "buy_again"
+    #: What other shoppers went on to choose after what this shopper just chose.
+    BOUGHT_NEXT = "bought_next"
 
 
 class Factor(BaseModel):

@@ -37,6 +37,7 @@ RANKING_CODE = (
     "tools/ranker.py",
     "tools/interactions.py",
     "tools/buy_again.py",
+    "tools/sequence.py",
     "tools/taste.py",
     "tools/signals.py",
     "tools/catalog_index.py",

@@ -49,6 +49,7 @@ WEIGHT_GRID: dict[str, list[Any]] = {
     "community": [0.0, 0.3, 0.6, 1.2, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0, 35.0, 60.0],
     "popularity": [0.0, 0.05, 0.1, 0.2, 0.4, 0.8, 1.5],
     "neighbours": [5, 10, 25, 50, 100, 200, 400, 800, 1600, ALL_SHOPPERS],
+    "bought_next": [0.0, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0],
 }
 #: The decay policy's knobs for the dataset's event kind ("half_life" is that kind's).
 POLICY_GRID: dict[str, list[Any]] = {
@@ -56,6 +57,7 @@ POLICY_GRID: dict[str, list[Any]] = {
     "recent_boost": [0.0, 0.5, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0],
     "recent_days": [0.05, 0.25, 1.0, 3.0, 7.0, 14.0, 30.0],
     "neighbour_days": [3.0, 7.0, 14.0, 30.0, 60.0, 120.0, 365.0, 1e4],
+    "next_days": [1 / 24, 0.25, 1.0, 7.0],
 }
 #: Where the search starts (decay knobs; weights start at the product's): the search is
 #: local and the validation landscape has several optima, so it starts both from the

@@ -110,6 +110,14 @@ def _without(
         }
         taste = replace(base.taste, purchases={row: e for row, e in kept.items() if e})
         return replace(base, taste=taste)
+    if name is FactorName.BOUGHT_NEXT:
+        # The cited choices as if they had never been made.
+        lately = {
+            row: [(e, w) for e, w in chosen if e.event_id not in refs]
+            for row, chosen in base.taste.chosen_lately.items()
+        }
+        taste = replace(base.taste, chosen_lately={row: c for row, c in lately.items() if c})
+        return replace(base, taste=taste)
     if name is FactorName.TASTE:
         # The cited events as if they had never happened (in gift mode, the recipient's).
         signal = partial(

@@ -46,6 +46,7 @@ from agent.recommender import STOPWORDS, Request
 from bench.tact.faithfulness import remove_evidence
 from tools.explain import cited_factors
 from tools.interactions import POPULAR_MIN_BUYERS
+from tools.ranker import NEXT_COUNT_REF
 from tools.types import Evidence, EvidenceKind
 
 #: "Today" for the faded-history cases: years after the data ends.
@@ -80,10 +81,17 @@ MARKERS: dict[FactorName, tuple[str, ...]] = {
     FactorName.POPULARITY: ("popular right now", "lots of people are buying"),
     FactorName.REQUEST: ('it matches "',),
     FactorName.BUY_AGAIN: ("you order this", "you last ordered"),
+    FactorName.BOUGHT_NEXT: ("has followed it in shoppers'",),
 }
 POPULAR_PHRASES = MARKERS[FactorName.POPULARITY]
 FALLBACK = "nothing about you"
 _QUOTE = re.compile(r'"([^"]*)"')
+#: The bought-next phrase: what the shopper did, the item quoted, and how many times.
+_NEXT = re.compile(
+    r"you (bought|rated) ((?:(?!you (?:bought|rated) ).)+?) lately, "
+    r"and this has followed it in shoppers' (?:orders|ratings) (once|twice|\d+ times)"
+)
+_VERBS = {"bought": EventKind.PURCHASE, "rated": EventKind.RATING}
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -236,8 +244,11 @@ def _failures(
         failed.append("personal_evidence")
 
     reason = suggestion.reason.lower()
-    named = [e for e in taste_events if e.label.lower() in reason]
-    text = reason
+    if not all(_next_backed(m, suggestion, events) for m in _NEXT.finditer(reason)):
+        failed.append("cited_only")
+    # What the bought-next phrase says is checked above; the rest is checked here.
+    text = _NEXT.sub(" has followed it in shoppers' ", reason)
+    named = [e for e in taste_events if e.label.lower() in text]
     for label in sorted({e.label.lower() for e in taste_events}, key=len, reverse=True):
         text = text.replace(label, " ")
     personal = any(f.name in PERSONAL and f.contribution > 0 for f in suggestion.factors)
@@ -266,6 +277,35 @@ def _failures(
     if any(p in reason for p in POPULAR_PHRASES) and not popular:
         failed.append("popularity")
     return failed
+
+
+def _next_backed(
+    phrase: re.Match[str], suggestion: Suggestion, events: dict[str, BehaviourEvent]
+) -> bool:
+    """Whether a bought-next phrase quotes the shopper's own event of that kind and the
+    true count of shoppers' moves from it to this item."""
+    verb, title, times = phrase.groups()
+    factor = suggestion.factor(FactorName.BOUGHT_NEXT)
+    if factor is None:
+        return False
+    count = {"once": "1", "twice": "2"}.get(times, times.split()[0])
+    cited = [
+        e
+        for e in factor.evidence
+        if e.kind is EvidenceKind.EVENT
+        and e.label.lower() == title
+        and (event := events.get(e.ref)) is not None
+        and event.kind is _VERBS[verb]
+    ]
+    # Each source's events come just before its count.
+    counts: dict[str, str] = {}
+    source = ""
+    for e in factor.evidence:
+        if e.kind is EvidenceKind.EVENT:
+            source = e.label.lower()
+        elif e.ref.startswith(NEXT_COUNT_REF):
+            counts[source] = e.label
+    return bool(cited) and counts.get(title) == count
 
 
 def _bought(events: dict[str, BehaviourEvent], named: list[Evidence], label: str) -> bool:

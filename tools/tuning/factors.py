@@ -2,16 +2,17 @@
 
 A score from :meth:`tools.ranker.HybridRanker.score_all` for a shopper with no request
 and no stated facts is a weighted sum of factor vectors: taste (a text part and a
-co-purchase part), similar shoppers, popularity, buy-again and the penalties for owned
-and dismissed items. The vectors do not depend on the weights, so they are computed
-once per decay policy and any weighting is then one sum. Taste signals, habits and
-neighbour similarities come from the ranker's own code; only the sums are batched.
+co-purchase part), similar shoppers, popularity, buy-again, what others chose next and
+the penalties for owned and dismissed items. The vectors do not depend on the weights,
+so they are computed once per decay policy and any weighting is then one sum. Taste
+signals, habits and neighbour similarities come from the ranker's own code; only the
+sums are batched.
 :func:`check` compares the result with ``score_all`` for a few shoppers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,6 +40,7 @@ class Factors:
     owned: np.ndarray
     dismissed: np.ndarray
     buy_again: np.ndarray
+    bought_next: np.ndarray
     unsold: np.ndarray
     community_for: Callable[[int], np.ndarray]
     _community: dict[int, np.ndarray] = field(default_factory=dict)
@@ -61,21 +63,27 @@ class Factors:
         total -= weights.owned * self.owned
         total -= weights.dismissed * self.dismissed
         total += weights.buy_again * self.buy_again
+        total += weights.bought_next * self.bought_next
         return total
 
 
 def taste_matrix(tastes: Sequence[TasteSignal], n_items: int) -> sparse.csr_matrix:
     """Each shopper's taste weight per catalog row, shoppers×items."""
+    return _per_item([t.item_weights for t in tastes], n_items)
+
+
+def _per_item(values_by_row: Sequence[Mapping[int, float]], n_items: int) -> sparse.csr_matrix:
+    """One row per shopper of a value per catalog row."""
     rows: list[int] = []
     cols: list[int] = []
     values: list[float] = []
-    for i, taste in enumerate(tastes):
-        rows.extend([i] * len(taste.item_weights))
-        cols.extend(taste.item_weights.keys())
-        values.extend(taste.item_weights.values())
+    for i, found in enumerate(values_by_row):
+        rows.extend([i] * len(found))
+        cols.extend(found.keys())
+        values.extend(found.values())
     return sparse.csr_matrix(
         (np.array(values, dtype=np.float32), (np.array(rows, np.int64), np.array(cols, np.int64))),
-        shape=(len(tastes), n_items),
+        shape=(len(values_by_row), n_items),
     )
 
 
@@ -116,6 +124,9 @@ def batch_factors(
             similarities[i, own] = 0.0  # never your own neighbour
     similarities[totals <= 0] = 0.0
 
+    lately = _per_item([t.lately() for t in tastes], n_items)
+    bought_next = np.asarray((lately @ interactions.next_choices.shares).toarray(), np.float32)
+
     return Factors(
         content=content.astype(np.float32),
         co=co,
@@ -123,6 +134,7 @@ def batch_factors(
         owned=owned,
         dismissed=dismissed,
         buy_again=again,
+        bought_next=bought_next,
         unsold=interactions.unsold,
         community_for=lambda k: interactions.community_matrix(similarities, k),
     )

@@ -39,6 +39,7 @@ WEIGHT_GRID: dict[str, list[Any]] = {
     "neighbours": [25, 50, 100, 200, 400, 800],
     "buy_again": [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0],
     "owned": [0.0, 0.3, 0.6, 1.2],
+    "bought_next": [0.0, 3.0, 10.0, 30.0, 100.0],
 }
 #: The decay knobs searched ("half_life" is the half-life of the shop's main event kind).
 POLICY_GRID: dict[str, list[Any]] = {
@@ -46,6 +47,7 @@ POLICY_GRID: dict[str, list[Any]] = {
     "recent_boost": [0.0, 1.0, 3.0, 9.0, 30.0],
     "recent_days": [0.25, 1.0, 3.0, 7.0],
     "neighbour_days": [3.0, 7.0, 14.0, 30.0, 90.0],
+    "next_days": [1 / 24, 0.25, 1.0, 7.0],
 }
 #: Knobs that only shape a served list, searched through the ranker itself. Browsing
 #: stays spread out a little whatever the history says: it is for looking around. Items
@@ -227,6 +229,7 @@ def decay_knobs(policy: DecayPolicy, kind: EventKind) -> dict[str, Any]:
         "recent_boost": policy.recent_boost,
         "recent_days": policy.recent_days,
         "neighbour_days": policy.neighbour_days,
+        "next_days": policy.next_days,
     }
 
 
@@ -238,6 +241,7 @@ def with_knobs(base: DecayPolicy, kind: EventKind, knobs: Mapping[str, Any]) -> 
             "recent_boost": knobs["recent_boost"],
             "recent_days": knobs["recent_days"],
             "neighbour_days": knobs["neighbour_days"],
+            "next_days": knobs.get("next_days", base.next_days),
         }
     )
 
