@@ -75,6 +75,9 @@ class QuestionStatus(StrEnum):
     ANSWERED = "answered"
     EXPIRED = "expired"
     DECLINED = "declined"  # the shopper would rather not say: held lightly, never asked again
+    #: Would change much of what the shopper is shown and looks unlike their history in one
+    #: way, though not both: held lightly without a question.
+    UNASKED = "unasked"
 
 
 class AnswerKind(StrEnum):

@@ -53,7 +53,7 @@ FEED_PAGES = 20
 #: Questions still awaiting an answer hold their event at low weight.
 OPEN_QUESTION = (QuestionStatus.PENDING, QuestionStatus.ASKED)
 #: Events counted lightly because of a question: still open, or the shopper declined to say.
-HELD_QUESTION = (*OPEN_QUESTION, QuestionStatus.DECLINED)
+HELD_QUESTION = (*OPEN_QUESTION, QuestionStatus.DECLINED, QuestionStatus.UNASKED)
 
 
 @dataclass(frozen=True)

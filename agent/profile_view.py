@@ -40,6 +40,12 @@ _KIND_STRENGTH = [
 #: How many history items a profile keeps.
 MAX_SIGNALS = 20
 
+#: How a held event is listed, by where its question stands.
+HELD_LINES = {
+    QuestionStatus.DECLINED: "profile/held_declined_line",
+    QuestionStatus.UNASKED: "profile/held_unasked_line",
+}
+
 
 def behaviour_signals(
     events: Sequence[BehaviourEvent],
@@ -111,9 +117,7 @@ def what_i_know(profile: Profile, now: datetime, *, with_ids: bool = False) -> l
         for question in profile.held:
             lines.append(
                 prompts.render(
-                    "profile/held_declined_line"
-                    if question.status is QuestionStatus.DECLINED
-                    else "profile/held_line",
+                    HELD_LINES.get(question.status, "profile/held_line"),
                     item=question.item_title,
                     age=wording.age(question.created_at, now),
                     question=question.text,

@@ -150,9 +150,10 @@ class RankWeights(BaseModel):
 #: diversity step). Research and gift lead with the request; no split measures them.
 #: What others chose next (``bought_next``, with ``DecayPolicy.next_days`` of an hour) was
 #: added after that search, its weight chosen on the same validation splits with the rest
-#: held: 30 lifts MovieLens-100k from 0.056 to 0.075 NDCG@10 and leaves Online Retail's
-#: at 0.095, where no one bought within hours of the cut (100 gave 0.077, but would let
-#: one fresh purchase fill a browsing list for an hour).
+#: held (scored by ``bench.ranking.tuning.TactfulTuner``): 30 lifts MovieLens-100k from
+#: 0.056 to 0.075 NDCG@10 and leaves Online Retail's at 0.095, where no one bought within
+#: hours of the cut (100 gave 0.077, but would let one fresh purchase fill a browsing list
+#: for an hour).
 #: Numbers: bench/results/ranking_defaults.json.
 MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
     ShopperMode.BROWSING: RankWeights(

@@ -68,6 +68,21 @@ class ClarifyConfig(BaseModel):
     max_open: int = Field(default=2, ge=1, description="questions waiting at once")
     expire_days: float = Field(default=30, gt=0)
 
+    def holds_quietly(self, assessment: Assessment) -> bool:
+        """Protection without a question: an event unlike the history by one measure (not
+        both, or it would be asked about) that would change at least ``min_changed`` of
+        the suggestions counts lightly, as if held, so that a purchase for someone else
+        the rule lets through cannot reshape the list on its own."""
+        return (
+            assessment.history_items >= self.min_history_items
+            and (
+                assessment.similarity < self.fit_similarity
+                or assessment.percentile < self.fit_percentile
+            )
+            and assessment.changed is not None
+            and assessment.changed >= self.min_changed
+        )
+
     def asks_about(self, assessment: Assessment) -> bool:
         """The rule itself: out of profile by text and by taste, and consequential (an
         impact not computed yet does not rule it out)."""
@@ -130,7 +145,9 @@ class Clarifier:
         self.config = config or ClarifyConfig()
 
     def consider(self, event: BehaviourEvent) -> ClarifyingQuestion | None:
-        """Hold ``event`` behind a question if it fits none of the rules to let it pass."""
+        """Hold ``event`` behind a question if it fits none of the rules to let it pass,
+        or hold it without one (:meth:`ClarifyConfig.holds_quietly`); the question to
+        ask, if any."""
         if event.kind not in CLARIFIABLE_KINDS or event.recipient:
             return None
         questions = self._profiles.questions(event.shopper_id)
@@ -139,8 +156,15 @@ class Clarifier:
         if sum(q.status in OPEN_QUESTION for q in questions) >= self.config.max_open:
             return None
         assessment = self.assess(event)
-        if assessment is None or not self.config.asks_about(assessment):
+        if assessment is None:
             return None
+        status = QuestionStatus.PENDING
+        if not self.config.asks_about(assessment):
+            if assessment.changed is None and self._partly_unlike(assessment):
+                assessment.changed = self.impact(event)
+            if not self.config.holds_quietly(assessment):
+                return None
+            status = QuestionStatus.UNASKED
         now = self._clock.now()
         question = ClarifyingQuestion(
             question_id=f"q-{uuid.uuid4().hex[:12]}",
@@ -149,11 +173,17 @@ class Clarifier:
             item_id=event.item_id,
             item_title=assessment.title,
             text=prompts.render("offline/question", item=assessment.title).strip(),
-            status=QuestionStatus.PENDING,
+            status=status,
             created_at=now,
         )
         self._profiles.save_question(question, new=True)
-        return question
+        return question if status is QuestionStatus.PENDING else None
+
+    def _partly_unlike(self, assessment: Assessment) -> bool:
+        """Whether a quiet hold is worth the two rankings its impact costs."""
+        return self.config.holds_quietly(
+            assessment.model_copy(update={"changed": self.config.min_changed})
+        )
 
     def assess(self, event: BehaviourEvent, *, always_impact: bool = False) -> Assessment | None:
         """How far ``event`` is from the shopper's settled history, and what it would change.

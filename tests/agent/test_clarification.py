@@ -7,6 +7,7 @@ import numpy as np
 from agent.clock import FixedClock
 from agent.domain import QuestionStatus
 from agent.facade import Tactful
+from agent.profile_view import what_i_know
 from tests.helpers import purchase
 from tools.taste import Standing
 
@@ -143,3 +144,35 @@ def test_an_unanswered_question_lets_the_held_event_fade(
 
     assert held_later < held_now / 4
     assert held_later < own_later / 20
+
+
+def test_a_consequential_purchase_unlike_the_history_one_way_is_held_without_asking(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    # Text likeness never says "unlike" here, so the rule (which needs both) never asks.
+    tactful.clarifier.config = tactful.clarifier.config.model_copy(update={"fit_similarity": -1.0})
+    before = top_ids(tactful, demo_shopper)
+
+    report = tactful.record_events([purchase(demo_shopper, gift_item, clock)])
+
+    assert report.questions == []
+    (held,) = [q for q in tactful.profiles.questions(demo_shopper) if q.item_id == gift_item]
+    assert held.status is QuestionStatus.UNASKED
+    assert tactful.profiles.standings(demo_shopper)[held.event_id] is Standing.HELD
+    assert tactful.clarifier.impact(purchase(demo_shopper, gift_item, clock)) >= 3
+    assert len(set(top_ids(tactful, demo_shopper)) - set(before)) <= 2
+    assert tactful.chat(demo_shopper, "show me something").question is None
+    profile = "\n".join(what_i_know(tactful.profile(demo_shopper), clock.now()))
+    assert "counts lightly for now" in profile
+
+
+def test_a_purchase_like_the_history_both_ways_is_never_held(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    tactful.clarifier.config = tactful.clarifier.config.model_copy(
+        update={"fit_similarity": -1.0, "fit_percentile": 0.0}
+    )
+
+    tactful.record_events([purchase(demo_shopper, gift_item, clock)])
+
+    assert tactful.profiles.questions(demo_shopper) == []
