@@ -161,7 +161,10 @@ class Clarifier:
         status = QuestionStatus.PENDING
         if not self.config.asks_about(assessment):
             if assessment.changed is None and self._partly_unlike(assessment):
-                assessment.changed = self.impact(event)
+                without, counted = self._rankings(event)
+                if any(s.item.item_id == event.item_id for s in without):
+                    return None  # it was among the suggestions already: not unlike them
+                assessment.changed = changed_by(without, counted)
             if not self.config.holds_quietly(assessment):
                 return None
             status = QuestionStatus.UNASKED
@@ -204,10 +207,16 @@ class Clarifier:
         """How many of the suggestions the shopper is shown (the default mode's top
         ``top_k``, as served) change when ``event`` counts as ``standing`` rather than
         not at all."""
+        return changed_by(*self._rankings(event, standing))
+
+    def _rankings(
+        self, event: BehaviourEvent, standing: Standing = Standing.OWN
+    ) -> tuple[list[Suggestion], list[Suggestion]]:
+        """The suggestions served without ``event``, and with it counted as ``standing``."""
         ranker = self._recommender.ranker()
         now = self._clock.now()
         without = ranker.rank(self._rank(event, Standing.FOR_OTHER), now)
-        return changed_by(without, ranker.rank(self._rank(event, standing), now))
+        return without, ranker.rank(self._rank(event, standing), now)
 
     def _rank(self, event: BehaviourEvent, standing: Standing) -> RankInput:
         """Rank input from the shopper's settled history, with ``event`` as ``standing``.

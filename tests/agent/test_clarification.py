@@ -176,3 +176,19 @@ def test_a_purchase_like_the_history_both_ways_is_never_held(
     tactful.record_events([purchase(demo_shopper, gift_item, clock)])
 
     assert tactful.profiles.questions(demo_shopper) == []
+
+
+def test_buying_something_it_suggested_is_never_held(
+    tactful: Tactful, demo_shopper: str, clock: FixedClock
+) -> None:
+    # Thresholds under which any suggestion would look unlike the history by taste.
+    tactful.clarifier.config = tactful.clarifier.config.model_copy(
+        update={"fit_similarity": -1.0, "fit_percentile": 0.99}
+    )
+    owned = {e.item_id for e in tactful.profiles.events(demo_shopper)}
+    suggested = [s.item.item_id for s in tactful.recommend(demo_shopper, k=10)]
+    new = next(i for i in suggested if i not in owned)
+
+    tactful.record_events([purchase(demo_shopper, new, clock)])
+
+    assert tactful.profiles.questions(demo_shopper) == []
