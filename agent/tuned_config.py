@@ -14,11 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from agent.errors import InvalidInput
 from agent.policy.calibration import Calibration
-from tools.ranker import RankWeights
+from tools.ranker import MODE_WEIGHTS, RankWeights
 from tools.signals import DecayPolicy
 from tools.types import ShopperMode
 
@@ -44,6 +44,21 @@ class Tuning(BaseModel):
     clarify: Calibration | None = None
     #: NDCG@10 and the rest, as served, for "tuned", "defaults" and each baseline.
     validation: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _shipped_for_newer_factors(cls, weights: object) -> object:
+        """A factor added since the tuning was written keeps its shipped weight (not 0:
+        the tuning never chose to turn it off)."""
+        if not isinstance(weights, dict):
+            return weights
+        modes = {m.value: m for m in ShopperMode}
+        return {
+            mode: MODE_WEIGHTS[modes[mode]].model_dump() | given
+            if isinstance(given, dict) and mode in modes
+            else given
+            for mode, given in weights.items()
+        }
 
 
 def tuning_dir(home: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -96,3 +97,18 @@ def test_a_ranking_the_defaults_beat_is_not_used_but_its_question_rule_is(
         assert tactful.recommender.weights == MODE_WEIGHTS
         assert tactful.policy == DecayPolicy()
         assert tactful.clarifier.config.fit_similarity == 0.35
+
+
+def test_a_factor_added_after_the_tuning_keeps_its_shipped_weight(tmp_path: Path) -> None:
+    path = save(tmp_path, _tuning(2.0))
+    written = json.loads(path.read_text())
+    for weights in written["weights"].values():
+        del weights["bought_next"]  # as a tuning from before that factor was written
+    path.write_text(json.dumps(written))
+
+    found = latest(tmp_path)
+
+    assert found is not None
+    browsing = found[1].weights[ShopperMode.BROWSING]
+    assert browsing.taste == 2.0
+    assert browsing.bought_next == MODE_WEIGHTS[ShopperMode.BROWSING].bought_next > 0
