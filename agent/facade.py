@@ -49,7 +49,7 @@ from agent.stores.records import RecordStore, TurnRecord
 from agent.stores.sql import ratings
 from agent.stores.sql.erasure import ErasureReport
 from agent.stores.sql.ratings import SatisfactionRating
-from agent.stores.vectors import ChromaVectorStore, make_chroma_client
+from agent.stores.vectors import ChromaVectorStore
 from tools.explain import Explanation, explain
 from tools.ranker import MODE_WEIGHTS, RankWeights
 from tools.search import SearchHit, catalog_search
@@ -159,7 +159,7 @@ class Tactful:
             clock = FixedClock(settings.now)
         tactful = cls(
             records=RecordStore(settings.sql_url),
-            vectors=ChromaVectorStore(make_chroma_client(settings)),
+            vectors=ChromaVectorStore.on_first_use(settings),
             embedder=embedder or load_default_embedder(),
             clock=clock,
             settings=settings,
