@@ -11,7 +11,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -247,6 +247,41 @@ class CachedEmbedder:
         return np.stack([found[key] for key in keys]).astype(np.float32, copy=False)
 
 
+class LoadedOnFirstUse:
+    """An :class:`Embedder` whose model is loaded by the first call that embeds something.
+
+    Loading the model takes longer than a whole one-shot ``tactful recommend`` with no
+    request text, which embeds nothing. The model id and dimension are known up front;
+    a model that cannot be loaded raises at that first call. Safe to share between threads.
+    """
+
+    def __init__(self, load: Callable[[], Embedder], *, model_id: str, dim: int) -> None:
+        self.model_id = model_id
+        self.dim = dim
+        self._load = load
+        self._loaded: Embedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded."""
+        return self._loaded is not None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts`` with the model, loading it first if this is the first call."""
+        with self._lock:
+            if self._loaded is None:
+                model = self._load()
+                if (model.model_id, model.dim) != (self.model_id, self.dim):
+                    raise ModelUnavailable(
+                        f"Expected the model {self.model_id} ({self.dim} dimensions), "
+                        f"loaded {model.model_id} ({model.dim})."
+                    )
+                self._loaded = model
+        return self._loaded.embed(texts)
+
+
 def load_default_embedder() -> Embedder:
-    """The embedder tactful uses: the verified MiniLM model behind an LRU cache."""
-    return CachedEmbedder(MiniLMEmbedder())
+    """The embedder tactful uses: the verified MiniLM model behind an LRU cache, loaded
+    when something is first embedded."""
+    return CachedEmbedder(LoadedOnFirstUse(MiniLMEmbedder, model_id=MODEL_ID, dim=DIM))
