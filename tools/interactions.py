@@ -80,7 +80,7 @@ class InteractionIndex:
         trending_days: float,
         intervals: RepurchaseIntervals | None = None,
         recent_engagement: sparse.csr_matrix | None = None,
-        latest_days: sparse.csr_matrix | None = None,
+        latest_days: sparse.spmatrix | None = None,
     ) -> None:
         self.shopper_ids = shopper_ids
         self.countries = countries
@@ -98,9 +98,10 @@ class InteractionIndex:
         #: What the community factor weighs: engagement faded by ``neighbour_days``.
         self.recent_engagement = engagement if recent_engagement is None else recent_engagement
         self._recent_by_item = _by_column(self.recent_engagement)
-        # Days before ``built_at`` of each shopper's latest positive engagement with each
-        # item, stored +1 so that "today" is not an implicit zero of the sparse matrix.
-        self._latest_by_item = _by_column(
+        #: Days before ``built_at`` of each shopper's latest positive engagement with each
+        #: item, stored +1 so that "today" is not an implicit zero of the sparse matrix;
+        #: compressed by column.
+        self.latest_days = _by_column(
             sparse.csc_matrix(
                 latest_days if latest_days is not None else engagement.shape, dtype=np.float32
             )
@@ -313,7 +314,7 @@ class InteractionIndex:
         """The neighbours behind ``item_row``'s community score, each with how long before
         ``now`` they last chose it, in the order given."""
         rows = np.fromiter((n.row for n in neighbours), dtype=np.int64, count=len(neighbours))
-        latest = _lookup(self._latest_by_item, item_row, rows)
+        latest = _lookup(self.latest_days, item_row, rows)
         behind = np.flatnonzero((_lookup(self._recent_by_item, item_row, rows) > 0) & (latest > 0))
         since_build = (now - self.built_at).total_seconds() / 86400.0
         days = np.maximum(latest[behind] - 1.0 + since_build, 0.0)
