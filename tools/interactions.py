@@ -46,6 +46,8 @@ ENGAGEMENT_VALUES = [
 POPULAR_MIN_BUYERS = 5
 #: The ``ref`` of popularity evidence for an item above that threshold.
 POPULAR_NOW = "popular_now"
+#: Items whose co-engagement is worked out at once (see :func:`_item_cosine`).
+ITEM_BLOCK = 4096
 
 
 @dataclass(frozen=True)
@@ -392,7 +394,13 @@ def _lookup(matrix: sparse.csc_matrix, col: int, rows: np.ndarray) -> np.ndarray
 
 
 def _item_cosine(engagement: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
-    """Item×item cosine of who engaged with what, keeping each item's ``keep`` best."""
+    """Item×item cosine of who engaged with what, keeping each item's ``keep`` best.
+
+    Computed :data:`ITEM_BLOCK` items at a time: the whole product at 100k items held tens of
+    millions of pairs at once (over half a gigabyte) to keep a hundred per item. Each
+    row of a sparse product depends on that row alone, so the blocks give the very
+    numbers, in the very order, of the whole.
+    """
     n_items = engagement.shape[1]
     if engagement.nnz == 0:
         return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
@@ -401,10 +409,17 @@ def _item_cosine(engagement: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
     norms = np.sqrt(np.asarray(binary.sum(axis=0)).ravel())
     norms[norms == 0] = 1.0
     unit = sparse.csc_matrix(binary @ sparse.diags(1.0 / norms))
-    cosine = sparse.csr_matrix(unit.T @ unit, dtype=np.float32)
-    cosine.setdiag(0.0)
-    cosine.eliminate_zeros()
-    return _top_k_per_row(cosine, keep)
+    by_item, by_shopper = sparse.csr_matrix(unit.T), unit.tocsr()
+    kept = []
+    for start in range(0, n_items, ITEM_BLOCK):
+        rows = by_item[start : start + ITEM_BLOCK]
+        cosine = sparse.csr_matrix(rows @ by_shopper, dtype=np.float32)
+        # Each item's likeness to itself says nothing about what goes with it.
+        item = np.repeat(np.arange(cosine.shape[0]), np.diff(cosine.indptr)) + start
+        cosine.data[cosine.indices == item] = 0.0
+        cosine.eliminate_zeros()
+        kept.append(_top_k_per_row(cosine, keep))
+    return sparse.csr_matrix(sparse.vstack(kept, format="csr"))
 
 
 def _top_k_per_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
