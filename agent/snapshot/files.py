@@ -2,11 +2,11 @@
 
 A snapshot named ``catalog`` is a small ``catalog.json`` (what it was built from, the
 names of its data files and a checksum of each) plus those data files, named with a
-fresh random token (``catalog-<token>.vectors.npy``). Data files are written first under names no reader
-looks for, then renamed; ``catalog.json`` is replaced last, in one rename. A reader that
-finds ``catalog.json`` therefore finds finished data files, or none at all if a newer
-writer has removed them meanwhile: it then builds from the stores, as it does for a file
-that is missing, truncated or altered (the checksum tells).
+fresh random token (``catalog-<token>.vectors.npy``). Data files are written first under
+names no reader looks for, then renamed; ``catalog.json`` is replaced last, in one
+rename. A reader that finds ``catalog.json`` therefore finds finished data files, or
+none at all if a newer writer has removed them meanwhile: it then builds from the
+stores, as it does for a file that is missing, truncated or altered (the checksum tells).
 
 Writers take the folder's lock, so two processes saving at once do not remove each
 other's files; readers never wait for it.
