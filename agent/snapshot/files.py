@@ -90,7 +90,9 @@ class SnapshotFiles:
         parts: Mapping[str, Writer],
         allowed: Callable[[], bool],
     ) -> bool:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        # Open to its owner only, as export files are: the interaction snapshot holds
+        # every shopper's id and what they engaged with.
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         with self._lock(wait=False) as locked:
             if not locked or not allowed():
                 return False

@@ -87,3 +87,9 @@ def test_a_folder_that_cannot_be_written_saves_nothing_and_raises_nothing(tmp_pa
     (tmp_path / "snapshot").write_text("a file where the folder should be")
 
     assert not SnapshotFiles(tmp_path / "snapshot").write("catalog", {}, {"a.bin": text(b"x")})
+
+
+def test_the_folder_is_open_to_its_owner_only(tmp_path: Path) -> None:
+    SnapshotFiles(tmp_path / "snapshot").write("interactions", {}, {"a.bin": text(b"ids")})
+
+    assert (tmp_path / "snapshot").stat().st_mode & 0o077 == 0
