@@ -131,8 +131,11 @@ class ShopIndex:
             self._events_since_build = saved.new_events
 
     def rebuild(self, now: datetime) -> None:
+        # Let the old index go first: at 100k items two at once would not fit in 1 GB.
+        self.interactions = None
         start = self._snapshots.start_build() if self._snapshots is not None else None
         events = self._records.event_columns()
+        release_freed_memory()  # the pages of rows the columns were read from
         held = self._excluded_events()
         self.interactions = InteractionIndex.build(
             events,

@@ -575,7 +575,7 @@ class RecordStore:
             events.c.recipient.is_not(None),
         )
         shared: dict[str, str] = {}
-        ids: list[str] = []
+        ids: list[np.ndarray] = []
         shoppers: list[str] = []
         items: list[str] = []
         kinds: list[str] = []
@@ -585,7 +585,9 @@ class RecordStore:
         with self.engine.connect() as conn:
             for rows in _driver_pages(conn, query, page):
                 columns = list(zip(*rows, strict=True))
-                ids.extend(columns[0])
+                # Text in one array, not a string object per event: each is read once, and
+                # a million small objects left the process that much larger afterwards.
+                ids.append(np.array(columns[0], dtype=str))
                 for column, into in zip(columns[1:4], (shoppers, items, kinds), strict=True):
                     into.extend([shared.setdefault(value, value) for value in column])
                 at.append(np.array(columns[4], dtype="datetime64[us]").astype("datetime64[s]"))
@@ -593,7 +595,7 @@ class RecordStore:
                 for_others.append(np.array(columns[7], dtype=bool))
         both = np.concatenate(numbers, axis=1) if numbers else np.zeros((2, 0))
         return EventColumns(
-            event_ids=np.array(ids, dtype=object),
+            event_ids=np.concatenate(ids) if ids else np.zeros(0, dtype=str),
             shopper_ids=np.array(shoppers, dtype=object),
             item_ids=np.array(items, dtype=object),
             kinds=np.array(kinds, dtype=object),
