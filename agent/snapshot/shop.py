@@ -19,7 +19,8 @@ stores are read as before and the snapshot saved anew.
   built. An erasure after that position makes it unusable (it may hold the erased
   shopper); so does a different held set. New events count towards the usual rebuild
   after :data:`~agent.shop_index.REBUILD_AFTER_EVENTS` of them, and its age towards the
-  rebuild after a day, exactly as for an index built in this process.
+  rebuild after a day, exactly as for an index built in this process (which does not
+  watch shoppers' countries either: those are read when it is built).
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ class ShopSnapshots:
             return None
         try:
             return read_catalog(saved, self._dim)
-        except (OSError, ValueError):
+        except Exception:  # whatever fails in reading it, the stores still hold the truth
             return None
 
     def save_catalog(self, catalog: CatalogIndex, position: int) -> None:
@@ -186,7 +187,7 @@ class ShopSnapshots:
             return None
         try:
             index = read_interactions(saved, key.built_at, len(catalog))
-        except (OSError, ValueError, KeyError):
+        except Exception:  # whatever fails in reading it, the stores still hold the truth
             return None
         return SavedInteractions(index, new_events)
 
