@@ -79,40 +79,34 @@ class SnapshotFiles:
         start builds from the stores instead.
         """
         try:
-            return self._write(name, key, parts, allowed)
+            # Open to its owner only, as export files are: the interaction snapshot holds
+            # every shopper's id and what they engaged with.
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with self._lock(wait=False) as locked:
+                if not locked or not allowed():
+                    return False
+                self._write_locked(name, key, parts)
+            return True
         except OSError:
             return False
 
-    def _write(
-        self,
-        name: str,
-        key: Mapping[str, Any],
-        parts: Mapping[str, Writer],
-        allowed: Callable[[], bool],
-    ) -> bool:
-        # Open to its owner only, as export files are: the interaction snapshot holds
-        # every shopper's id and what they engaged with.
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with self._lock(wait=False) as locked:
-            if not locked or not allowed():
-                return False
-            token = uuid4().hex
-            files: dict[str, str] = {}
-            checksums: dict[str, int] = {}
-            try:
-                for part, write in parts.items():
-                    file = files[part] = f"{name}-{token}.{part}"
-                    _replace(self.folder / file, write)
-                    checksums[part] = _checksum(self.folder / file)
-            except BaseException:
-                for file in files.values():
-                    (self.folder / file).unlink(missing_ok=True)
-                raise
-            index = {"key": dict(key), "files": files, "checksums": checksums}
-            body = json.dumps(index, sort_keys=True).encode("utf-8")
-            _replace(self.folder / f"{name}.json", lambda out: out.write(body))
-            self._remove_others(name, keep=set(files.values()))
-        return True
+    def _write_locked(self, name: str, key: Mapping[str, Any], parts: Mapping[str, Writer]) -> None:
+        token = uuid4().hex
+        files: dict[str, str] = {}
+        checksums: dict[str, int] = {}
+        try:
+            for part, write in parts.items():
+                file = files[part] = f"{name}-{token}.{part}"
+                _replace(self.folder / file, write)
+                checksums[part] = _checksum(self.folder / file)
+        except BaseException:
+            for file in files.values():
+                (self.folder / file).unlink(missing_ok=True)
+            raise
+        index = {"key": dict(key), "files": files, "checksums": checksums}
+        body = json.dumps(index, sort_keys=True).encode("utf-8")
+        _replace(self.folder / f"{name}.json", lambda out: out.write(body))
+        self._remove_others(name, keep=set(files.values()))
 
     def remove(self, name: str) -> None:
         """Delete the snapshot ``name`` (waiting for a writer that is saving one)."""

@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from agent.snapshot.catalog import catalog_parts, read_catalog
-from agent.snapshot.files import SnapshotFiles
+from agent.snapshot.files import Saved, SnapshotFiles
 from agent.snapshot.interactions import interaction_parts, read_interactions
 from agent.stores.records import RecordStore
 from agent.stores.sql.changes import ChangeKind
@@ -75,6 +76,9 @@ class InteractionsKey(BaseModel):
     built_at: datetime
 
 
+Key = TypeVar("Key", CatalogKey, InteractionsKey)
+
+
 @dataclass(frozen=True)
 class SavedInteractions:
     index: InteractionIndex
@@ -112,13 +116,10 @@ class ShopSnapshots:
     # -- catalog --------------------------------------------------------------------------
     def catalog(self) -> CatalogIndex | None:
         """The saved catalog, if it holds every catalog change made since it was saved."""
-        saved = self._files.read(CATALOG)
-        if saved is None:
+        found = self._read(CATALOG, CatalogKey)
+        if found is None:
             return None
-        try:
-            key = CatalogKey.model_validate(saved.key)
-        except ValidationError:
-            return None
+        saved, key = found
         feed = self._records.changes
         expected = self._catalog_key(key.position)
         if key != expected or key.position > feed.latest():
@@ -162,13 +163,10 @@ class ShopSnapshots:
         """The saved index, if it was built for ``catalog``'s rows under this policy, with the
         same events held, nobody erased since, fewer than ``max_new_events`` events
         stored since and at most ``max_age_days`` from ``now``."""
-        saved = self._files.read(INTERACTIONS)
-        if saved is None:
+        found = self._read(INTERACTIONS, InteractionsKey)
+        if found is None:
             return None
-        try:
-            key = InteractionsKey.model_validate(saved.key)
-        except ValidationError:
-            return None
+        saved, key = found
         feed = self._records.changes
         fits = (
             key.format == FORMAT
@@ -228,6 +226,16 @@ class ShopSnapshots:
             interaction_parts(index),
             allowed=nobody_erased,
         )
+
+    def _read(self, name: str, kind: type[Key]) -> tuple[Saved, Key] | None:
+        """The snapshot ``name`` with its key, if both can be read."""
+        saved = self._files.read(name)
+        if saved is None:
+            return None
+        try:
+            return saved, kind.model_validate(saved.key)
+        except ValidationError:
+            return None
 
     def forget_interactions(self) -> None:
         """Delete the saved index (after an erasure: it may hold the erased shopper)."""

@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 
 from agent.clock import FixedClock
-from agent.domain import BehaviourEvent, CatalogItem, EventKind
+from agent.domain import CatalogItem
 from agent.embedding import Embedder
 from agent.facade import Tactful
 from agent.settings import Settings
 from agent.snapshot.shop import ShopSnapshots
 from agent.stores.records import RecordStore
 from agent.stores.vectors import ChromaVectorStore
+from tests.helpers import purchase
 from tools.signals import DecayPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +33,12 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 def open_shop(home: Path, clock: FixedClock, embedder: Embedder, **settings: Any) -> Tactful:
     return Tactful.open(Settings(home=home, **settings), clock=clock, embedder=embedder)
+
+
+def rank_once(home: Path, clock: FixedClock, embedder: Embedder, shopper: str) -> None:
+    """A start that ranks once, as a one-shot ``tactful recommend`` does."""
+    with open_shop(home, clock, embedder) as tactful:
+        tactful.recommend(shopper)
 
 
 def answers(tactful: Tactful, shoppers: list[str]) -> list[Any]:
@@ -105,11 +112,9 @@ def test_a_start_with_nothing_saved_saves_the_catalog_and_the_first_ranking_the_
 def test_the_next_start_reads_neither_items_nor_events(
     cold_home: Path, clock: FixedClock, embedder: Embedder, shoppers: list[str], reads: StoreReads
 ) -> None:
-    with open_shop(cold_home, clock, embedder) as tactful:
-        tactful.recommend(shoppers[0])
+    rank_once(cold_home, clock, embedder, shoppers[0])
 
-    with open_shop(cold_home, clock, embedder) as tactful:
-        tactful.recommend(shoppers[1])
+    rank_once(cold_home, clock, embedder, shoppers[1])
 
     assert (reads.items, reads.events) == (1, 1)
 
@@ -175,18 +180,17 @@ def test_new_events_count_towards_the_rebuild_across_starts(
     monkeypatch.setattr("agent.shop_index.REBUILD_AFTER_EVENTS", 3)
     with open_shop(demo_home, clock, embedder) as tactful:
         item = tactful.index.catalog.items[0].item_id
-        bought = [purchase(shoppers[0], item, clock, n) for n in range(2)]
+        bought = [purchase(shoppers[0], item, clock, str(n)) for n in range(2)]
         tactful.record_events(bought, clarify=False)
 
     with open_shop(demo_home, clock, embedder) as tactful:
         tactful.recommend(shoppers[1])
         assert reads.events == 0  # two new events: the saved index still serves
-        tactful.record_events([purchase(shoppers[0], item, clock, 2)], clarify=False)
+        tactful.record_events([purchase(shoppers[0], item, clock, "2")], clarify=False)
         tactful.recommend(shoppers[1])
         assert reads.events == 1  # the third, here, makes it stale
 
-    with open_shop(demo_home, clock, embedder) as tactful:
-        tactful.recommend(shoppers[1])
+    rank_once(demo_home, clock, embedder, shoppers[1])
     assert reads.events == 1  # and the rebuilt one was saved
 
 
@@ -202,10 +206,9 @@ def test_events_past_the_threshold_make_the_saved_index_stale(
     with RecordStore(f"sqlite:///{demo_home / 'tactful.db'}") as records:
         with open_shop(demo_home, clock, embedder) as tactful:
             item = tactful.index.catalog.items[0].item_id
-        records.add_events([purchase(shoppers[0], item, clock, n) for n in range(3)])
+        records.add_events([purchase(shoppers[0], item, clock, str(n)) for n in range(3)])
 
-    with open_shop(demo_home, clock, embedder) as tactful:
-        tactful.recommend(shoppers[1])
+    rank_once(demo_home, clock, embedder, shoppers[1])
 
     assert reads.events == 1
 
@@ -227,8 +230,7 @@ def test_a_day_later_the_index_is_built_again(
     demo_home: Path, clock: FixedClock, embedder: Embedder, shoppers: list[str], reads: StoreReads
 ) -> None:
     later = FixedClock(clock.now() + timedelta(days=1, minutes=1))
-    with open_shop(demo_home, later, embedder) as tactful:
-        tactful.recommend(shoppers[0])
+    rank_once(demo_home, later, embedder, shoppers[0])
 
     assert reads.events == 1
 
@@ -242,11 +244,10 @@ def test_an_event_held_for_a_question_since_makes_the_saved_index_stale(
     reads: StoreReads,
 ) -> None:
     with open_shop(demo_home, clock, embedder) as tactful:
-        report = tactful.record_events([purchase(demo_shopper, gift_item, clock, 0)])
+        report = tactful.record_events([purchase(demo_shopper, gift_item, clock, "0")])
     assert report.questions, "the demo's gift item is out of this shopper's profile"
 
-    with open_shop(demo_home, clock, embedder) as tactful:
-        tactful.recommend(demo_shopper)
+    rank_once(demo_home, clock, embedder, demo_shopper)
 
     assert reads.events == 1
 
@@ -270,10 +271,8 @@ def test_a_damaged_file_is_ignored_and_saved_anew(
     for path in (demo_home / "snapshot").glob("*-*"):  # every data file, not the indexes
         damage(path)
 
-    with open_shop(demo_home, clock, embedder) as tactful:
-        tactful.recommend(shoppers[0])
-    with open_shop(demo_home, clock, embedder) as tactful:
-        tactful.recommend(shoppers[0])
+    rank_once(demo_home, clock, embedder, shoppers[0])
+    rank_once(demo_home, clock, embedder, shoppers[0])
 
     assert (reads.items, reads.events) == (1, 1)
 
@@ -286,8 +285,7 @@ def test_a_changed_byte_in_the_index_file_is_noticed(
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
 
-    with open_shop(demo_home, clock, embedder) as tactful:
-        tactful.recommend(shoppers[0])
+    rank_once(demo_home, clock, embedder, shoppers[0])
 
     assert reads.events == 1
 
@@ -373,16 +371,6 @@ def test_importing_agent_loads_none_of_the_heavy_libraries() -> None:
     )
 
     assert done.stdout.strip() == "[]"
-
-
-def purchase(shopper: str, item: str, clock: FixedClock, n: int) -> BehaviourEvent:
-    return BehaviourEvent(
-        event_id=f"snapshot-test-{shopper}-{n}",
-        shopper_id=shopper,
-        item_id=item,
-        kind=EventKind.PURCHASE,
-        at=clock.now() - timedelta(hours=1),
-    )
 
 
 @pytest.fixture(autouse=True)
