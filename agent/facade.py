@@ -185,7 +185,7 @@ class Tactful:
             brain=brain,
             snapshot_folder=settings.home / "snapshot",
         )
-        # What is loaded by now (modules, the model, the catalog) lives as long as the
+        # What is loaded by now (modules, the catalog, every fact) lives as long as the
         # process, and a full garbage collection scanning all of it took about 150 ms in
         # whichever chat turn it fell. Frozen, it is left out of every later collection.
         gc.freeze()
