@@ -4,6 +4,7 @@ answer."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -333,29 +334,37 @@ def test_an_index_built_before_an_erasure_is_not_saved_after_it(
     assert not list((demo_home / "snapshot").glob("interactions*"))
 
 
-def test_opening_a_shop_loads_no_model_and_no_chroma_when_nothing_needs_them(
-    demo_home: Path, shoppers: list[str], data_now: datetime
-) -> None:
-    command = ["recommend", shoppers[0], "--home", str(demo_home)]
+def loaded_by_one_shot(home: Path, shopper: str, now: datetime) -> list[str]:
+    """The heavy libraries a ``tactful recommend SHOPPER`` process loaded."""
+    command = ["recommend", shopper, "--home", str(home)]
     probe = (
         "import sys\n"
         "from agent.cli.main import app\n"
         f"app({command!r}, standalone_mode=False)\n"
         "heavy = ('chromadb', 'onnxruntime', 'tokenizers', 'fastapi', 'uvicorn', 'textual')\n"
-        "print('loaded:', sorted(m for m in heavy if m in sys.modules))\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
-
     done = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,
         text=True,
-        env={**ENV, "TACTFUL_NOW": data_now.isoformat()},
+        env={**ENV, "TACTFUL_NOW": now.isoformat()},
         timeout=300,
         check=False,
     )
-
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "loaded: []"
+    return list(ast.literal_eval(done.stdout.splitlines()[-1]))
+
+
+def test_a_one_shot_recommend_loads_neither_model_nor_chroma_when_nothing_needs_them(
+    demo_home: Path, clock: FixedClock, embedder: Embedder, shoppers: list[str], data_now: datetime
+) -> None:
+    with open_shop(demo_home, clock, embedder) as tactful:
+        tactful.remember(shoppers[1], "loves owls")
+
+    assert loaded_by_one_shot(demo_home, shoppers[0], data_now) == []
+    # Facts' vectors are in Chroma: it is opened for a shopper who has some.
+    assert loaded_by_one_shot(demo_home, shoppers[1], data_now) == ["chromadb"]
 
 
 def test_importing_agent_loads_none_of_the_heavy_libraries() -> None:
