@@ -11,7 +11,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -107,13 +107,17 @@ class MiniLMEmbedder:
         path = model_path if model_path is not None else _default_model_path()
         self._verify(path, expected_sha256)
         self._tokenizer = self._load_tokenizer(tokenizer_path)
-        threads = threads or min(2, os.cpu_count() or 1)
-        self._session = self._load_session(path, threads)
+        self._path = path
+        self._threads = threads or min(2, os.cpu_count() or 1)
         # A chat turn embeds one short text: too little work to share between threads,
         # and on a busy machine waiting for the second thread costs more than the work.
         # Both sessions run the same graph and give the same numbers, bit for bit.
-        self._small_session = self._load_session(path, 1) if threads > 1 else self._session
-        self._input_names = {i.name for i in self._session.get_inputs()}
+        self._small_session = self._load_session(path, 1)
+        # Each session holds about 100 MB: the one for long batches is made by the first
+        # long batch, so a server that only embeds requests never holds it.
+        self._large_session: Any = self._small_session if self._threads == 1 else None
+        self._lock = threading.Lock()
+        self._input_names = {i.name for i in self._small_session.get_inputs()}
 
     @staticmethod
     def _verify(path: Path, expected_sha256: str) -> None:
@@ -176,6 +180,12 @@ class MiniLMEmbedder:
             out[chunk] = self._run([ids[i] for i in chunk])
         return out
 
+    def _session_for_long_batches(self) -> Any:
+        with self._lock:
+            if self._large_session is None:
+                self._large_session = self._load_session(self._path, self._threads)
+            return self._large_session
+
     def _run(self, ids: list[np.ndarray]) -> np.ndarray:
         width = max(len(row) for row in ids)
         input_ids = np.zeros((len(ids), width), dtype=np.int64)  # 0 is [PAD]
@@ -186,7 +196,8 @@ class MiniLMEmbedder:
         feeds = {"input_ids": input_ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(input_ids)
-        session = self._small_session if input_ids.size <= SMALL_BATCH_TOKENS else self._session
+        small = input_ids.size <= SMALL_BATCH_TOKENS
+        session = self._small_session if small else self._session_for_long_batches()
         (hidden,) = session.run(["last_hidden_state"], feeds)
         # Mean pooling over real tokens only, as sentence-transformers does for this model.
         weights = mask[:, :, None].astype(np.float32)
@@ -247,6 +258,41 @@ class CachedEmbedder:
         return np.stack([found[key] for key in keys]).astype(np.float32, copy=False)
 
 
+class LoadedOnFirstUse:
+    """An :class:`Embedder` whose model is loaded by the first call that embeds something.
+
+    Loading the model takes longer than a whole one-shot ``tactful recommend`` with no
+    request text, which embeds nothing. The model id and dimension are known up front;
+    a model that cannot be loaded raises at that first call. Safe to share between threads.
+    """
+
+    def __init__(self, load: Callable[[], Embedder], *, model_id: str, dim: int) -> None:
+        self.model_id = model_id
+        self.dim = dim
+        self._load = load
+        self._loaded: Embedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded."""
+        return self._loaded is not None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts`` with the model, loading it first if this is the first call."""
+        with self._lock:
+            if self._loaded is None:
+                model = self._load()
+                if (model.model_id, model.dim) != (self.model_id, self.dim):
+                    raise ModelUnavailable(
+                        f"Expected the model {self.model_id} ({self.dim} dimensions), "
+                        f"loaded {model.model_id} ({model.dim})."
+                    )
+                self._loaded = model
+        return self._loaded.embed(texts)
+
+
 def load_default_embedder() -> Embedder:
-    """The embedder tactful uses: the verified MiniLM model behind an LRU cache."""
-    return CachedEmbedder(MiniLMEmbedder())
+    """The embedder tactful uses: the verified MiniLM model behind an LRU cache, loaded
+    when something is first embedded."""
+    return CachedEmbedder(LoadedOnFirstUse(MiniLMEmbedder, model_id=MODEL_ID, dim=DIM))

@@ -44,12 +44,13 @@ from agent.profile import OPEN_QUESTION, ProfileService
 from agent.recommender import Recommender, Request, query_words
 from agent.settings import Settings
 from agent.shop_index import ShopIndex
+from agent.snapshot.shop import ShopSnapshots
 from agent.stores.migration import migrate
 from agent.stores.records import RecordStore, TurnRecord
 from agent.stores.sql import ratings
 from agent.stores.sql.erasure import ErasureReport
 from agent.stores.sql.ratings import SatisfactionRating
-from agent.stores.vectors import ChromaVectorStore, make_chroma_client
+from agent.stores.vectors import ChromaVectorStore
 from tools.explain import Explanation, explain
 from tools.ranker import MODE_WEIGHTS, RankWeights
 from tools.search import SearchHit, catalog_search
@@ -100,7 +101,11 @@ class Tactful:
         clarify: ClarifyConfig | None = None,
         weights: dict[ShopperMode, RankWeights] | None = None,
         brain: Brain | None = None,
+        snapshot_folder: Path | None = None,
     ) -> None:
+        """``snapshot_folder``: where to save the catalog and interaction snapshots and
+        look for them at the next start (:mod:`agent.snapshot`); none are kept without
+        it. The stores must be the ones ``settings`` names."""
         self.settings = settings or Settings()
         self.records = records
         self.vectors = vectors
@@ -124,7 +129,21 @@ class Tactful:
         self.policy = policy
         migrate(records, vectors)  # a data folder written by an older version, once
         self.profiles = ProfileService(records, vectors, embedder, self.clock, policy)
-        self.index = ShopIndex(records, vectors, policy, embedder.dim, self._held_event_ids)
+        snapshots = (
+            None
+            if snapshot_folder is None
+            else ShopSnapshots(
+                snapshot_folder,
+                records=records,
+                items_in=self.settings.chroma_url or "embedded",
+                model_id=embedder.model_id,
+                dim=embedder.dim,
+                policy=policy,
+            )
+        )
+        self.index = ShopIndex(
+            records, vectors, policy, embedder.dim, self._held_event_ids, snapshots
+        )
         self.index.load_catalog()
         self.recommender = Recommender(
             self.profiles, self.index, embedder, self.clock, policy, weights
@@ -159,13 +178,14 @@ class Tactful:
             clock = FixedClock(settings.now)
         tactful = cls(
             records=RecordStore(settings.sql_url),
-            vectors=ChromaVectorStore(make_chroma_client(settings)),
+            vectors=ChromaVectorStore.on_first_use(settings),
             embedder=embedder or load_default_embedder(),
             clock=clock,
             settings=settings,
             brain=brain,
+            snapshot_folder=settings.home / "snapshot",
         )
-        # What is loaded by now (modules, the model, the catalog) lives as long as the
+        # What is loaded by now (modules, the catalog, every fact) lives as long as the
         # process, and a full garbage collection scanning all of it took about 150 ms in
         # whichever chat turn it fell. Frozen, it is left out of every later collection.
         gc.freeze()
@@ -606,8 +626,10 @@ class Tactful:
 
         Gone: their vectors from Chroma, then their SQL rows (with SQLite's deleted pages and
         log) and with them the only link to whatever Chroma keeps of those vectors; their
-        export files; and what this process holds in memory. Other processes drop theirs at
-        their next :meth:`sync`. What stays is the audit trail under a random token.
+        export files; the saved interaction snapshot (:mod:`agent.snapshot`), which holds
+        every shopper's engagement; and what this process holds in memory. Other processes
+        drop theirs at their next :meth:`sync`. What stays is the audit trail under a
+        random token.
         """
         self.profiles.shopper(shopper_id)
         # Chroma first: stopping in between leaves facts whose vectors a load embeds again,
@@ -618,7 +640,9 @@ class Tactful:
         for path in exports:
             path.unlink(missing_ok=True)
         self.profiles.forget_shopper(shopper_id)
-        self.index.invalidate()
+        # After the erasure's commit: a process saving an index it built before then
+        # either sees the erasure and saves nothing, or has saved and loses it here.
+        self.index.forget_saved_interactions()
         return report.model_copy(update={"exports": len(exports)})
 
     def open_questions(self, shopper_id: str) -> list[ClarifyingQuestion]:

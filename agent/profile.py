@@ -95,6 +95,9 @@ class ProfileService:
         # Facts are few and read on every ranking: all of them live in memory, loaded
         # once and kept current through the change feed.
         self._facts: dict[str, dict[str, tuple[PreferenceFact, np.ndarray]]] = {}
+        # Facts whose vectors are not read yet, by shopper: reading them opens Chroma,
+        # which a one-shot command for a shopper without facts never needs.
+        self._without_vectors: dict[str, list[PreferenceFact]] = {}
         self._seen = 0
         self._news = Catchup()
         self._load_all_facts()
@@ -130,6 +133,9 @@ class ProfileService:
             self._cache.clear()
             keep = self._records.facts.shoppers()
             self._facts = {s: held for s, held in self._facts.items() if s in keep}
+            self._without_vectors = {
+                s: held for s, held in self._without_vectors.items() if s in keep
+            }
         # A fact or the personalization switch leaves the cached history as it was.
         for shopper_id in {c.shopper_id for c in changes if c.kind not in _FACT_CHANGES}:
             if shopper_id is not None:
@@ -155,11 +161,21 @@ class ProfileService:
         # Read the position first: a change made meanwhile is then seen again, not missed.
         self._seen = self._records.changes.latest()
         self._facts = {}
-        for fact, vector in self._with_vectors(self._records.facts.all(), {}):
-            self._keep(fact, vector)
+        self._without_vectors = {}
+        for fact in self._records.facts.all():
+            self._without_vectors.setdefault(fact.shopper_id, []).append(fact)
+
+    def _held_facts(self, shopper_id: str) -> dict[str, tuple[PreferenceFact, np.ndarray]]:
+        """The shopper's facts held here, their vectors read first if they were not yet."""
+        waiting = self._without_vectors.pop(shopper_id, None)
+        if waiting:
+            for fact, vector in self._with_vectors(waiting, {}):
+                self._keep(fact, vector)
+        return self._facts.get(shopper_id, {})
 
     def _reload_facts(self, shopper_id: str) -> None:
         # A fact's vector never changes, so only facts new to this process are read.
+        self._without_vectors.pop(shopper_id, None)
         held = {i: vector for i, (_, vector) in self._facts.pop(shopper_id, {}).items()}
         for fact, vector in self._with_vectors(self._records.facts.for_shopper(shopper_id), held):
             self._keep(fact, vector)
@@ -220,6 +236,7 @@ class ProfileService:
         """Drop everything held in memory about a shopper (after erasure)."""
         self._cache.pop(shopper_id, None)
         self._facts.pop(shopper_id, None)
+        self._without_vectors.pop(shopper_id, None)
 
     def events(self, shopper_id: str) -> list[BehaviourEvent]:
         entry = self._entry(shopper_id)
@@ -260,7 +277,7 @@ class ProfileService:
         self, shopper_id: str, *, include_retracted: bool = False
     ) -> list[tuple[PreferenceFact, np.ndarray]]:
         """A shopper's facts, oldest first, with their vectors."""
-        held = sorted(self._facts.get(shopper_id, {}).values(), key=lambda fv: fv[0].created_at)
+        held = sorted(self._held_facts(shopper_id).values(), key=lambda fv: fv[0].created_at)
         if include_retracted:
             return held
         return [(f, v) for f, v in held if f.status is FactStatus.ACTIVE]
@@ -362,7 +379,7 @@ class ProfileService:
         """Up to ``k`` of the shopper's active facts nearest in meaning to ``query`` (an
         embedded request), nearest first: the ones to weigh for the request at hand."""
         key = self._records.facts.vector_key(shopper_id)
-        held = self._facts.get(shopper_id, {})
+        held = self._held_facts(shopper_id)
         if key is None or not held:
             return []
         # A process that stopped between the SQL write and Chroma's leaves a retracted
@@ -375,7 +392,7 @@ class ProfileService:
         return [fact for fact in nearest if fact.status is FactStatus.ACTIVE][:k]
 
     def _held_fact(self, shopper_id: str, fact_id: str) -> tuple[PreferenceFact, np.ndarray]:
-        held = self._facts.get(shopper_id, {}).get(fact_id)
+        held = self._held_facts(shopper_id).get(fact_id)
         if held is None:
             raise UnknownFact(f"Shopper {shopper_id!r} has no fact {fact_id!r}.")
         return held

@@ -62,6 +62,9 @@ def demo_template(
     tactful = Tactful.open(Settings(home=home), clock=FixedClock(data_now), embedder=embedder)
     load(tactful, demo_data)
     tactful.close()
+    # Opened once more, as a shop is after any restart: the catalog is then saved as read
+    # back from Chroma, and every copy starts from the snapshot a running shop has.
+    Tactful.open(Settings(home=home), clock=FixedClock(data_now), embedder=embedder).close()
     return home
 
 

@@ -50,6 +50,8 @@ CHOSEN_VALUES = [EventKind.PURCHASE.value, EventKind.RATING.value]
 POPULAR_MIN_BUYERS = 5
 #: The ``ref`` of popularity evidence for an item above that threshold.
 POPULAR_NOW = "popular_now"
+#: Items whose co-engagement is worked out at once (see :func:`_item_cosine`).
+ITEM_BLOCK = 4096
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class InteractionIndex:
         trending_days: float,
         intervals: RepurchaseIntervals | None = None,
         recent_engagement: sparse.csr_matrix | None = None,
-        latest_days: sparse.csr_matrix | None = None,
+        latest_days: sparse.spmatrix | None = None,
         next_choices: NextChoices | None = None,
     ) -> None:
         self.shopper_ids = shopper_ids
@@ -103,9 +105,10 @@ class InteractionIndex:
         #: What the community factor weighs: engagement faded by ``neighbour_days``.
         self.recent_engagement = engagement if recent_engagement is None else recent_engagement
         self._recent_by_item = _by_column(self.recent_engagement)
-        # Days before ``built_at`` of each shopper's latest positive engagement with each
-        # item, stored +1 so that "today" is not an implicit zero of the sparse matrix.
-        self._latest_by_item = _by_column(
+        #: Days before ``built_at`` of each shopper's latest positive engagement with each
+        #: item, stored +1 so that "today" is not an implicit zero of the sparse matrix;
+        #: compressed by column.
+        self.latest_days = _by_column(
             sparse.csc_matrix(
                 latest_days if latest_days is not None else engagement.shape, dtype=np.float32
             )
@@ -160,8 +163,12 @@ class InteractionIndex:
         """
         countries = countries or {}
         n_items = len(catalog)
-        cols = np.array([catalog.row(i) if i in catalog else -1 for i in events.item_ids])
-        cols = cols.astype(np.int64) if len(cols) else np.zeros(0, dtype=np.int64)
+        # Straight into the array: a list of a million row numbers is 36 MB of objects.
+        cols = np.fromiter(
+            (catalog.row(i) if i in catalog else -1 for i in events.item_ids),
+            dtype=np.int64,
+            count=len(events.item_ids),
+        )
         age = ages_in_days(events.at, now)
         known = (cols >= 0) & (age >= 0)
 
@@ -332,7 +339,7 @@ class InteractionIndex:
         """The neighbours behind ``item_row``'s community score, each with how long before
         ``now`` they last chose it, in the order given."""
         rows = np.fromiter((n.row for n in neighbours), dtype=np.int64, count=len(neighbours))
-        latest = _lookup(self._latest_by_item, item_row, rows)
+        latest = _lookup(self.latest_days, item_row, rows)
         behind = np.flatnonzero((_lookup(self._recent_by_item, item_row, rows) > 0) & (latest > 0))
         since_build = (now - self.built_at).total_seconds() / 86400.0
         days = np.maximum(latest[behind] - 1.0 + since_build, 0.0)
@@ -410,7 +417,13 @@ def _lookup(matrix: sparse.csc_matrix, col: int, rows: np.ndarray) -> np.ndarray
 
 
 def _item_cosine(engagement: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
-    """Item×item cosine of who engaged with what, keeping each item's ``keep`` best."""
+    """Item×item cosine of who engaged with what, keeping each item's ``keep`` best.
+
+    Computed :data:`ITEM_BLOCK` items at a time: the whole product at 100k items held tens of
+    millions of pairs at once (over half a gigabyte) to keep a hundred per item. Each
+    row of a sparse product depends on that row alone, so the blocks give the very
+    numbers, in the very order, of the whole.
+    """
     n_items = engagement.shape[1]
     if engagement.nnz == 0:
         return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
@@ -419,10 +432,17 @@ def _item_cosine(engagement: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
     norms = np.sqrt(np.asarray(binary.sum(axis=0)).ravel())
     norms[norms == 0] = 1.0
     unit = sparse.csc_matrix(binary @ sparse.diags(1.0 / norms))
-    cosine = sparse.csr_matrix(unit.T @ unit, dtype=np.float32)
-    cosine.setdiag(0.0)
-    cosine.eliminate_zeros()
-    return _top_k_per_row(cosine, keep)
+    by_item, by_shopper = sparse.csr_matrix(unit.T), unit.tocsr()
+    kept = []
+    for start in range(0, n_items, ITEM_BLOCK):
+        rows = by_item[start : start + ITEM_BLOCK]
+        cosine = sparse.csr_matrix(rows @ by_shopper, dtype=np.float32)
+        # Each item's likeness to itself says nothing about what goes with it.
+        item = np.repeat(np.arange(cosine.shape[0]), np.diff(cosine.indptr)) + start
+        cosine.data[cosine.indices == item] = 0.0
+        cosine.eliminate_zeros()
+        kept.append(_top_k_per_row(cosine, keep))
+    return sparse.csr_matrix(sparse.vstack(kept, format="csr"))
 
 
 def _top_k_per_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:

@@ -135,7 +135,7 @@ def fact_strength(fact: PreferenceFact, now: datetime, policy: DecayPolicy) -> f
 class EventColumns:
     """Many events as parallel columns: the fast path for shop-wide statistics."""
 
-    event_ids: np.ndarray  # object (str)
+    event_ids: np.ndarray  # str (objects, or fixed-width text)
     shopper_ids: np.ndarray  # object (str)
     item_ids: np.ndarray  # object (str)
     kinds: np.ndarray  # object (str, EventKind values)

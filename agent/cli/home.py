@@ -9,13 +9,13 @@ from __future__ import annotations
 import errno
 import shutil
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from chromadb.errors import ChromaError
 from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
@@ -81,12 +81,19 @@ def _store_errors(home: Path) -> Iterator[None]:
     """A store failure (or a full disk) inside the block becomes :class:`StoreUnavailable`."""
     try:
         yield
-    except (SQLAlchemyError, sqlite3.Error, ChromaError) as exc:
+    except _store_errors_known() as exc:
         raise _store_failure(exc, home) from None
     except OSError as exc:
         if exc.errno not in _NO_ROOM:
             raise
         raise _store_failure(exc, home) from None
+
+
+def _store_errors_known() -> tuple[type[Exception], ...]:
+    """What a failing store raises. Chroma's errors only once chromadb is loaded: a
+    command that never reached Chroma cannot have met one, and need not import it."""
+    chroma = sys.modules.get("chromadb.errors")
+    return (SQLAlchemyError, sqlite3.Error, *([chroma.ChromaError] if chroma else []))
 
 
 def progress() -> Progress:

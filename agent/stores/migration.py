@@ -28,7 +28,9 @@ def migrate(records: RecordStore, vectors: ChromaVectorStore) -> bool:
     Safe to interrupt: facts are copied before anything is deleted, and a second run
     skips the rows SQL holds and files every vector again.
     """
-    legacy = vectors.legacy_facts()
+    # Read without connecting when the store can tell: opening Chroma costs a one-shot
+    # command more than the rest of its work.
+    legacy = vectors.legacy_facts() if vectors.may_hold_legacy() else None
     if legacy is None:
         return False
     live = set(records.shopper_ids())

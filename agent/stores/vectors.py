@@ -33,18 +33,13 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlsplit
 
-import chromadb
-import httpx
 import numpy as np
-from chromadb.api import ClientAPI
-from chromadb.api.models.Collection import Collection
-from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel
 
 from agent.domain import CatalogItem, FactStatus, PreferenceFact
@@ -52,6 +47,12 @@ from agent.errors import InvalidInput, StoreUnavailable
 from agent.settings import Settings
 from agent.stores.sql.base import utc
 from tools.types import TAG_SEPARATOR
+
+if TYPE_CHECKING:
+    # chromadb takes over half a second to import: only a process that reaches Chroma
+    # pays for it (see ChromaVectorStore.on_first_use).
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
 
 ITEMS = "tactful_items"
 FACT_VECTORS = "tactful_fact_vectors"
@@ -82,6 +83,9 @@ def make_chroma_client(settings: Settings) -> ClientAPI:
 
     Raises :class:`StoreUnavailable` naming the URL or path when Chroma cannot be reached.
     """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         url = settings.chroma_url
@@ -116,6 +120,18 @@ def _describe(client: ClientAPI) -> str:
     return config.persist_directory if config.is_persistent else "in-memory Chroma"
 
 
+def chroma_location(settings: Settings) -> str:
+    """Where the settings put Chroma: the server's URL, or the embedded store's folder."""
+    return settings.chroma_url or str(settings.chroma_path)
+
+
+def _disconnections() -> tuple[type[BaseException], ...]:
+    """What a dropped connection to Chroma raises (evaluated only when something did)."""
+    import httpx
+
+    return (httpx.TransportError, ConnectionError)
+
+
 def _unavailable_on_disconnect(method: Callable[_P, _R]) -> Callable[_P, _R]:
     """Turn a dropped connection inside a store method into :class:`StoreUnavailable`."""
 
@@ -123,7 +139,7 @@ def _unavailable_on_disconnect(method: Callable[_P, _R]) -> Callable[_P, _R]:
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return method(*args, **kwargs)
-        except (httpx.TransportError, ConnectionError) as exc:
+        except _disconnections() as exc:
             where = cast("ChromaVectorStore", args[0]).location
             raise StoreUnavailable(f"Lost the connection to Chroma at {where}: {exc}") from exc
 
@@ -306,33 +322,103 @@ def _fact_from_metadata(text: str, metadata: Mapping[str, Any]) -> PreferenceFac
     return PreferenceFact.model_validate({**fields, "text": text})
 
 
+@dataclass(frozen=True)
+class _Connection:
+    """A client with the three collections open on it."""
+
+    client: ClientAPI
+    max_batch: int
+    items: Collection
+    facts: Collection
+    tastes: Collection
+    fact_writes: _FactWrites
+
+
 class ChromaVectorStore:
     """Catalog items, facts' vectors and taste vectors in three Chroma collections.
 
     Every write and id-list read is split under Chroma's maximum batch size.
     """
 
-    def __init__(self, client: ClientAPI) -> None:
-        """Open (creating if needed) the three collections on ``client``."""
-        self._client = client
-        self.location = _describe(client)
-        try:
-            self._max_batch = client.get_max_batch_size()
-            self._items = self._collection(ITEMS)
-            self._facts = self._collection(FACT_VECTORS)
-            self._tastes = self._collection(TASTE_VECTORS)
-        except (httpx.TransportError, ConnectionError) as exc:
-            raise StoreUnavailable(f"Cannot reach Chroma at {self.location}: {exc}") from exc
-        self._fact_writes = _fact_writes(self.location, self._facts, self._max_batch)
-        # Filed at the latest when this store is dropped or the interpreter exits.
-        weakref.finalize(self, _flush_quietly, self._fact_writes)
+    def __init__(
+        self, client: ClientAPI | Callable[[], ClientAPI], *, location: str | None = None
+    ) -> None:
+        """Open (creating if needed) the three collections on ``client``.
 
-    def _collection(self, name: str) -> Collection:
-        return self._client.get_or_create_collection(
-            name=name,
-            configuration=cast(Any, COLLECTION_CONFIGURATION),
-            embedding_function=None,
-        )
+        Given a function that makes the client instead, connect only when the store is
+        first used, and name it ``location`` till then: a command that finds everything
+        it needs in the catalog snapshot never imports chromadb at all.
+        """
+        self._lock = threading.Lock()
+        self._connection: _Connection | None = None
+        #: The embedded store's folder, when it is one and known before connecting.
+        self._embedded: Path | None = None
+        if callable(client):
+            self._connect = client
+            self.location = location or "Chroma"
+        else:
+            self._connect = lambda: client
+            self.location = _describe(client)
+            self._connected()
+
+    @classmethod
+    def on_first_use(cls, settings: Settings) -> ChromaVectorStore:
+        """The store the settings name, connected by the first read or write."""
+        store = cls(lambda: make_chroma_client(settings), location=chroma_location(settings))
+        store._embedded = None if settings.chroma_url else settings.chroma_path
+        return store
+
+    def _connected(self) -> _Connection:
+        with self._lock:
+            if self._connection is None:
+                self._connection = self._open(self._connect())
+            return self._connection
+
+    def _open(self, client: ClientAPI) -> _Connection:
+        try:
+            max_batch = client.get_max_batch_size()
+            items, facts, tastes = (
+                client.get_or_create_collection(
+                    name=name,
+                    configuration=cast(Any, COLLECTION_CONFIGURATION),
+                    embedding_function=None,
+                )
+                for name in (ITEMS, FACT_VECTORS, TASTE_VECTORS)
+            )
+        except _disconnections() as exc:
+            raise StoreUnavailable(f"Cannot reach Chroma at {self.location}: {exc}") from exc
+        fact_writes = _fact_writes(self.location, facts, max_batch)
+        # Filed at the latest when this store is dropped or the interpreter exits.
+        weakref.finalize(self, _flush_quietly, fact_writes)
+        return _Connection(client, max_batch, items, facts, tastes, fact_writes)
+
+    @property
+    def _client(self) -> ClientAPI:
+        return self._connected().client
+
+    @property
+    def _max_batch(self) -> int:
+        return self._connected().max_batch
+
+    @_max_batch.setter
+    def _max_batch(self, size: int) -> None:  # tests force several batches with a few rows
+        self._connection = replace(self._connected(), max_batch=size)
+
+    @property
+    def _items(self) -> Collection:
+        return self._connected().items
+
+    @property
+    def _facts(self) -> Collection:
+        return self._connected().facts
+
+    @property
+    def _tastes(self) -> Collection:
+        return self._connected().tastes
+
+    @property
+    def _fact_writes(self) -> _FactWrites:
+        return self._connected().fact_writes
 
     # -- items ------------------------------------------------------------------------------
 
@@ -381,7 +467,7 @@ class ChromaVectorStore:
                 got = self._items.get(
                     limit=size, offset=offset, include=["embeddings", "metadatas"]
                 )
-            except (httpx.TransportError, ConnectionError) as exc:
+            except _disconnections() as exc:
                 raise StoreUnavailable(
                     f"Lost the connection to Chroma at {self.location}: {exc}"
                 ) from exc
@@ -461,7 +547,8 @@ class ChromaVectorStore:
     def flush(self) -> None:
         """Wait until every fact vector handed to :meth:`upsert_facts` is filed; raises
         :class:`StoreUnavailable` if Chroma cannot take them (they stay queued)."""
-        self._fact_writes.flush()
+        if self._connection is not None:  # never used: nothing was handed over
+            self._fact_writes.flush()
 
     def close(self) -> None:
         """File what is still queued; the store can be used again afterwards."""
@@ -549,6 +636,14 @@ class ChromaVectorStore:
 
     # -- what older versions kept here ------------------------------------------------------
 
+    def may_hold_legacy(self) -> bool:
+        """Whether an older version's collections may be here. False only when that is
+        sure without connecting: an embedded store not opened yet whose database names
+        neither of them, or has not been created."""
+        if self._connection is not None or self._embedded is None:
+            return True
+        return _names_collections(self._embedded / "chroma.sqlite3", (LEGACY_FACTS, LEGACY_TASTES))
+
     @_unavailable_on_disconnect
     def legacy_facts(self) -> list[tuple[PreferenceFact, np.ndarray]] | None:
         """The facts an older version kept here, with their vectors; None if it kept none."""
@@ -600,6 +695,21 @@ def _scrub_embedded(root: Path) -> None:
     for folder in root.iterdir():
         if folder.is_dir() and _is_uuid(folder.name) and folder.name not in live:
             shutil.rmtree(folder)
+
+
+def _names_collections(database: Path, names: Sequence[str]) -> bool:
+    """Whether an embedded Chroma database may hold any of the collections ``names``,
+    read straight from its file (True when the file cannot be read that way)."""
+    if not database.exists():
+        return False
+    marks = ", ".join("?" for _ in names)
+    try:
+        uri = f"{database.resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=30)) as conn:
+            found = conn.execute(f"SELECT 1 FROM collections WHERE name IN ({marks})", names)
+            return found.fetchone() is not None
+    except sqlite3.Error:
+        return True
 
 
 def _is_uuid(name: str) -> bool:

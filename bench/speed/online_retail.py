@@ -40,6 +40,9 @@ def import_into(home: Path, path: Path) -> dict[str, Any]:
         t = time.perf_counter()
         tactful.refresh()
         refresh_s = time.perf_counter() - t
+    # As after any restart: the catalog is then saved as read back from Chroma, and the
+    # cached home holds the snapshot a running shop has.
+    Tactful.open(Settings(home=home, now=now)).close()
     return {
         "now": now.isoformat(),
         "items": len(data.items),

@@ -33,6 +33,7 @@ def table(result: dict[str, Any]) -> str:
             f"{_cell(v['open_s'], 2)} ({_cell(v['open_catalog_s'], 2)} + "
             f"{_cell(v['index_s'], 2)}) | {_cell(v['peak_rss_mb'], 0)} |"
         )
+    lines += startup_lines(result)
     ingestion = result.get("ingestion") or {}
     if ingestion:
         lines += [
@@ -58,6 +59,33 @@ def table(result: dict[str, Any]) -> str:
                 f"| {name} {check['target']} | {_cell(value, digits)} | {_cell(check['met'])} |"
             )
     return "\n".join(lines)
+
+
+def startup_lines(result: dict[str, Any]) -> list[str]:
+    """One-shot ``tactful recommend`` in a fresh process, with nothing saved and with the
+    snapshot; and the import and open times of a fresh interpreter."""
+    rows = [
+        (name, v["startup"]) for name, v in result.items() if isinstance(v, dict) and "startup" in v
+    ]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "Start-up, each in a fresh process as a user runs the command line "
+        "(`tactful recommend SHOPPER`):",
+        "",
+        "| size | import s | open s (snapshot) | one-shot s: cold | one-shot s: warm median "
+        "(runs) | peak RSS MiB: cold / warm |",
+        "|" + "---|" * 6,
+    ]
+    for name, up in rows:
+        cold, warm = up["one_shot_cold"], up["one_shot_warm"]
+        lines.append(
+            f"| {name} | {_cell(up['import_s'], 2)} | {_cell(up['open_s'], 2)} | "
+            f"{_cell(cold['wall_s'], 2)} | {_cell(warm['median_s'], 2)} ({len(warm['runs'])}) | "
+            f"{_cell(cold['peak_rss_mb'], 0)} / {_cell(warm['peak_rss_mb'], 0)} |"
+        )
+    return lines
 
 
 def http_lines(http: dict[str, Any]) -> list[str]:

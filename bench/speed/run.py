@@ -45,6 +45,8 @@ class Plan:
     http_workers: list[int]
     http_clients: list[int]
     http_seconds: float
+    #: Warm one-shot recommends per size, after the cold one (see bench.speed.startup).
+    startup_runs: int = 5
     notes: list[str] = field(default_factory=list)
 
     def repetitions(self, size: str) -> tuple[int, int]:
@@ -72,6 +74,7 @@ def plan_for(*, quick: bool, scale: bool) -> Plan:
             http_workers=[DEFAULT_WORKERS],
             http_clients=[1, 8, 32],
             http_seconds=1.0,
+            startup_runs=2,
         )
     notes = []
     sizes = [DEMO.name, FULL.name, SYNTHETIC_100K.name]
@@ -161,6 +164,7 @@ def run(
         }
         # The import (or synthetic build) timings are from whichever run built the cache.
         result[size]["build"]["built_this_run"] = prepared[size]["built_now"]
+        result[size]["startup"] = stage("startup", size=size, runs=plan.startup_runs, **threads)
     items = stage(
         "ingest_items", source=str(plan.ingest_source), n_items=plan.ingest_items, **threads
     )

@@ -20,6 +20,8 @@ class Size:
     label: str
     online_retail: Path | None = None
     synthetic: SyntheticSpec | None = None
+    #: Whom the one-shot start-up recommends for (None: the first shopper stored).
+    shopper: str | None = None
 
     def available(self) -> bool:
         return self.synthetic is not None or (
@@ -40,7 +42,7 @@ def meta_now(meta: dict[str, Any]) -> datetime:
 
 
 DEMO = Size("demo", "demo subset of Online Retail", online_retail=DEMO_FILE)
-FULL = Size("online_retail", "full Online Retail", online_retail=FULL_FILE)
+FULL = Size("online_retail", "full Online Retail", online_retail=FULL_FILE, shopper="17850")
 SYNTHETIC_100K = Size(
     "synthetic_100k",
     "100k synthetic items",

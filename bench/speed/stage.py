@@ -18,6 +18,7 @@ from bench.speed.http import http_load
 from bench.speed.ingestion import event_throughput, item_throughput
 from bench.speed.serve import serve
 from bench.speed.sizes import SIZES
+from bench.speed.startup import startup
 from bench.speed.stats import peak_rss_mb
 
 
@@ -30,6 +31,7 @@ def prepare(size: str) -> dict[str, Any]:
 STAGES: dict[str, Callable[..., dict[str, Any]]] = {
     "prepare": prepare,
     "serve": serve,
+    "startup": startup,
     "ingest_items": item_throughput,
     "ingest_events": event_throughput,
     "chroma_where": chroma_where,

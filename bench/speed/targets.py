@@ -9,6 +9,11 @@ TARGETS: dict[str, dict[str, float]] = {
     "online_retail": {"chat_p95_ms": 50.0, "recommend_p95_ms": 20.0},
     "synthetic_100k": {"chat_p95_ms": 100.0, "recommend_p95_ms": 50.0, "peak_rss_mb": 1024.0},
 }
+#: Per size: a one-shot ``tactful recommend`` with the snapshot saved (median wall
+#: seconds, in a fresh process), and ``Tactful.open`` with it in place (seconds).
+STARTUP_TARGETS: dict[str, dict[str, float]] = {
+    "online_retail": {"one_shot_s": 2.0, "open_s": 1.0},
+}
 #: Catalog ingestion must keep at least this share of the raw embedding throughput.
 INGESTION_RATIO_MIN = 0.9
 #: ``tactful serve`` at the full Online Retail catalog, its default workers, the most
@@ -22,6 +27,7 @@ def targets() -> dict[str, Any]:
     """The targets as written into the results file."""
     return {
         **TARGETS,
+        "startup": STARTUP_TARGETS,
         "ingestion": {"ratio_min": INGESTION_RATIO_MIN},
         "http": {
             "size": HTTP_SIZE,
@@ -49,6 +55,7 @@ def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 "value": values[name],
                 "met": values[name] <= limit,
             }
+    met.update(_judge_startup(result))
     ingestion = result.get("ingestion") or {}
     if "ratio" in ingestion:
         met["ingestion.ratio"] = {
@@ -57,6 +64,22 @@ def judge(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "met": ingestion["ratio"] >= INGESTION_RATIO_MIN,
         }
     met.update(_judge_http(result.get("http") or {}))
+    return met
+
+
+def _judge_startup(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    met: dict[str, dict[str, Any]] = {}
+    for size, limits in STARTUP_TARGETS.items():
+        startup = (result.get(size) or {}).get("startup")
+        if not startup:
+            continue
+        values = {"one_shot_s": startup["one_shot_warm"]["median_s"], "open_s": startup["open_s"]}
+        for name, limit in limits.items():
+            met[f"{size}.startup.{name}"] = {
+                "target": f"<= {limit:g}",
+                "value": values[name],
+                "met": values[name] <= limit,
+            }
     return met
 
 

@@ -13,6 +13,7 @@ from agent.embedding import (
     MODEL_ID,
     CachedEmbedder,
     Embedder,
+    LoadedOnFirstUse,
     MiniLMEmbedder,
     content_hash,
     load_default_embedder,
@@ -186,9 +187,20 @@ def test_content_hash_is_the_sha1_of_the_text_and_changes_with_it() -> None:
     assert content_hash("candle") != content_hash("candles")
 
 
-def test_default_embedder_is_the_cached_minilm_model() -> None:
+def test_default_embedder_is_the_cached_minilm_model_loaded_by_the_first_text() -> None:
     embedder = load_default_embedder()
 
     assert isinstance(embedder, CachedEmbedder)
-    assert isinstance(embedder.inner, MiniLMEmbedder)
+    assert isinstance(embedder.inner, LoadedOnFirstUse)
     assert embedder.dim == DIM and embedder.model_id == MODEL_ID
+    embedder.embed([])
+    assert not embedder.inner.loaded
+    assert embedder.embed(["candle"]).shape == (1, DIM)
+    assert embedder.inner.loaded
+
+
+def test_a_model_loaded_on_first_use_must_be_the_one_announced() -> None:
+    embedder = LoadedOnFirstUse(lambda: HashingEmbedder(dim=32), model_id="hashing-test", dim=64)
+
+    with pytest.raises(ModelUnavailable, match="64 dimensions"):
+        embedder.embed(["candle"])

@@ -176,3 +176,23 @@ def test_another_process_s_fact_keeps_the_cached_history_and_its_events_replace_
     records.add_events([bought("e2")])
     reader.sync()
     assert [e.event_id for e in reader.events(SHOPPER)] == ["e1", "e2"]
+
+
+def test_a_start_reads_a_shopper_s_fact_vectors_only_when_their_facts_are_used(
+    start: Start, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owls = state(start(embedder), "loves owls")
+    read: list[list[str]] = []
+    fact_vectors = ChromaVectorStore.fact_vectors
+
+    def counted(store: ChromaVectorStore, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        read.append(list(ids))
+        return fact_vectors(store, ids)
+
+    monkeypatch.setattr(ChromaVectorStore, "fact_vectors", counted)
+
+    again = start(embedder)
+    assert read == [] and again.facts("s2") == []
+
+    [(held, _)] = again.facts(SHOPPER)
+    assert held == owls and read == [[owls.fact_id]]

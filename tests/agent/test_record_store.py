@@ -412,6 +412,18 @@ def test_now_default_for_erasure_is_naive_utc(store: RecordStore) -> None:
     assert abs(row.at - datetime.now(UTC).replace(tzinfo=None)) < timedelta(minutes=1)
 
 
+def test_event_columns_read_a_page_at_a_time_hold_every_event_once(store: RecordStore) -> None:
+    store.add_events([event(n, f"s{n % 2}", minutes=n) for n in range(7)])
+
+    whole, paged = store.event_columns(), store.event_columns(page=3)
+
+    assert sorted(paged.event_ids) == sorted(whole.event_ids) == [f"e{n}" for n in range(7)]
+    order = np.argsort(paged.event_ids)
+    assert list(paged.shopper_ids[order]) == [f"s{n % 2}" for n in range(7)]
+    times = [np.datetime64(T0 + timedelta(minutes=n), "s") for n in range(7)]
+    assert list(paged.at[order]) == times
+
+
 def test_event_columns_hold_every_event_as_parallel_arrays(store: RecordStore) -> None:
     assert len(store.event_columns().event_ids) == 0
 

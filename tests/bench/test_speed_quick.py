@@ -36,6 +36,9 @@ def test_quick_speed_run_measures_the_demo_shop_and_writes_finite_positive_numbe
     assert _positive(demo["recommend_ms"])
     assert _positive(demo["chat_ms"])
     assert demo["open_s"] > 0 and demo["peak_rss_mb"] > 0
+    startup = demo["startup"]
+    assert startup["one_shot_cold"]["wall_s"] > 0 and len(startup["one_shot_warm"]["runs"]) == 2
+    assert startup["open_s"] > 0 and startup["import_s"] > 0
     ingestion = result["ingestion"]
     for key in ("items_per_s", "raw_embed_per_s", "ratio", "events_per_s"):
         assert 0 < ingestion[key] < math.inf, key

@@ -20,7 +20,9 @@ reaches the erasure row instead.
 ``change_head``, one row: the last ``seq`` handed out. Appending increments it first,
 which holds that row's lock until commit, so no one can append after an uncommitted row.
 With a database sequence instead, PostgreSQL could commit 8 before 7, and a reader that
-had seen 8 would never look at 7.
+had seen 8 would never look at 7. Its ``era`` is a random token set once: a position in
+the feed means something only together with it, since a database made anew numbers its
+feed from 0 again (the saved snapshots of :mod:`agent.snapshot` rely on this).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from uuid import uuid4
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -52,6 +55,7 @@ change_head = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("era", sa.String(32), nullable=True),
 )
 
 
@@ -113,14 +117,33 @@ class ChangeFeed:
         try:
             with engine.begin() as conn:
                 if conn.scalar(sa.select(sa.func.count()).select_from(change_head)) == 0:
-                    conn.execute(sa.insert(change_head).values(id=1, seq=0))
+                    conn.execute(sa.insert(change_head).values(id=1, seq=0, era=uuid4().hex))
         except IntegrityError:
             pass  # another process created the row first
+        self.era = self._era()
+
+    def _era(self) -> str:
+        with self._engine.connect() as conn:
+            era = conn.scalar(sa.select(change_head.c.era))
+        if era is not None:
+            return str(era)
+        # A feed from before eras: the first process to get here names it, once.
+        with self._engine.begin() as conn:
+            conn.execute(
+                sa.update(change_head).where(change_head.c.era.is_(None)).values(era=uuid4().hex)
+            )
+            return str(conn.scalar(sa.select(change_head.c.era)))
 
     def latest(self) -> int:
         """The last ``seq`` handed out (0 for an empty feed)."""
         with self._engine.connect() as conn:
             return int(conn.scalar(sa.select(change_head.c.seq)) or 0)
+
+    def kinds_since(self, seq: int) -> set[ChangeKind]:
+        """The kinds of change made after ``seq`` (none when nothing was)."""
+        query = sa.select(changes.c.kind).where(changes.c.seq > seq).distinct()
+        with self._engine.connect() as conn:
+            return {ChangeKind(kind) for kind in conn.scalars(query)}
 
     def since(self, seq: int, limit: int = 1000) -> list[Change]:
         """Up to ``limit`` rows after ``seq``, oldest first."""
