@@ -393,3 +393,8 @@ def test_a_ceiling_said_as_what_not_to_show_is_a_maximum(reader: OfflineReader) 
 
 def test_pointing_at_the_list_settles_a_near_tie(reader: OfflineReader) -> None:
     assert isinstance(reader.read("nah, none of these", SHOWN), Feedback)
+
+
+def test_what_goes_with_an_item_searches_for_the_item_words_only(reader: OfflineReader) -> None:
+    reading = reader.read("got anything that goes with the popcorn holder i just got?", FRESH)
+    assert isinstance(reading, Request) and reading.query == "popcorn holder"
