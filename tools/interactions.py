@@ -22,7 +22,7 @@ from scipy import sparse
 
 from tools.buy_again import RepurchaseIntervals
 from tools.catalog_index import CatalogIndex
-from tools.sequence import NextChoices
+from tools.sequence import CHOSEN_KINDS, NextChoices
 from tools.signals import DecayPolicy, EventColumns, ages_in_days, event_weights
 from tools.types import EventKind
 
@@ -37,9 +37,6 @@ ENGAGEMENT_VALUES = [
         EventKind.RETURN,
     )
 ]
-
-#: Event kinds that say the shopper chose the item, for what they chose next.
-CHOSEN_VALUES = [EventKind.PURCHASE.value, EventKind.RATING.value]
 
 #: "Popular right now" is said of an item only when at least this many shoppers bought
 #: it within the trending window (30 days by default) *and* more shoppers bought it than
@@ -211,7 +208,8 @@ class InteractionIndex:
         )
         # What came next is read from what shoppers chose for themselves: purchases and
         # ratings, not gifts or events held for a question.
-        chosen_own = known & np.isin(events.kinds, CHOSEN_VALUES) & ~events.for_someone_else
+        by_kind = np.isin(events.kinds, [k.value for k in CHOSEN_KINDS])
+        chosen_own = known & by_kind & ~events.for_someone_else
         if excluded_event_ids:
             chosen_own &= ~np.isin(events.event_ids, list(excluded_event_ids))
         next_choices = NextChoices.from_orders(

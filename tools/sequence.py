@@ -15,6 +15,10 @@ from collections.abc import Mapping
 import numpy as np
 from scipy import sparse
 
+from tools.types import EventKind
+
+#: Kinds that say a shopper chose an item: what came next is read from these.
+CHOSEN_KINDS = frozenset({EventKind.PURCHASE, EventKind.RATING})
 #: How many later orders of the same shopper count as "next".
 NEXT_ORDERS = 3
 #: …and how far apart they may be.

@@ -11,13 +11,12 @@ from enum import StrEnum
 import numpy as np
 
 from tools.catalog_index import CatalogIndex
+from tools.sequence import CHOSEN_KINDS
 from tools.signals import DecayPolicy, decayed_weights
 from tools.types import BehaviourEvent, EventKind
 
 #: Kinds after which the shopper has the item, so suggesting it again is penalised.
 OWNING_KINDS = frozenset({EventKind.PURCHASE, EventKind.OWN})
-#: Kinds that say the shopper chose the item (what others chose next follows them).
-CHOSEN_KINDS = frozenset({EventKind.PURCHASE, EventKind.RATING})
 #: A choice faded below this share says nothing about what comes next any more.
 MIN_LATELY = 1e-3
 
