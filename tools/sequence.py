@@ -30,14 +30,22 @@ KEPT_PER_ITEM = 100
 class NextChoices:
     """Transition counts between items (rows: before, columns: after)."""
 
-    def __init__(self, counts: sparse.csr_matrix, totals: np.ndarray) -> None:
-        self.counts = counts
+    def __init__(self, counts: sparse.spmatrix, totals: np.ndarray) -> None:
+        # Kept by column only (evidence reads what led into one item); scoring reads
+        # the row-wise shares. A third copy would cost memory at large catalogs.
+        self._by_target = sparse.csc_matrix(counts, dtype=np.float32)
         #: Each item's transitions before pruning: a kept count over it is the true share
         #: of what came after that item.
         self.totals = totals
         safe = np.where(totals > 0, totals, 1.0)
-        self.shares = sparse.csr_matrix(sparse.diags(1.0 / safe).astype(np.float32) @ counts)
-        self._by_target = sparse.csc_matrix(counts)
+        self.shares = sparse.csr_matrix(
+            sparse.diags(1.0 / safe).astype(np.float32) @ self._by_target
+        )
+
+    @property
+    def counts(self) -> sparse.csc_matrix:
+        """Transition counts, items before × items after."""
+        return self._by_target
 
     @classmethod
     def empty(cls, n_items: int) -> NextChoices:
