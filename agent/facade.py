@@ -135,7 +135,7 @@ class Tactful:
             else ShopSnapshots(
                 snapshot_folder,
                 records=records,
-                items_in=self.settings.chroma_url or "embedded",
+                items_in=_vectors_source(self.settings),
                 model_id=embedder.model_id,
                 dim=embedder.dim,
                 policy=policy,
@@ -688,3 +688,11 @@ def _check_id(value: str, what: str) -> str:
     if not valid_identifier(value):
         raise InvalidInput(f"{value!r} is not a valid {what} id.")
     return value
+
+
+def _vectors_source(settings: Settings) -> str:
+    """Where the catalog's vectors are read from, as the snapshot is keyed on it: the
+    home's own folder, served or embedded, is one source."""
+    if settings.chroma_url and not settings.chroma_serves_home:
+        return settings.chroma_url
+    return "embedded"

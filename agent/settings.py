@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         default=None, description="e.g. http://localhost:8000; embedded Chroma when unset"
     )
+    chroma_serves_home: bool = Field(
+        default=False,
+        description="the server at chroma_url keeps its data in home's own chroma folder "
+        "(as `tactful serve --workers` runs it), so it holds the same vectors as embedded",
+    )
     database_url: str | None = Field(
         default=None, description="any SQLAlchemy URL; SQLite under home when unset"
     )

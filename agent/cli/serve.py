@@ -4,24 +4,28 @@ One worker serves from this process. Several are processes of their own
 (:mod:`agent.cli.workers`), each building the app with :func:`agent.api.app.create_app`
 from the ``TACTFUL_*`` environment and opening its own :class:`Tactful` on the same
 stores; what they share is the stores, so the settings this command decides (``--home``,
-demo mode and its clock) are handed to them through that environment.
+demo mode and its clock) are handed to them through that environment. Their vectors are
+one Chroma server's: the configured one, else one this command runs on the home's folder
+(:mod:`agent.cli.chroma_server`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
+from agent.cli.chroma_server import chroma_server
 from agent.cli.home import HomeOption, check_stores, open_tactful, settings_for
 from agent.cli.render import err
 from agent.cli.workers import run_workers
 from agent.errors import InvalidInput
 from agent.settings import Settings
 
-#: One until several are safe for chat: with two workers, concurrent chat turns have
-#: failed with 500s and dropped connections (bench/speed/README.md, "Over HTTP").
+#: One: each worker holds its own model, catalog and shop-wide index.
 DEFAULT_WORKERS = 1
 MAX_WORKERS = 64
 
@@ -33,8 +37,7 @@ def serve(
         int,
         typer.Option(
             help="Worker processes, each with its own tactful on the same data folder "
-            "(about 0.8 GB each at a 4,000-item catalog). More than one is experimental: "
-            "concurrent chat turns have failed with several (see README).",
+            "(about 0.8 GB each at a 4,000-item catalog) and one Chroma server.",
             min=1,
             max=MAX_WORKERS,
         ),
@@ -70,11 +73,25 @@ def serve(
     check_stores(settings)
     if _in_memory(settings.sql_url):
         raise InvalidInput("Several workers need a database they can share, not an in-memory one.")
-    os.environ.update(_worker_environment(settings, workers))
-    err.print(
-        f"tactful API on http://{host}:{port} (docs at /docs), {workers} workers; Ctrl+C stops it."
-    )
-    run_workers(host, port, workers)
+    with _shared_vectors(settings) as vectors:
+        os.environ.update(_worker_environment(settings, workers) | vectors)
+        err.print(
+            f"tactful API on http://{host}:{port} (docs at /docs), {workers} workers; "
+            "Ctrl+C stops it."
+        )
+        run_workers(host, port, workers)
+
+
+@contextmanager
+def _shared_vectors(settings: Settings) -> Iterator[dict[str, str]]:
+    """The environment that points every worker at one Chroma: the configured server, or
+    one run on the home's own folder for as long as the workers run."""
+    if settings.chroma_url:
+        yield {}
+        return
+    log = settings.home / "chroma-server.log"
+    with chroma_server(settings.chroma_path, log) as url:
+        yield {"TACTFUL_CHROMA_URL": url, "TACTFUL_CHROMA_SERVES_HOME": "true"}
 
 
 def _in_memory(url: str) -> bool:

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,11 +30,14 @@ def running_server(
     *,
     workers: int | None = None,
     demo: bool = False,
+    log: Path | None = None,
 ) -> Iterator[str]:
     """The base URL of a server on ``home``, ready for traffic; stopped on leaving.
 
     ``workers`` is passed as ``--workers`` (left out: the command's default). Ready means
-    one worker answers; :func:`wait_for_workers` waits for all of them.
+    one worker answers; :func:`wait_for_workers` waits for all of them. The server's output
+    goes to the file ``log`` (a temporary one if not given): a pipe nobody reads would
+    fill up under load and stall every worker that logs.
     """
     port = free_port()
     environment = {**os.environ, "TACTFUL_HOME": str(home), **(env or {})}
@@ -42,22 +46,23 @@ def running_server(
         command += ["--workers", str(workers)]
     if demo:
         command.append("--demo")
-    process = subprocess.Popen(
-        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(process, url, timeout)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+    with tempfile.TemporaryDirectory(prefix="tactful-serve-") as tmp:
+        log = log or Path(tmp) / "serve.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                command, env=environment, stdout=output, stderr=subprocess.STDOUT
+            )
+            try:
+                wait_ready(process, url, timeout, log=log)
+                yield url
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 def wait_ready(

@@ -52,8 +52,10 @@ def http_load(
     clients: list[int],
     seconds: float,
     seed: int = 7,
+    log: str | None = None,
 ) -> dict[str, Any]:
-    """Start ``tactful serve --workers N`` on a copy of the size's store and drive it."""
+    """Start ``tactful serve --workers N`` on a copy of the size's store and drive it;
+    the server's output goes to the file ``log`` if given."""
     entry, meta = SIZES[size].prepare()
     now = meta_now(meta)
     with tempfile.TemporaryDirectory(prefix=f"tactful-bench-http-{size}-") as tmp:
@@ -70,7 +72,9 @@ def http_load(
             "TACTFUL_API__RATE_PER_SECOND": UNLIMITED,
             "TACTFUL_API__RATE_BURST": UNLIMITED,
         }
-        with running_server(home, env, timeout=600, workers=workers) as url:
+        with running_server(
+            home, env, timeout=600, workers=workers, log=Path(log) if log else None
+        ) as url:
             started = time.perf_counter()
             pids = wait_for_workers(url, workers)
             asyncio.run(_warm(url, key, shoppers, pids))

@@ -5,7 +5,9 @@ to both on purpose."""
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -14,8 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
+from agent.ingest.online_retail import OnlineRetailData
 from agent.settings import Settings
 from agent.stores.keys import KeyKind, KeyStore
+from agent.stores.vectors import FACT_WRITE_DELAY
 from bench.api.server import running_server, wait_for_workers
 
 
@@ -118,6 +122,42 @@ def test_a_fact_told_to_one_worker_is_in_the_others_next_answer(
     assert told.json()["fact_id"] in [f["fact_id"] for f in profile["facts"]]
     body = {"shopper_id": demo_shopper, "k": 5}
     assert reader.post("/v1/recommendations", json=body).status_code == 200
+
+
+def test_chat_turns_alternating_between_workers_all_succeed_and_keep_their_facts(
+    served: tuple[str, str, Path], demo_data: OnlineRetailData
+) -> None:
+    """A turn reloads the facts another worker filed since; the two must share one view
+    of the fact vectors, or the turn fails on a vector it cannot find."""
+    url, secret, _ = served
+    shoppers = [s.shopper_id for s in demo_data.shoppers[:6]]
+    turns = ["i love candles", "not keen on glitter", "i like owls", "something for me"]
+
+    def converse(shopper: str) -> list[int]:
+        clients = two_workers(url, secret)
+        statuses, conversation = [], None
+        for n, text in enumerate(turns):
+            if n:
+                time.sleep(FACT_WRITE_DELAY + 0.5)  # the other worker's facts are filed
+            body = {"shopper_id": shopper, "message": text}
+            if conversation is not None:
+                body["conversation_id"] = conversation
+            reply = clients[n % 2].post("/v1/chat", json=body)
+            statuses.append(reply.status_code)
+            if reply.status_code == 200:
+                conversation = reply.json()["conversation_id"]
+        for client in clients:
+            client.close()
+        return statuses
+
+    with ThreadPoolExecutor(max_workers=len(shoppers)) as pool:
+        statuses = [s for each in pool.map(converse, shoppers) for s in each]
+    assert statuses == [200] * len(statuses)
+
+    reader, _ = two_workers(url, secret)
+    for shopper in shoppers:
+        facts = reader.get(f"/v1/shoppers/{shopper}/profile").json()["facts"]
+        assert {"candles", "owls"} <= {w for f in facts for w in f["text"].split()}, facts
 
 
 def test_a_revoked_key_is_refused_by_every_worker(served: tuple[str, str, Path]) -> None:

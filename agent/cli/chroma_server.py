@@ -1,0 +1,84 @@
+"""A Chroma server on the data folder's own vectors, for ``tactful serve --workers N``.
+
+Embedded Chroma keeps its own view of the folder in each process: a fact one worker
+files is then not found by another ("Error finding id"), and chat turns fail. So with
+several workers and no ``TACTFUL_CHROMA_URL``, the command runs Chroma's own server
+(``chroma run``, from the installed chromadb) on that folder on a free loopback port,
+every worker talks to it, and it stops after them.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from agent.errors import StoreUnavailable
+
+#: Chroma's command line as its ``chroma`` script runs it; the program name comes first.
+_RUN_CHROMA = "import sys; from chromadb.cli.cli import app; sys.argv[0] = 'chroma'; app()"
+#: How long the server gets to open the folder and answer.
+READY_SECONDS = 60.0
+#: How long it gets to finish its writes when the command stops.
+STOP_SECONDS = 15.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def chroma_server(folder: Path, log: Path) -> Iterator[str]:
+    """The URL of a Chroma server keeping its data in ``folder``, its output appended to
+    ``log``; stopped on leaving."""
+    port = _free_port()
+    command = [sys.executable, "-c", _RUN_CHROMA, "run", "--path", str(folder)]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    with log.open("ab") as output:
+        # A session of its own: Ctrl+C reaches the workers, which may still write while
+        # they finish their requests, and this server stops only after them.
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(process, url, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StoreUnavailable(
+                f"The Chroma server for the workers stopped at start (exit {process.returncode}); "
+                f"see {log}."
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise StoreUnavailable(
+        f"The Chroma server for the workers did not answer within {READY_SECONDS:.0f} s; see {log}."
+    )
