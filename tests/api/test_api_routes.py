@@ -70,6 +70,43 @@ def test_recommendations_and_why_agree_on_the_reason(api: Api, demo_shopper: str
     assert why.json()["factors"]
 
 
+def test_no_answer_names_the_other_shoppers_behind_a_suggestion(
+    api: Api, demo_shopper: str
+) -> None:
+    """Similar shoppers are counted, never named: their ids would tell who bought what."""
+    others = {s.shopper_id for s in api.tactful.similar_shoppers(demo_shopper, k=200)}
+    shopper = api.as_shopper(demo_shopper)
+    listed = api.client.post("/v1/recommendations", json={"k": 10}, headers=shopper).json()
+    chat = api.client.post("/v1/chat", json={"message": "candle holders"}, headers=shopper)
+    answers = [listed, chat.json()]
+    community = [
+        (s, f)
+        for answer in answers
+        for s in answer["suggestions"]
+        for f in s["factors"]
+        if f["name"] == "community"
+    ]
+    assert community, "no suggestion drew on similar shoppers"
+    item_id = community[0][0]["item"]["item_id"]
+    why = api.client.get(f"/v1/recommendations/{item_id}/why", headers=shopper).json()
+    answers.append(why)
+    assert others and not others & _strings(answers)
+    for _, factor in community:
+        cited = [e for e in factor["evidence"] if e["kind"] == "shopper"]
+        assert len(cited) == 1 and cited[0]["label"] and cited[0]["weight"] > 0
+
+
+def _strings(value: object) -> set[str]:
+    """Every string anywhere in a JSON value."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(_strings(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_strings(v) for v in value))
+    return set()
+
+
 def test_new_only_recommendations_leave_out_everything_bought_before(
     api: Api, demo_shopper: str
 ) -> None:

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from agent.api.deps import AgentDep, ShopperSide
+from agent.api.others import public_reply
 from agent.api.schemas import ChatCreate
 from agent.domain import Reply
 
@@ -31,9 +32,10 @@ def text_chunks(text: str, words: int = _WORDS_PER_CHUNK) -> Iterator[str]:
 def chat_reply(agent: AgentDep, caller: ShopperSide, body: ChatCreate) -> Reply:
     shopper_id = caller.shopper(body.shopper_id)
     with agent.use() as tactful:
-        return tactful.chat(
+        reply = tactful.chat(
             shopper_id, body.message, conversation_id=body.conversation_id, mode=body.mode
         )
+    return public_reply(reply)
 
 
 @router.post("", response_model=Reply)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from agent.api.deps import AgentDep, AnyCaller, ShopperSide
+from agent.api.others import public_explanation, public_suggestions
 from agent.api.schemas import RecommendationsPublic, RecommendCreate
 from agent.domain import ShopperMode
 from tools.explain import Explanation
@@ -25,7 +26,7 @@ def recommend(agent: AgentDep, caller: ShopperSide, body: RecommendCreate) -> Re
         shopper_id=shopper_id,
         mode=body.mode or ShopperMode.BROWSING,
         query=body.query,
-        suggestions=suggestions,
+        suggestions=public_suggestions(suggestions),
     )
 
 
@@ -41,4 +42,5 @@ def why(
     """ "Why am I seeing this?": the full breakdown for one item, as ranked now."""
     shopper = caller.shopper(shopper_id)
     with agent.use() as tactful:
-        return tactful.explain(shopper, item_id, mode=mode, query=query)
+        explanation = tactful.explain(shopper, item_id, mode=mode, query=query)
+    return public_explanation(explanation)

@@ -1,0 +1,53 @@
+"""What the API says about other shoppers behind a suggestion: how many, never who.
+
+The ranker cites every similar shopper whose choice a community score counts, by id (the
+faithfulness checks remove them one by one). Over HTTP that would tell a shopper who
+else bought the item, so each factor's similar shoppers become one piece of evidence:
+the summary the reason already uses ("12 shoppers with baskets like yours"), with their
+summed likeness as its weight. The Python API keeps them all, for the shop's own code.
+"""
+
+from __future__ import annotations
+
+from agent.domain import Reply
+from tools.explain import Explanation
+from tools.types import Evidence, EvidenceKind, Suggestion
+
+#: The ``ref`` of the one piece of evidence that stands for the similar shoppers.
+SIMILAR_SHOPPERS_REF = "similar_shoppers"
+
+
+def unnamed(evidence: list[Evidence]) -> list[Evidence]:
+    """``evidence`` with its similar shoppers folded into one unnamed entry."""
+    shoppers = [e for e in evidence if e.kind is EvidenceKind.SHOPPER]
+    if not shoppers:
+        return evidence
+    together = Evidence(
+        kind=EvidenceKind.SHOPPER,
+        ref=SIMILAR_SHOPPERS_REF,
+        label=next((e.label for e in shoppers if e.label), ""),
+        weight=round(sum(e.weight for e in shoppers), 6),
+    )
+    return [together, *(e for e in evidence if e.kind is not EvidenceKind.SHOPPER)]
+
+
+def public_suggestions(suggestions: list[Suggestion]) -> list[Suggestion]:
+    return [
+        s.model_copy(
+            update={
+                "factors": [
+                    f.model_copy(update={"evidence": unnamed(f.evidence)}) for f in s.factors
+                ]
+            }
+        )
+        for s in suggestions
+    ]
+
+
+def public_reply(reply: Reply) -> Reply:
+    return reply.model_copy(update={"suggestions": public_suggestions(reply.suggestions)})
+
+
+def public_explanation(explanation: Explanation) -> Explanation:
+    lines = [f.model_copy(update={"evidence": unnamed(f.evidence)}) for f in explanation.factors]
+    return explanation.model_copy(update={"factors": lines})
