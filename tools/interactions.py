@@ -59,14 +59,6 @@ class Neighbour:
     country: str | None
 
 
-@dataclass(frozen=True)
-class NeighbourChoice:
-    """A similar shopper who chose an item, and how many days before ``now`` they last did."""
-
-    neighbour: Neighbour
-    days_ago: float
-
-
 class InteractionIndex:
     """Sparse shopper×item engagement, item×item co-engagement and item popularity."""
 
@@ -332,19 +324,16 @@ class InteractionIndex:
         return scores.astype(np.float32)
 
     def neighbour_choices(
-        self, neighbours: list[Neighbour], item_row: int, now: datetime
-    ) -> list[NeighbourChoice]:
-        """The neighbours behind ``item_row``'s community score, each with how long before
-        ``now`` they last chose it, in the order given."""
-        rows = np.fromiter((n.row for n in neighbours), dtype=np.int64, count=len(neighbours))
-        latest = _lookup(self.latest_days, item_row, rows)
-        behind = np.flatnonzero((_lookup(self._recent_by_item, item_row, rows) > 0) & (latest > 0))
+        self, neighbour_rows: np.ndarray, item_row: int, now: datetime
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Which of the neighbours (by their shopper rows) are behind ``item_row``'s
+        community score, as positions in ``neighbour_rows`` in its order, and how many
+        days before ``now`` each last chose it."""
+        latest = _lookup(self.latest_days, item_row, neighbour_rows)
+        recent = _lookup(self._recent_by_item, item_row, neighbour_rows)
+        behind = np.flatnonzero((recent > 0) & (latest > 0))
         since_build = (now - self.built_at).total_seconds() / 86400.0
-        days = np.maximum(latest[behind] - 1.0 + since_build, 0.0)
-        return [
-            NeighbourChoice(neighbours[i], d)
-            for i, d in zip(behind.tolist(), days.tolist(), strict=True)
-        ]
+        return behind, np.maximum(latest[behind] - 1.0 + since_build, 0.0)
 
 
 def _neighbour_query(weights: np.ndarray) -> np.ndarray:

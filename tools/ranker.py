@@ -266,11 +266,26 @@ class RankInput:
 
 @dataclass(frozen=True)
 class _TasteBasis:
-    """A taste signal's items, their weights and text vectors, in one order."""
+    """A taste signal's items, their weights and text vectors, in one order, and each
+    item's strongest event with its weight."""
 
     rows: np.ndarray
     weights: np.ndarray
     vectors: np.ndarray
+    strongest: list[tuple[BehaviourEvent, float]]
+    strongest_weights: np.ndarray
+
+    @classmethod
+    def of(cls, taste: TasteSignal, vectors: np.ndarray) -> _TasteBasis:
+        rows = np.fromiter(taste.item_weights, dtype=np.int64)
+        strongest = [max(taste.event_weights[r], key=lambda ew: ew[1]) for r in rows.tolist()]
+        return cls(
+            rows=rows,
+            weights=np.fromiter(taste.item_weights.values(), dtype=np.float64),
+            vectors=vectors[rows],
+            strongest=strongest,
+            strongest_weights=np.array([w for _, w in strongest], dtype=np.float64),
+        )
 
 
 @dataclass
@@ -281,6 +296,8 @@ class _Scores:
     fact_parts: list[tuple[PreferenceFact, np.ndarray]]
     neighbours: list[Neighbour]
     mask: np.ndarray
+    #: The neighbours' shopper rows, in their order.
+    neighbour_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     #: The request factor's two parts (weighted): matching the query, being like the anchor.
     query_part: np.ndarray | None = None
     like_part: np.ndarray | None = None
@@ -490,6 +507,7 @@ class HybridRanker:
             parts=parts,
             fact_parts=fact_parts,
             neighbours=neighbours,
+            neighbour_rows=np.array([nb.row for nb in neighbours], dtype=np.int64),
             mask=mask,
             query_part=query_part,
             like_part=like_part,
@@ -678,12 +696,7 @@ class HybridRanker:
             # only when nothing else is.
             skip = row if owned is not None and owned[row] < 0 else None
             if scores.taste_basis is None:
-                rows = np.fromiter(taste.item_weights, dtype=np.int64)
-                scores.taste_basis = _TasteBasis(
-                    rows=rows,
-                    weights=np.fromiter(taste.item_weights.values(), dtype=np.float64),
-                    vectors=self.catalog.vectors[rows],
-                )
+                scores.taste_basis = _TasteBasis.of(taste, self.catalog.vectors)
             unsold = weights.unsold_share > 0 and bool(self.interactions.unsold[row])
             text_share = 1.0 if unsold else weights.taste_content_share
             return self._taste_evidence(
@@ -700,27 +713,24 @@ class HybridRanker:
             # the rest to carry it); one summary label speaks for all of them, and one
             # statistic says when the latest of them chose it.
             now = scores.now or self.interactions.built_at
-            choices = self.interactions.neighbour_choices(scores.neighbours, row, now)
-            summary = _similar_shoppers([c.neighbour for c in choices])
+            behind, days_ago = self.interactions.neighbour_choices(scores.neighbour_rows, row, now)
+            if not behind.size:
+                return []
+            chosen = [scores.neighbours[i] for i in behind.tolist()]
             cited = [
-                Evidence(
-                    kind=EvidenceKind.SHOPPER,
-                    ref=c.neighbour.shopper_id,
-                    label=summary if i == 0 else "",
-                    weight=c.neighbour.similarity,
-                )
-                for i, c in enumerate(choices)
+                Evidence(kind=EvidenceKind.SHOPPER, ref=n.shopper_id, label="", weight=n.similarity)
+                for n in chosen
             ]
-            if choices:
-                latest = min(c.days_ago for c in choices)
-                cited.append(
-                    Evidence(
-                        kind=EvidenceKind.STATISTIC,
-                        ref=LATEST_CHOICE_REF,
-                        label=ago(latest),
-                        weight=round(latest, 3),
-                    )
+            cited[0].label = _similar_shoppers(chosen)
+            latest = float(days_ago.min())
+            cited.append(
+                Evidence(
+                    kind=EvidenceKind.STATISTIC,
+                    ref=LATEST_CHOICE_REF,
+                    label=ago(latest),
+                    weight=round(latest, 3),
                 )
+            )
             return cited
         if name is FactorName.POPULARITY:
             buyers = int(self.interactions.recent_buyers[row])
@@ -882,12 +892,9 @@ class HybridRanker:
         lowering = share * (fit - before)
         candidates = above[np.argsort(-lowering[above], kind="stable")].tolist()
 
-        def strongest(i: int) -> tuple[BehaviourEvent, float]:
-            return max(taste.event_weights[sources[i]], key=lambda ew: ew[1])
-
         def lowers(cited: list[int]) -> bool:
             removed = np.zeros_like(weights_now)
-            removed[cited] = [strongest(i)[1] for i in cited]
+            removed[cited] = basis.strongest_weights[cited]
             return score(weights_now - removed) < before - 1e-9
 
         chosen = candidates[:MAX_TASTE_EVIDENCE]
@@ -901,7 +908,7 @@ class HybridRanker:
         # One event per item is enough when the item fits better than the mean; otherwise
         # (one item alone, say) only all of its events together lower the score.
         cited = (
-            [(i, [strongest(i)]) for i in sorted(chosen, key=lambda i: -terms[i])]
+            [(i, [basis.strongest[i]]) for i in sorted(chosen, key=lambda i: -terms[i])]
             if chosen
             else [
                 (i, [ew for ew in taste.event_weights[sources[i]] if ew[1] > 0])
