@@ -100,9 +100,11 @@ def taste_signal(
             if previous is None or weight > previous[1]:
                 signal.dismissed[row] = (event, weight)
             continue
+        # Bought is bought, whoever it turns out to be for: a purchase held for a question
+        # is not offered again straight away.
+        if event.kind in OWNING_KINDS:
+            signal.owned[row] = event
         if standing is not Standing.HELD:
-            if event.kind in OWNING_KINDS:
-                signal.owned[row] = event
             if event.kind is EventKind.PURCHASE and not recipient:
                 signal.purchases.setdefault(row, []).append(event)
             if event.kind in CHOSEN_KINDS and not recipient:

@@ -24,3 +24,14 @@ def test_a_fresh_held_purchase_counts_a_tenth_of_a_settled_one_without_the_boost
     expected = policy.held_event_weight * event_weight(fresh, NOW, unboosted)
     assert abs(held - expected) < 0.01 * expected
     assert held < own / 10
+
+
+def test_a_held_purchase_is_owned_so_it_is_not_offered_straight_back() -> None:
+    shop = SmallShop()
+    fresh = shop.event("mug-owl", EventKind.PURCHASE, days_ago=0.05)
+    held = {fresh.event_id: Standing.HELD}
+
+    taste = taste_signal([fresh], shop.catalog, now=NOW, policy=shop.policy, standings=held)
+
+    assert taste.owned == {shop.row("mug-owl"): fresh}
+    assert not taste.purchases  # not a habit to re-order until the question is answered
