@@ -24,6 +24,7 @@ from tools.ranker import (
     RankWeights,
 )
 from tools.signals import DecayPolicy
+from tools.taste import TasteSignal
 from tools.types import (
     MAX_AGE,
     Audience,
@@ -78,6 +79,10 @@ class Request:
     #: "More like that one": the item's likeness becomes the request (shared with the
     #: query when there is one), and the item itself is not suggested.
     like_item_id: str | None = None
+    #: "What goes with my teapot?": words naming the item it should go with. The
+    #: catalog item they name (the shopper's own choice of them first) becomes the
+    #: request; when they name none, they join the query.
+    goes_with: str | None = None
     #: When set, only these items are ranked ("which of these is cheapest"), so fewer
     #: than ``k`` may come back.
     only_ids: frozenset[str] | None = None
@@ -123,7 +128,11 @@ class Recommender:
         if budget_max is None and personalized:
             budgets = [f.amount for f, _ in facts if f.kind is FactKind.BUDGET and f.amount]
             budget_max = budgets[-1] if budgets else None
+        taste = self._profiles.taste(shopper_id, catalog)
+        partner_row = self._partner(request.goes_with, taste)
         text = request.query
+        if request.goes_with and partner_row is None:
+            text = " ".join(t for t in (text, request.goes_with) if t)
         # Only the words that can name a product become the request, matched and quoted
         # alike: "do you track what I buy?" asks for nothing, "any red lantrens?" for
         # "red lanterns", spelled as this shop's catalog spells them.
@@ -135,7 +144,6 @@ class Recommender:
             like_row = catalog.row(request.like_item_id)
             if like_row is None:
                 raise UnknownItem(f"No item with id {request.like_item_id!r} in the catalog.")
-        taste = self._profiles.taste(shopper_id, catalog)
         recipient_taste = None
         if request.mode is ShopperMode.GIFT and request.recipient and personalized:
             candidate = self._profiles.taste(shopper_id, catalog, recipient=request.recipient)
@@ -166,10 +174,30 @@ class Recommender:
             new_only=request.new_only,
             exclude_words=request.exclude_words,
             like_row=like_row,
+            partner_row=partner_row,
             only_rows=None
             if request.only_ids is None
             else frozenset(catalog.rows(request.only_ids)),
         )
+
+    def _partner(self, goes_with: str | None, taste: TasteSignal) -> int | None:
+        """The item "goes with …" names: among the items whose titles hold the most of
+        its words (at least half), the one the shopper chose last, else the one most
+        shoppers chose; None when no title holds half of them."""
+        catalog = self._index.catalog
+        words = catalog.in_catalog_words(query_words(goes_with or ""))
+        if not words:
+            return None
+        match = catalog.keyword_match(words)
+        best = float(match.max())
+        if best < 0.5:
+            return None
+        named = np.flatnonzero(match >= best)
+        own = [(e.at, row) for row in named.tolist() for e, _ in taste.event_weights.get(row, [])]
+        if own:
+            return max(own)[1]
+        choosers = self._index.current(self._clock.now()).choosers
+        return int(named[np.argmax(choosers[named])])
 
     def _audience(self, request: Request) -> str | None:
         """Who a request is for, checked; None when it names nobody."""

@@ -14,6 +14,7 @@ from tools.ranker import (
     LATEST_CHOICE_REF,
     NEXT_COUNT_REF,
     ORDERS_REF,
+    PARTNER_REF,
     QUERY_MEANING_REF,
     SINCE_REF,
 )
@@ -199,13 +200,18 @@ def _times(count: int) -> str:
 
 
 def _request_phrase(evidence: list[Evidence]) -> str:
-    """What was asked for that it matches: the query's words, the item it is like, or both."""
+    """What was asked for that it matches: the query's words, the item it is like, what
+    goes with the item asked about, or several of these."""
     phrases = []
     for e in evidence:
         if not (e.label and e.weight > 0):
             continue
         if e.ref.startswith(ANCHOR_REF):
             phrases.append(prompts.render("reasons/similar_to", item=e.label).strip())
+        elif e.ref.startswith(PARTNER_REF):
+            phrases.append(
+                prompts.render("reasons/goes_with", item=e.label, count=int(e.weight)).strip()
+            )
         elif e.ref == QUERY_MEANING_REF:
             phrases.append(prompts.render("reasons/request_meaning", query=e.label).strip())
         else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -243,6 +244,21 @@ class InteractionIndex:
         weights = np.array([item_weights[r] for r in rows], dtype=np.float32)
         # Only the shopper's own rows of the item×item matrix matter: slice, then multiply.
         return np.asarray(self.co_engagement[rows].T @ weights, dtype=np.float32).ravel()
+
+    @cached_property
+    def choosers(self) -> np.ndarray:
+        """How many shoppers chose each item (bought, carted, liked or rated it for
+        themselves, and kept it)."""
+        return np.diff(self._unit_by_item.indptr)
+
+    def chosen_with(self, item_row: int) -> np.ndarray:
+        """For each item, how many shoppers chose both it and ``item_row``."""
+        if item_row >= self.n_items:
+            return np.zeros(self.n_items, dtype=np.int64)
+        start, end = self._unit_by_item.indptr[item_row], self._unit_by_item.indptr[item_row + 1]
+        shoppers = self._unit_by_item.indices[start:end]
+        chosen = self.engagement[shoppers]
+        return np.bincount(chosen.indices, minlength=self.n_items)
 
     def co_engaged_pairs(self, source_rows: np.ndarray, target_row: int) -> np.ndarray:
         """Co-engagement of each source item with one target item (for evidence)."""

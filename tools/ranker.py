@@ -65,6 +65,14 @@ STRONG_MATCH = 0.5
 NEXT_COUNT_REF = "next_count:"
 #: A request factor's evidence ref for the item the request is like ("like:85123A").
 ANCHOR_REF = "like:"
+#: The ``ref`` prefix of the evidence that an item goes with the one asked about: the
+#: partner's id; its label is the partner's title, its weight how many shoppers chose both.
+PARTNER_REF = "with:"
+#: Fewer shoppers than this choosing both items says nothing about them going together.
+MIN_TOGETHER = 2
+#: An item this like the partner is the same kind of thing (another colour of it), not
+#: something to go with it.
+SAME_KIND_SIMILARITY = 0.8
 #: A request factor's evidence refs: the asked-for words are in the title, or the item
 #: matched the request by meaning only.
 QUERY_WORDS_REF = "query"
@@ -253,6 +261,10 @@ class RankInput:
     #: The item the request is like ("more like the second one"): its likeness is the
     #: request, alone or with the query; it is never suggested itself.
     like_row: int | None = None
+    #: The item the request wants something to go with ("what goes with my teapot?"):
+    #: what its choosers also chose is the request, alone or with the query; neither it
+    #: nor anything nearly the same is suggested.
+    partner_row: int | None = None
     #: When set, only these items are ranked ("which of these is cheapest").
     only_rows: frozenset[int] | None = None
     exclude_neighbours: frozenset[str] = frozenset()
@@ -301,6 +313,7 @@ class _Scores:
     #: The request factor's two parts (weighted): matching the query, being like the anchor.
     query_part: np.ndarray | None = None
     like_part: np.ndarray | None = None
+    partner_part: np.ndarray | None = None
     #: The shopper's re-order habit behind each buy-again score.
     habits: dict[int, Habit] = field(default_factory=dict)
     #: When the ranking is made: evidence says how long ago things happened.
@@ -365,6 +378,10 @@ class HybridRanker:
             excluded |= set(request.taste.owned) | set(request.taste.purchases)
         if request.like_row is not None:
             excluded.add(request.like_row)
+        if request.partner_row is not None:
+            vectors = self.catalog.vectors
+            same = vectors @ vectors[request.partner_row] >= SAME_KIND_SIMILARITY
+            excluded |= set(np.flatnonzero(same).tolist()) | {request.partner_row}
         if excluded:
             out[list(excluded)] = True
         if request.exclude_words:
@@ -441,11 +458,20 @@ class HybridRanker:
 
         query_part: np.ndarray | None = None
         like_part: np.ndarray | None = None
+        partner_part: np.ndarray | None = None
         strong: np.ndarray | None = None
         if weights.request > 0:
             # A query and an anchor together share the weight: "like that one, but in blue"
             # wants both.
-            signals = (request.query_vector is not None) + (request.like_row is not None)
+            signals = (
+                (request.query_vector is not None)
+                + (request.like_row is not None)
+                + (request.partner_row is not None)
+            )
+            if request.partner_row is not None:
+                partner_part = (weights.request / signals) * self._chosen_with_share(
+                    request.partner_row
+                )
             if request.query_vector is not None:
                 query_part = (weights.request / signals) * np.maximum(
                     0.8 * self.catalog.keyword_match(request.query_words),
@@ -454,8 +480,9 @@ class HybridRanker:
             if request.like_row is not None:
                 likeness = vectors @ vectors[request.like_row]
                 like_part = (weights.request / signals) * _ramp(likeness, *ANCHOR_SIMILARITY)
-        if query_part is not None or like_part is not None:
-            match = np.sum([p for p in (query_part, like_part) if p is not None], axis=0)
+        asked = [p for p in (query_part, like_part, partner_part) if p is not None]
+        if asked:
+            match = np.sum(asked, axis=0)
             parts[FactorName.REQUEST] = match
             # A request narrows the candidates to what matches it at all, when anything does.
             relevant = mask & (match > 0.05 * weights.request)
@@ -511,6 +538,7 @@ class HybridRanker:
             mask=mask,
             query_part=query_part,
             like_part=like_part,
+            partner_part=partner_part,
             strong=strong,
         )
 
@@ -776,6 +804,21 @@ class HybridRanker:
                         weight=float(scores.like_part[row]),
                     )
                 )
+            if (
+                scores.partner_part is not None
+                and request.partner_row is not None
+                and scores.partner_part[row] >= MIN_CONTRIBUTION
+            ):
+                partner = self.catalog.items[request.partner_row]
+                together = self.interactions.chosen_with(request.partner_row)
+                evidence.append(
+                    Evidence(
+                        kind=EvidenceKind.STATISTIC,
+                        ref=f"{PARTNER_REF}{partner.item_id}",
+                        label=partner.title,
+                        weight=int(together[row]),
+                    )
+                )
             return evidence
         if name is FactorName.AUDIENCE:
             return [
@@ -804,6 +847,21 @@ class HybridRanker:
             said = "said they have it" if event.kind is EventKind.OWN else "bought before"
             return [Evidence(kind=EvidenceKind.EVENT, ref=event.event_id, label=said, weight=1)]
         return []
+
+    def _chosen_with_share(self, partner_row: int) -> np.ndarray:
+        """How much each item's choosers overlap the partner's (a cosine of the two
+        shopper sets, scaled so the best is 1); under :data:`MIN_TOGETHER` shoppers
+        in common is no evidence at all."""
+        together = self.interactions.chosen_with(partner_row).astype(np.float64)
+        choosers = self.interactions.choosers.astype(np.float64)
+        overlap = np.where(
+            together >= MIN_TOGETHER,
+            together / np.sqrt(np.maximum(choosers, 1.0) * max(choosers[partner_row], 1.0)),
+            0.0,
+        )
+        overlap[partner_row] = 0.0
+        best = float(overlap.max())
+        return overlap / best if best > 0 else overlap
 
     def _next_evidence(self, row: int, taste: TasteSignal, weight: float) -> list[Evidence]:
         """Every recent choice that led here, each with its exact term (the score is a

@@ -46,6 +46,11 @@ class _Search(_Intent):
     exclude: list[str] = Field(
         default_factory=list, description='words ruled out: "not leather" → ["leather"]'
     )
+    goes_with: str = Field(
+        default="",
+        description='what it should go with: "cushions to go with my sofa" → "sofa" '
+        '(and query "cushions")',
+    )
 
 
 class Request(_Search):

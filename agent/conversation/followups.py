@@ -30,6 +30,7 @@ def search_from(meaning: i.Request | i.Refine) -> ActiveRequest:
         audience=meaning.audience,
         age=meaning.age,
         exclude_words=list(meaning.exclude),
+        goes_with=meaning.goes_with or None,
     )
 
 
@@ -50,7 +51,7 @@ def apply_refine(
             anchor = shown[meaning.position - 1]
             after.like_item_id = anchor.item_id
             after.exclude_ids = _union(after.exclude_ids, [anchor.item_id])
-            after.query = None
+            after.query, after.goes_with = None, None
             # "like #2 but cheaper": cheaper than that one, not than the whole screen.
             _move_price(before, after, [anchor] if anchor.price else shown, meaning.price)
         case "more_like":
@@ -62,7 +63,7 @@ def apply_refine(
         case "different":
             after.exclude_words = _union(after.exclude_words, query_words(before.query))
             after.exclude_ids = _union(after.exclude_ids, shown_ids)
-            after.query = None
+            after.query, after.goes_with = None, None
     _apply_slots(after, meaning)
     return after, only
 
@@ -89,6 +90,8 @@ def _apply_slots(after: ActiveRequest, meaning: i.Refine) -> None:
         # to the anchor item.
         words = [w for w in (meaning.query, after.query) if w]
         after.query = " ".join(dict.fromkeys(" ".join(words).split()))
+    if meaning.goes_with:
+        after.goes_with = meaning.goes_with
     if meaning.budget_max is not None:
         _cap(after, meaning.budget_max)
     if meaning.budget_min is not None:
@@ -122,6 +125,11 @@ def describe_change(
         f"for {someone(after.recipient)}" if after.recipient else None,
     )
     note(before.query, after.query, f'"{after.query}"' if after.query else None)
+    note(
+        before.goes_with,
+        after.goes_with,
+        f'to go with "{after.goes_with}"' if after.goes_with else None,
+    )
     note(
         before.budget_max,
         after.budget_max,

@@ -46,7 +46,7 @@ from agent.profile_view import what_i_know
 from agent.recommender import Recommender, query_words
 from agent.stores.records import ConversationRecord, RecordStore
 from tools.explain import explain
-from tools.ranker import same_person
+from tools.ranker import PARTNER_REF, same_person
 from tools.types import BehaviourEvent, FactorName
 
 #: Events this recent count as "this session" when guessing the mode; a conversation
@@ -267,7 +267,12 @@ class Handlers:
                 no_match=True,
             )
         if lead is None:
-            lead = o.Shown(mode=mode, personalized=turn.personalized, recipient=request.recipient)
+            lead = o.Shown(
+                mode=mode,
+                personalized=turn.personalized,
+                recipient=request.recipient,
+                goes_with=_chosen_with(suggestions) if request.goes_with else None,
+            )
         return Handled(
             lead,
             suggestions=suggestions,
@@ -546,6 +551,7 @@ def _adds_nothing(meaning: i.Refine, current: ActiveRequest) -> bool:
     )
     return same and not (
         meaning.query
+        or meaning.goes_with
         or meaning.budget_max is not None
         or meaning.budget_min is not None
         or meaning.exclude
@@ -557,7 +563,7 @@ def _only_constraints(meaning: i.Request | i.Refine, current: ActiveRequest) -> 
     """A message that only narrows ("under £5", "not leather"), names the person the
     search on screen is already for ("any ideas for my nephew?"), or names nothing at all
     ("any other ideas?"): each edits that search rather than starting one."""
-    if meaning.query:
+    if meaning.query or meaning.goes_with:
         return False
     if meaning.recipient is not None:
         return current.recipient is not None and same_person(meaning.recipient, current.recipient)
@@ -614,3 +620,15 @@ def facts_matching(facts: list[PreferenceFact], what: str) -> list[PreferenceFac
         for fact in facts
         if words & {_stem(w) for w in _TOKEN.findall(f"{fact.subject} {fact.text}".lower())}
     ]
+
+
+def _chosen_with(suggestions: list[Suggestion]) -> str | None:
+    """The item every suggestion's request evidence says it was chosen with, if one."""
+    partners = [
+        {e.label for e in f.evidence if e.ref.startswith(PARTNER_REF)}
+        if (f := s.factor(FactorName.REQUEST))
+        else set()
+        for s in suggestions
+    ]
+    common = set.intersection(*partners) if partners else set()
+    return next(iter(common)) if len(common) == 1 else None

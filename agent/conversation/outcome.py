@@ -24,6 +24,9 @@ class Shown(_Outcome):
     mode: ShopperMode
     personalized: bool
     recipient: str | None = None
+    goes_with: str | None = Field(
+        default=None, description="the title of the item every suggestion was chosen with"
+    )
 
 
 class Refined(_Outcome):

@@ -29,6 +29,8 @@ class ActiveRequest(BaseModel):
     exclude_words: list[str] = Field(default_factory=list)
     exclude_ids: list[str] = Field(default_factory=list)
     like_item_id: str | None = None
+    #: What it should go with, as the shopper named it ("my teapot" → "teapot").
+    goes_with: str | None = None
 
     def to_request(self, *, only_ids: frozenset[str] | None = None) -> Request:
         """The recommender's request for this search."""
@@ -44,6 +46,7 @@ class ActiveRequest(BaseModel):
             exclude_words=tuple(self.exclude_words),
             exclude_ids=frozenset(self.exclude_ids),
             like_item_id=self.like_item_id,
+            goes_with=self.goes_with,
             only_ids=only_ids,
         )
 

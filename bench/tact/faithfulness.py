@@ -137,7 +137,9 @@ def _without(
     if name is FactorName.STATED:
         return replace(base, facts=[(f, v) for f, v in base.facts if f.fact_id not in refs])
     if name is FactorName.REQUEST:
-        return replace(base, query=None, query_vector=None, query_words=[])
+        return replace(
+            base, query=None, query_vector=None, query_words=[], like_row=None, partner_row=None
+        )
     if name is FactorName.POPULARITY:
         weights = tactful.recommender.weights[base.mode].model_copy(update={"popularity": 0.0})
         return replace(base, weights=weights)

@@ -395,9 +395,10 @@ def test_pointing_at_the_list_settles_a_near_tie(reader: OfflineReader) -> None:
     assert isinstance(reader.read("nah, none of these", SHOWN), Feedback)
 
 
-def test_what_goes_with_an_item_searches_for_the_item_words_only(reader: OfflineReader) -> None:
+def test_what_goes_with_an_item_names_the_item_words_only(reader: OfflineReader) -> None:
     reading = reader.read("got anything that goes with the popcorn holder i just got?", FRESH)
-    assert isinstance(reading, Request) and reading.query == "popcorn holder"
+    assert isinstance(reading, Request)
+    assert (reading.query, reading.goes_with) == ("", "popcorn holder")
 
 
 def test_a_dislike_without_i_keeps_only_what_is_disliked(reader: OfflineReader) -> None:

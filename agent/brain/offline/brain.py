@@ -42,6 +42,8 @@ def word(outcome: o.Outcome) -> str:
     """The offline wording of one outcome."""
     r = prompts.render
     match outcome:
+        case o.Shown(goes_with=goes_with) if goes_with:
+            return r("offline/intro_goes_with", item=goes_with)
         case o.Shown(mode=mode, personalized=personalized, recipient=recipient):
             if not personalized:
                 return r("offline/intro_generic")

@@ -84,6 +84,7 @@ from agent.brain.offline.slots import (
     forget_what,
     holder,
     message_mode,
+    names_wanted,
     narrows,
     personalization_words,
     price_order,
@@ -289,7 +290,7 @@ def _ruled_out_for_good(text: str) -> Correction | None:
     is a standing dislike."""
     slots = search_slots(text)
     exclude = slots["exclude"]
-    if not exclude or slots["query"] or slots["recipient"] or not FOR_GOOD.search(text):
+    if not exclude or names_wanted(slots) or slots["recipient"] or not FOR_GOOD.search(text):
         return None
     about = " ".join(exclude)
     return Correction(subject=about, polarity=-1, text=fact_wording(text, about, -1))
@@ -310,13 +311,13 @@ def _carries_on(text: str, slots: dict[str, object]) -> bool:
     if CARRIES_ON.search(text) or ASKS_OF_SHOWN.search(text):
         return True
     constraint = slots["budget_max"] or slots["budget_min"] or slots["exclude"]
-    return bool(constraint) and not (slots["query"] or slots["recipient"])
+    return bool(constraint) and not (names_wanted(slots) or slots["recipient"])
 
 
 def _only_someone(text: str) -> bool:
     """Whether ``text`` names a person and nothing to show, buy or feel."""
     slots = search_slots(text)
-    asks = slots["query"] or slots["budget_max"] or slots["budget_min"] or states_taste(text)
+    asks = names_wanted(slots) or slots["budget_max"] or slots["budget_min"] or states_taste(text)
     return slots["recipient"] is not None and not asks
 
 
@@ -388,7 +389,7 @@ def _implausible(
         return frozenset({"like", "dislike"})  # "cheapest mugs" names no feeling
     if intent in _MODES:
         slots = search_slots(text)
-        if slots["recipient"] or slots["query"] or slots["budget_max"] or slots["budget_min"]:
+        if slots["recipient"] or names_wanted(slots) or slots["budget_max"] or slots["budget_min"]:
             # "a gift for my best mate", "santas please": the mode *and* what to find.
             return frozenset(_MODES)
     if searching and intent in _UNASKING:
@@ -397,7 +398,7 @@ def _implausible(
         return frozenset({"unclear"})  # "picture frames" names something to show
     if intent == "refine_exclude_shown":
         slots = search_slots(text)
-        if slots["query"] and not (narrows(text) or _carries_on(text, slots)):
+        if names_wanted(slots) and not (narrows(text) or _carries_on(text, slots)):
             return frozenset({intent})  # "got any more mugs" asks for mugs
     if intent in _NOTHING_ASKED and message_mode(text) not in (None, ShopperMode.GIFT):
         return _NOTHING_ASKED  # "just having a look round" says how they shop
@@ -433,7 +434,9 @@ def _fallback(text: str, tidied: str, context: ReadContext, guess: Guess) -> Und
     slots = search_slots(text)
     if TASK_ELSEWHERE.search(text) and not asks_search(text):
         return Unclear(text=tidied)  # "translate thank you into german"
-    if any(slots[k] for k in ("query", "recipient", "pronoun", "budget_max", "budget_min")):
+    if any(
+        slots[k] for k in ("query", "recipient", "pronoun", "budget_max", "budget_min", "goes_with")
+    ):
         return _member("request", text, context)
     if guess.intent.startswith("refine_"):
         # Nearest to a follow-up but not sure which: with nothing else said, it is
@@ -446,10 +449,14 @@ def _member(intent: str, text: str, context: ReadContext) -> Understanding:
     shown = context.suggestion_count
     if intent == "request":
         slots = search_slots(text)
-        if shown and OTHER_DIRECTION.search(text) and not (slots["query"] or slots["recipient"]):
+        if (
+            shown
+            and OTHER_DIRECTION.search(text)
+            and not (names_wanted(slots) or slots["recipient"])
+        ):
             return Refine.model_validate({**slots, "change": "different"})
         if shown and (narrows(text) or _carries_on(text, slots)):
-            turned = slots["query"] and (turns_away(text) or "instead" in text)
+            turned = names_wanted(slots) and (turns_away(text) or "instead" in text)
             return Refine.model_validate({**slots, "change": "different" if turned else None})
         return Request.model_validate(slots)
     if intent.startswith("refine_"):

@@ -102,6 +102,32 @@ def _mode_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _phrase_pattern(modes).finditer(text)]
 
 
+#: "goes with", "to go with", "to match", "pairs well with": what follows is the thing the
+#: shopper wants something for, not the thing itself.
+_GOES_WITH = re.compile(
+    r"\b(?:go(?:es)?|going|goin|went)\s+(?:well\s+|nicely\s+)?with\b"
+    r"|\b(?:to\s+)?match(?:es|ing)?(?:\s+with)?(?=\s+(?:my|me|mi|the|a|an|our|his|her|their|them)\b)"
+    r"|\bpairs?\s+(?:well\s+|nicely\s+)?with\b"
+    r"|\bcomplements?\b"
+)
+#: Where the thing it should go with ends: a budget, a recipient, another clause.
+_GOES_WITH_END = re.compile(
+    r"[.,;!?]|\b(?:for|under|below|over|less|more|cheaper|around|about|but|"
+    r"that|which|in|from)\b|£|\$|€"
+)
+
+
+def _goes_with(text: str) -> tuple[str, tuple[int, int] | None]:
+    """The words naming what the item should go with, and the span the phrase takes up."""
+    cue = _GOES_WITH.search(text)
+    if cue is None:
+        return "", None
+    rest = text[cue.end() :]
+    end = _GOES_WITH_END.search(rest)
+    stop = cue.end() + (end.start() if end else len(rest))
+    return " ".join(content_words(text[cue.end() : stop])), (cue.start(), stop)
+
+
 def search_slots(text: str) -> dict[str, Any]:
     """The search slots of ``text`` (lower case), as keyword arguments of Request/Refine."""
     text = blank(text, filler_spans(text))
@@ -113,6 +139,9 @@ def search_slots(text: str) -> dict[str, Any]:
     if recipient is not None:
         spans.append(recipient.span)
     exclude = parse_exclusions(text)
+    goes_with, goes_with_span = _goes_with(blank(text, spans))
+    if goes_with:
+        spans.append(goes_with_span)  # type: ignore[arg-type]
     words = content_words(blank(text, spans), exclude)
     bounded = money.found and not money.around
     audience = recipient.audience if recipient is not None else None
@@ -132,6 +161,7 @@ def search_slots(text: str) -> dict[str, Any]:
         "audience": audience if audience in ("baby", "child", "teen") else None,
         "age": recipient.age if recipient is not None else None,
         "exclude": exclude,
+        "goes_with": goes_with,
     }
 
 
@@ -151,7 +181,12 @@ def asks_search(text: str) -> bool:
     found = search_slots(text)
     handover = default_cues().handover_words
     words = [w for w in found["category_words"] if w not in handover]
-    return bool(words or found["recipient"])
+    return bool(words or found["recipient"] or found["goes_with"])
+
+
+def names_wanted(slots: dict[str, Any]) -> bool:
+    """Whether search slots name something to find: its words, or what it goes with."""
+    return bool(slots["query"] or slots["goes_with"])
 
 
 def narrows(text: str) -> bool:

@@ -1,0 +1,54 @@
+""" "What goes with my night light?" on the demo shop: the shopper's own night light is the
+one meant, every suggestion was chosen with it, and each count is the shop's."""
+
+from __future__ import annotations
+
+from agent.facade import Tactful
+from tools.ranker import PARTNER_REF
+from tools.types import EventKind, FactorName
+
+CHOSEN = {EventKind.PURCHASE, EventKind.CART, EventKind.LIKE, EventKind.RATING}
+
+
+def test_what_goes_with_an_item_lists_what_its_choosers_chose_too(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    events = tactful.records.events_for(demo_shopper)
+    own = next(
+        e
+        for e in events
+        if e.kind is EventKind.PURCHASE and tactful.item(e.item_id).title == "Rabbit Night Light"
+    )
+
+    reply = tactful.chat(demo_shopper, "got anything that goes with my night light?")
+
+    title = tactful.item(own.item_id).title
+    assert f'"{title}"' in reply.text and reply.suggestions
+    shown = {s.item.item_id for s in reply.suggestions}
+    assert own.item_id not in shown
+    choosers = _choosers(tactful)
+    for suggestion in reply.suggestions:
+        factor = suggestion.factor(FactorName.REQUEST)
+        assert factor is not None
+        [evidence] = [e for e in factor.evidence if e.ref.startswith(PARTNER_REF)]
+        assert evidence.ref == f"{PARTNER_REF}{own.item_id}" and evidence.label == title
+        both = choosers.get(own.item_id, set()) & choosers.get(suggestion.item.item_id, set())
+        assert evidence.weight == len(both) >= 2
+
+
+def _choosers(tactful: Tactful) -> dict[str, set[str]]:
+    """Who bought, carted, liked or rated each item for themselves and did not return it."""
+    kept: dict[tuple[str, str], int] = {}
+    for event in (e for page in tactful.records.iter_events() for e in page):
+        if event.recipient:
+            continue
+        key = (event.shopper_id or "", event.item_id)
+        if event.kind in CHOSEN:
+            kept[key] = max(kept.get(key, 0), 1)
+        elif event.kind is EventKind.RETURN:
+            kept[key] = -1
+    out: dict[str, set[str]] = {}
+    for (shopper, item), state in kept.items():
+        if state > 0:
+            out.setdefault(item, set()).add(shopper)
+    return out
