@@ -251,12 +251,15 @@ class InteractionIndex:
         themselves, and kept it)."""
         return np.diff(self._unit_by_item.indptr)
 
-    def chosen_with(self, item_row: int) -> np.ndarray:
-        """For each item, how many shoppers chose both it and ``item_row``."""
+    def chosen_with(self, item_row: int, *, other_than: str | None = None) -> np.ndarray:
+        """For each item, how many shoppers chose both it and ``item_row``, leaving out the
+        shopper ``other_than`` (who is asking, and is no evidence to themselves)."""
         if item_row >= self.n_items:
             return np.zeros(self.n_items, dtype=np.int64)
         start, end = self._unit_by_item.indptr[item_row], self._unit_by_item.indptr[item_row + 1]
         shoppers = self._unit_by_item.indices[start:end]
+        if other_than in self._row_of:
+            shoppers = shoppers[shoppers != self._row_of[other_than]]
         chosen = self.engagement[shoppers]
         return np.bincount(chosen.indices, minlength=self.n_items)
 

@@ -470,7 +470,7 @@ class HybridRanker:
             )
             if request.partner_row is not None:
                 partner_part = (weights.request / signals) * self._chosen_with_share(
-                    request.partner_row
+                    request.partner_row, request.shopper_id
                 )
             if request.query_vector is not None:
                 query_part = (weights.request / signals) * np.maximum(
@@ -810,7 +810,9 @@ class HybridRanker:
                 and scores.partner_part[row] >= MIN_CONTRIBUTION
             ):
                 partner = self.catalog.items[request.partner_row]
-                together = self.interactions.chosen_with(request.partner_row)
+                together = self.interactions.chosen_with(
+                    request.partner_row, other_than=request.shopper_id
+                )
                 evidence.append(
                     Evidence(
                         kind=EvidenceKind.STATISTIC,
@@ -848,11 +850,12 @@ class HybridRanker:
             return [Evidence(kind=EvidenceKind.EVENT, ref=event.event_id, label=said, weight=1)]
         return []
 
-    def _chosen_with_share(self, partner_row: int) -> np.ndarray:
+    def _chosen_with_share(self, partner_row: int, shopper_id: str | None) -> np.ndarray:
         """How much each item's choosers overlap the partner's (a cosine of the two
-        shopper sets, scaled so the best is 1); under :data:`MIN_TOGETHER` shoppers
-        in common is no evidence at all."""
-        together = self.interactions.chosen_with(partner_row).astype(np.float64)
+        shopper sets, scaled so the best is 1); under :data:`MIN_TOGETHER` other
+        shoppers in common is no evidence at all."""
+        together = self.interactions.chosen_with(partner_row, other_than=shopper_id)
+        together = together.astype(np.float64)
         choosers = self.interactions.choosers.astype(np.float64)
         overlap = np.where(
             together >= MIN_TOGETHER,

@@ -286,7 +286,12 @@ class Handlers:
         """Whether the suggestions answer the request, judged by how well they match it."""
         if not suggestions:
             return False
-        if not query_words(request.query) or request.like_item_id:
+        if request.goes_with and _chosen_with(suggestions[:1]):
+            return True
+        # What it goes with, unless found in the catalog, was searched for as words.
+        if not query_words(f"{request.query or ''} {request.goes_with or ''}"):
+            return True
+        if request.like_item_id:
             return True
         weight = self._recommender.weights[request.mode].request or 1.0
         best = max(
@@ -590,6 +595,8 @@ def _constraints(request: ActiveRequest) -> str:
     parts = []
     if request.query:
         parts.append(f'"{request.query}"')
+    if request.goes_with:
+        parts.append(f'to go with "{request.goes_with}"')
     if request.budget_max is not None:
         parts.append(f"under {wording.money(request.budget_max)}")
     if request.budget_min is not None:

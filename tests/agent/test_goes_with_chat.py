@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from agent.facade import Tactful
 from tools.ranker import PARTNER_REF
-from tools.types import EventKind, FactorName
+from tools.types import CatalogItem, EventKind, FactorName
 
 CHOSEN = {EventKind.PURCHASE, EventKind.CART, EventKind.LIKE, EventKind.RATING}
 
@@ -33,7 +33,8 @@ def test_what_goes_with_an_item_lists_what_its_choosers_chose_too(
         [evidence] = [e for e in factor.evidence if e.ref.startswith(PARTNER_REF)]
         assert evidence.ref == f"{PARTNER_REF}{own.item_id}" and evidence.label == title
         both = choosers.get(own.item_id, set()) & choosers.get(suggestion.item.item_id, set())
-        assert evidence.weight == len(both) >= 2
+        # The shopper asking is no evidence to themselves.
+        assert evidence.weight == len(both - {demo_shopper}) >= 2
 
 
 def _choosers(tactful: Tactful) -> dict[str, set[str]]:
@@ -52,3 +53,14 @@ def _choosers(tactful: Tactful) -> dict[str, set[str]]:
         if state > 0:
             out.setdefault(item, set()).add(shopper)
     return out
+
+
+def test_nothing_chosen_with_an_item_is_said_rather_than_dressed_up(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    tactful.ingest_items([CatalogItem(item_id="T-COSY", title="Hedgehog Tea Cosy", price=7.5)])
+
+    reply = tactful.chat(demo_shopper, "what goes with the hedgehog tea cosy?")
+
+    assert reply.no_match and not reply.suggestions
+    assert '"hedgehog tea cosy"' in reply.text

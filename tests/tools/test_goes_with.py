@@ -41,12 +41,13 @@ def shop_with_history() -> SmallShop:
     return shop
 
 
-def request_for(shop: SmallShop, partner: str) -> RankInput:
+def request_for(shop: SmallShop, partner: str, shopper_id: str = "me") -> RankInput:
     return RankInput(
         mode=ShopperMode.BROWSING,
         taste=shop.taste([]),
         weights=WEIGHTS,
         partner_row=shop.row(partner),
+        shopper_id=shopper_id,
         k=5,
     )
 
@@ -81,3 +82,11 @@ def test_one_shopper_in_common_or_a_view_is_no_evidence_of_going_together() -> N
     for lone in ("mug-fox", "bottle"):
         suggestion = shop.ranker.suggestion_for(request, shop.row(lone), NOW)
         assert suggestion.factor(FactorName.REQUEST) is None
+
+
+def test_the_shopper_asking_is_not_one_of_the_shoppers_counted() -> None:
+    shop = shop_with_history()
+    top = shop.ranker.rank(request_for(shop, "candle-red", shopper_id="a0"), NOW)
+    assert top[0].item.item_id == "mug-owl"
+    factor = top[0].factor(FactorName.REQUEST)
+    assert factor is not None and factor.evidence[0].weight == 3

@@ -105,9 +105,9 @@ def _mode_spans(text: str) -> list[tuple[int, int]]:
 #: "goes with", "to go with", "to match", "pairs well with": what follows is the thing the
 #: shopper wants something for, not the thing itself.
 _GOES_WITH = re.compile(
-    r"\b(?:go(?:es)?|going|goin|went)\s+(?:well\s+|nicely\s+)?with\b"
+    r"\b(?:go(?:es)?|going|goin|went)\s+(?:well\s+|nicely\s+)?(?:with|wiv|wif|w/)(?!\w)"
     r"|\b(?:to\s+)?match(?:es|ing)?(?:\s+with)?(?=\s+(?:my|me|mi|the|a|an|our|his|her|their|them)\b)"
-    r"|\bpairs?\s+(?:well\s+|nicely\s+)?with\b"
+    r"|\bpairs?\s+(?:well\s+|nicely\s+)?(?:with|wiv|wif|w/)(?!\w)"
     r"|\bcomplements?\b"
 )
 #: Where the thing it should go with ends: a budget, a recipient, another clause.
