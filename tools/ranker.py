@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 import prompts
 from tools.buy_again import BuyAgainPolicy, Habit, ago, habit, span
 from tools.catalog_index import CatalogIndex
-from tools.interactions import POPULAR_NOW, InteractionIndex, Neighbour
+from tools.interactions import POPULAR_NOW, InteractionIndex, Neighbour, NeighbourChoice
 from tools.signals import DecayPolicy, fact_strength
 from tools.taste import TasteSignal
 from tools.threads import one_blas_thread
@@ -63,6 +63,12 @@ STRONG_MATCH = 0.5
 #: The ``ref`` of a bought-next statistic: how many times shoppers went from the item
 #: with this id (after the prefix) to the suggested one.
 NEXT_COUNT_REF = "next_count:"
+#: A factor's contribution has fallen once it is lower by more than this: contributions
+#: are given to six decimals.
+MIN_FALL = 2e-6
+#: How far a score worked out in double precision may lie from the ranking's own, in
+#: single precision, as a share of it (a sum of a few hundred terms).
+SINGLE_PRECISION_SLACK = 1e-4
 #: A request factor's evidence ref for the item the request is like ("like:85123A").
 ANCHOR_REF = "like:"
 #: A request factor's evidence refs: the asked-for words are in the title, or the item
@@ -281,6 +287,9 @@ class _Scores:
     fact_parts: list[tuple[PreferenceFact, np.ndarray]]
     neighbours: list[Neighbour]
     mask: np.ndarray
+    #: Every shopper's similarity as the neighbours were chosen by (those who may not be
+    #: one at 0), when the community factor was scored.
+    likeness: np.ndarray | None = None
     #: The request factor's two parts (weighted): matching the query, being like the anchor.
     query_part: np.ndarray | None = None
     like_part: np.ndarray | None = None
@@ -400,13 +409,14 @@ class HybridRanker:
                 parts[FactorName.STATED] = np.sum([p for _, p in fact_parts], axis=0)
 
         neighbours: list[Neighbour] = []
+        likeness: np.ndarray | None = None
         if request.personalized and weights.community > 0 and not taste.empty:
-            neighbours = self.interactions.neighbours(
+            likeness = self.interactions.likeness(
                 taste.item_weights,
-                k=weights.neighbours,
                 exclude={request.shopper_id, *request.exclude_neighbours} - {None},
                 country=request.country if request.same_country else None,
             )
+            neighbours = self.interactions.nearest(likeness, weights.neighbours)
             community = self.interactions.community_scores(neighbours)
             if community.any():
                 parts[FactorName.COMMUNITY] = weights.community * community
@@ -490,6 +500,7 @@ class HybridRanker:
             parts=parts,
             fact_parts=fact_parts,
             neighbours=neighbours,
+            likeness=likeness,
             mask=mask,
             query_part=query_part,
             like_part=like_part,
@@ -696,11 +707,10 @@ class HybridRanker:
                 if abs(float(p[row])) >= MIN_CONTRIBUTION
             ]
         if name is FactorName.COMMUNITY:
-            # Every neighbour behind the score is cited (removing only some would leave
-            # the rest to carry it); one summary label speaks for all of them, and one
-            # statistic says when the latest of them chose it.
-            now = scores.now or self.interactions.built_at
-            choices = self.interactions.neighbour_choices(scores.neighbours, row, now)
+            # Every similar shopper who carries the score is cited (see _community_choices);
+            # one summary label speaks for all of them, and one statistic says when the
+            # latest of them chose it.
+            choices = self._community_choices(row, weights, scores)
             summary = _similar_shoppers([c.neighbour for c in choices])
             cited = [
                 Evidence(
@@ -794,6 +804,40 @@ class HybridRanker:
             said = "said they have it" if event.kind is EventKind.OWN else "bought before"
             return [Evidence(kind=EvidenceKind.EVENT, ref=event.event_id, label=said, weight=1)]
         return []
+
+    def _community_choices(
+        self, row: int, weights: RankWeights, scores: _Scores
+    ) -> list[NeighbourChoice]:
+        """The similar shoppers who chose the item, as many as carry its community score.
+
+        First every neighbour behind the score: removing only some would leave the rest to
+        carry it. Without them, the next most similar shoppers take their places among the
+        neighbours, and those of them who chose the item too can carry the score as well
+        (one who chose it yesterday outweighs several who chose it months ago): so they
+        are cited too, round by round, until leaving out everyone cited lowers the score.
+        """
+        interactions = self.interactions
+        now = scores.now or interactions.built_at
+        choices = interactions.neighbour_choices(scores.neighbours, row, now)
+        before = float(scores.parts[FactorName.COMMUNITY][row])
+        likeness = scores.likeness
+        while choices and likeness is not None:
+            cited = {c.neighbour.row for c in choices}
+            rows = interactions.nearest_rows(likeness, weights.neighbours, leave_out=cited)
+            after = weights.community * interactions.community_score(likeness, rows, row)
+            # The ranking scores in single precision: a fall is only counted with room for it.
+            if after * (1 + SINGLE_PRECISION_SLACK) < before - MIN_FALL:
+                break
+            stand_ins = interactions.neighbours_at(likeness, rows)
+            more = [
+                c
+                for c in interactions.neighbour_choices(stand_ins, row, now)
+                if c.neighbour.row not in cited
+            ]
+            if not more:
+                break
+            choices += more
+        return choices
 
     def _next_evidence(self, row: int, taste: TasteSignal, weight: float) -> list[Evidence]:
         """Every recent choice that led here, each with its exact term (the score is a
