@@ -279,12 +279,25 @@ class InteractionIndex:
 
         With ``country`` set, only shoppers from that country are considered.
         """
+        return self.nearest(self.likeness(item_weights, exclude=exclude, country=country), k)
+
+    def likeness(
+        self,
+        item_weights: Mapping[int, float],
+        *,
+        exclude: Collection[str | None] = (),
+        country: str | None = None,
+    ) -> np.ndarray:
+        """Every shopper's similarity to ``item_weights`` as :meth:`neighbours` ranks them:
+        0 for the shoppers ``exclude`` names and, with ``country`` set, for those from
+        elsewhere."""
+        sims = np.zeros(self.engagement.shape[0], dtype=np.float32)
         if not item_weights or self.engagement.shape[0] == 0:
-            return []
+            return sims
         cols = [c for c in item_weights if c < self.n_items]
         vals = _neighbour_query(np.array([item_weights[c] for c in cols], dtype=np.float32))
         if not vals.any():
-            return []
+            return sims
         # Only the shopper's own item columns are read: a slice, then one product.
         sims = np.asarray(self._unit_by_item[:, cols] @ vals).ravel()
         for shopper_id in exclude:
@@ -293,13 +306,33 @@ class InteractionIndex:
         if country is not None:
             mask = np.array([c == country for c in self.countries], dtype=bool)
             sims = np.where(mask, sims, 0.0)
+        return sims
+
+    def nearest(self, likeness: np.ndarray, k: int) -> list[Neighbour]:
+        """The ``k`` most similar shoppers by ``likeness`` (from :meth:`likeness`), best
+        first."""
+        return self.neighbours_at(likeness, self.nearest_rows(likeness, k))
+
+    def nearest_rows(
+        self, likeness: np.ndarray, k: int, *, leave_out: Collection[int] = ()
+    ) -> np.ndarray:
+        """The rows of :meth:`nearest`'s shoppers; with the shoppers in rows ``leave_out``
+        left out, exactly the rows :meth:`likeness` would give had it excluded them."""
+        sims = likeness
+        if len(leave_out):
+            sims = likeness.copy()
+            sims[np.fromiter(leave_out, dtype=np.int64, count=len(leave_out))] = 0.0
         k = min(k, int(np.count_nonzero(sims > 0)))
         if k <= 0:
-            return []
+            return np.zeros(0, dtype=np.int64)
         top = np.argpartition(-sims, k - 1)[:k]
-        top = top[np.argsort(-sims[top])]
+        return top[np.argsort(-sims[top])]
+
+    def neighbours_at(self, likeness: np.ndarray, rows: np.ndarray) -> list[Neighbour]:
+        """The shoppers in ``rows``, each with their ``likeness``."""
         return [
-            Neighbour(self.shopper_ids[r], int(r), float(sims[r]), self.countries[r]) for r in top
+            Neighbour(self.shopper_ids[r], int(r), float(likeness[r]), self.countries[r])
+            for r in rows.tolist()
         ]
 
     def similarities(self, item_weights: sparse.csr_matrix) -> np.ndarray:
@@ -341,6 +374,16 @@ class InteractionIndex:
         sims = np.array([n.similarity for n in neighbours], dtype=np.float32)
         scores = np.asarray(self.recent_engagement[rows].T @ sims).ravel() / float(sims.sum())
         return scores.astype(np.float32)
+
+    def community_score(self, likeness: np.ndarray, rows: np.ndarray, item_row: int) -> float:
+        """:meth:`community_scores` of one item for the shoppers in ``rows`` (weighed by
+        their ``likeness``), without scoring the whole catalog; in double precision, so it
+        may differ from the single-precision vector in the last digits."""
+        sims = likeness[rows].astype(np.float64)
+        total = float(sims.sum())
+        if total <= 0:
+            return 0.0
+        return float(sims @ _lookup(self._recent_by_item, item_row, rows)) / total
 
     def neighbour_choices(
         self, neighbour_rows: np.ndarray, item_row: int, now: datetime

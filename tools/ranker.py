@@ -63,6 +63,12 @@ STRONG_MATCH = 0.5
 #: The ``ref`` of a bought-next statistic: how many times shoppers went from the item
 #: with this id (after the prefix) to the suggested one.
 NEXT_COUNT_REF = "next_count:"
+#: A factor's contribution has fallen once it is lower by more than this: contributions
+#: are given to six decimals.
+MIN_FALL = 2e-6
+#: How far a score worked out in double precision may lie from the ranking's own, in
+#: single precision, as a share of it (a sum of a few hundred terms).
+SINGLE_PRECISION_SLACK = 1e-4
 #: A request factor's evidence ref for the item the request is like ("like:85123A").
 ANCHOR_REF = "like:"
 #: The ``ref`` prefix of the evidence that an item goes with the one asked about: the
@@ -310,6 +316,9 @@ class _Scores:
     mask: np.ndarray
     #: The neighbours' shopper rows, in their order.
     neighbour_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: Every shopper's similarity as the neighbours were chosen by (those who may not be
+    #: one at 0), when the community factor was scored.
+    likeness: np.ndarray | None = None
     #: The request factor's two parts (weighted): matching the query, being like the anchor.
     query_part: np.ndarray | None = None
     like_part: np.ndarray | None = None
@@ -434,13 +443,14 @@ class HybridRanker:
                 parts[FactorName.STATED] = np.sum([p for _, p in fact_parts], axis=0)
 
         neighbours: list[Neighbour] = []
+        likeness: np.ndarray | None = None
         if request.personalized and weights.community > 0 and not taste.empty:
-            neighbours = self.interactions.neighbours(
+            likeness = self.interactions.likeness(
                 taste.item_weights,
-                k=weights.neighbours,
                 exclude={request.shopper_id, *request.exclude_neighbours} - {None},
                 country=request.country if request.same_country else None,
             )
+            neighbours = self.interactions.nearest(likeness, weights.neighbours)
             community = self.interactions.community_scores(neighbours)
             if community.any():
                 parts[FactorName.COMMUNITY] = weights.community * community
@@ -535,6 +545,7 @@ class HybridRanker:
             fact_parts=fact_parts,
             neighbours=neighbours,
             neighbour_rows=np.array([nb.row for nb in neighbours], dtype=np.int64),
+            likeness=likeness,
             mask=mask,
             query_part=query_part,
             like_part=like_part,
@@ -737,20 +748,17 @@ class HybridRanker:
                 if abs(float(p[row])) >= MIN_CONTRIBUTION
             ]
         if name is FactorName.COMMUNITY:
-            # Every neighbour behind the score is cited (removing only some would leave
-            # the rest to carry it); one summary label speaks for all of them, and one
-            # statistic says when the latest of them chose it.
-            now = scores.now or self.interactions.built_at
-            behind, days_ago = self.interactions.neighbour_choices(scores.neighbour_rows, row, now)
-            if not behind.size:
+            # Every similar shopper who carries the score is cited (see _community_choices);
+            # one summary label speaks for all of them, and one statistic says when the
+            # latest of them chose it.
+            chosen, latest = self._community_choices(row, weights, scores)
+            if not chosen:
                 return []
-            chosen = [scores.neighbours[i] for i in behind.tolist()]
             cited = [
                 Evidence(kind=EvidenceKind.SHOPPER, ref=n.shopper_id, label="", weight=n.similarity)
                 for n in chosen
             ]
             cited[0].label = _similar_shoppers(chosen)
-            latest = float(days_ago.min())
             cited.append(
                 Evidence(
                     kind=EvidenceKind.STATISTIC,
@@ -865,6 +873,40 @@ class HybridRanker:
         overlap[partner_row] = 0.0
         best = float(overlap.max())
         return overlap / best if best > 0 else overlap
+
+    def _community_choices(
+        self, row: int, weights: RankWeights, scores: _Scores
+    ) -> tuple[list[Neighbour], float]:
+        """The similar shoppers who chose the item, as many as carry its community score,
+        and how many days ago the latest of them chose it.
+
+        First every neighbour behind the score: removing only some would leave the rest to
+        carry it. Without them, the next most similar shoppers take their places among the
+        neighbours, and those of them who chose the item too can carry the score as well
+        (one who chose it yesterday outweighs several who chose it months ago): so they
+        are cited too, round by round, until leaving out everyone cited lowers the score.
+        """
+        interactions = self.interactions
+        now = scores.now or interactions.built_at
+        behind, days_ago = interactions.neighbour_choices(scores.neighbour_rows, row, now)
+        chosen = [scores.neighbours[i] for i in behind.tolist()]
+        ages = days_ago.tolist()
+        before = float(scores.parts[FactorName.COMMUNITY][row])
+        likeness = scores.likeness
+        while chosen and likeness is not None:
+            cited = {n.row for n in chosen}
+            rows = interactions.nearest_rows(likeness, weights.neighbours, leave_out=cited)
+            after = weights.community * interactions.community_score(likeness, rows, row)
+            # The ranking scores in single precision: a fall is only counted with room for it.
+            if after * (1 + SINGLE_PRECISION_SLACK) < before - MIN_FALL:
+                break
+            behind, days_ago = interactions.neighbour_choices(rows, row, now)
+            new = [i for i in behind.tolist() if int(rows[i]) not in cited]
+            if not new:
+                break
+            chosen += interactions.neighbours_at(likeness, rows[new])
+            ages += days_ago[np.isin(behind, new)].tolist()
+        return chosen, min(ages, default=0.0)
 
     def _next_evidence(self, row: int, taste: TasteSignal, weight: float) -> list[Evidence]:
         """Every recent choice that led here, each with its exact term (the score is a

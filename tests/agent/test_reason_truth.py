@@ -19,7 +19,9 @@ from agent.clock import FixedClock
 from agent.embedding import Embedder
 from agent.facade import Tactful
 from agent.ingest.online_retail import OnlineRetailData
+from agent.recommender import Request
 from agent.settings import Settings
+from bench.tact.faithfulness import remove_evidence
 from bench.tact.truthfulness import FILLERS, FRESH_KINDS, TODAY, Case, check, play
 from tests.helpers import purchase
 from tools.interactions import popular_now
@@ -28,6 +30,9 @@ from tools.types import EvidenceKind, FactorName, ShopperMode
 
 #: "Black Medium Glass Cake Stand" in the demo catalog.
 CAKE_STAND = "84751B"
+#: Demo shoppers some of whose research suggestions were also chosen lately by shoppers
+#: just outside their 50 most similar ones.
+REGULARS = ("12399", "12947", "16756", "17120")
 _event_ids = itertools.count()
 
 
@@ -203,6 +208,25 @@ def test_similar_shoppers_are_summarised_once_however_many_there_are(
         if "most recently" in suggestion.reason:
             assert f"most recently {latest.label}" in suggestion.reason
     assert summaries
+
+
+def test_leaving_out_the_similar_shoppers_cited_always_lowers_their_part(
+    tactful: Tactful,
+) -> None:
+    # Left out, the cited shoppers are replaced by the next most similar ones: any of
+    # those who chose the item too must be cited as well, or they carry it in their place.
+    checked = 0
+    for shopper in REGULARS:
+        request = Request(mode=ShopperMode.RESEARCH, k=10)
+        base = tactful.recommender.rank_input(shopper, request, personalized=True)
+        for suggestion in tactful.recommender.recommend(shopper, request, personalized=True):
+            community = suggestion.factor(FactorName.COMMUNITY)
+            if community is None:
+                continue
+            checked += 1
+            fall = remove_evidence(tactful, shopper, request, base, suggestion, community)
+            assert fall.factor, (shopper, suggestion.item.title, community)
+    assert checked >= 20
 
 
 def test_popular_right_now_needs_five_buyers_and_more_than_the_median_item() -> None:

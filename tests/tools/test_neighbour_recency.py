@@ -128,3 +128,41 @@ def test_events_after_the_snapshot_are_not_known_to_it() -> None:
     _, _, suggestions = _rank(shop, events, DecayPolicy(neighbour_days=14))
 
     assert "mug-red" not in [s.item.item_id for s in suggestions]
+
+
+def test_a_similar_shopper_who_would_step_in_and_carry_the_score_is_cited_too() -> None:
+    # With one neighbour, "near" (the shopper's very candles, and the red cushion two
+    # months ago) is it. Left out, "next" (one of the candles, and the cushion yesterday)
+    # takes the place and carries more than "near" did: citing "near" alone would name a
+    # shopper whose removal does not lower the score.
+    shop = SmallShop()
+    events = [
+        _purchase(who, c, 30) for who in ("me", "near") for c in ("candle-red", "candle-blue")
+    ]
+    events += [
+        _purchase("near", "cushion-red", 60),
+        _purchase("next", "candle-red", 30),
+        _purchase("next", "cushion-red", 1),
+    ]
+    one_neighbour = COMMUNITY_ONLY.model_copy(update={"neighbours": 1})
+    ranker, rank_input, suggestions = _rank(
+        shop, events, DecayPolicy(neighbour_days=7), weights=one_neighbour
+    )
+    row = shop.row("cushion-red")
+    cushion = next(s for s in suggestions if s.item.item_id == "cushion-red")
+    community = cushion.factor(FactorName.COMMUNITY)
+    assert community is not None
+    neighbours = ranker.score_all(rank_input, one_neighbour, NOW).neighbours
+    assert [n.shopper_id for n in neighbours] == ["near"]
+    alone = replace(rank_input, exclude_neighbours=frozenset({"near"}))
+    carried = ranker.score_all(alone, one_neighbour, NOW).parts[FactorName.COMMUNITY][row]
+    assert carried > community.contribution
+
+    shoppers = [e.ref for e in community.evidence if e.kind is EvidenceKind.SHOPPER]
+    assert shoppers == ["near", "next"]
+    assert reason_for(cushion, {}) == (
+        "Because it was chosen by 2 shoppers with baskets like yours, most recently yesterday."
+    )
+    without = replace(rank_input, exclude_neighbours=frozenset(shoppers))
+    again = ranker.suggestion_for(without, row, NOW)
+    assert again.factor(FactorName.COMMUNITY) is None
