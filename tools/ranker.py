@@ -44,6 +44,8 @@ CONTENT_BASELINE = 0.25
 #: few: the same events also choose the similar shoppers, so taking away only a couple of
 #: them can shift the community part by more than the taste part falls.
 MAX_TASTE_EVIDENCE = 20
+#: An item adding less than this share of an item's taste score is not named for it.
+MATERIAL_TASTE_SHARE = 0.01
 #: How well an item in one of an audience's own categories suits it, when nothing
 #: closer (its own audience or ages) says so: most of "kids & toys" suits a child, not all.
 CATEGORY_FIT = 0.7
@@ -985,8 +987,10 @@ class HybridRanker:
         order = np.argsort(-terms, kind="stable")
         order = order[terms[order] > 0]
         above = np.flatnonzero(fit > before + 1e-9)
-        # Like factors, an item adding less than this is not worth naming (an old view).
-        material = above[weight * terms[above] >= MIN_CONTRIBUTION]
+        # Like factors, an item adding too little is not worth naming (an old view, a cart
+        # left months ago): less than MIN_CONTRIBUTION, or than a small share of the whole.
+        floor = max(MIN_CONTRIBUTION, MATERIAL_TASTE_SHARE * weight * before)
+        material = above[weight * terms[above] >= floor]
         above = material if material.size else above
         if skip is not None:
             others = above[sources[above] != skip]
