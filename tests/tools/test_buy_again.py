@@ -95,7 +95,7 @@ def test_one_order_is_timed_by_the_items_usual_interval_then_by_the_shops() -> N
     shop = SmallShop()
     once = orders(shop, "mug-owl", 20)
     row = shop.row("mug-owl")
-    policy = POLICY.model_copy(update={"min_orders": 1})
+    policy = POLICY.model_copy(update={"min_orders": 1, "shop_interval": True})
     n = len(shop.catalog)
     # Three shoppers re-order the mug 10, 14 and 30 days apart; another re-orders a cushion.
     intervals = RepurchaseIntervals.from_orders(
@@ -119,6 +119,10 @@ def test_one_order_is_timed_by_the_items_usual_interval_then_by_the_shops() -> N
     )
     assert by_default is not None and by_default.interval_days == FALLBACK_INTERVAL_DAYS
     assert habit(once, row, intervals, NOW, POLICY.model_copy(update={"min_orders": 2})) is None
+    # Without the shop's interval, one order of something too few re-order is no habit.
+    unreordered = policy.model_copy(update={"min_item_gaps": 4, "shop_interval": False})
+    assert habit(once, row, intervals, NOW, unreordered) is None
+    assert habit(once, row, intervals, NOW, policy.model_copy(update={"shop_interval": False}))
 
 
 def test_lines_of_one_order_are_one_order_in_the_shops_intervals() -> None:
