@@ -862,8 +862,9 @@ class HybridRanker:
 
     def _chosen_with_share(self, partner_row: int, shopper_id: str | None) -> np.ndarray:
         """How much each item's choosers overlap the partner's (a cosine of the two
-        shopper sets, scaled so the best is 1); under :data:`MIN_TOGETHER` other
-        shoppers in common is no evidence at all."""
+        shopper sets), less the more it is the same kind of thing (another colour of a
+        bag goes *beside* it rather than *with* it), scaled so the best is 1; under
+        :data:`MIN_TOGETHER` other shoppers in common is no evidence at all."""
         together = self.interactions.chosen_with(partner_row, other_than=shopper_id)
         together = together.astype(np.float64)
         choosers = self.interactions.choosers.astype(np.float64)
@@ -872,6 +873,9 @@ class HybridRanker:
             together / np.sqrt(np.maximum(choosers, 1.0) * max(choosers[partner_row], 1.0)),
             0.0,
         )
+        vectors = self.catalog.vectors
+        likeness = np.clip(vectors @ vectors[partner_row], 0.0, 1.0).astype(np.float64)
+        overlap *= 1.0 - likeness
         overlap[partner_row] = 0.0
         best = float(overlap.max())
         return overlap / best if best > 0 else overlap
