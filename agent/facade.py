@@ -345,11 +345,13 @@ class Tactful:
         recipient: str | None = None,
         same_country: bool = False,
         new_only: bool = False,
+        goes_with_item_id: str | None = None,
     ) -> list[Suggestion]:
         """Top ``k`` suggestions for a known shopper, each with factors and a reason.
 
         ``new_only`` leaves out everything the shopper bought before or has: discovery
-        only, no re-orders.
+        only, no re-orders. ``goes_with_item_id`` asks for what goes with that item:
+        what the other shoppers who chose it also chose ("bought together").
         """
         if not 1 <= k <= 100:
             raise InvalidInput(f"k must be between 1 and 100, not {k}.")
@@ -364,6 +366,7 @@ class Tactful:
             recipient=recipient,
             same_country=same_country,
             new_only=new_only,
+            goes_with_item_id=goes_with_item_id,
         )
         return self.recommender.recommend(
             shopper.shopper_id, request, personalized=shopper.personalized

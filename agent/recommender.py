@@ -83,6 +83,9 @@ class Request:
     #: catalog item they name (the shopper's own choice of them first) becomes the
     #: request; when they name none, they join the query.
     goes_with: str | None = None
+    #: The same by the item's id ("bought together" on a product page); wins over
+    #: ``goes_with``.
+    goes_with_item_id: str | None = None
     #: When set, only these items are ranked ("which of these is cheapest"), so fewer
     #: than ``k`` may come back.
     only_ids: frozenset[str] | None = None
@@ -130,6 +133,10 @@ class Recommender:
             budget_max = budgets[-1] if budgets else None
         taste = self._profiles.taste(shopper_id, catalog)
         partner_row = self._partner(request.goes_with, taste)
+        if request.goes_with_item_id is not None:
+            partner_row = catalog.row(request.goes_with_item_id)
+            if partner_row is None:
+                raise UnknownItem(f"No item with id {request.goes_with_item_id!r} in the catalog.")
         text = request.query
         if request.goes_with and partner_row is None:
             text = " ".join(t for t in (text, request.goes_with) if t)

@@ -61,6 +61,11 @@ class RecommendCreate(BaseModel):
     new_only: bool = Field(
         default=False, description="discovery only: nothing the shopper bought before or has"
     )
+    goes_with_item_id: Identifier | None = Field(
+        default=None,
+        description='what goes with this item ("bought together"): what the other shoppers '
+        "who chose it also chose",
+    )
 
 
 class RecommendationsPublic(BaseModel):

@@ -107,6 +107,24 @@ def _strings(value: object) -> set[str]:
     return set()
 
 
+def test_what_goes_with_an_item_by_its_id(api: Api, demo_shopper: str) -> None:
+    shopper = api.as_shopper(demo_shopper)
+    body = {"k": 5, "goes_with_item_id": "23084"}  # Rabbit Night Light
+    response = api.client.post("/v1/recommendations", json=body, headers=shopper)
+    assert response.status_code == 200, response.text
+    suggestions = response.json()["suggestions"]
+    assert suggestions and "23084" not in {s["item"]["item_id"] for s in suggestions}
+    for suggestion in suggestions:
+        [request] = [f for f in suggestion["factors"] if f["name"] == "request"]
+        assert [e["ref"] for e in request["evidence"]] == ["with:23084"]
+        assert suggestion["reason"]
+
+    unknown = {"goes_with_item_id": "NO-SUCH-ITEM"}
+    missing = api.client.post("/v1/recommendations", json=unknown, headers=shopper)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "unknown_item"
+
+
 def test_new_only_recommendations_leave_out_everything_bought_before(
     api: Api, demo_shopper: str
 ) -> None:
