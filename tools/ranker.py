@@ -325,6 +325,8 @@ class _Scores:
     query_part: np.ndarray | None = None
     like_part: np.ndarray | None = None
     partner_part: np.ndarray | None = None
+    #: How many other shoppers chose each item and the partner too.
+    partner_counts: np.ndarray | None = None
     #: The shopper's re-order habit behind each buy-again score.
     habits: dict[int, Habit] = field(default_factory=dict)
     #: When the ranking is made: evidence says how long ago things happened.
@@ -471,6 +473,7 @@ class HybridRanker:
         query_part: np.ndarray | None = None
         like_part: np.ndarray | None = None
         partner_part: np.ndarray | None = None
+        partner_counts: np.ndarray | None = None
         strong: np.ndarray | None = None
         if weights.request > 0:
             # A query and an anchor together share the weight: "like that one, but in blue"
@@ -481,8 +484,11 @@ class HybridRanker:
                 + (request.partner_row is not None)
             )
             if request.partner_row is not None:
+                partner_counts = self.interactions.chosen_with(
+                    request.partner_row, other_than=request.shopper_id
+                )
                 partner_part = (weights.request / signals) * self._chosen_with_share(
-                    request.partner_row, request.shopper_id
+                    request.partner_row, partner_counts
                 )
             if request.query_vector is not None:
                 query_part = (weights.request / signals) * np.maximum(
@@ -552,6 +558,7 @@ class HybridRanker:
             query_part=query_part,
             like_part=like_part,
             partner_part=partner_part,
+            partner_counts=partner_counts,
             strong=strong,
         )
 
@@ -816,19 +823,17 @@ class HybridRanker:
                 )
             if (
                 scores.partner_part is not None
+                and scores.partner_counts is not None
                 and request.partner_row is not None
                 and scores.partner_part[row] >= MIN_CONTRIBUTION
             ):
                 partner = self.catalog.items[request.partner_row]
-                together = self.interactions.chosen_with(
-                    request.partner_row, other_than=request.shopper_id
-                )
                 evidence.append(
                     Evidence(
                         kind=EvidenceKind.STATISTIC,
                         ref=f"{PARTNER_REF}{partner.item_id}",
                         label=partner.title,
-                        weight=int(together[row]),
+                        weight=int(scores.partner_counts[row]),
                     )
                 )
             return evidence
@@ -860,13 +865,13 @@ class HybridRanker:
             return [Evidence(kind=EvidenceKind.EVENT, ref=event.event_id, label=said, weight=1)]
         return []
 
-    def _chosen_with_share(self, partner_row: int, shopper_id: str | None) -> np.ndarray:
+    def _chosen_with_share(self, partner_row: int, counts: np.ndarray) -> np.ndarray:
         """How much each item's choosers overlap the partner's (a cosine of the two
-        shopper sets), less the more it is the same kind of thing (another colour of a
-        bag goes *beside* it rather than *with* it), scaled so the best is 1; under
-        :data:`MIN_TOGETHER` other shoppers in common is no evidence at all."""
-        together = self.interactions.chosen_with(partner_row, other_than=shopper_id)
-        together = together.astype(np.float64)
+        shopper sets, from ``counts`` of other shoppers who chose both), less the more it
+        is the same kind of thing (another colour of a bag goes *beside* it rather than
+        *with* it), scaled so the best is 1; under :data:`MIN_TOGETHER` other shoppers in
+        common is no evidence at all."""
+        together = counts.astype(np.float64)
         choosers = self.interactions.choosers.astype(np.float64)
         overlap = np.where(
             together >= MIN_TOGETHER,

@@ -9,7 +9,6 @@ every worker talks to it, and it stops after them.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from agent.cli.processes import free_port, stop
 from agent.errors import StoreUnavailable
 
 #: Chroma's command line as its ``chroma`` script runs it; the program name comes first.
@@ -28,18 +28,11 @@ READY_SECONDS = 60.0
 STOP_SECONDS = 15.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def chroma_server(folder: Path, log: Path) -> Iterator[str]:
     """The URL of a Chroma server keeping its data in ``folder``, its output appended to
     ``log``; stopped on leaving."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-c", _RUN_CHROMA, "run", "--path", str(folder)]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     with log.open("ab") as output:
@@ -57,12 +50,7 @@ def chroma_server(folder: Path, log: Path) -> Iterator[str]:
         _wait_ready(process, url, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, STOP_SECONDS)
 
 
 def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:

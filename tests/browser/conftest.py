@@ -16,9 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
+from agent.cli.processes import free_port, stop
 from agent.settings import Settings
 from agent.stores.keys import KeyKind, KeyStore
-from bench.api.server import free_port, wait_ready
+from bench.api.server import wait_ready
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -101,11 +102,7 @@ def server(
         wait_ready(process, url, 120, log=log)
         yield Server(url, shop_key, home)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture(scope="module")
