@@ -401,6 +401,11 @@ def test_what_goes_with_an_item_names_the_item_words_only(reader: OfflineReader)
     assert (reading.query, reading.goes_with) == ("", "popcorn holder")
 
 
-def test_a_dislike_without_i_keeps_only_what_is_disliked(reader: OfflineReader) -> None:
-    reading = reader.read("ugh hate glitter", FRESH)
+@pytest.mark.parametrize(
+    "message", ["ugh hate glitter", "nah i dont like glitter", "nope, dont like glitter"]
+)
+def test_a_dislike_without_i_keeps_only_what_is_disliked(
+    reader: OfflineReader, message: str
+) -> None:
+    reading = reader.read(message, SHOWN)
     assert getattr(reading, "subject", None) == "glitter"

@@ -285,7 +285,7 @@ def _strip(text: str, leads: tuple[str, ...], trails: tuple[str, ...]) -> str:
 #: "ok, i really like linen": what opens a sentence before the feeling is said.
 _INTERJECTIONS = re.compile(
     r"^(?:(?:ok|okay|well|so|right|hmm+|oh|yeah|yes|actually|honestly|tbh|also"
-    r"|ew+|ugh+|urgh+|yuck|meh)[,!. ]+)+"
+    r"|ew+|ugh+|urgh+|yuck|meh|nah+|naw|nope)[,!. ]+)+"
 )
 
 
