@@ -3,8 +3,9 @@
 Every product there is a catalog's vectors times one or a few vectors: memory-bound work
 that a second thread does not speed up, while handing it over and the helper threads
 spinning afterwards cost more than the product on a small machine busy with anything
-else (the embedding model, another request). OpenBLAS splits a product by rows of the
-result, never inside a row's sum, so the numbers are the same bit for bit.
+else (the embedding model, another request). It also keeps the numbers the same
+whatever the process's own setting: on some CPUs OpenBLAS sums a matrix product in
+another order when it splits the work over threads.
 """
 
 from __future__ import annotations
