@@ -226,6 +226,9 @@ class EscalationDetail(BaseModel):
 
     escalation: Escalation
     transcript: list[Turn]
+    now: datetime | None = Field(
+        default=None, description="the server's clock when this was read, to age things by"
+    )
     waiting_seconds: float = Field(
         default=0.0, description="since the hand-over opened, by the server's clock"
     )
@@ -239,6 +242,7 @@ class ShopperMatch(BaseModel):
 
     shopper_id: str
     open_escalations: list[Escalation]
+    now: datetime = Field(description="the server's clock when this was read, to age things by")
 
 
 class HealthPublic(BaseModel):

@@ -56,6 +56,7 @@ def detail(tactful: Tactful, escalation_id: str) -> EscalationDetail:
     return EscalationDetail(
         escalation=found,
         transcript=transcript,
+        now=tactful.clock.now(),
         waiting_seconds=waiting_seconds(tactful, found),
         suggestions=shown[:RECENT_SUGGESTION_TURNS],
     )
@@ -67,6 +68,7 @@ def find_shoppers(tactful: Tactful, query: str) -> list[ShopperMatch]:
     return [
         ShopperMatch(
             shopper_id=shopper_id,
+            now=tactful.clock.now(),
             open_escalations=[
                 e for e in tactful.records.escalations_for(shopper_id) if e.status.open
             ],

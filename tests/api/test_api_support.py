@@ -133,9 +133,7 @@ def test_every_staff_move_is_in_the_trail_and_in_the_shoppers_export(
         ("staff:Priya", "handover.reply", None),
         ("staff:Priya", "handover.resolve", "refund arranged"),
     ]
-    exported = api.client.get(
-        "/v1/shoppers/me/export", headers=api.as_shopper(demo_shopper)
-    ).json()
+    exported = api.client.get("/v1/shoppers/me/export", headers=api.as_shopper(demo_shopper)).json()
     assert [a["action"] for a in exported["audit"] if a["target"] == escalation_id] == [
         "handover.claim",
         "handover.reply",
