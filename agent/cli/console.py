@@ -43,6 +43,7 @@ def console(
         from tui.cli import run
     except ImportError as exc:
         raise InvalidInput(
-            f"The console needs Textual ({exc.name} is missing): pip install 'tactful[console]'."
+            f"The console is not installed here ({exc.name} is missing): "
+            "pip install 'tactful[console]'."
         ) from None
     run(server, token)
