@@ -202,7 +202,7 @@ async def test_a_shopper_erased_while_open_is_said_plainly(server: Server) -> No
         assert erased.status_code == 200, erased.text
         await until(pilot, lambda: "has been erased" in transcript_text(app))
         assert app.open_id is None and app.is_running
-        assert "has been erased" in toasts(app)
+        await until(pilot, lambda: "has been erased" in toasts(app))
     await client.aclose()
 
 
