@@ -166,6 +166,7 @@ class Turn(BaseModel):
     role: Literal["shopper", "agent", "staff"]
     text: str
     at: datetime
+    staff: str | None = Field(default=None, description="who from the team said it (staff turns)")
 
 
 class Reply(BaseModel):

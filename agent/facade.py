@@ -36,6 +36,7 @@ from agent.domain import (
     ShopperMode,
     SimilarShopper,
     Suggestion,
+    Turn,
 )
 from agent.embedding import Embedder, content_hash, load_default_embedder
 from agent.errors import InvalidInput, UnknownConversation, UnknownEscalation, UnknownItem
@@ -48,6 +49,7 @@ from agent.snapshot.shop import ShopSnapshots
 from agent.stores.migration import migrate
 from agent.stores.records import RecordStore, TurnRecord
 from agent.stores.sql import ratings
+from agent.stores.sql.audit import AuditRecord
 from agent.stores.sql.erasure import ErasureReport
 from agent.stores.sql.ratings import SatisfactionRating
 from agent.stores.vectors import ChromaVectorStore
@@ -458,6 +460,7 @@ class Tactful:
         polarity: int = 1,
         source: FactSource = FactSource.STATED,
         actor: str = "shopper",
+        why: str | None = None,
     ) -> PreferenceFact:
         """Add a preference fact ("likes owls"); ``subject`` defaults to the text."""
         self.sync()
@@ -471,22 +474,41 @@ class Tactful:
             polarity=polarity,
             source=source,
             actor=actor,
+            why=why,
         )
 
-    def forget(self, shopper_id: str, fact_id: str, *, actor: str = "shopper") -> PreferenceFact:
-        """Retract a fact: kept in the audit trail, gone from the very next answer."""
+    def forget(
+        self, shopper_id: str, fact_id: str, *, actor: str = "shopper", why: str | None = None
+    ) -> PreferenceFact:
+        """Retract a fact: kept in the audit trail, gone from the very next answer.
+
+        Staff (an ``actor`` of ``staff:<name>``) must say why; the reason joins the trail.
+        """
+        why = staff_reason(actor, why)
         self.sync()
         self.profiles.shopper(shopper_id)
-        return self.profiles.retract(shopper_id, fact_id, actor=actor)
+        return self.profiles.retract(shopper_id, fact_id, actor=actor, why=why)
 
     def correct(
-        self, shopper_id: str, fact_id: str, text: str, *, actor: str = "shopper"
+        self,
+        shopper_id: str,
+        fact_id: str,
+        text: str,
+        *,
+        actor: str = "shopper",
+        why: str | None = None,
     ) -> PreferenceFact:
         """Replace a fact with a corrected wording (the old one is retracted)."""
-        old = self.forget(shopper_id, fact_id, actor=actor)
-        source = FactSource.STAFF if actor.startswith("staff") else FactSource.STATED
+        old = self.forget(shopper_id, fact_id, actor=actor, why=why)
+        source = FactSource.STAFF if is_staff(actor) else FactSource.STATED
         return self.remember(
-            shopper_id, text, subject=text, polarity=old.polarity, source=source, actor=actor
+            shopper_id,
+            text,
+            subject=text,
+            polarity=old.polarity,
+            source=source,
+            actor=actor,
+            why=why,
         )
 
     def escalate(self, shopper_id: str, conversation_id: str, reason: str) -> str:
@@ -494,19 +516,70 @@ class Tactful:
         return self.conversations.escalate(shopper_id, conversation_id, reason).escalation_id
 
     # -- staff taking over ----------------------------------------------------------------
-    def claim_escalation(self, escalation_id: str, staff: str) -> Escalation:
+    # Each move is recorded in the shopper's audit trail: who, when, what, and any note.
+    def claim_escalation(
+        self, escalation_id: str, staff: str, *, actor: str | None = None
+    ) -> Escalation:
         """A person takes a waiting hand-over; the agent stays quiet in that conversation."""
-        return self.conversations.handovers.move(
+        moved = self.conversations.handovers.move(
             escalation_id, EscalationStatus.WITH_STAFF, staff=staff
         )
+        self._audit_handover(actor or f"staff:{staff}", moved, "claim")
+        return moved
 
-    def hand_back(self, escalation_id: str) -> Escalation:
+    def staff_reply(self, escalation_id: str, text: str, *, actor: str) -> Turn:
+        """Post what the person holding a hand-over says into the shopper's conversation."""
+        escalation = self.escalation(escalation_id)
+        if escalation.status is not EscalationStatus.WITH_STAFF:
+            raise InvalidInput(
+                f"Escalation {escalation_id} is {escalation.status.value.replace('_', ' ')}; "
+                "claim it before replying."
+            )
+        message = self.conversations.check_message(text)
+        turn = Turn(role="staff", text=message, at=self.clock.now(), staff=escalation.staff)
+        self.records.add_turn(
+            escalation.conversation_id, "staff", message, {"staff": escalation.staff}, turn.at
+        )
+        # The words are in the transcript; the trail says only that a reply was posted.
+        self._audit_handover(actor, escalation, "reply")
+        return turn
+
+    def hand_back(self, escalation_id: str, *, actor: str = "staff") -> Escalation:
         """The person hands the conversation back to the agent."""
-        return self.conversations.handovers.move(escalation_id, EscalationStatus.HANDED_BACK)
+        moved = self.conversations.handovers.move(escalation_id, EscalationStatus.HANDED_BACK)
+        self._audit_handover(actor, moved, "hand_back")
+        return moved
 
-    def resolve_escalation(self, escalation_id: str) -> Escalation:
-        """The hand-over is done and the conversation closed."""
-        return self.conversations.handovers.move(escalation_id, EscalationStatus.RESOLVED)
+    def resolve_escalation(
+        self, escalation_id: str, *, actor: str = "staff", note: str | None = None
+    ) -> Escalation:
+        """The hand-over is done and the conversation closed; ``note`` says how."""
+        moved = self.conversations.handovers.move(escalation_id, EscalationStatus.RESOLVED)
+        self._audit_handover(actor, moved, "resolve", note)
+        return moved
+
+    def _audit_handover(
+        self, actor: str, escalation: Escalation, action: str, note: str | None = None
+    ) -> None:
+        detail: dict[str, Any] = {
+            "status": escalation.status.value,
+            "conversation": escalation.conversation_id,
+        }
+        if note:
+            detail["why"] = note
+        self.records.audit(
+            actor,
+            escalation.shopper_id,
+            f"handover.{action}",
+            escalation.escalation_id,
+            detail,
+            self.clock.now(),
+        )
+
+    def audit_trail(self, shopper_id: str) -> list[AuditRecord]:
+        """Who changed what about a shopper and when, oldest first."""
+        self.profiles.shopper(_check_id(shopper_id, "shopper"))
+        return self.records.audit_for(shopper_id)
 
     def open_escalations(self) -> list[Escalation]:
         """Every hand-over still with the team, oldest first."""
@@ -536,7 +609,7 @@ class Tactful:
         self.sync()
         self.profiles.shopper(_check_id(shopper_id, "shopper"))
         if conversation_id is not None:
-            self._own_conversation(shopper_id, conversation_id)
+            self.own_conversation(shopper_id, conversation_id)
         now = self.clock.now()
         if item_id is not None:
             kind = EventKind.LIKE if value is FeedbackValue.UP else EventKind.DISMISS
@@ -557,7 +630,7 @@ class Tactful:
         """The shopper's satisfaction with one conversation, 1 to 5 (a new rating replaces
         an old one)."""
         self.profiles.shopper(_check_id(shopper_id, "shopper"))
-        self._own_conversation(shopper_id, conversation_id)
+        self.own_conversation(shopper_id, conversation_id)
         if not 1 <= score <= 5:
             raise InvalidInput(f"A rating is from 1 to 5, not {score}.")
         rating = SatisfactionRating(
@@ -569,7 +642,8 @@ class Tactful:
         ratings.save(self.records.engine, shopper_id, rating)
         return rating
 
-    def _own_conversation(self, shopper_id: str, conversation_id: str) -> None:
+    def own_conversation(self, shopper_id: str, conversation_id: str) -> None:
+        """Raise :class:`UnknownConversation` unless the conversation is the shopper's."""
         record = self.records.get_conversation(conversation_id)
         if record is None or record.shopper_id != shopper_id:
             raise UnknownConversation(
@@ -660,6 +734,19 @@ class Tactful:
     def item_vectors(self, item_ids: Sequence[str]) -> np.ndarray:
         rows = self.index.catalog.rows(item_ids)
         return self.index.catalog.vectors[rows]
+
+
+def is_staff(actor: str) -> bool:
+    return actor.startswith("staff")
+
+
+def staff_reason(actor: str, why: str | None) -> str | None:
+    """The reason a change is made; required of staff, whose changes the shopper did not
+    ask for and may want explained."""
+    why = (why or "").strip() or None
+    if is_staff(actor) and why is None:
+        raise InvalidInput("Say why: a change made by staff needs a reason for the audit trail.")
+    return why
 
 
 def _export_prefix(shopper_id: str) -> str:

@@ -320,6 +320,7 @@ class ProfileService:
         evidence: list[str] | None = None,
         amount: float | None = None,
         recipient: str | None = None,
+        why: str | None = None,
     ) -> PreferenceFact:
         """Record a fact; one that says the same as an active fact reinforces it instead.
 
@@ -348,7 +349,7 @@ class ProfileService:
                     self._reload_facts(shopper_id)  # gone since the sync: say it anew
                     break
                 # A new statement about the same thing replaces the old one.
-                self.retract(shopper_id, fact.fact_id, actor=actor, reason="superseded")
+                self.retract(shopper_id, fact.fact_id, actor=actor, reason="superseded", why=why)
         fact = PreferenceFact(
             fact_id=f"f-{uuid.uuid4().hex[:12]}",
             shopper_id=shopper_id,
@@ -365,7 +366,7 @@ class ProfileService:
             recipient=recipient,
         )
         vector = self._embedder.embed([_embedding_text(fact)])[0]
-        key = self._records.facts.add(fact, actor=actor, at=now)
+        key = self._records.facts.add(fact, actor=actor, at=now, why=why)
         self._vectors.upsert_facts([fact], np.reshape(vector, (1, -1)), [key])
         self._keep(fact, vector)
         return fact
@@ -398,14 +399,23 @@ class ProfileService:
         return held
 
     def retract(
-        self, shopper_id: str, fact_id: str, *, actor: str, reason: str = "forgotten"
+        self,
+        shopper_id: str,
+        fact_id: str,
+        *,
+        actor: str,
+        reason: str = "forgotten",
+        why: str | None = None,
     ) -> PreferenceFact:
         """Mark a fact retracted; it stays in the profile and the audit trail, never in scoring."""
         self.sync()
         fact, vector = self._held_fact(shopper_id, fact_id)
         if fact.status is FactStatus.RETRACTED:
             return fact
-        if not self._records.facts.retract(fact, actor=actor, reason=reason, at=self._clock.now()):
+        retracted_now = self._records.facts.retract(
+            fact, actor=actor, reason=reason, at=self._clock.now(), why=why
+        )
+        if not retracted_now:
             # Retracted or erased elsewhere since the sync: what is stored now decides.
             self._reload_facts(shopper_id)
             return self._held_fact(shopper_id, fact_id)[0]

@@ -46,6 +46,13 @@ class ApiConfig(BaseModel):
         description="worker processes serving the API (`tactful serve --workers` sets it); "
         "with more than one, each caller's rate is counted in the database, for all at once",
     )
+    live_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="how often a live stream (the staff queue, a conversation) checks the "
+        "stores for changes, which any worker may have made",
+    )
     demo: bool = Field(
         default=False,
         description="serve the demo shop page at / and let it get tokens for the demo's "

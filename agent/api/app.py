@@ -23,6 +23,8 @@ from agent.api.routes import (
     escalations,
     events,
     health,
+    live,
+    lookup,
     recommendations,
     shoppers,
     tokens,
@@ -39,7 +41,9 @@ tactful's HTTP API. Authenticate with `Authorization: Bearer <secret>`:
 
 * a **shop key** (`tactful keys create --kind shop`) from the shop's backend: acts for any
   shopper it names, loads the catalog, mints shopper tokens (`POST /v1/tokens`);
-* a **staff key** (`--kind staff`): reads profiles, corrects facts, handles escalations;
+* a **staff key** (`--kind staff`): reads profiles and audit trails, corrects facts (with a
+  reason), looks shoppers up, and works the escalation queue (live at
+  `/v1/escalations/watch`): claims, replies in the shopper's conversation, hands back, resolves;
 * a **shopper token** from the browser: acts only for its own shopper (`me` in paths).
 
 Every error is `{"error": {"code": "...", "message": "..."}}`.
@@ -85,7 +89,9 @@ def create_app(settings: Settings | None = None, tactful: Tactful | None = None)
         events,
         catalog,
         tokens,
+        lookup,
         shoppers,
+        live,
         escalations,
         widget,
     ):

@@ -137,9 +137,15 @@ class FactCreate(BaseModel):
 
 
 class FactCorrect(BaseModel):
-    model_config = _examples({"text": "buys gifts for a niece, 9"})
+    model_config = _examples(
+        {"text": "buys gifts for a niece, 9"},
+        {"text": "buys gifts for a niece, 9", "reason": "the shopper told me on the phone"},
+    )
 
     text: str = Field(min_length=1, max_length=500, description="the corrected wording")
+    reason: str | None = Field(
+        default=None, max_length=500, description="why; required of staff, kept in the audit trail"
+    )
 
 
 class PersonalizationUpdate(BaseModel):
@@ -186,11 +192,57 @@ class ClaimCreate(BaseModel):
     )
 
 
+class StaffMessageCreate(BaseModel):
+    model_config = _examples({"text": "Hello, I'm Priya from the team. How can I help?"})
+
+    text: str = Field(min_length=1, description="what the person holding the hand-over says")
+
+
+class ResolveCreate(BaseModel):
+    model_config = _examples({"note": "refund arranged for order 581475"})
+
+    note: str | None = Field(
+        default=None, max_length=1000, description="how it was resolved, for the audit trail"
+    )
+
+
+class ShownSuggestions(BaseModel):
+    """What the agent showed in one turn, with the factors and reason of each suggestion."""
+
+    at: datetime
+    suggestions: list[Suggestion]
+
+
+class QueueEntry(BaseModel):
+    """One open hand-over as the team's queue shows it."""
+
+    escalation: Escalation
+    waiting_seconds: float = Field(description="since the hand-over opened, by the server's clock")
+    turns: int = Field(description="turns in its conversation so far; grows as anyone speaks")
+
+
 class EscalationDetail(BaseModel):
     """A hand-over with the conversation so far, for the person taking it."""
 
     escalation: Escalation
     transcript: list[Turn]
+    now: datetime | None = Field(
+        default=None, description="the server's clock when this was read, to age things by"
+    )
+    waiting_seconds: float = Field(
+        default=0.0, description="since the hand-over opened, by the server's clock"
+    )
+    suggestions: list[ShownSuggestions] = Field(
+        default_factory=list, description="the latest turns that showed suggestions, newest first"
+    )
+
+
+class ShopperMatch(BaseModel):
+    """A shopper found by id, with their hand-overs still open."""
+
+    shopper_id: str
+    open_escalations: list[Escalation]
+    now: datetime = Field(description="the server's clock when this was read, to age things by")
 
 
 class HealthPublic(BaseModel):

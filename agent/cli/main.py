@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from agent.cli import asking, profiles
+from agent.cli.console import console
 from agent.cli.events import events_app
 from agent.cli.home import HomeOption, settings_for
 from agent.cli.keys import keys_app
@@ -77,6 +78,7 @@ app.command()(profiles.export)
 app.command()(profiles.erase)
 app.command()(serve)
 app.command()(tune)
+app.command()(console)
 
 
 @app.command("eval")

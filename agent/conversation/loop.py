@@ -101,7 +101,7 @@ class Conversations:
         conversation_id: str | None,
         mode: ShopperMode | None,
     ) -> Reply:
-        text = self._check_message(message)
+        text = self.check_message(message)
         # Nothing before the brain reads changes the shopper's row: read it once.
         shopper = self._profiles.ensure_shopper(shopper_id)
         conversation = self._conversation(shopper_id, conversation_id)
@@ -235,7 +235,8 @@ class Conversations:
         return reply
 
     # -- plumbing -----------------------------------------------------------------------
-    def _check_message(self, message: str) -> str:
+    def check_message(self, message: str) -> str:
+        """The message trimmed, or :class:`InvalidInput` when empty or over the limit."""
         text = (message or "").strip()
         if not text:
             raise InvalidInput("The message is empty; say what you are looking for.")

@@ -464,6 +464,19 @@ class RecordStore:
             created_at=row.created_at,
         )
 
+    def shopper_ids_starting(self, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` shopper ids that begin with ``prefix``, in order (support staff
+        look a shopper up by the id a customer gives them)."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = (
+            sa.select(shoppers.c.shopper_id)
+            .where(shoppers.c.shopper_id.like(f"{escaped}%", escape="\\"))
+            .order_by(shoppers.c.shopper_id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))
+
     def set_personalized(
         self, shopper_id: str, personalized: bool, at: datetime | None = None
     ) -> None:
@@ -779,6 +792,18 @@ class RecordStore:
                 )
                 for row in conn.execute(query)
             ]
+
+    def turn_counts(self, conversation_ids: Sequence[str]) -> dict[str, int]:
+        """How many turns each conversation has (none: left out), in one query."""
+        if not conversation_ids:
+            return {}
+        query = (
+            sa.select(turn_rows.c.conversation_id, sa.func.count())
+            .where(turn_rows.c.conversation_id.in_(list(conversation_ids)))
+            .group_by(turn_rows.c.conversation_id)
+        )
+        with self.engine.connect() as conn:
+            return {row[0]: int(row[1]) for row in conn.execute(query)}
 
     def last_agent_payload(self, conversation_id: str) -> dict[str, Any] | None:
         """The payload of the agent's latest turn: all a new turn needs to read, however

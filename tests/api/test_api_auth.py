@@ -55,14 +55,19 @@ def _routes() -> Iterator[Route]:
     yield Route("POST", f"{shopper_path}/ratings", own, {"conversation_id": "c-1", "score": 1})
     yield Route("POST", f"{shopper_path}/escalations", own, {"conversation_id": "c-1"})
     yield Route("GET", f"{shopper_path}/export", own)
+    yield Route("GET", f"{shopper_path}/conversations/c-1/live", own)
+    yield Route("GET", f"{shopper_path}/audit", team)
+    yield Route("GET", "/v1/shoppers", team, params={"q": VICTIM[:3]})
     yield Route("DELETE", shopper_path, own)
     item = {"item_id": "EVIL", "title": "Injected item"}
     yield Route("PUT", "/v1/catalog/items", frozenset({SHOP}), {"items": [item]})
     yield Route("POST", "/v1/tokens", frozenset({SHOP}), {"shopper_id": VICTIM})
     yield Route("GET", "/v1/escalations", team)
+    yield Route("GET", "/v1/escalations/watch", team)
     yield Route("GET", "/v1/escalations/e-any", team)
     for move in ("claim", "hand-back", "resolve"):
         yield Route("POST", f"/v1/escalations/e-any/{move}", team)
+    yield Route("POST", "/v1/escalations/e-any/messages", team, {"text": "hello"})
 
 
 ROUTES = list(_routes())

@@ -191,7 +191,7 @@ def test_staff_corrections_are_recorded_as_staff(api: Api, demo_shopper: str) ->
     fact = api.tactful.remember(demo_shopper, "budget around £5")
     response = api.client.put(
         f"/v1/shoppers/{demo_shopper}/facts/{fact.fact_id}",
-        json={"text": "budget around £15"},
+        json={"text": "budget around £15", "reason": "the shopper said so by phone"},
         headers=api.as_staff(),
     )
     assert response.status_code == 200, response.text

@@ -5,10 +5,11 @@ no other shopper; a shop key names any shopper; staff read and correct."""
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
-from agent.api.deps import AgentDep, AnyCaller, ShopperSide
+from agent.api.deps import AgentDep, AnyCaller, ShopperSide, StaffUser
 from agent.api.schemas import (
     EscalationCreate,
     FactCorrect,
@@ -21,6 +22,7 @@ from agent.api.schemas import (
 )
 from agent.domain import Escalation, EscalationStatus, PreferenceFact, Profile
 from agent.errors import UnknownEscalation
+from agent.stores.sql.audit import AuditRecord
 from agent.stores.sql.erasure import ErasureReport
 from agent.stores.sql.ratings import SatisfactionRating
 
@@ -49,16 +51,36 @@ def remember(
 def correct(
     agent: AgentDep, caller: AnyCaller, shopper_id: str, fact_id: str, body: FactCorrect
 ) -> PreferenceFact:
-    """ "That's wrong about me": the fact is replaced by the corrected wording (audited)."""
+    """ "That's wrong about me": the fact is replaced by the corrected wording (audited).
+    Staff must give a ``reason``; it is kept in the audit trail with their name."""
     with agent.use() as tactful:
-        return tactful.correct(caller.shopper(shopper_id), fact_id, body.text, actor=caller.actor)
+        return tactful.correct(
+            caller.shopper(shopper_id), fact_id, body.text, actor=caller.actor, why=body.reason
+        )
 
 
 @router.delete("/facts/{fact_id}")
-def forget(agent: AgentDep, caller: AnyCaller, shopper_id: str, fact_id: str) -> PreferenceFact:
-    """Retract a fact: gone from the very next answer, kept in the audit trail."""
+def forget(
+    agent: AgentDep,
+    caller: AnyCaller,
+    shopper_id: str,
+    fact_id: str,
+    reason: Annotated[
+        str | None, Query(max_length=500, description="why; required of staff")
+    ] = None,
+) -> PreferenceFact:
+    """Retract a fact: gone from the very next answer, kept in the audit trail. Staff must
+    give a ``reason``; it is kept in the audit trail with their name."""
     with agent.use() as tactful:
-        return tactful.forget(caller.shopper(shopper_id), fact_id, actor=caller.actor)
+        return tactful.forget(caller.shopper(shopper_id), fact_id, actor=caller.actor, why=reason)
+
+
+@router.get("/audit")
+def audit_trail(agent: AgentDep, caller: StaffUser, shopper_id: str) -> list[AuditRecord]:
+    """Who changed what about the shopper, when and why: their own changes, the shop's,
+    and every staff action (claims, replies, corrections, hand-backs, resolutions)."""
+    with agent.use() as tactful:
+        return tactful.audit_trail(caller.shopper(shopper_id))
 
 
 @router.put("/personalization")

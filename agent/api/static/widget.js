@@ -109,6 +109,10 @@ p { margin: 0 0 6px; }
 .msg.agent > .text { background: var(--tf-soft); padding: 8px 12px;
   border-radius: 12px 12px 12px 2px; display: inline-block; max-width: 100%; }
 .msg.error > .text { background: #fef2f2; color: #991b1b; }
+.msg.staff { align-self: stretch; max-width: 100%; }
+.msg.staff > .who { display: block; font-size: .75rem; color: var(--tf-muted); margin-bottom: 2px; }
+.msg.staff > .text { background: #fffbeb; border: 1px solid #fcd34d; padding: 8px 12px;
+  border-radius: 12px; display: block; }
 .msg.note > .text { background: none; color: var(--tf-muted); font-size: .875rem; padding: 0; }
 .cards { list-style: none; margin: 8px 0 0; padding: 0; display: grid; gap: 8px; white-space: normal; }
 .card { border: 1px solid var(--tf-line); border-radius: 8px; padding: 10px; overflow-wrap: anywhere; }
@@ -1018,10 +1022,73 @@ button.danger { background: #b91c1c; color: #fff; border-color: #b91c1c; }
       const ui = this.ui;
       ui.handover.hidden = !this.handover;
       ui.person.hidden = Boolean(this.handover);
-      if (!this.handover) return;
+      if (!this.handover) {
+        this.stopLive();
+        return;
+      }
       ui.handoverText.textContent = this.handover.status === "with_staff"
         ? `${this.handover.staff || "A member of the team"} from the team is with you now.`
         : "Waiting for a person from the team. You can keep chatting meanwhile.";
+      this.startLive(this.handover.conversation_id);
+    }
+
+    /** Follow the hand-over as it happens: the person joining, what they say, and the
+     * conversation coming back to the assistant. One stream per conversation. */
+    async startLive(conversationId) {
+      if (!conversationId || (this.live && this.live.conversationId === conversationId)) return;
+      this.stopLive();
+      const live = { conversationId, abort: new AbortController() };
+      this.live = live;
+      const path = `/v1/shoppers/me/conversations/${encodeURIComponent(conversationId)}/live`;
+      try {
+        const response = await fetch(this.api.base + path, {
+          headers: { Authorization: `Bearer ${this.api.token}` },
+          signal: live.abort.signal,
+        });
+        if (!response.ok) throw await apiError(response);
+        for await (const event of streamEvents(response)) {
+          if (this.live !== live) return;
+          if (event.name === "turn") this.addStaffMessage(event.data);
+          else if (event.name === "handover") this.onLiveHandover(event.data);
+          else if (event.name === "error") break;
+        }
+      } catch (_) {
+        // Closed on purpose, or the network went: the next reply checks the hand-over again.
+      }
+      if (this.live === live) this.live = null;
+    }
+
+    stopLive() {
+      if (this.live) this.live.abort.abort();
+      this.live = null;
+    }
+
+    onLiveHandover(escalation) {
+      const before = this.handover;
+      if (escalation && isOpen(escalation.status)) {
+        if (before && before.status !== escalation.status && escalation.status === "with_staff") {
+          this.addNote(`${escalation.staff || "A member of the team"} from the team has joined.`);
+        }
+        this.showHandover(escalation);
+        return;
+      }
+      if (before && escalation && escalation.escalation_id === before.escalation_id) {
+        const who = escalation.staff || "The team";
+        if (escalation.status === "handed_back") this.addNote(`${who} handed you back to the assistant. I'm here to help.`);
+        if (escalation.status === "resolved") this.addNote(`${who} marked this conversation resolved. Thank you!`);
+      }
+      this.showHandover(null);
+    }
+
+    addStaffMessage(turn) {
+      const who = turn.staff || "The team";
+      const node = h("div", { class: "msg staff" }, [
+        h("span", { class: "who", "aria-hidden": "true", text: `${who} (team)` }),
+        h("span", { class: "sr-only", text: `${who} from the team said: ` }),
+        h("span", { class: "text", text: turn.text }),
+      ]);
+      this.ui.log.append(node);
+      this.scrollLog();
     }
 
     async refreshHandover() {

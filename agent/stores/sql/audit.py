@@ -1,7 +1,9 @@
 """The audit trail: who changed what about a shopper, and when; never what anyone said.
 
 A row's ``detail`` names kinds and statuses (a fact's source, its status), and ``target``
-an id (a fact's); the words of a fact or a message never enter the trail. After an
+an id (a fact's); the words of a fact or a message never enter the trail. The one
+exception is ``why``: the reason staff give for a change or the note they resolve a
+hand-over with, written for the trail itself. After an
 erasure the shopper's rows stay, under a random token that links them to each other and
 to nothing else. A hash of the id would not do: shopper ids are few and short, so anyone
 who reads the table could hash every candidate and find the one that matches.

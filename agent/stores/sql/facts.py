@@ -143,13 +143,13 @@ class FactStore:
         """The shopper's vector key, given now if they have none."""
         return self._retrying(lambda conn: key_for(conn, shopper_id))
 
-    def add(self, fact: PreferenceFact, *, actor: str, at: datetime) -> str:
+    def add(self, fact: PreferenceFact, *, actor: str, at: datetime, why: str | None = None) -> str:
         """Store a new fact (its id must be new); returns the shopper's vector key."""
 
         def write(conn: Connection) -> str:
             key = key_for(conn, fact.shopper_id)
             conn.execute(sa.insert(facts).values(**fact_row(fact)))
-            self._log(conn, fact, actor, "add", at)
+            self._log(conn, fact, actor, "add", at, why)
             return key
 
         return self._retrying(write)
@@ -175,15 +175,30 @@ class FactStore:
             at,
         )
 
-    def retract(self, fact: PreferenceFact, *, actor: str, reason: str, at: datetime) -> bool:
-        """Mark an active fact retracted; False if it was not stored and active."""
+    def retract(
+        self,
+        fact: PreferenceFact,
+        *,
+        actor: str,
+        reason: str,
+        at: datetime,
+        why: str | None = None,
+    ) -> bool:
+        """Mark an active fact retracted; False if it was not stored and active. ``reason``
+        names the kind of retraction; ``why`` is what staff wrote about it, if anyone did."""
         retracted = fact.model_copy(update={"status": FactStatus.RETRACTED})
         return self._update_active(
-            retracted, {"status": FactStatus.RETRACTED.value}, actor, reason, at
+            retracted, {"status": FactStatus.RETRACTED.value}, actor, reason, at, why
         )
 
     def _update_active(
-        self, fact: PreferenceFact, values: dict[str, Any], actor: str, action: str, at: datetime
+        self,
+        fact: PreferenceFact,
+        values: dict[str, Any],
+        actor: str,
+        action: str,
+        at: datetime,
+        why: str | None = None,
     ) -> bool:
         with self._engine.begin() as conn:
             result = conn.execute(
@@ -197,18 +212,28 @@ class FactStore:
             )
             if result.rowcount == 0:
                 return False
-            self._log(conn, fact, actor, action, at)
+            self._log(conn, fact, actor, action, at, why)
         return True
 
     @staticmethod
-    def _log(conn: Connection, fact: PreferenceFact, actor: str, action: str, at: datetime) -> None:
+    def _log(
+        conn: Connection,
+        fact: PreferenceFact,
+        actor: str,
+        action: str,
+        at: datetime,
+        why: str | None = None,
+    ) -> None:
+        detail: dict[str, Any] = {"source": fact.source.value, "status": fact.status.value}
+        if why:
+            detail["why"] = why
         audit.write(
             conn,
             actor=actor,
             shopper_id=fact.shopper_id,
             action=f"fact.{action}",
             target=fact.fact_id,
-            detail={"source": fact.source.value, "status": fact.status.value},
+            detail=detail,
             at=at,
         )
         changes.append(conn, fact.shopper_id, ChangeKind.FACTS, at)

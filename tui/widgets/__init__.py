@@ -1,0 +1,1 @@
+"""The console's widgets: the queue, the transcript, the profile panel."""
