@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from agent.cli.processes import free_port
+from tests.tui.conftest import Server
 from tui.app import ConsoleApp
 from tui.client import StaffClient
 from tui.widgets.queue import QueueList

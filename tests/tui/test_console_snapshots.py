@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fake_client import FakeStaffApi
 from textual.pilot import Pilot
 
+from tests.tui.fake_client import FakeStaffApi
 from tui.app import ConsoleApp
 from tui.widgets.profile_panel import ProfilePanel
 
