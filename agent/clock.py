@@ -32,6 +32,17 @@ class FixedClock:
         self.at += timedelta(**delta)
 
 
+class RunningClock:
+    """A clock set to ``at`` when the real time was ``since``, running on from there: a
+    served replay of old data, where waiting times still grow."""
+
+    def __init__(self, at: datetime, since: datetime) -> None:
+        self.offset = at - since
+
+    def now(self) -> datetime:
+        return SystemClock().now() + self.offset
+
+
 def parse_time(text: str) -> datetime:
     """An ISO 8601 date or time as naive UTC: ``2011-12-09``, ``2011-12-09 08:26``,
     ``2011-12-09T08:26:00Z``, ``…+01:00``; a time without a zone is taken as UTC.

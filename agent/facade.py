@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from agent import tuned_config
 from agent.brain.base import Brain
 from agent.brain.offline.brain import offline_brain
-from agent.clock import Clock, FixedClock, SystemClock
+from agent.clock import Clock, FixedClock, RunningClock, SystemClock
 from agent.conversation import Conversations
 from agent.domain import (
     BehaviourEvent,
@@ -177,7 +177,11 @@ class Tactful:
         settings = settings or Settings()
         settings.home.mkdir(parents=True, exist_ok=True)
         if clock is None and settings.now is not None:
-            clock = FixedClock(settings.now)
+            clock = (
+                FixedClock(settings.now)
+                if settings.now_since is None
+                else RunningClock(settings.now, settings.now_since)
+            )
         tactful = cls(
             records=RecordStore(settings.sql_url),
             vectors=ChromaVectorStore.on_first_use(settings),

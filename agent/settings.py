@@ -92,8 +92,13 @@ class Settings(BaseSettings):
         default=None,
         description="pin the clock, e.g. to replay a historical dataset as if it were today",
     )
+    now_since: datetime | None = Field(
+        default=None,
+        description="with now: the real time at which now held; the clock runs on from it "
+        "(as `tactful serve` sets it, so that waiting times grow)",
+    )
 
-    @field_validator("now", mode="before")
+    @field_validator("now", "now_since", mode="before")
     @classmethod
     def _naive_utc(cls, value: object) -> object:
         # Stored times are naive UTC, and an aware "now" cannot be compared with them.

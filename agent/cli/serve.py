@@ -22,6 +22,7 @@ from agent.cli.chroma_server import chroma_server
 from agent.cli.home import HomeOption, check_stores, open_tactful, settings_for
 from agent.cli.render import err
 from agent.cli.workers import run_workers
+from agent.clock import SystemClock
 from agent.errors import InvalidInput
 from agent.settings import Settings
 
@@ -62,6 +63,7 @@ def serve(
     settings = settings_for(home)
     if demo:
         settings = _demo_settings(settings)
+    settings = _clock_runs(settings)
     if demo:
         err.print(f"Demo shop on http://{host}:{port}/ ; Ctrl+C stops it.")
     if workers == 1:
@@ -108,7 +110,17 @@ def _worker_environment(settings: Settings, workers: int) -> dict[str, str]:
         environment["TACTFUL_API__DEMO"] = "true"
     if settings.now is not None:
         environment["TACTFUL_NOW"] = settings.now.isoformat()
+    if settings.now_since is not None:
+        environment["TACTFUL_NOW_SINCE"] = settings.now_since.isoformat()
     return environment
+
+
+def _clock_runs(settings: Settings) -> Settings:
+    """A pinned clock runs on from the moment the server starts: a served replay of old
+    data still sees time pass (how long a hand-over has waited)."""
+    if settings.now is None or settings.now_since is not None:
+        return settings
+    return settings.model_copy(update={"now_since": SystemClock().now()})
 
 
 def _demo_settings(settings: Settings) -> Settings:
