@@ -296,12 +296,12 @@ def _calibration(calibration: dict[str, Any]) -> str:
     ask, chosen = calibration["ask"], calibration["chosen"]
     winner = "the question score" if chosen and chosen.get("ask") else "the both-ways rule"
     score = (
-        f" a ridge logistic regression on text likeness, taste percentile, co-purchase"
+        f"a ridge logistic regression on text likeness, taste percentile, co-purchase"
         " percentile, the share of the 50 most similar shoppers who chose the item, a new"
         " category, the price against the usual one and the size of the history, precision"
         f" {ask['held_out_precision']}, recall {ask['held_out_recall']}"
         if ask
-        else " no question score could be fitted"
+        else "no question score could be fitted"
     )
     return (
         "The question rule was chosen on the validation split only (`python -m"
