@@ -127,6 +127,8 @@ class Tactful:
             clarify = ClarifyConfig(
                 fit_similarity=fitted.fit_similarity, fit_percentile=fitted.fit_percentile
             )
+            if fitted.ask is not None:  # a config written before the question score has none
+                clarify.ask = fitted.ask
         #: How fast events and facts fade here: the settings', or the tuning's.
         self.policy = policy
         migrate(records, vectors)  # a data folder written by an older version, once

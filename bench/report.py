@@ -160,18 +160,28 @@ def _tact(
         ("NDCG@10 polluted, with clarification", c["ndcg@10_clarified"], None),
         ("recovery (with ÷ clean)", c["recovery"], "recovery"),
         ("recovery, injected customers only", c["recovery_injected"], None),
-        ("question precision", c["question_precision"], "question_precision"),
         (
-            f"question recall (of the {c.get('consequential_injected', '?')} consequential"
-            " injected events)",
+            "question precision" + _interval(c.get("question_precision_interval")),
+            c["question_precision"],
+            "question_precision",
+        ),
+        (
+            f"question recall (of the {c.get('consequential_injected', '?')} injected events"
+            " consequential in the list shown)" + _interval(c.get("question_recall_interval")),
             c["question_recall"],
             "question_recall",
         ),
+        *_recall_rows(c),
         ("question recall, all injected events", c.get("question_recall_all_injected"), None),
         (
             "injected events moving more than 2 of the 10 before an answer",
             c.get("unconfirmed_moving_more_than_2"),
             "unconfirmed_moving_more_than_2",
+        ),
+        (
+            "injected events moving more than 2 of the 10 of a search before an answer",
+            c.get("unconfirmed_moving_more_than_2_in_search"),
+            None,
         ),
         ("questions per shopper", c["questions_per_shopper"], None),
         (
@@ -246,22 +256,68 @@ def _tact(
             f" {t['cited_factors_whose_removal_did_not_lower_the_score']}. See"
             " `bench/tact/truthfulness.py`.",
         ]
-    if calibration:
-        best = calibration["best"]
-        out += [
-            "",
-            "The clarification thresholds were calibrated on the validation split only"
-            f" (`python -m bench.tact.calibrate`, {calibration['customers']} customers,"
-            f" {calibration['cases']} assessed events): fit similarity"
-            f" {best['fit_similarity']}, taste percentile {best['fit_percentile']}"
-            f" (validation precision {best['precision']}, recall {best['recall']} of"
-            f" {calibration.get('consequential_injected', '?')} consequential injected"
-            " events). An event is consequential when counting it as the shopper's own would"
-            " change at least 3 of the 10 suggestions of the default mode, as served.",
-        ]
+    out += [
+        "",
+        "An injected event is consequential when counting it as the shopper's own, rather"
+        " than not at all, would change at least 3 of the 10 items of a list before any"
+        " answer: the default mode's suggestions as served (the policy's own check, and the"
+        " headline recall), a search for the item's own category, or gift mode with no"
+        " recipient named (where own taste is set aside by design). Intervals are 95 %"
+        " Wilson intervals.",
+    ]
+    if calibration and "chosen" in calibration:
+        out += ["", _calibration(calibration)]
     if "magazines" in data:
         out += ["", _magazines(data["magazines"])]
     return "\n".join(out)
+
+
+def _interval(share: dict[str, Any] | None) -> str:
+    return f" [{share['low']:.2f}, {share['high']:.2f}]" if share else ""
+
+
+def _recall_rows(c: dict[str, Any]) -> list[tuple[str, Any, str | None]]:
+    """Recall on the injected events consequential in a search, in gift mode, in any."""
+    rows: list[tuple[str, Any, str | None]] = []
+    for key, count, what in (
+        ("question_recall_search", "consequential_in_search", "a search of its category"),
+        ("question_recall_gift_mode", "consequential_in_gift_mode", "gift mode"),
+        ("question_recall_any_list", "consequential_any_list", "any of the three lists"),
+    ):
+        if key in c:
+            label = f"question recall (of the {c[count]} consequential in {what})"
+            rows.append((label + _interval(c[key]), c[key]["value"], None))
+    return rows
+
+
+def _calibration(calibration: dict[str, Any]) -> str:
+    """How the question rule was chosen, on the validation split only."""
+    hold, both = calibration["hold_thresholds"], calibration["both_ways_held_out"]
+    ask, chosen = calibration["ask"], calibration["chosen"]
+    winner = "the question score" if chosen and chosen.get("ask") else "the both-ways rule"
+    score = (
+        f"a ridge logistic regression on text likeness, taste percentile, co-purchase"
+        " percentile, the share of the 50 most similar shoppers who chose the item, a new"
+        " category, the price against the usual one and the size of the history, precision"
+        f" {ask['held_out_precision']}, recall {ask['held_out_recall']}"
+        if ask
+        else "no question score could be fitted"
+    )
+    return (
+        "The question rule was chosen on the validation split only (`python -m"
+        f" bench.tact.calibrate`, {calibration['customers']} customers,"
+        f" {calibration['cases']} assessed events, {calibration['consequential_injected']}"
+        " consequential injected), judged on shoppers left out of each fit (5 folds):"
+        f" the both-ways rule (unlike the history by text and by taste), precision"
+        f" {both['precision']}, recall {both['recall']}; {score}. {winner.capitalize()} won;"
+        f" fitted on all the cases: text similarity under {hold['fit_similarity']} and taste"
+        f" percentile under {hold['fit_percentile']} (precision {hold['precision']}, recall"
+        f" {hold['recall']}). Events unlike the history one way only that would change 3 or"
+        " more of the 10 are held at low weight without a question. Held, the"
+        " consequential injected validation events moved more than 2 of the 10 in"
+        f" {calibration['held_consequential_injected_moving_more_than_2']} cases (at most"
+        f" {calibration['held_moves_max']})."
+    )
 
 
 def _magazines(m: dict[str, Any]) -> str:

@@ -146,13 +146,28 @@ def _weights(
     held = (standings == Standing.HELD.value) & ~dismissed
     if held.any():
         unboosted = policy.model_copy(update={"recent_boost": 0.0})
+        fresh = decayed_weights(kinds[held], rating[held], quantity[held], age[held], unboosted)
         weights[held] = (
             policy.held_event_weight
-            * decayed_weights(kinds[held], rating[held], quantity[held], age[held], unboosted)
+            * np.minimum(fresh, _strongest_settled(weights, standings, dismissed, fresh))
             * np.power(0.5, np.maximum(age[held], 0.0) / policy.held_event_days)
         )
     weights[(standings == Standing.CONFIRMED.value) & ~dismissed] *= policy.confirmed_event_boost
     return weights
+
+
+def _strongest_settled(
+    weights: np.ndarray, standings: np.ndarray, dismissed: np.ndarray, fresh: np.ndarray
+) -> np.ndarray | float:
+    """The weight a held event is a share of: its own, fresh, but never more than the
+    shopper's strongest settled event weighs now. Against a history months old, whose
+    weights have faded to a few hundredths, a fresh held purchase at a tenth of its
+    weight would otherwise outweigh every settled item and reshape the suggestions
+    before anyone knows whose it is. With nothing settled there is nothing to protect."""
+    settled = (standings != Standing.HELD.value) & ~dismissed
+    if not settled.any():
+        return fresh
+    return float(weights[settled].max())
 
 
 def _left_after(age: timedelta, half_life_days: float) -> float:

@@ -187,12 +187,18 @@ def _print_validation(tuned: Tuning, eligible: int | None = None) -> None:
             "that would change what shoppers see); the built-in one stays."
         )
     else:
+        how = (
+            "when its fit with the history (text, taste, co-purchases, similar shoppers, "
+            "category, price) makes it likely someone else's"
+            if rule.ask is not None
+            else f"when an item is less like the history than {rule.fit_similarity:g} "
+            f"and beats under {rule.fit_percentile:.0%} of the catalog on taste"
+        )
         _say(
-            f"Questions: asked when an item is less like the history than {rule.fit_similarity:g} "
-            f"and beats under {rule.fit_percentile:.0%} of the catalog on taste; on "
-            f"{rule.cases:,} first orders and injected purchases, {rule.precision:.0%} of the "
-            f"questions were about someone else's, and {rule.recall:.0%} of the "
-            f"{rule.consequential_injected} that would change what was shown were asked about."
+            f"Questions: asked {how}; on {rule.cases:,} first orders and injected purchases, "
+            f"{rule.precision:.0%} of the questions were about someone else's, and "
+            f"{rule.recall:.0%} of the {rule.consequential_injected} that would change what "
+            "was shown were asked about."
         )
 
 

@@ -12,10 +12,19 @@ they are shown. How far is "does not fit" differs from shop to shop (in a catalo
   shop sells often, among the least like their history): someone else's, counted as
   if only :data:`INJECTED_SHARE` of shoppers had one, so that precision means what it
   would with a gift in every third or fourth order, and recall rests on more cases;
-* every event's fit and impact is computed once, so any pair of thresholds costs
-  nothing more to score. Recall counts the consequential injected events; precision,
-  every question asked. The pair with the most recall among those whose questions are
-  at least :data:`PRECISION_FLOOR` right wins.
+* every event's fit and impact is computed once, so any rule costs nothing more to
+  score. Recall counts the consequential injected events; precision, every question
+  asked.
+* two kinds of rule compete. The *both-ways* rule asks about an event unlike the
+  history by text and by taste: the threshold pair with the most recall among those
+  whose questions are at least :data:`PRECISION_FLOOR` right. The *question score*
+  (:class:`~agent.policy.ask_score.AskScore`) is a logistic regression of "injected" on
+  all the fit signals of the consequential events (the only ones a question may be
+  about), with the threshold chosen the same way.
+* each kind is judged on shoppers it was not fitted on (:data:`FOLDS` folds of
+  shoppers: weights and thresholds chosen on the others), so that the choice does not
+  ride on a fit's own luck; the better one is then fitted on all the cases. The fit
+  thresholds also decide when to hold an event without asking, whichever asks.
 
 ``tactful tune`` runs this on the shop's history; ``python -m bench.tact.calibrate``
 on the benchmark's validation split.
@@ -32,6 +41,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
+from agent.policy.ask_score import AskScore, fit_weights
 from agent.policy.clarify import (
     CONSEQUENTIAL_CHANGE,
     Assessment,
@@ -59,6 +69,8 @@ FAR_SHARE = 0.05
 ITEMS_PER_ORDER = 6
 #: Fewer consequential injected events than this and a recall says too little to act on.
 MIN_CONSEQUENTIAL = 10
+#: Folds of shoppers for the out-of-fold predictions the threshold is chosen on.
+FOLDS = 5
 
 
 @dataclass
@@ -72,10 +84,13 @@ class Case:
 
 
 class Calibration(BaseModel):
-    """The thresholds chosen, and how they did on the cases they were chosen on."""
+    """The rule chosen, and how it did on the cases it was chosen on: precision and
+    recall are the question score's on out-of-fold predictions (the fit thresholds'
+    own rule's when there is no score, as in configs written before it)."""
 
     fit_similarity: float
     fit_percentile: float
+    ask: AskScore | None = None
     precision: float
     recall: float
     questions: int
@@ -83,13 +98,31 @@ class Calibration(BaseModel):
     consequential_injected: int
 
 
+class AskFit(BaseModel):
+    """A fitted question score and its precision, recall and questions, on held-out
+    shoppers (``held_out_*``: weights and threshold chosen on the others) and on the
+    cases it was fitted on."""
+
+    ask: AskScore
+    held_out_precision: float
+    held_out_recall: float
+    held_out_questions: float
+    precision: float
+    recall: float
+    questions: float
+
+
 def grid(cases: Sequence[Case]) -> list[dict[str, Any]]:
-    """Precision, recall and questions for every threshold pair, best first."""
+    """Precision, recall and questions for every threshold pair, best first, of the
+    rule that asks about an event unlike the history both by text and by taste."""
     consequential = consequential_injected(cases)
     rows = []
     for similarity, percentile in itertools.product(SIMILARITY_GRID, PERCENTILE_GRID):
-        rule = ClarifyConfig(fit_similarity=similarity, fit_percentile=percentile)
-        asked = [c for c in cases if rule.asks_about(c.assessment)]
+        asked = [
+            c
+            for c in askable(cases)
+            if c.assessment.similarity < similarity and c.assessment.percentile < percentile
+        ]
         hits = sum(c.injected for c in asked)
         questions = sum(c.weight for c in asked)
         precision = sum(c.weight for c in asked if c.injected) / questions if questions else 0.0
@@ -119,23 +152,146 @@ def consequential_injected(cases: Sequence[Case]) -> int:
     )
 
 
+def askable(cases: Sequence[Case]) -> list[Case]:
+    """The cases a question may be about: enough history, and consequential."""
+    floor = ClarifyConfig().min_history_items
+    return [
+        c
+        for c in cases
+        if c.assessment.history_items >= floor
+        and (c.assessment.changed or 0) >= CONSEQUENTIAL_CHANGE
+    ]
+
+
+def fit_ask(cases: Sequence[Case], folds: int = FOLDS) -> AskFit | None:
+    """Fit the question score on ``cases`` (in shopper order, so that contiguous folds
+    hold whole shoppers); None when there is nothing to fit on."""
+    pool = askable(cases)
+    if len({c.injected for c in pool}) < 2:
+        return None
+    consequential = consequential_injected(cases)
+    signals = [c.assessment.signals() for c in pool]
+    injected = [c.injected for c in pool]
+    weights = [c.weight for c in pool]
+    held_out = np.zeros(len(pool))
+    for part in _folds(len(pool), folds):
+        train = np.setdiff1d(np.arange(len(pool)), part)
+        if len({injected[i] for i in train}) < 2:  # nothing to tell apart: the prior
+            held_out[part] = float(np.mean([injected[i] for i in train]))
+            continue
+        bias, fitted = fit_weights(
+            [signals[i] for i in train], [injected[i] for i in train], [weights[i] for i in train]
+        )
+        score = AskScore(bias=bias, weights=fitted, threshold=0.5)
+        held_out[part] = [score.probability(signals[i]) for i in part]
+    asked = np.zeros(len(pool), dtype=bool)
+    for part in _folds(len(pool), folds):
+        others = np.setdiff1d(np.arange(len(pool)), part)
+        chosen, _ = _best_threshold(held_out[others], [pool[i] for i in others])
+        asked[part] = held_out[part] >= chosen
+    threshold, _ = _best_threshold(held_out, pool, consequential)
+    bias, fitted = fit_weights(signals, injected, weights)
+    ask = AskScore(bias=bias, weights=fitted, threshold=threshold)
+    own = np.array([ask.probability(s) for s in signals])
+    oof = _scored(asked, pool, consequential)
+    fit = _scored(own >= threshold, pool, consequential)
+    return AskFit(
+        ask=ask,
+        held_out_precision=oof[0],
+        held_out_recall=oof[1],
+        held_out_questions=oof[2],
+        precision=fit[0],
+        recall=fit[1],
+        questions=fit[2],
+    )
+
+
+def held_out_both_ways(cases: Sequence[Case], folds: int = FOLDS) -> tuple[float, float, float]:
+    """Precision, recall and questions of the both-ways rule on held-out shoppers: each
+    fold asked about with the threshold pair :func:`grid` chooses on the others."""
+    pool = askable(cases)
+    asked = np.zeros(len(pool), dtype=bool)
+    for part in _folds(len(pool), folds):
+        others = set(range(len(pool))) - set(part.tolist())
+        best = grid([pool[i] for i in sorted(others)])[0]
+        asked[part] = [
+            pool[i].assessment.similarity < best["fit_similarity"]
+            and pool[i].assessment.percentile < best["fit_percentile"]
+            for i in part
+        ]
+    return _scored(asked, pool, consequential_injected(cases))
+
+
+def _folds(n: int, folds: int) -> list[np.ndarray]:
+    """Contiguous blocks: cases come shopper by shopper, so a block holds whole shoppers
+    (but for the two at its edges)."""
+    return np.array_split(np.arange(n), folds)
+
+
+def _best_threshold(
+    probabilities: np.ndarray, pool: Sequence[Case], consequential: int | None = None
+) -> tuple[float, tuple[float, float, float]]:
+    """The threshold with the most recall among those at least :data:`PRECISION_FLOOR`
+    precise (the most precise when none is), and its scores."""
+    if consequential is None:
+        consequential = consequential_injected(pool)
+    best: tuple[tuple[bool, float, float], float, tuple[float, float, float]] | None = None
+    for threshold in sorted(set(probabilities.tolist())):
+        scored = _scored(probabilities >= threshold, pool, consequential)
+        key = _merit(scored)
+        if best is None or key > best[0]:
+            best = (key, threshold, scored)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _scored(
+    asked: np.ndarray, pool: Sequence[Case], consequential: int
+) -> tuple[float, float, float]:
+    """Precision (weighted by what each case stands for), recall of the consequential
+    injected events, and questions, when the cases ``asked`` marks are asked about."""
+    questions = sum(c.weight for c, a in zip(pool, asked, strict=True) if a)
+    right = sum(c.weight for c, a in zip(pool, asked, strict=True) if a and c.injected)
+    hits = sum(1 for c, a in zip(pool, asked, strict=True) if a and c.injected)
+    precision = right / questions if questions else 0.0
+    recall = hits / consequential if consequential else 0.0
+    return round(precision, 4), round(recall, 4), round(questions, 1)
+
+
 def choose(cases: Sequence[Case]) -> Calibration | None:
-    """The best rule, or None when the cases cannot support one (too few consequential
-    injected events, or no rule precise enough to ask anything)."""
+    """The better kind of rule on held-out shoppers, fitted on all the cases; None when
+    the cases cannot support one (too few consequential injected events, or no rule
+    precise enough to ask anything)."""
     consequential = consequential_injected(cases)
     best = grid(cases)[0]
-    supported = consequential >= MIN_CONSEQUENTIAL and best["recall"] > 0
-    if not supported or best["precision"] < PRECISION_FLOOR:
+    both_ways = held_out_both_ways(cases)
+    fitted = fit_ask(cases)
+    scored = (
+        (fitted.held_out_precision, fitted.held_out_recall, fitted.held_out_questions)
+        if fitted is not None
+        else None
+    )
+    use_score = scored is not None and _merit(scored) > _merit(both_ways)
+    precision, recall, questions = scored if use_score and scored else both_ways
+    if consequential < MIN_CONSEQUENTIAL or recall == 0 or precision < PRECISION_FLOOR:
         return None
     return Calibration(
         fit_similarity=best["fit_similarity"],
         fit_percentile=best["fit_percentile"],
-        precision=best["precision"],
-        recall=best["recall"],
-        questions=best["questions"],
+        ask=fitted.ask if use_score and fitted else None,
+        precision=precision,
+        recall=recall,
+        questions=round(questions),
         cases=len(cases),
         consequential_injected=consequential,
     )
+
+
+def _merit(scores: tuple[float, float, float]) -> tuple[bool, float, float]:
+    """Precise enough first, then the most recall, then the most precision."""
+    precision, recall, _ = scores
+    precise = precision >= PRECISION_FLOOR
+    return precise, recall if precise else 0.0, precision
 
 
 def history_cases(

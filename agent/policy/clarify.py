@@ -2,7 +2,10 @@
 
 A question is worth asking only when all of these hold:
 - the shopper has enough history for "does not fit" to mean anything;
-- the item is far from everything they engaged with, in text and in co-purchases;
+- the item is far from everything they engaged with, by text and by taste (text
+  likeness plus co-purchases) — or, where a shop's own history showed it asks better,
+  likely someone else's by a score that also reads what shoppers like them chose, its
+  category and its price (:class:`~agent.policy.ask_score.AskScore`);
 - the event is consequential: counting it as theirs would change at least
   :data:`CONSEQUENTIAL_CHANGE` of the ten suggestions they are shown (the default
   mode's list, as served);
@@ -11,6 +14,7 @@ A question is worth asking only when all of these hold:
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -27,6 +31,8 @@ from agent.domain import (
     PreferenceFact,
     QuestionStatus,
 )
+from agent.policy.ask_score import AskScore
+from agent.policy.fit_signals import category_share, co_purchase_fit, neighbour_share, price_gap
 from agent.profile import OPEN_QUESTION, ProfileService
 from agent.recommender import Recommender, Request
 from tools.ranker import HybridRanker, RankInput
@@ -45,12 +51,20 @@ CONSEQUENTIAL_CHANGE = 3
 
 
 class ClarifyConfig(BaseModel):
-    """The rule's thresholds. The fit thresholds were calibrated on Online Retail's
-    validation split (`python -m bench.tact.calibrate`, results in bench/results/): the
-    pair with the most recall (of consequential purchases injected as someone else's)
-    among those whose questions are at least 80 % about such purchases."""
+    """When to ask and when to hold without asking.
+
+    The fit thresholds were calibrated on Online Retail's validation split (`python -m
+    bench.tact.calibrate`, results in bench/results/clarify_calibration.json): the pair
+    with the most recall (of consequential purchases injected as someone else's) among
+    those whose questions are at least 80 % about such purchases. There the question
+    score did worse on shoppers left out of its fit than this rule, so none ships;
+    ``tactful tune`` sets one for a shop whose history says it asks better."""
 
     min_history_items: int = Field(default=5, ge=1)
+    ask: AskScore | None = Field(
+        default=None,
+        description="how likely an event is someone else's; None: unlike both ways asks",
+    )
     fit_similarity: float = Field(
         default=0.45,
         description="text similarity to the closest history item that counts as a fit",
@@ -69,28 +83,38 @@ class ClarifyConfig(BaseModel):
     expire_days: float = Field(default=30, gt=0)
 
     def holds_quietly(self, assessment: Assessment) -> bool:
-        """Protection without a question: an event unlike the history by one measure (not
-        both, or it would be asked about) that would change at least ``min_changed`` of
-        the suggestions counts lightly, as if held, so that a purchase for someone else
-        the rule lets through cannot reshape the list on its own."""
+        """Protection without a question: an event unlike the history by text or by
+        taste, or one the rule would ask about when no question may be added, that
+        would change at least ``min_changed`` of the suggestions counts lightly, as if
+        held, so that a purchase for someone else the rule lets through cannot reshape
+        the list on its own."""
         return (
             assessment.history_items >= self.min_history_items
             and (
                 assessment.similarity < self.fit_similarity
                 or assessment.percentile < self.fit_percentile
+                or self._likely_someone_elses(assessment)
             )
             and assessment.changed is not None
             and assessment.changed >= self.min_changed
         )
 
     def asks_about(self, assessment: Assessment) -> bool:
-        """The rule itself: out of profile by text and by taste, and consequential (an
-        impact not computed yet does not rule it out)."""
+        """The rule itself: likely someone else's, and consequential (an impact not
+        computed yet does not rule it out)."""
         return (
             assessment.history_items >= self.min_history_items
-            and assessment.similarity < self.fit_similarity
-            and assessment.percentile < self.fit_percentile
+            and self._likely_someone_elses(assessment)
             and (assessment.changed is None or assessment.changed >= self.min_changed)
+        )
+
+    def _likely_someone_elses(self, assessment: Assessment) -> bool:
+        """By the score when there is one, else unlike the history by text and taste."""
+        if self.ask is not None:
+            return self.ask.asks(assessment.signals())
+        return (
+            assessment.similarity < self.fit_similarity
+            and assessment.percentile < self.fit_percentile
         )
 
 
@@ -101,25 +125,62 @@ class Assessment(BaseModel):
     history_items: int = Field(description="distinct items in the settled history")
     similarity: float = Field(description="text similarity to the closest history item")
     percentile: float = Field(description="share of the catalog the item beats on taste")
+    co_purchase: float = Field(
+        default=0.0, description="share of the catalog the item beats on co-purchases"
+    )
+    neighbours: float = Field(
+        default=0.0, description="share of the most similar shoppers who chose the item"
+    )
+    category_share: float | None = Field(
+        default=None, description="share of the history in the item's category"
+    )
+    price_gap: float | None = Field(
+        default=None, description="|log| of the item's price over the history's median"
+    )
     changed: int | None = Field(
         default=None, description="top-k items it would change, when computed"
     )
 
+    def signals(self) -> dict[str, float]:
+        """What :class:`AskScore` reads; what the catalog cannot tell reads as no
+        evidence of being out of profile (a known category, a usual price)."""
+        return {
+            "similarity": self.similarity,
+            "percentile": self.percentile,
+            "co_purchase": self.co_purchase,
+            "neighbours": self.neighbours,
+            "new_category": float(self.category_share == 0.0),
+            "price_gap": self.price_gap or 0.0,
+            "log_history": math.log(max(self.history_items, 1)),
+        }
+
 
 def fit_of(ranker: HybridRanker, without: RankInput, row: int) -> Assessment | None:
     """How well catalog ``row`` fits the history in ``without`` (which leaves the event
-    out): text similarity to the closest item, and the share of the catalog it beats on
-    taste. None when there is no other history to compare with."""
-    history = [r for r in without.taste.item_weights if r != row]
+    out): text similarity to the closest item, the share of the catalog it beats on
+    taste and on co-purchases, what shoppers like this one chose, its category and
+    price against theirs. None when there is no other history to compare with."""
+    weights = without.taste.item_weights
+    history = [r for r in weights if r != row]
     if not history:
         return None
-    vectors = ranker.catalog.vectors
+    catalog, interactions = ranker.catalog, ranker.interactions
     scores = ranker.taste_scores(without.taste)
     return Assessment(
-        title=ranker.catalog.items[row].title,
+        title=catalog.items[row].title,
         history_items=len(history),
-        similarity=float((vectors[history] @ vectors[row]).max()),
+        similarity=float((catalog.vectors[history] @ catalog.vectors[row]).max()),
         percentile=float((scores < scores[row]).mean()),
+        co_purchase=co_purchase_fit(interactions, weights, row),
+        neighbours=neighbour_share(
+            interactions,
+            weights,
+            row,
+            shopper_id=without.shopper_id or "",
+            k=(without.weights or ranker.weights[without.mode]).neighbours,
+        ),
+        category_share=category_share(catalog, history, row),
+        price_gap=price_gap(catalog, history, row),
     )
 
 
@@ -153,13 +214,14 @@ class Clarifier:
         questions = self._profiles.questions(event.shopper_id)
         if any(q.item_id == event.item_id for q in questions):
             return None  # never twice about one thing
-        if sum(q.status in OPEN_QUESTION for q in questions) >= self.config.max_open:
-            return None
         assessment = self.assess(event)
         if assessment is None:
             return None
+        # Too many questions waiting: this one is not asked, but still held if it would
+        # reshape the list, since protection must not depend on how busy the queue is.
+        may_ask = sum(q.status in OPEN_QUESTION for q in questions) < self.config.max_open
         status = QuestionStatus.PENDING
-        if not self.config.asks_about(assessment):
+        if not (may_ask and self.config.asks_about(assessment)):
             if assessment.changed is None and self._partly_unlike(assessment):
                 without, counted = self._rankings(event)
                 if any(s.item.item_id == event.item_id for s in without):
@@ -203,28 +265,38 @@ class Clarifier:
             assessment.changed = self.impact(event)
         return assessment
 
-    def impact(self, event: BehaviourEvent, standing: Standing = Standing.OWN) -> int:
+    def impact(
+        self,
+        event: BehaviourEvent,
+        standing: Standing = Standing.OWN,
+        request: Request | None = None,
+    ) -> int:
         """How many of the suggestions the shopper is shown (the default mode's top
-        ``top_k``, as served) change when ``event`` counts as ``standing`` rather than
-        not at all."""
-        return changed_by(*self._rankings(event, standing))
+        ``top_k``, as served, or those for ``request``) change when ``event`` counts as
+        ``standing`` rather than not at all."""
+        return changed_by(*self._rankings(event, standing, request))
 
     def _rankings(
-        self, event: BehaviourEvent, standing: Standing = Standing.OWN
+        self,
+        event: BehaviourEvent,
+        standing: Standing = Standing.OWN,
+        request: Request | None = None,
     ) -> tuple[list[Suggestion], list[Suggestion]]:
         """The suggestions served without ``event``, and with it counted as ``standing``."""
         ranker = self._recommender.ranker()
         now = self._clock.now()
-        without = ranker.rank(self._rank(event, Standing.FOR_OTHER), now)
-        return without, ranker.rank(self._rank(event, standing), now)
+        without = ranker.rank(self._rank(event, Standing.FOR_OTHER, request), now)
+        return without, ranker.rank(self._rank(event, standing, request), now)
 
-    def _rank(self, event: BehaviourEvent, standing: Standing) -> RankInput:
+    def _rank(
+        self, event: BehaviourEvent, standing: Standing, request: Request | None = None
+    ) -> RankInput:
         """Rank input from the shopper's settled history, with ``event`` as ``standing``.
 
         Other events still awaiting an answer are left out, so one unsettled
         purchase never makes the next one look like it fits.
         """
-        request = Request(k=self.config.top_k)
+        request = request or Request(k=self.config.top_k)
         rank_input = self._recommender.rank_input(event.shopper_id, request, personalized=True)
         unsettled = {
             event_id: Standing.FOR_OTHER

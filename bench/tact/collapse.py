@@ -12,6 +12,18 @@ ask about. Three copies of the same store then play it out:
   answers truthfully ("it was for a friend" for injected events, "for me" otherwise).
 
 NDCG@10 against the customers' real new purchases after the cut is measured in each.
+
+An injected event is *consequential* when counting it as the shopper's own, rather than
+not at all, would change at least ``CONSEQUENTIAL_CHANGE`` (3) of the ten items of any
+of these lists, before any answer:
+
+* **shown** — the default mode's suggestions, as served (what the policy itself checks);
+* **search** — a search for the item's own category (its title when it has none): the
+  part of the shop where it would surface again when the shopper looks there;
+* **gift** — gift mode with no recipient named, where the shopper's own taste is set
+  aside by design, so an event counted as theirs should enter it rarely if ever.
+
+Recall is reported on each and on their union. Precision counts every question asked.
 """
 
 from __future__ import annotations
@@ -21,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +43,7 @@ from agent.facade import Tactful
 from agent.policy.clarify import CONSEQUENTIAL_CHANGE
 from agent.recommender import Request
 from bench.ranking.splits import Split
+from bench.tact.intervals import wilson
 from bench.tact.stores import copy_home, import_split, open_home
 from tools.taste import Standing
 from tools.tuning.metrics import K, user_metrics
@@ -63,13 +77,22 @@ class CollapseResult:
     #: Injected events that would change at least CONSEQUENTIAL_CHANGE of the ten shown.
     consequential: int = 0
     consequential_asked: int = 0
+    #: The same in a search of the item's category, in gift mode, and in any of the three.
+    consequential_search: int = 0
+    consequential_search_asked: int = 0
+    consequential_gift: int = 0
+    consequential_gift_asked: int = 0
+    consequential_any: int = 0
+    consequential_any_asked: int = 0
     #: For each injected event before any answer: how many of the ten it changes as it
     #: stands (held for a question, or counted as the shopper's own when not asked).
     unconfirmed_moves: list[int] = field(default_factory=list)
+    #: The same in the search of its category.
+    unconfirmed_search_moves: list[int] = field(default_factory=list)
     max_questions_per_event: int = 0
     customers: int = 0
 
-    def summary(self) -> dict[str, float | int]:
+    def summary(self) -> dict[str, Any]:
         mean = {k: float(np.mean(v)) if v else 0.0 for k, v in self.ndcg.items()}
         mean_inj = {k: float(np.mean(v)) if v else 0.0 for k, v in self.ndcg_injected.items()}
         asked = self.questions_about_injected + self.questions_about_real
@@ -98,8 +121,25 @@ class CollapseResult:
                 if self.injected_events
                 else 0.0
             ),
+            "question_precision_interval": wilson(self.questions_about_injected, asked),
+            "question_recall_interval": wilson(self.consequential_asked, self.consequential),
+            "consequential_in_search": self.consequential_search,
+            "question_recall_search": wilson(
+                self.consequential_search_asked, self.consequential_search
+            ),
+            "consequential_in_gift_mode": self.consequential_gift,
+            "question_recall_gift_mode": wilson(
+                self.consequential_gift_asked, self.consequential_gift
+            ),
+            "consequential_any_list": self.consequential_any,
+            "question_recall_any_list": wilson(
+                self.consequential_any_asked, self.consequential_any
+            ),
             "unconfirmed_moving_more_than_2": sum(m > 2 for m in self.unconfirmed_moves),
             "max_moved_by_unconfirmed": max(self.unconfirmed_moves, default=0),
+            "unconfirmed_moving_more_than_2_in_search": sum(
+                m > 2 for m in self.unconfirmed_search_moves
+            ),
             "questions_per_shopper": round(asked / self.customers, 4) if self.customers else 0.0,
             "questions_about_real_events": self.questions_about_real,
             "max_questions_per_injected_event": self.max_questions_per_event,
@@ -179,19 +219,35 @@ def _play(
     if plan.injected is not None and scenario != "clean":
         events.append(plan.injected)
     tactful.record_events(events, clarify=scenario != "polluted")
-    consequential = False
+    consequential: dict[str, bool] = {}
     if scenario == "clarified" and plan.injected is not None:
         # Before any answer: an answer says whose it is, and nothing is unconfirmed then.
-        consequential = tactful.clarifier.impact(plan.injected) >= CONSEQUENTIAL_CHANGE
-        standing = tactful.profiles.standings(plan.shopper_id).get(
-            plan.injected.event_id, Standing.OWN
+        clarifier, injected = tactful.clarifier, plan.injected
+        lists = _lists(tactful, injected)
+        consequential = {
+            name: clarifier.impact(injected, Standing.OWN, request) >= CONSEQUENTIAL_CHANGE
+            for name, request in lists.items()
+        }
+        standing = tactful.profiles.standings(plan.shopper_id).get(injected.event_id, Standing.OWN)
+        result.unconfirmed_moves.append(clarifier.impact(injected, standing))
+        result.unconfirmed_search_moves.append(
+            clarifier.impact(injected, standing, lists["search"])
         )
-        result.unconfirmed_moves.append(tactful.clarifier.impact(plan.injected, standing))
     if scenario != "polluted":
         asked = _dialogue(tactful, plan)
         if scenario == "clarified":
             _count(asked, plan, consequential, result)
     return _ndcg(tactful, split, plan)
+
+
+def _lists(tactful: Tactful, event: BehaviourEvent) -> dict[str, Request | None]:
+    """The lists an event is judged consequential on (see the module's docstring)."""
+    item = tactful.index.catalog.items[tactful.index.catalog.row(event.item_id) or 0]
+    return {
+        "shown": None,
+        "search": Request(k=K, query=item.category or item.title),
+        "gift": Request(mode=ShopperMode.GIFT, k=K),
+    }
 
 
 def _dialogue(tactful: Tactful, plan: CustomerPlan) -> list[str]:
@@ -214,15 +270,24 @@ def _dialogue(tactful: Tactful, plan: CustomerPlan) -> list[str]:
 
 
 def _count(
-    asked: list[str], plan: CustomerPlan, consequential: bool, result: CollapseResult
+    asked: list[str], plan: CustomerPlan, consequential: dict[str, bool], result: CollapseResult
 ) -> None:
     injected_id = plan.injected.event_id if plan.injected else None
     about_injected = sum(1 for e in asked if e == injected_id)
+    hit = about_injected > 0
     result.questions_about_injected += about_injected
     result.questions_about_real += len(asked) - about_injected
     result.injected_asked += 1 if about_injected else 0
-    result.consequential += consequential
-    result.consequential_asked += consequential and about_injected > 0
+    if consequential:
+        shown, search, gift = consequential["shown"], consequential["search"], consequential["gift"]
+        result.consequential += shown
+        result.consequential_asked += shown and hit
+        result.consequential_search += search
+        result.consequential_search_asked += search and hit
+        result.consequential_gift += gift
+        result.consequential_gift_asked += gift and hit
+        result.consequential_any += shown or search or gift
+        result.consequential_any_asked += (shown or search or gift) and hit
     result.max_questions_per_event = max(result.max_questions_per_event, about_injected)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 import re
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from agent.embedding import Embedder, load_default_embedder
 from agent.facade import Tactful
 from agent.settings import Settings
 from bench.ranking.datasets import DATASETS
+from bench.tact.intervals import wilson
 
 DATA = DATASETS / "amazon-magazines-2018"
 REVIEWS = "Magazine_Subscriptions_5.json.gz"
@@ -154,9 +154,9 @@ class Counts:
             "labelled_other": self.other,
             "asked": self.asked,
             "asked_other": self.asked_other,
-            "precision": _share(self.asked_other, self.asked),
-            "recall": _share(self.asked_other, self.other),
-            "ask_rate": _share(self.asked, self.events),
+            "precision": wilson(self.asked_other, self.asked),
+            "recall": wilson(self.asked_other, self.other),
+            "ask_rate": wilson(self.asked, self.events),
         }
 
 
@@ -236,20 +236,6 @@ def _replay(
         counts.other += other
         counts.asked += asked
         counts.asked_other += asked and other
-
-
-def _share(part: int, whole: int) -> dict[str, Any]:
-    """The share with its 95 % Wilson interval: the counts here are small."""
-    if not whole:
-        return {"value": 0.0, "low": 0.0, "high": 0.0}
-    z, p = 1.96, part / whole
-    centre = (p + z * z / (2 * whole)) / (1 + z * z / whole)
-    half = z * math.sqrt(p * (1 - p) / whole + z * z / (4 * whole * whole)) / (1 + z * z / whole)
-    return {
-        "value": round(p, 4),
-        "low": round(max(centre - half, 0.0), 4),
-        "high": round(min(centre + half, 1.0), 4),
-    }
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ from bench.tact.stores import open_home
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 #: Test customers sampled for the full run (the whole test set takes too long to replay).
-FULL_CUSTOMERS = 200
+FULL_CUSTOMERS = 400
 CONTROL_CUSTOMERS = 200
 #: Seeded customer × mode × clock × fresh-event cases whose reasons are checked.
 TRUTH_CASES = 500

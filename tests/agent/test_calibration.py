@@ -39,6 +39,28 @@ def test_the_rule_with_most_recall_among_the_precise_enough_wins() -> None:
     assert best["fit_similarity"] <= 0.4  # a looser rule would ask about the own ones
     chosen = choose(gifts + own)
     assert chosen is not None and chosen.recall == 1.0 and chosen.precision == 1.0
+    assert chosen.ask is None  # the question score does no better here: the rule stays
+
+
+def test_the_question_score_wins_where_only_similar_shoppers_tell_gifts_apart() -> None:
+    cases = []
+    for n in range(90):  # shopper by shopper; text and taste alike for all of them
+        gift = n % 3 == 0
+        assessment = Assessment(
+            title="t",
+            history_items=10,
+            similarity=0.32,
+            percentile=0.1,
+            neighbours=0.0 if gift else 0.3,
+            changed=5,
+        )
+        cases.append(Case(gift, assessment))
+
+    chosen = choose(cases)
+
+    assert chosen is not None and chosen.ask is not None
+    assert chosen.precision >= PRECISION_FLOOR and chosen.recall > 0.9
+    assert all(chosen.ask.asks(c.assessment.signals()) == c.injected for c in cases)
 
 
 def test_weights_count_an_own_purchase_for_the_order_lines_it_stands_for() -> None:

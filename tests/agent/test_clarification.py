@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from agent.clock import FixedClock
-from agent.domain import QuestionStatus
+from agent.domain import ClarifyingQuestion, QuestionStatus
 from agent.facade import Tactful
+from agent.policy.ask_score import AskScore
 from agent.profile_view import what_i_know
 from tests.helpers import purchase
 from tools.taste import Standing
@@ -192,3 +193,43 @@ def test_buying_something_it_suggested_is_never_held(
     tactful.record_events([purchase(demo_shopper, new, clock)])
 
     assert tactful.profiles.questions(demo_shopper) == []
+
+
+def test_a_consequential_purchase_is_held_even_when_no_question_may_be_added(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    # Questions already waiting fill the queue: this one cannot be asked.
+    tactful.clarifier.config = tactful.clarifier.config.model_copy(update={"max_open": 1})
+    tactful.profiles.save_question(
+        ClarifyingQuestion(
+            question_id="q-waiting",
+            shopper_id=demo_shopper,
+            event_id="an-earlier-event",
+            item_id="an-earlier-item",
+            item_title="an earlier item",
+            text="Was it for someone else?",
+            status=QuestionStatus.PENDING,
+            created_at=clock.now(),
+        ),
+        new=True,
+    )
+
+    report = tactful.record_events([purchase(demo_shopper, gift_item, clock)])
+
+    assert report.questions == []
+    (held,) = [q for q in tactful.profiles.questions(demo_shopper) if q.item_id == gift_item]
+    assert held.status is QuestionStatus.UNASKED
+    assert tactful.profiles.standings(demo_shopper)[held.event_id] is Standing.HELD
+
+
+def test_a_shops_question_score_decides_instead_of_the_both_ways_rule(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    # The built-in rule asks about this purchase (see the first test); a score that
+    # finds nothing likely someone else's does not.
+    never = AskScore(bias=-50.0, weights={"similarity": -1.0}, threshold=0.5)
+    tactful.clarifier.config = tactful.clarifier.config.model_copy(update={"ask": never})
+
+    report = tactful.record_events([purchase(demo_shopper, gift_item, clock)])
+
+    assert report.questions == []

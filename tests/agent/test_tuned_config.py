@@ -11,6 +11,7 @@ import pytest
 from agent.embedding import Embedder
 from agent.errors import InvalidInput
 from agent.facade import Tactful
+from agent.policy.ask_score import AskScore
 from agent.policy.calibration import Calibration
 from agent.settings import Settings
 from agent.tuned_config import Tuning, latest, save, undo
@@ -26,6 +27,7 @@ def _tuning(taste: float, adopted: bool = True, similarity: float | None = None)
         rule = Calibration(
             fit_similarity=similarity,
             fit_percentile=0.9,
+            ask=AskScore(bias=-1.0, weights={"similarity": -2.0}, threshold=0.4),
             precision=0.9,
             recall=0.8,
             questions=5,
@@ -79,6 +81,7 @@ def test_the_shop_ranks_and_asks_with_its_newest_tuning(
         assert tactful.recommender.weights[ShopperMode.BROWSING].taste == 7.0
         assert tactful.policy.purchase_days == 123
         assert tactful.clarifier.config.fit_similarity == 0.3
+        assert tactful.clarifier.config.ask.weights == {"similarity": -2.0}
         assert tactful.tuning == demo_home / "tuning" / "0001.json"
 
     monkeypatch.setenv("TACTFUL_DECAY__PURCHASE_DAYS", "45")

@@ -3,7 +3,7 @@ shopper wants right now is the very thing the question leaves open."""
 
 from __future__ import annotations
 
-from tests.tools.small_shop import NOW, SmallShop
+from tests.tools.small_shop import COLOURS, NOW, SmallShop
 from tools.signals import event_weight
 from tools.taste import Standing, taste_signal
 from tools.types import EventKind
@@ -35,3 +35,24 @@ def test_a_held_purchase_is_owned_so_it_is_not_offered_straight_back() -> None:
 
     assert taste.owned == {shop.row("mug-owl"): fresh}
     assert not taste.purchases  # not a habit to re-order until the question is answered
+
+
+def test_a_held_purchase_never_outweighs_a_history_that_has_faded() -> None:
+    shop = SmallShop()
+    # Bought most of a year ago: each settled purchase weighs a few hundredths now.
+    history = [shop.event(f"candle-{c}", EventKind.PURCHASE, days_ago=330) for c in COLOURS[:5]]
+    fresh = shop.event("mug-owl", EventKind.PURCHASE, days_ago=0.05)
+    policy = shop.policy
+
+    taste = taste_signal(
+        [*history, fresh],
+        shop.catalog,
+        now=NOW,
+        policy=policy,
+        standings={fresh.event_id: Standing.HELD},
+    )
+
+    strongest = max(w for r, w in taste.item_weights.items() if r != shop.row("mug-owl"))
+    held = taste.item_weights[shop.row("mug-owl")]
+    assert held <= policy.held_event_weight * strongest * 1.001
+    assert held < sum(taste.item_weights.values()) * policy.held_event_weight
