@@ -138,6 +138,25 @@ def test_shopper_asks_for_a_person_and_calls_it_off(page: Page, server: Server) 
     assert [e["status"] for e in after] == ["called_off"]
 
 
+def test_a_person_joins_and_their_reply_shows_while_the_widget_is_open(
+    page: Page, server: Server
+) -> None:
+    chat = open_shop_page(page, server, "b-staff")
+    say(chat, "hi")
+    chat.get_by_role("button", name="Talk to a person").click()
+    expect(chat.locator(".handover")).to_contain_text("Waiting for a person")
+    (waiting,) = server.as_shop("GET", "/v1/shoppers/b-staff/profile").json()["escalations"]
+    escalation = f"/v1/escalations/{waiting['escalation_id']}"
+
+    server.as_shop("POST", f"{escalation}/claim", {"staff": "Priya"}).raise_for_status()
+    expect(chat).to_contain_text("Priya from the team has joined.")
+    reply = "Hello, I'm Priya. Let me look at your order."
+    server.as_shop("POST", f"{escalation}/messages", {"text": reply}).raise_for_status()
+
+    expect(chat.locator(".log")).to_contain_text(reply)
+    expect(chat.locator(".log")).to_contain_text("Priya (team)")
+
+
 def test_html_in_a_message_and_in_a_product_title_shows_as_text(page: Page, server: Server) -> None:
     item = {"item_id": "b-hostile", "title": HOSTILE_TITLE, "category": "candles", "price": 3.5}
     assert server.as_shop("PUT", "/v1/catalog/items", json={"items": [item]}).status_code == 200
