@@ -148,9 +148,11 @@ class Personalization(_Intent):
 
 
 class Handoff(_Intent):
-    """The shopper asked for a person."""
+    """The shopper asked for a person, or is angry enough that one should step in."""
 
     kind: Literal["handoff"] = "handoff"
+    #: Anger that asks for nothing ("ugh, these are all wrong"), not a request for a person.
+    upset: bool = False
 
 
 class Sensitive(_Intent):

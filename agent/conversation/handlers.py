@@ -154,6 +154,8 @@ class Handlers:
                 return self._erase(turn)
             case i.Confirm():
                 return Handled(o.EraseDeclined())
+            case i.Handoff(upset=True):
+                return self.escalate(turn, EscalationCause.FRUSTRATION)
             case i.Handoff():
                 return self.escalate(turn, EscalationCause.REQUESTED)
             case i.Sensitive(topic=topic):

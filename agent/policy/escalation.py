@@ -40,7 +40,7 @@ def cause_detail(cause: EscalationCause, topic: str | None = None) -> str:
         return f"sensitive topic: {topic}"
     return {
         EscalationCause.REQUESTED: "the shopper asked for a person",
-        EscalationCause.FRUSTRATION: "repeated negative feedback on suggestions",
+        EscalationCause.FRUSTRATION: "the shopper was frustrated",
         EscalationCause.NO_GOOD_ANSWER: "the agent found nothing that fits the request",
         EscalationCause.SENSITIVE: "sensitive topic",
     }[cause]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.clock import FixedClock
-from agent.domain import ConversationStatus, EscalationStatus
+from agent.domain import ConversationStatus, EscalationCause, EscalationStatus
 from agent.errors import InvalidInput
 from agent.facade import Tactful
 
@@ -123,3 +123,13 @@ def test_the_profile_shows_a_waiting_handover(tactful: Tactful, demo_shopper: st
     assert [e.status for e in profile.escalations] == [EscalationStatus.WAITING]
     reply = tactful.chat(demo_shopper, "what do you know about me?")
     assert "You asked for a person" in reply.text
+
+
+def test_anger_with_nothing_shown_is_handed_over_as_frustration_not_as_a_request(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    reply = tactful.chat(demo_shopper, "ugh these are all wrong!! useless")
+
+    assert reply.escalation is not None
+    assert reply.escalation.cause is EscalationCause.FRUSTRATION
+    assert "Of course" not in reply.text

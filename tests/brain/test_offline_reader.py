@@ -171,7 +171,7 @@ def test_sensitive_topics_go_to_a_person_even_mid_conversation(
     "message", ["this is fucking useless", "wtf is this shit", "this bot is f***ing pointless"]
 )
 def test_angry_messages_that_ask_for_nothing_escalate(reader: OfflineReader, message: str) -> None:
-    assert reader.read(message, SHOWN) == Handoff()
+    assert reader.read(message, SHOWN) == Handoff(upset=True)
 
 
 @pytest.mark.parametrize(

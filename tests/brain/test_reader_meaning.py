@@ -100,7 +100,7 @@ def test_disliking_one_and_asking_for_others_is_no_like_for_it(reader: OfflineRe
 
 @pytest.mark.parametrize("message", ["🤬", "😤😤"])
 def test_an_angry_emoji_alone_wants_a_person(reader: OfflineReader, message: str) -> None:
-    assert reader.read(message, FRESH) == Handoff()
+    assert reader.read(message, FRESH) == Handoff(upset=True)
 
 
 def test_a_taste_for_one_shown_item_is_feedback_not_a_standing_fact(reader: OfflineReader) -> None:

@@ -37,7 +37,7 @@ def escalation(shopper: str, cause: str, minutes: int, status: str = "waiting") 
         cause=cause,
         detail={
             "requested": "the shopper asked for a person",
-            "frustration": "repeated negative feedback on suggestions",
+            "frustration": "the shopper was frustrated",
             "sensitive": "sensitive topic: returns",
             "no_good_answer": "the agent found nothing that fits the request",
         }[cause],

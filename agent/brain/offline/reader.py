@@ -222,7 +222,7 @@ class OfflineReader:
         # about us; "these are all sh*t" about the list), wants a person.
         at_us = guess.intent.startswith("feedback_") and not _points_at_shown(low, context)
         if angry and not searching and (not guess.sure or at_us or guess.intent in _UNASKING):
-            return Handoff()
+            return Handoff(upset=True)
         standing_dislike = _ruled_out_for_good(low)
         if standing_dislike is not None and guess.intent in ("request", "dislike", "unclear"):
             return standing_dislike
