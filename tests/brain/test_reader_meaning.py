@@ -106,3 +106,27 @@ def test_an_angry_emoji_alone_wants_a_person(reader: OfflineReader, message: str
 def test_a_taste_for_one_shown_item_is_feedback_not_a_standing_fact(reader: OfflineReader) -> None:
     reading = reader.read("adore the 4th one tbh", SHOWN)
     assert reading == Feedback(position=4, value=FeedbackValue.UP)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "you are useless",
+        "this bot is useless",
+        "what a waste of time",
+        "useless bot",
+        "u r no help",
+    ],
+)
+def test_a_verdict_on_the_agent_is_anger_that_wants_a_person(
+    reader: OfflineReader, message: str
+) -> None:
+    assert reader.read(message, FRESH) == Handoff(upset=True)
+
+
+def test_this_is_rubbish_judges_the_list_when_one_is_on_screen_and_us_when_not(
+    reader: OfflineReader,
+) -> None:
+    assert reader.read("this is rubbish", FRESH) == Handoff(upset=True)
+    assert isinstance(reader.read("this is rubbish", ReadContext(suggestion_count=5)), Feedback)
+    assert isinstance(reader.read("show me a rubbish bin", FRESH), Request)

@@ -116,6 +116,22 @@ ASKS_REASON = re.compile(
 )
 #: An eye-roll at what is on screen: sarcasm, whatever the words say.
 EYE_ROLL = re.compile("[\U0001f644\U0001f612]")
+_NO_GOOD = (
+    r"(?:so\s+|completely\s+|totally\s+|utterly\s+|absolutely\s+|really\s+|bloody\s+|just\s+)?"
+    r"(?:useless|pointless|hopeless|worthless|rubbish|unhelpful|not\s+help(?:ful|ing)|no\s+help"
+    r"|no\s+use|(?:a\s+)?waste\s+of\s+(?:time|space))"
+)
+_ASSISTANT = r"(?:bot|chat\s?bot|chat|assistant|ai)"
+_AT_AGENT = rf"(?:you(?:'re|\s+are|\s+r)?|u(?:\s+r)?|ur|this\s+{_ASSISTANT}(?:\s+is|'s)?|what)"
+#: A verdict on the agent itself, which asks for nothing: "you're useless", "useless bot",
+#: "what a waste of time". It names the agent (or is a waste of time), so it is never a
+#: search for a product.
+JUDGES_AGENT = re.compile(
+    rf"^(?:(?:ugh|god|honestly|seriously|wow|omg|jeez)[\s,!.]+)?"
+    rf"(?:{_AT_AGENT}\s+{_NO_GOOD}(?:\s+{_ASSISTANT})?|{_NO_GOOD}\s+{_ASSISTANT})[\s!.?]*$"
+)
+#: The same verdict on "this" or "it", which is about the list when one is on screen.
+JUDGES_THIS = re.compile(rf"^(?:this|it|that)(?:\s+is|'s|\s+was)\s+{_NO_GOOD}[\s!.?]*$")
 #: Words about the shopper's data or history, which a data or personalization request names.
 ABOUT_MY_DATA = re.compile(
     r"\b(?:data|info|information|details|profile|history|records?|file|copy|stor\w*|hold|keep"

@@ -59,6 +59,8 @@ from agent.brain.offline.patterns import (
     FORGETS_FACT,
     FORGETS_REMARK,
     JOKING,
+    JUDGES_AGENT,
+    JUDGES_THIS,
     LIKENESS,
     LOVES_DESPITE_NOT,
     MY_HISTORY,
@@ -216,6 +218,12 @@ class OfflineReader:
         if context.suggestion_count and EYE_ROLL.search(low) and not searching:
             position = parse_position(low, context.suggestion_count)
             return Feedback(position=position, value=FeedbackValue.DOWN)
+        # "You're useless", or "this is pointless" with nothing on screen, judges us and
+        # asks for nothing: a person should step in.
+        if not searching and (
+            JUDGES_AGENT.search(low) or (JUDGES_THIS.search(low) and not context.suggestion_count)
+        ):
+            return Handoff(upset=True)
         # "I'm a sucker for…", "mad for thistles": a strong word in a taste is no anger.
         angry = is_furious(low) and not states_taste(low)
         # Anger that asks for nothing, or judges no item ("this is f***ing useless" is
