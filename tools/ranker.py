@@ -496,8 +496,9 @@ class HybridRanker:
                     _ramp(vectors @ request.query_vector, 0.2, 0.6),
                 )
             if request.like_row is not None:
-                likeness = vectors @ vectors[request.like_row]
-                like_part = (weights.request / signals) * _ramp(likeness, *ANCHOR_SIMILARITY)
+                # Not ``likeness``: that name holds the shoppers' likeness for the evidence.
+                anchor = vectors @ vectors[request.like_row]
+                like_part = (weights.request / signals) * _ramp(anchor, *ANCHOR_SIMILARITY)
         asked = [p for p in (query_part, like_part, partner_part) if p is not None]
         if asked:
             match = np.sum(asked, axis=0)

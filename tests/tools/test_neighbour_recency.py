@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from tests.tools.small_shop import NOW, SmallShop
+from tests.tools.small_shop import NOW, SmallShop, item
 from tools.explain import reason_for
 from tools.interactions import InteractionIndex
 from tools.ranker import LATEST_CHOICE_REF, HybridRanker, RankInput, RankWeights
@@ -166,3 +166,27 @@ def test_a_similar_shopper_who_would_step_in_and_carry_the_score_is_cited_too() 
     without = replace(rank_input, exclude_neighbours=frozenset(shoppers))
     again = ranker.suggestion_for(without, row, NOW)
     assert again.factor(FactorName.COMMUNITY) is None
+
+
+def test_asking_for_more_like_one_item_cites_the_same_similar_shoppers() -> None:
+    # More shoppers than items, so that a shopper's row can lie past the last item's.
+    _, events = _shop()
+    shop = SmallShop(
+        [
+            item(f"{kind}-{colour}", f"{colour} {kind}")
+            for kind in ("candle", "cushion")
+            for colour in ("red", "blue")
+        ]
+    )
+    events = [_purchase(f"also-{n}", "candle-blue", 200) for n in range(5)] + events
+    ranker, plain, _ = _rank(shop, events, DecayPolicy(neighbour_days=14))
+    # "More like the blue cushion": the item's likeness must not stand in for the shoppers'.
+    like = replace(plain, like_row=shop.row("cushion-blue"))
+
+    def cited(request: RankInput) -> list[str]:
+        suggestion = ranker.suggestion_for(request, shop.row("cushion-red"), NOW)
+        community = suggestion.factor(FactorName.COMMUNITY)
+        assert community is not None
+        return [e.ref for e in community.evidence if e.kind is EvidenceKind.SHOPPER]
+
+    assert cited(like) == cited(plain) == ["fresh"]
