@@ -155,32 +155,42 @@ class Assessment(BaseModel):
         }
 
 
-def fit_of(ranker: HybridRanker, without: RankInput, row: int) -> Assessment | None:
+def fit_of(
+    ranker: HybridRanker, without: RankInput, row: int, *, all_signals: bool = True
+) -> Assessment | None:
     """How well catalog ``row`` fits the history in ``without`` (which leaves the event
-    out): text similarity to the closest item, the share of the catalog it beats on
-    taste and on co-purchases, what shoppers like this one chose, its category and
-    price against theirs. None when there is no other history to compare with."""
+    out): text similarity to the closest item and the share of the catalog it beats on
+    taste; with ``all_signals``, also the share it beats on co-purchases, what shoppers
+    like this one chose, its category and price against theirs (only a question score
+    reads those, and finding the similar shoppers is not free on every event). None
+    when there is no other history to compare with."""
     weights = without.taste.item_weights
     history = [r for r in weights if r != row]
     if not history:
         return None
     catalog, interactions = ranker.catalog, ranker.interactions
     scores = ranker.taste_scores(without.taste)
-    return Assessment(
+    assessment = Assessment(
         title=catalog.items[row].title,
         history_items=len(history),
         similarity=float((catalog.vectors[history] @ catalog.vectors[row]).max()),
         percentile=float((scores < scores[row]).mean()),
-        co_purchase=co_purchase_fit(interactions, weights, row),
-        neighbours=neighbour_share(
-            interactions,
-            weights,
-            row,
-            shopper_id=without.shopper_id or "",
-            k=(without.weights or ranker.weights[without.mode]).neighbours,
-        ),
-        category_share=category_share(catalog, history, row),
-        price_gap=price_gap(catalog, history, row),
+    )
+    if not all_signals:
+        return assessment
+    return assessment.model_copy(
+        update=dict(
+            co_purchase=co_purchase_fit(interactions, weights, row),
+            neighbours=neighbour_share(
+                interactions,
+                weights,
+                row,
+                shopper_id=without.shopper_id or "",
+                k=(without.weights or ranker.weights[without.mode]).neighbours,
+            ),
+            category_share=category_share(catalog, history, row),
+            price_gap=price_gap(catalog, history, row),
+        )
     )
 
 
@@ -260,7 +270,8 @@ class Clarifier:
         row = ranker.catalog.row(event.item_id)
         if row is None:
             return None
-        assessment = fit_of(ranker, self._rank(event, Standing.FOR_OTHER), row)
+        scored = always_impact or self.config.ask is not None
+        assessment = fit_of(ranker, self._rank(event, Standing.FOR_OTHER), row, all_signals=scored)
         if assessment is not None and (always_impact or self.config.asks_about(assessment)):
             assessment.changed = self.impact(event)
         return assessment
