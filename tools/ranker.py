@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -283,6 +283,25 @@ class RankInput:
     age: float | None = None
     audience_rules: AudienceRules | None = None
 
+    @property
+    def searching(self) -> bool:
+        """Whether the shopper looks for something: words, a category, an item to be
+        like or to go with."""
+        return (
+            self.query_vector is not None
+            or self.category is not None
+            or self.like_row is not None
+            or self.partner_row is not None
+        )
+
+    def steered(self) -> RankInput:
+        """This request with the taste allowed to steer it: a search is steered only by
+        the settled history, never by an event held for a question (see
+        :meth:`TasteSignal.settled`); unasked suggestions count it, held low."""
+        if self.searching and self.taste.held:
+            return replace(self, taste=self.taste.settled())
+        return self
+
 
 @dataclass(frozen=True)
 class _TasteBasis:
@@ -361,6 +380,7 @@ class HybridRanker:
         """The best ``k`` items, each with its factors and their evidence."""
         if len(self.catalog) == 0:
             return []
+        request = request.steered()
         with one_blas_thread:
             weights = request.weights or self.weights[request.mode]
             scores = self.score_all(request, weights, now)
@@ -377,6 +397,7 @@ class HybridRanker:
 
     def suggestion_for(self, request: RankInput, row: int, now: datetime) -> Suggestion:
         """One item scored as it would be for this request now, whether or not it ranks."""
+        request = request.steered()
         weights = request.weights or self.weights[request.mode]
         with one_blas_thread:
             return self._suggestion(row, request, weights, self.score_all(request, weights, now))
@@ -406,7 +427,8 @@ class HybridRanker:
         return out
 
     def score_all(self, request: RankInput, weights: RankWeights, now: datetime) -> _Scores:
-        """Weighted factor vectors over the whole catalog, plus the candidate mask."""
+        """Weighted factor vectors over the whole catalog, plus the candidate mask, for
+        the request as given (``rank`` and ``suggestion_for`` steer it first)."""
         n = len(self.catalog)
         vectors = self.catalog.vectors
         parts: dict[FactorName, np.ndarray] = {}
