@@ -14,7 +14,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from threadpoolctl import ThreadpoolController
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 
 class _OneBlasThread:
@@ -49,3 +49,14 @@ class _OneBlasThread:
 
 
 one_blas_thread = _OneBlasThread()
+
+
+def keep_one_blas_thread() -> None:
+    """Run BLAS on one thread for the rest of this process: for a server's workers.
+
+    ``one_blas_thread`` puts the process's own setting back after each block, and raising
+    OpenBLAS's thread count wakes its helper threads, which then spin waiting for work.
+    A server ranking many times a second keeps them spinning, and they take the CPU its
+    requests need; its worker processes are how it uses more cores.
+    """
+    threadpool_limits(limits=1, user_api="blas")
