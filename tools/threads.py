@@ -52,11 +52,12 @@ one_blas_thread = _OneBlasThread()
 
 
 def keep_one_blas_thread() -> None:
-    """Run BLAS on one thread for the rest of this process: for a server's workers.
+    """Run BLAS on one thread for the rest of this process: for a server, from the thread
+    that starts its app.
 
-    ``one_blas_thread`` puts the process's own setting back after each block, and raising
-    OpenBLAS's thread count wakes its helper threads, which then spin waiting for work.
-    A server ranking many times a second keeps them spinning, and they take the CPU its
-    requests need; its worker processes are how it uses more cores.
+    threadpoolctl lets only one live thread change OpenBLAS's setting: in a server's pool
+    of request threads, ``one_blas_thread`` changes nothing on all but the first of them,
+    so rankings there ran on two BLAS threads, whose helper then spun between requests
+    and took the CPU they needed. A server's worker processes are how it uses more cores.
     """
     threadpool_limits(limits=1, user_api="blas")
