@@ -25,9 +25,9 @@ class AgentGate:
     (``tactful serve --workers``).
 
     A plain lock lets whichever thread asks at the moment it comes free take it, often a
-    request that just arrived rather than one that has waited through several turns: the
-    slowest answers then wait many times longer than the typical one. Here each waiter
-    queues and is handed the agent in turn.
+    request that just arrived rather than one that has waited through several turns, which
+    stretches the slowest answers far past the typical one. Here each waiter queues and is
+    handed the agent in turn.
     """
 
     def __init__(self, tactful: Tactful) -> None:
