@@ -355,6 +355,22 @@ class _Scores:
     taste_basis: _TasteBasis | None = None
     #: With a request, the candidates that match it well: they are listed first.
     strong: np.ndarray | None = None
+    #: Each cited similar shopper's evidence, by shopper row, made once per ranking: the
+    #: suggestions of one list cite mostly the same few hundred shoppers. Shared between
+    #: them, so never changed once made.
+    shopper_evidence: dict[int, Evidence] = field(default_factory=dict)
+
+    def cited_shopper(self, neighbour: Neighbour) -> Evidence:
+        """The unlabelled evidence that ``neighbour`` chose an item."""
+        evidence = self.shopper_evidence.get(neighbour.row)
+        if evidence is None:
+            evidence = self.shopper_evidence[neighbour.row] = Evidence(
+                kind=EvidenceKind.SHOPPER,
+                ref=neighbour.shopper_id,
+                label="",
+                weight=neighbour.similarity,
+            )
+        return evidence
 
     def total(self) -> np.ndarray:
         return np.sum(list(self.parts.values()), axis=0)
@@ -787,11 +803,16 @@ class HybridRanker:
             chosen, latest = self._community_choices(row, weights, scores)
             if not chosen:
                 return []
+            first = chosen[0]
             cited = [
-                Evidence(kind=EvidenceKind.SHOPPER, ref=n.shopper_id, label="", weight=n.similarity)
-                for n in chosen
+                Evidence(
+                    kind=EvidenceKind.SHOPPER,
+                    ref=first.shopper_id,
+                    label=_similar_shoppers(chosen),
+                    weight=first.similarity,
+                ),
+                *(scores.cited_shopper(n) for n in chosen[1:]),
             ]
-            cited[0].label = _similar_shoppers(chosen)
             cited.append(
                 Evidence(
                     kind=EvidenceKind.STATISTIC,
