@@ -60,7 +60,18 @@ def test_a_person_asked_for_in_other_words_is_fetched(reader: OfflineReader, mes
     assert reader.read(message, FRESH) == Handoff()
 
 
-@pytest.mark.parametrize("message", ["photo albums", "wooden coat hangers", "glass vases"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "photo albums",
+        "wooden coat hangers",
+        "glass vases",
+        # "like" here says what it looks like, not what the shopper likes.
+        "a doorstop shaped like a cat",
+        "a lamp shaped like an owl",
+        "a mug that looks like a cactus",
+    ],
+)
 def test_a_bare_product_name_is_a_search(reader: OfflineReader, message: str) -> None:
     assert isinstance(reader.read(message, FRESH), Request)
 

@@ -8,6 +8,7 @@ something to look for is a search and anything else is :class:`Unclear`.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from agent.brain.base import ReadContext
@@ -105,6 +106,8 @@ from agent.brain.offline.spelling import correct, english_words, tidy
 from agent.domain import FeedbackValue, ShopperMode
 from agent.embedding import Embedder
 
+#: "A doorstop shaped like a cat": a thing named with an article ("a bit much" is none).
+NAMES_ONE_THING = re.compile(r"(?:an?|some)\s+(?!(?:bit|lot|little|while)\b)\w")
 #: How likely a hand-over reading must be when no safety rule matched.
 HANDOVER_BY_MEANING = 0.5
 _ABOUT_ME = frozenset({"like", "dislike", "owned"})
@@ -404,6 +407,8 @@ def _implausible(
         return _UNASKING  # "oi got any cake stands m8" asks for cake stands
     if intent == "unclear" and _names_things(text) and not ASKS_ELSEWHERE.search(text):
         return frozenset({"unclear"})  # "picture frames" names something to show
+    if intent == "smalltalk" and NAMES_ONE_THING.match(text) and _names_things(text):
+        return frozenset({"smalltalk"})  # "a doorstop shaped like a cat" is no "ok"
     if intent == "refine_exclude_shown":
         slots = search_slots(text)
         if names_wanted(slots) and not (narrows(text) or _carries_on(text, slots)):

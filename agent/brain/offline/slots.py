@@ -198,7 +198,8 @@ def narrows(text: str) -> bool:
 _NOT_A_TASTE = re.compile(
     r"\b(?:would|'d|wd|should|might)\s+(?:really\s+|also\s+)?(?:like|love)\b"
     r"|\blike\s+to\s+(?:see|have|get|buy|order|find|look|know|ask|try|check)\b"
-    r"|\b(?:looks?|feels?|sounds?|something|anything|things?|more|one|ones|just)\s+like\b"
+    r"|\b(?:looks?|looking|feels?|sounds?|smells?|tastes?|something|anything|things?|more|"
+    r"one|ones|just|shaped|styled|designed|made|carved|painted|dressed|decorated)\s+like\b"
 )
 
 
