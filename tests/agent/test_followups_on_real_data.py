@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -168,11 +167,8 @@ def test_warming_up_embeds_every_audience_so_the_first_child_request_embeds_noth
 
     recommender.warm()
     warmed = counting.texts
-    started = time.perf_counter()
     recommender.recommend(demo_shopper, Request(audience="child"), personalized=True)
     recommender.recommend(demo_shopper, Request(audience="baby"), personalized=True)
-    elapsed = time.perf_counter() - started
 
     assert warmed > 0
     assert counting.texts == warmed
-    assert elapsed < 2.0

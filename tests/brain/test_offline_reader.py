@@ -7,7 +7,6 @@ meaning generalises rather than that an example is remembered.
 from __future__ import annotations
 
 import json
-import time
 from importlib import resources
 
 import pytest
@@ -245,18 +244,3 @@ def test_a_mode_switch_names_the_mode(reader: OfflineReader) -> None:
     assert reader.read("just having a nose around today", FRESH) == ModeSwitch(
         mode=ShopperMode.BROWSING
     )
-
-
-def test_reading_adds_little_to_the_one_embedding_a_message_costs(
-    reader: OfflineReader,
-) -> None:
-    messages = [f"a blue mug for my mum, number {i}" for i in range(40)]
-    for message in messages:  # the embedder caches, so the timed pass is the reader alone
-        reader.read(message, SHOWN)
-    timings = []
-    for message in messages:
-        started = time.perf_counter()
-        reader.read(message, SHOWN)
-        timings.append(time.perf_counter() - started)
-    timings.sort()
-    assert timings[len(timings) // 2] < 0.01  # the median: shared CI machines have spikes
