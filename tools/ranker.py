@@ -19,6 +19,7 @@ import prompts
 from tools.buy_again import BuyAgainPolicy, Habit, ago, habit, span
 from tools.catalog_index import CatalogIndex
 from tools.interactions import POPULAR_NOW, InteractionIndex, Neighbour
+from tools.latent import ENGAGED_KINDS, LatentShopper, engaged_weights
 from tools.signals import DecayPolicy, fact_strength
 from tools.taste import TasteSignal
 from tools.threads import one_blas_thread
@@ -46,6 +47,10 @@ CONTENT_BASELINE = 0.25
 MAX_TASTE_EVIDENCE = 20
 #: An item adding less than this share of an item's taste score is not named for it.
 MATERIAL_TASTE_SHARE = 0.01
+#: At most this many of the shopper's items are cited for one item's latent score, and
+#: none that adds less than this share of it.
+MAX_LATENT_EVIDENCE = 10
+MATERIAL_LATENT_SHARE = 0.05
 #: How well an item in one of an audience's own categories suits it, when nothing
 #: closer (its own audience or ages) says so: most of "kids & toys" suits a child, not all.
 CATEGORY_FIT = 0.7
@@ -125,6 +130,11 @@ class RankWeights(BaseModel):
     )
     bought_next: float = Field(
         default=0.0, ge=0, description="what others chose next after the shopper's latest"
+    )
+    latent: float = Field(
+        default=0.0,
+        ge=0,
+        description="what shoppers of a similar latent taste (matrix factorisation) choose",
     )
     diversity: float = Field(default=0.0, ge=0, le=1, description="0 = pure score order")
     stated_share: float = Field(
@@ -335,6 +345,8 @@ class _Scores:
     taste_basis: _TasteBasis | None = None
     #: With a request, the candidates that match it well: they are listed first.
     strong: np.ndarray | None = None
+    #: The shopper placed among the latent item factors, when that factor was scored.
+    latent: LatentShopper | None = None
 
     def total(self) -> np.ndarray:
         return np.sum(list(self.parts.values()), axis=0)
@@ -545,6 +557,17 @@ class HybridRanker:
             if following.any():
                 parts[FactorName.BOUGHT_NEXT] = weights.bought_next * following
 
+        # Latent taste is the shopper's own: like buy-again, it says nothing about a gift.
+        latent: LatentShopper | None = None
+        if request.personalized and weights.latent > 0 and request.mode is not ShopperMode.GIFT:
+            latent = self.interactions.latent.shopper(engaged_weights(taste))
+        if latent is not None:
+            # The fitted preference, about 1 for items as sure as the shopper's own; below
+            # 0 it says only "not like them", which is no reason against an item.
+            fitted = np.clip(latent.scores(self.interactions.latent.item_factors), 0.0, None)
+            if fitted.any():
+                parts[FactorName.LATENT] = weights.latent * fitted
+
         if not parts:
             parts[FactorName.POPULARITY] = np.zeros(n, dtype=np.float32)
         return _Scores(
@@ -561,6 +584,7 @@ class HybridRanker:
             partner_part=partner_part,
             partner_counts=partner_counts,
             strong=strong,
+            latent=latent,
         )
 
     def audience_fit(
@@ -860,6 +884,10 @@ class HybridRanker:
             )
         if name is FactorName.BOUGHT_NEXT:
             return self._next_evidence(row, request.taste, weights.bought_next)
+        if name is FactorName.LATENT and scores.latent is not None:
+            return self._latent_evidence(
+                row, request.taste, scores.latent, float(scores.parts[name][row]), weights.latent
+            )
         if name is FactorName.OWNED:
             event = request.taste.owned[row]
             said = "said they have it" if event.kind is EventKind.OWN else "bought before"
@@ -952,6 +980,39 @@ class HybridRanker:
                 )
             )
         return cited
+
+    def _latent_evidence(
+        self,
+        row: int,
+        taste: TasteSignal,
+        shopper: LatentShopper,
+        contribution: float,
+        weight: float,
+    ) -> list[Evidence]:
+        """The shopper's own items that add most to this item's latent score, each with its
+        exact term (the score is a sum of one term per own item, some of them negative),
+        cited by its strongest engagement: only items whose term is positive and carries
+        a material share of the score."""
+        terms = weight * shopper.contributions(self.interactions.latent.item_factors[row])
+        floor = max(MIN_CONTRIBUTION, MATERIAL_LATENT_SHARE * contribution)
+        evidence: list[Evidence] = []
+        for i in np.argsort(-terms, kind="stable")[:MAX_LATENT_EVIDENCE].tolist():
+            if terms[i] < floor:
+                break
+            source = int(shopper.rows[i])
+            event, _ = max(
+                ((e, w) for e, w in taste.event_weights[source] if e.kind in ENGAGED_KINDS),
+                key=lambda ew: ew[1],
+            )
+            evidence.append(
+                Evidence(
+                    kind=EvidenceKind.EVENT,
+                    ref=event.event_id,
+                    label=self.catalog.items[source].title,
+                    weight=round(float(terms[i]), 6),
+                )
+            )
+        return evidence
 
     def _taste_evidence(
         self,
