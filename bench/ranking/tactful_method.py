@@ -18,6 +18,7 @@ from bench.ranking.splits import Split
 from tools.buy_again import BuyAgainPolicy
 from tools.catalog_index import CatalogIndex
 from tools.interactions import InteractionIndex
+from tools.latent import LatentSettings
 from tools.ranker import MODE_WEIGHTS, HybridRanker, RankInput, RankWeights
 from tools.signals import DecayPolicy
 from tools.taste import TasteSignal, taste_signal
@@ -76,7 +77,7 @@ def ablations(config: TactfulConfig) -> dict[str, TactfulConfig]:
         update={f"{kind.value}_days": NO_DECAY_DAYS for kind in EventKind} | {"recent_boost": 0.0}
     )
     weights = config.weights
-    return {
+    taken_out = {
         "tactful − decay": TactfulConfig(weights, no_decay),
         "tactful − community": TactfulConfig(
             weights.model_copy(update={"community": 0.0}), config.policy
@@ -89,6 +90,12 @@ def ablations(config: TactfulConfig) -> dict[str, TactfulConfig]:
             weights.model_copy(update={"popularity": 0.0}), config.policy
         ),
     }
+    # Only a factor that is on can be taken out.
+    if weights.latent > 0:
+        taken_out["tactful − latent"] = TactfulConfig(
+            weights.model_copy(update={"latent": 0.0}), config.policy
+        )
+    return taken_out
 
 
 def catalog_index(split: Split, vectors: np.ndarray) -> CatalogIndex:
@@ -100,12 +107,14 @@ def catalog_index(split: Split, vectors: np.ndarray) -> CatalogIndex:
 class IndexOptions:
     """How the shop-wide snapshot is built; the defaults are the product's.
 
-    Only :mod:`bench.ranking.suggestions` changes them, to measure proposed defaults.
+    Only :mod:`bench.ranking.suggestions` and :mod:`bench.ranking.latent` change them, to
+    measure proposed defaults.
     """
 
     trending_days: float = 30.0
     neighbours_per_item: int = 100
     policy: DecayPolicy | None = None  # None: the same policy as the shopper's taste
+    latent: LatentSettings | None = None  # None: the product's
 
 
 def interaction_index(
@@ -121,6 +130,7 @@ def interaction_index(
         countries=split.countries,
         trending_days=options.trending_days,
         neighbours_per_item=options.neighbours_per_item,
+        latent=options.latent,
     )
 
 

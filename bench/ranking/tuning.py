@@ -18,7 +18,7 @@ from bench.ranking.tactful_method import IndexOptions, TactfulConfig, TactfulMet
 from tools.catalog_index import CatalogIndex
 from tools.ranker import RankWeights
 from tools.signals import DecayPolicy
-from tools.tuning.factors import Factors, batch_factors, check
+from tools.tuning.factors import CHECK_WEIGHTS, Factors, batch_factors, check
 from tools.tuning.metrics import K, Metrics, mean_metrics, top_k, user_metrics
 from tools.tuning.search import coordinate_search
 from tools.tuning.tuner import decay_knobs, with_knobs
@@ -179,7 +179,7 @@ class TactfulTuner:
             # checked against its ranker on the first policy; run.py re-checks the winner.
             factors = batch_factors(method.ranker, self.users, tastes, self.split.now)
             if not self._factors and not check(
-                method.ranker, factors, self.users, tastes, RankWeights(), self.split.now
+                method.ranker, factors, self.users, tastes, CHECK_WEIGHTS, self.split.now
             ):
                 raise RuntimeError("tools.tuning.factors no longer matches the ranker")
             while len(self._factors) >= FACTOR_CACHE:
