@@ -50,6 +50,7 @@ WEIGHT_GRID: dict[str, list[Any]] = {
     "popularity": [0.0, 0.05, 0.1, 0.2, 0.4, 0.8, 1.5],
     "neighbours": [5, 10, 25, 50, 100, 200, 400, 800, 1600, ALL_SHOPPERS],
     "bought_next": [0.0, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0],
+    "latent": [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
 }
 #: The decay policy's knobs for the dataset's event kind ("half_life" is that kind's).
 POLICY_GRID: dict[str, list[Any]] = {

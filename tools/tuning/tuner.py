@@ -39,6 +39,7 @@ WEIGHT_GRID: dict[str, list[Any]] = {
     "neighbours": [25, 50, 100, 200, 400, 800],
     "buy_again": [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0],
     "owned": [0.0, 0.3, 0.6, 1.2],
+    "latent": [0.0, 0.5, 1.0, 2.0, 4.0, 8.0],
 }
 #: The decay knobs searched ("half_life" is the half-life of the shop's main event kind).
 POLICY_GRID: dict[str, list[Any]] = {
