@@ -110,7 +110,7 @@ class LatentFactors:
         system = self._gram + own.T @ ((confidence - 1.0)[:, None] * own)
         solved = scipy.linalg.cho_factor(system)
         vector = scipy.linalg.cho_solve(solved, own.T @ confidence)
-        return LatentShopper(rows, confidence, own, solved, vector)
+        return LatentShopper(rows, weights, confidence, own, solved, vector)
 
     def scores(self, engaged: Mapping[int, float]) -> np.ndarray:
         """Every item's fitted preference for the shopper (0 when it cannot be placed)."""
@@ -134,6 +134,8 @@ class LatentShopper:
     """One shopper placed among the item factors: the solve and what went into it."""
 
     rows: np.ndarray
+    #: Their engagement with each item in ``rows``, as :meth:`LatentFactors.shopper` took it.
+    weights: np.ndarray
     confidence: np.ndarray
     own_factors: np.ndarray
     solved: tuple[np.ndarray, bool]

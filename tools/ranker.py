@@ -989,28 +989,55 @@ class HybridRanker:
         contribution: float,
         weight: float,
     ) -> list[Evidence]:
-        """The shopper's own items that add most to this item's latent score, each with its
-        exact term (the score is a sum of one term per own item, some of them negative),
-        cited by its strongest engagement: only items whose term is positive and carries
-        a material share of the score."""
-        terms = weight * shopper.contributions(self.interactions.latent.item_factors[row])
+        """The shopper's own items that add most to this item's latent score, in the
+        score's own terms.
+
+        The score is a sum of one term per own item, some of them negative. Items whose
+        term is positive and a material share of the score are candidates, largest
+        first, as long as taking them all away really lowers the score (the other items
+        then place the shopper anew); otherwise as many as do, one by one. Each cited
+        item is cited by all its engagements, its term split among them by weight:
+        taking away only some of them would leave the item in place.
+        """
+        latent = self.interactions.latent
+        target = latent.item_factors[row]
+        terms = weight * shopper.contributions(target)
         floor = max(MIN_CONTRIBUTION, MATERIAL_LATENT_SHARE * contribution)
+        candidates = [
+            i
+            for i in np.argsort(-terms, kind="stable")[:MAX_LATENT_EVIDENCE].tolist()
+            if terms[i] >= floor
+        ]
+
+        def lowers(cited: list[int]) -> bool:
+            rest = np.delete(np.arange(shopper.rows.size), cited)
+            kept = zip(shopper.rows[rest].tolist(), shopper.weights[rest].tolist(), strict=True)
+            placed = latent.shopper(dict(kept))
+            after = 0.0 if placed is None else max(float(placed.scores(target[None, :])[0]), 0.0)
+            # The ranking scores in single precision: a fall is only counted with room for it.
+            return weight * after * (1 + SINGLE_PRECISION_SLACK) < contribution - MIN_FALL
+
+        chosen = candidates
+        if chosen and not lowers(chosen):
+            chosen = []
+            for i in candidates:
+                if lowers([*chosen, i]):
+                    chosen.append(i)
         evidence: list[Evidence] = []
-        for i in np.argsort(-terms, kind="stable")[:MAX_LATENT_EVIDENCE].tolist():
-            if terms[i] < floor:
-                break
+        for i in chosen:
             source = int(shopper.rows[i])
-            event, _ = max(
-                ((e, w) for e, w in taste.event_weights[source] if e.kind in ENGAGED_KINDS),
-                key=lambda ew: ew[1],
-            )
-            evidence.append(
+            events = [(e, w) for e, w in taste.event_weights[source] if e.kind in ENGAGED_KINDS]
+            total = sum(w for _, w in events)
+            title = self.catalog.items[source].title
+            evidence.extend(
                 Evidence(
                     kind=EvidenceKind.EVENT,
-                    ref=event.event_id,
-                    label=self.catalog.items[source].title,
-                    weight=round(float(terms[i]), 6),
+                    ref=e.event_id,
+                    label=title,
+                    weight=round(float(terms[i]) * w / total, 6),
                 )
+                for e, w in sorted(events, key=lambda ew: -ew[1])
+                if w > 0
             )
         return evidence
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from tests.tools.small_shop import NOW, SmallShop
+from tests.tools.small_shop import NOW, SmallShop, varied_history
 from tools.explain import explain, reason_for
 from tools.interactions import InteractionIndex
 from tools.latent import LatentFactors, LatentSettings, engaged_weights
@@ -107,6 +107,28 @@ def test_the_evidence_names_only_the_own_items_that_add_to_the_score() -> None:
     )
     shown = explain(owl)
     assert [line.name for line in shown.factors if line.cited] == [FactorName.LATENT]
+
+
+def test_taking_the_cited_events_away_lowers_the_latent_part_for_every_shopper() -> None:
+    shop = SmallShop()
+    history = varied_history(shop, shoppers=40, days=200)
+    build(shop, history)
+    checked = 0
+    for shopper in sorted({e.shopper_id for e in history})[:15]:
+        mine = [e for e in history if e.shopper_id == shopper]
+        request = RankInput(taste=shop.taste(mine), weights=WEIGHTS, k=10)
+        for suggestion in shop.ranker.rank(request, NOW):
+            factor = suggestion.factor(FactorName.LATENT)
+            if factor is None:
+                continue
+            cited = {e.ref for e in factor.evidence}
+            assert cited <= {e.event_id for e in mine}
+            rest = RankInput(taste=shop.taste([e for e in mine if e.event_id not in cited]))
+            after = shop.ranker.score_all(rest, WEIGHTS, NOW).parts.get(FactorName.LATENT)
+            row = shop.row(suggestion.item.item_id)
+            assert (0.0 if after is None else float(after[row])) < factor.contribution
+            checked += bool(cited)
+    assert checked >= 50
 
 
 def test_the_score_splits_into_the_terms_implicit_explains() -> None:
