@@ -76,8 +76,9 @@ class LatentAlone:
         return float(self.per_user(settings).mean()) / self.baseline_ndcg
 
 
-def purchase_ndcg(tuner: TactfulTuner, config: TactfulConfig) -> np.ndarray:
+def purchase_ndcg(benchmark: Benchmark, config: TactfulConfig) -> np.ndarray:
     """Per-user NDCG@10 of a purchase session (TactfulTuner's score)."""
+    tuner = benchmark.tuner
     return np.array(
         [u[2] for u in tuner.per_user(tuner.factors(config.policy).total(config.weights))]
     )
@@ -145,12 +146,10 @@ def measure(previous: dict[str, Any]) -> dict[str, Any]:
             ("purchase (TactfulTuner)", default_config(), purchase_ndcg),
             ("browsing (as tactful recommend ranks)", shipped_config(), browsing_ndcg),
         ):
-            reference = score(tuner if score is purchase_ndcg else benchmark, config)
+            reference = score(benchmark, config)
             rows[label] = {}
             for weight in LATENT_WEIGHTS:
-                candidate = score(
-                    tuner if score is purchase_ndcg else benchmark, with_latent(config, weight)
-                )
+                candidate = score(benchmark, with_latent(config, weight))
                 rows[label][str(weight)] = paired(reference, candidate) | {
                     "ratio": round(float(candidate.mean()) / ndcg, 5)
                 }
