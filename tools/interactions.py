@@ -149,14 +149,12 @@ class InteractionIndex:
         excluded_event_ids: frozenset[str] = frozenset(),
         trending_days: float = 30.0,
         neighbours_per_item: int = 100,
-        latent: LatentSettings | None = None,
     ) -> InteractionIndex:
         """Everyone's events as they stood at ``now``, in a few vectorised passes.
 
         Events in ``excluded_event_ids`` (held for a question) and events bought for
         someone else are left out of everyone's taste but still count as popularity.
-        The latent factors are fitted to the engagement with ``latent`` (the defaults
-        when None).
+        The latent item factors are fitted to the engagement.
         """
         countries = countries or {}
         n_items = len(catalog)
@@ -232,7 +230,7 @@ class InteractionIndex:
             recent_engagement=recent,
             latest_days=latest,
             next_choices=next_choices,
-            latent=LatentFactors.fit(engagement, latent or LatentSettings()),
+            latent=LatentFactors.fit(engagement, LatentSettings()),
         )
 
     def row_of(self, shopper_id: str) -> int | None:

@@ -40,7 +40,7 @@ class LatentSettings(BaseModel):
     """How the factorisation is fitted. Chosen on validation splits only (Online Retail
     new items and MovieLens-100k, ``python -m bench.ranking.latent``)."""
 
-    factors: int = Field(default=64, ge=1, description="length of each item's vector")
+    factors: int = Field(default=32, ge=1, description="length of each item's vector")
     regularization: float = Field(default=10.0, gt=0)
     alpha: float = Field(
         default=4.0,

@@ -18,7 +18,6 @@ from bench.ranking.splits import Split
 from tools.buy_again import BuyAgainPolicy
 from tools.catalog_index import CatalogIndex
 from tools.interactions import InteractionIndex
-from tools.latent import LatentSettings
 from tools.ranker import MODE_WEIGHTS, HybridRanker, RankInput, RankWeights
 from tools.signals import DecayPolicy
 from tools.taste import TasteSignal, taste_signal
@@ -107,14 +106,12 @@ def catalog_index(split: Split, vectors: np.ndarray) -> CatalogIndex:
 class IndexOptions:
     """How the shop-wide snapshot is built; the defaults are the product's.
 
-    Only :mod:`bench.ranking.suggestions` and :mod:`bench.ranking.latent` change them, to
-    measure proposed defaults.
+    Only :mod:`bench.ranking.suggestions` changes them, to measure proposed defaults.
     """
 
     trending_days: float = 30.0
     neighbours_per_item: int = 100
     policy: DecayPolicy | None = None  # None: the same policy as the shopper's taste
-    latent: LatentSettings | None = None  # None: the product's
 
 
 def interaction_index(
@@ -130,7 +127,6 @@ def interaction_index(
         countries=split.countries,
         trending_days=options.trending_days,
         neighbours_per_item=options.neighbours_per_item,
-        latent=options.latent,
     )
 
 
