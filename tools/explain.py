@@ -214,7 +214,8 @@ def _latent_phrase(evidence: list[Evidence], events: Mapping[str, BehaviourEvent
     said = [
         (e.label, template)
         for e in evidence
-        if (event := events.get(e.ref)) is not None
+        if e.weight > 0
+        and (event := events.get(e.ref)) is not None
         and (template := LATENT_TEMPLATES.get(event.kind)) is not None
     ]
     if not said:

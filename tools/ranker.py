@@ -193,6 +193,7 @@ MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
         buy_again=2.0,
         buy_again_share=0.7,
         bought_next=30.0,
+        latent=2.0,
     ),
     ShopperMode.RESEARCH: RankWeights(
         taste=2.4,
@@ -213,6 +214,7 @@ MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
         buy_again=3.0,
         buy_again_share=0.5,
         bought_next=30.0,
+        latent=2.0,
     ),
     ShopperMode.GIFT: RankWeights(
         taste=0.0, community=0.0, popularity=0.8, request=2.0, owned=0.0, diversity=0.2
@@ -995,9 +997,10 @@ class HybridRanker:
         The score is a sum of one term per own item, some of them negative. Items whose
         term is positive and a material share of the score are candidates, largest
         first, as long as taking them all away really lowers the score (the other items
-        then place the shopper anew); otherwise as many as do, one by one. Each cited
-        item is cited by all its engagements, its term split among them by weight:
-        taking away only some of them would leave the item in place.
+        then place the shopper anew); otherwise as many as do, one by one; when none
+        does, every item, which together always carry it. Each cited item is cited by
+        all its engagements, its term split among them by weight: taking away only some
+        of them would leave the item in place.
         """
         latent = self.interactions.latent
         target = latent.item_factors[row]
@@ -1023,10 +1026,16 @@ class HybridRanker:
             for i in candidates:
                 if lowers([*chosen, i]):
                     chosen.append(i)
+        if not chosen:
+            # Without any of their items the shopper cannot be placed at all: every item
+            # then carries the score together, the largest terms named first.
+            chosen = np.argsort(-terms, kind="stable").tolist()
         evidence: list[Evidence] = []
         for i in chosen:
             source = int(shopper.rows[i])
-            events = [(e, w) for e, w in taste.event_weights[source] if e.kind in ENGAGED_KINDS]
+            events = [
+                (e, w) for e, w in taste.event_weights[source] if e.kind in ENGAGED_KINDS and w > 0
+            ]
             total = sum(w for _, w in events)
             title = self.catalog.items[source].title
             evidence.extend(
@@ -1037,7 +1046,6 @@ class HybridRanker:
                     weight=round(float(terms[i]) * w / total, 6),
                 )
                 for e, w in sorted(events, key=lambda ew: -ew[1])
-                if w > 0
             )
         return evidence
 
