@@ -180,6 +180,12 @@ class RankWeights(BaseModel):
 #: 0.056 to 0.075 NDCG@10 and leaves Online Retail's at 0.095, where no one bought within
 #: hours of the cut (100 gave 0.077, but would let one fresh purchase fill a browsing list
 #: for an hour).
+#: Latent taste (``latent``) is off until the defaults are searched again with it: with
+#: everything else held, 2.0 lifts validation NDCG@10 in browsing from 0.098 to 0.107 on
+#: Online Retail and from 0.074 to 0.081 on MovieLens-100k (``python -m
+#: bench.ranking.latent``), but with it on the demo shop's out-of-profile purchase in
+#: tests/agent/test_clarification.py is no longer held for a question: the question
+#: policy has to be weighed with it.
 #: Numbers: bench/results/ranking_defaults.json.
 MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
     ShopperMode.BROWSING: RankWeights(
@@ -193,7 +199,6 @@ MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
         buy_again=2.0,
         buy_again_share=0.7,
         bought_next=30.0,
-        latent=2.0,
     ),
     ShopperMode.RESEARCH: RankWeights(
         taste=2.4,
@@ -214,7 +219,6 @@ MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
         buy_again=3.0,
         buy_again_share=0.5,
         bought_next=30.0,
-        latent=2.0,
     ),
     ShopperMode.GIFT: RankWeights(
         taste=0.0, community=0.0, popularity=0.8, request=2.0, owned=0.0, diversity=0.2
