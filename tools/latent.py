@@ -108,9 +108,10 @@ class LatentFactors:
         confidence = 1.0 + self.alpha * np.log1p(weights)
         own = self.item_factors[rows].astype(np.float64)
         system = self._gram + own.T @ ((confidence - 1.0)[:, None] * own)
-        solved = scipy.linalg.cho_factor(system)
-        vector = scipy.linalg.cho_solve(solved, own.T @ confidence)
-        return LatentShopper(rows, weights, confidence, own, solved, vector)
+        target = own.T @ confidence
+        solved = scipy.linalg.cho_factor(system, check_finite=False)
+        vector = scipy.linalg.cho_solve(solved, target, check_finite=False)
+        return LatentShopper(rows, confidence, own, system, target, solved, vector)
 
     def scores(self, engaged: Mapping[int, float]) -> np.ndarray:
         """Every item's fitted preference for the shopper (0 when it cannot be placed)."""
@@ -134,10 +135,11 @@ class LatentShopper:
     """One shopper placed among the item factors: the solve and what went into it."""
 
     rows: np.ndarray
-    #: Their engagement with each item in ``rows``, as :meth:`LatentFactors.shopper` took it.
-    weights: np.ndarray
     confidence: np.ndarray
     own_factors: np.ndarray
+    #: The least-squares system ``A x = b`` the shopper's vector solves, and its solve.
+    system: np.ndarray
+    target: np.ndarray
     solved: tuple[np.ndarray, bool]
     vector: np.ndarray
 
@@ -148,8 +150,21 @@ class LatentShopper:
     def contributions(self, item_factor: np.ndarray) -> np.ndarray:
         """Each own item's term of the score of the item with ``item_factor``: they sum
         to that score exactly (up to rounding)."""
-        weighted = scipy.linalg.cho_solve(self.solved, item_factor.astype(np.float64))
+        weighted = scipy.linalg.cho_solve(
+            self.solved, item_factor.astype(np.float64), check_finite=False
+        )
         return self.confidence * (self.own_factors @ weighted)
+
+    def score_without(self, left_out: list[int], item_factor: np.ndarray) -> float:
+        """The score of the item with ``item_factor`` had the items at these positions of
+        ``rows`` never been engaged with: the same solve, without their parts (0 when
+        none is left to place the shopper by)."""
+        if len(left_out) >= self.rows.size:
+            return 0.0
+        own, confidence = self.own_factors[left_out], self.confidence[left_out]
+        system = self.system - own.T @ ((confidence - 1.0)[:, None] * own)
+        vector = np.linalg.solve(system, self.target - own.T @ confidence)
+        return float(vector @ item_factor.astype(np.float64))
 
 
 def engaged_weights(taste: TasteSignal) -> dict[int, float]:

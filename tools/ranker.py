@@ -1017,10 +1017,7 @@ class HybridRanker:
         ]
 
         def lowers(cited: list[int]) -> bool:
-            rest = np.delete(np.arange(shopper.rows.size), cited)
-            kept = zip(shopper.rows[rest].tolist(), shopper.weights[rest].tolist(), strict=True)
-            placed = latent.shopper(dict(kept))
-            after = 0.0 if placed is None else max(float(placed.scores(target[None, :])[0]), 0.0)
+            after = max(shopper.score_without(cited, target), 0.0)
             # The ranking scores in single precision: a fall is only counted with room for it.
             return weight * after * (1 + SINGLE_PRECISION_SLACK) < contribution - MIN_FALL
 
