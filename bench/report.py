@@ -395,7 +395,8 @@ def _speed(data: dict[str, Any], combined: dict[str, Any]) -> str:
             " --workers N` on loopback, the clients (one keep-alive connection each) in one"
             " process on the same cores; recommend asks for a different shopper each time,"
             " chat runs six-turn sessions. Load 1m is the load average before and after the"
-            " level.",
+            " level; CPU is what the server's workers and the clients each spent per answered"
+            " request (the machine's other work shows in the load, not here).",
         ]
         combined["speed_http"] = {
             "size": http["size"],

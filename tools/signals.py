@@ -41,7 +41,7 @@ class DecayPolicy(BaseModel):
     recent_boost: float = Field(
         default=9.0, ge=0, description="extra weight of the last few days: short-term intent"
     )
-    recent_days: float = Field(default=3.0, gt=0, description="half-life of that extra weight")
+    recent_days: float = Field(default=1.0, gt=0, description="half-life of that extra weight")
     held_event_weight: float = Field(
         default=0.1, ge=0, le=1, description="weight of an out-of-profile event awaiting an answer"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -45,10 +45,37 @@ class TasteSignal:
     #: The shopper's own purchases and ratings of the last hours per row, each with how
     #: much of it is left at ``policy.next_days``: what others chose next follows them.
     chosen_lately: dict[int, list[tuple[BehaviourEvent, float]]] = field(default_factory=dict)
+    #: The events held for a question, by id: they are in the weights above, held low.
+    held: frozenset[str] = frozenset()
 
     @property
     def empty(self) -> bool:
         return not self.item_weights
+
+    def settled(self) -> TasteSignal:
+        """The signal without the events held for a question.
+
+        What a search is steered by: among the items that match it, one unexplained
+        purchase of that kind would be the closest thing in the history and lead the
+        list, however low it is held. (The text centroid is left out: it would need the
+        catalog, and nothing ranks by it.)
+        """
+        if not self.held:
+            return self
+        event_weights = {
+            row: kept
+            for row, pairs in self.event_weights.items()
+            if (kept := [(e, w) for e, w in pairs if e.event_id not in self.held])
+        }
+        item_weights = {row: sum(w for _, w in pairs) for row, pairs in event_weights.items()}
+        item_weights = {r: w for r, w in item_weights.items() if w > 1e-6}
+        return replace(
+            self,
+            item_weights=item_weights,
+            event_weights={r: event_weights[r] for r in item_weights},
+            centroid=None,
+            held=frozenset(),
+        )
 
     def lately(self) -> dict[int, float]:
         """How recently the shopper chose each item, summed over their events of it."""
@@ -92,6 +119,7 @@ def taste_signal(
     signal = TasteSignal()
     if not kept:
         return signal
+    held: set[str] = set()
     for (event, row, standing), weight in zip(
         kept, _weights(kept, now, policy).tolist(), strict=True
     ):
@@ -111,8 +139,11 @@ def taste_signal(
                 lately = _left_after(now - event.at, policy.next_days)
                 if lately > MIN_LATELY:
                     signal.chosen_lately.setdefault(row, []).append((event, lately))
+        else:
+            held.add(event.event_id)
         signal.item_weights[row] = signal.item_weights.get(row, 0.0) + weight
         signal.event_weights.setdefault(row, []).append((event, weight))
+    signal.held = frozenset(held)
     signal.item_weights = {r: w for r, w in signal.item_weights.items() if w > 1e-6}
     if signal.item_weights:
         rows = np.fromiter(signal.item_weights.keys(), dtype=np.int64)

@@ -14,7 +14,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
-from threadpoolctl import ThreadpoolController
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 
 class _OneBlasThread:
@@ -49,3 +49,15 @@ class _OneBlasThread:
 
 
 one_blas_thread = _OneBlasThread()
+
+
+def keep_one_blas_thread() -> None:
+    """Run BLAS on one thread for the rest of this process: for a server, from the thread
+    that starts its app.
+
+    threadpoolctl lets only one live thread change OpenBLAS's setting: in a server's pool
+    of request threads, ``one_blas_thread`` changes nothing on all but the first of them,
+    so rankings there ran on two BLAS threads, whose helper then spun between requests
+    and took the CPU they needed. A server's worker processes are how it uses more cores.
+    """
+    threadpool_limits(limits=1, user_api="blas")

@@ -35,6 +35,7 @@ from agent.api.tokens import TokenSigner, signing_secret
 from agent.facade import Tactful
 from agent.settings import Settings
 from agent.stores.keys import KeyStore
+from tools.threads import keep_one_blas_thread
 
 DESCRIPTION = """\
 tactful's HTTP API. Authenticate with `Authorization: Bearer <secret>`:
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None, tactful: Tactful | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         agent = tactful or Tactful.open(settings)
+        # After opening: the libraries to limit are loaded by then.
+        keep_one_blas_thread()
         keys = KeyStore(settings.sql_url)
         secret = signing_secret(settings)
         app.state.api = ApiState(

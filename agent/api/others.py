@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from agent.domain import Reply
 from tools.explain import Explanation
-from tools.types import Evidence, EvidenceKind, Suggestion
+from tools.types import Evidence, EvidenceKind, Factor, Suggestion
 
 #: The ``ref`` of the one piece of evidence that stands for the similar shoppers.
 SIMILAR_SHOPPERS_REF = "similar_shoppers"
@@ -33,15 +33,17 @@ def unnamed(evidence: list[Evidence]) -> list[Evidence]:
 
 def public_suggestions(suggestions: list[Suggestion]) -> list[Suggestion]:
     return [
-        s.model_copy(
-            update={
-                "factors": [
-                    f.model_copy(update={"evidence": unnamed(f.evidence)}) for f in s.factors
-                ]
-            }
-        )
+        s.model_copy(update={"factors": [_public_factor(f) for f in s.factors]})
         for s in suggestions
     ]
+
+
+def _public_factor(factor: Factor) -> Factor:
+    """The factor with its similar shoppers folded; itself when it cites none."""
+    folded = unnamed(factor.evidence)
+    if folded is factor.evidence:
+        return factor
+    return factor.model_copy(update={"evidence": folded})
 
 
 def public_reply(reply: Reply) -> Reply:

@@ -13,6 +13,9 @@ fixed time:
 
 Clients are asyncio tasks with one keep-alive connection each, in this process: they
 share the machine's cores with the server, as a load balancer on the same host would.
+They speak HTTP through :mod:`bench.speed.loopback_client`, which costs them far less CPU
+than httpx, and each level reports the CPU time the clients and the server's workers
+spent per request, so what the clients took from the server is on record.
 The per-caller rate limit is raised so that what is measured is serving, not refusals
 (the limiter still runs: with several workers it is the shared one in the database).
 """
@@ -36,6 +39,7 @@ from agent.stores.keys import KeyKind, KeyStore
 from agent.stores.records import RecordStore
 from bench.api.server import running_server, wait_for_workers
 from bench.speed.homes import working_copy
+from bench.speed.loopback_client import Answer, LoopbackClient
 from bench.speed.messages import conversation
 from bench.speed.sizes import SIZES, meta_now
 from bench.speed.stats import percentiles_ms
@@ -81,7 +85,7 @@ def http_load(
             warm_s = time.perf_counter() - started
             rss_warm = _rss_mb(pids)
             levels = [
-                asyncio.run(_level(url, key, kind, n, seconds, shoppers, seed + n))
+                asyncio.run(_level(url, key, kind, n, seconds, shoppers, seed + n, pids))
                 for kind in KINDS
                 for n in clients
             ]
@@ -134,11 +138,19 @@ async def _warm(url: str, key: str, shoppers: list[str], pids: set[int]) -> None
 
 
 async def _level(
-    url: str, key: str, kind: str, clients: int, seconds: float, shoppers: list[str], seed: int
+    url: str,
+    key: str,
+    kind: str,
+    clients: int,
+    seconds: float,
+    shoppers: list[str],
+    seed: int,
+    pids: set[int],
 ) -> dict[str, Any]:
     latencies: list[float] = []
     errors: list[str] = []
     load_start = os.getloadavg()[0]
+    server_cpu, client_cpu = _cpu_s(pids), time.process_time()
     deadline = time.perf_counter() + seconds
     started = time.perf_counter()
     loop = _recommend_loop if kind == "recommend" else _chat_loop
@@ -149,6 +161,8 @@ async def _level(
         )
     )
     elapsed = time.perf_counter() - started
+    server_cpu, client_cpu = _cpu_s(pids) - server_cpu, time.process_time() - client_cpu
+    served = max(len(latencies), 1)
     return {
         "kind": kind,
         "clients": clients,
@@ -158,7 +172,22 @@ async def _level(
         "errors": len(errors),
         "error_samples": errors[:3],
         "load_average_1m": {"start": round(load_start, 2), "end": round(os.getloadavg()[0], 2)},
+        # CPU milliseconds per answered request: all workers together, and these clients.
+        "cpu_ms_per_request": {
+            "server": round(server_cpu / served * 1000, 2),
+            "clients": round(client_cpu / served * 1000, 2),
+        },
     }
+
+
+def _cpu_s(pids: set[int]) -> float:
+    """User and system CPU seconds the workers have used so far."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = psutil.Process(pid).cpu_times()
+            total += times.user + times.system
+    return total
 
 
 async def _recommend_loop(
@@ -172,7 +201,7 @@ async def _recommend_loop(
     errors: list[str],
     _seed: int,
 ) -> None:
-    async with httpx.AsyncClient(base_url=url, headers=_headers(key), timeout=120) as client:
+    async with LoopbackClient(url, _headers(key)) as client:
         turn = n
         while time.perf_counter() < deadline:
             body = {"shopper_id": shoppers[turn % len(shoppers)], "k": 10}
@@ -192,7 +221,7 @@ async def _chat_loop(
     seed: int,
 ) -> None:
     rng = random.Random(seed * 1000 + n)
-    async with httpx.AsyncClient(base_url=url, headers=_headers(key), timeout=120) as client:
+    async with LoopbackClient(url, _headers(key)) as client:
         session = n
         while time.perf_counter() < deadline:
             shopper = shoppers[(session * 7 + 3) % len(shoppers)]
@@ -211,22 +240,22 @@ async def _chat_loop(
 
 
 async def _timed_post(
-    client: httpx.AsyncClient,
+    client: LoopbackClient,
     path: str,
     body: dict[str, Any],
     latencies: list[float],
     errors: list[str],
-) -> httpx.Response | None:
+) -> Answer | None:
     """POST ``body``, timing it; an error status or a dropped connection is counted, not
     fatal, and gives None."""
     started = time.perf_counter()
     try:
-        response = await client.post(path, json=body)
-    except httpx.TransportError as exc:
+        response = await client.post(path, body)
+    except (OSError, TimeoutError) as exc:
         errors.append(repr(exc))
         return None
     latencies.append(time.perf_counter() - started)
-    if response.status_code != 200:
-        errors.append(f"{response.status_code} {response.text[:200]}")
+    if response.status != 200:
+        errors.append(f"{response.status} {response.text[:200]}")
         return None
     return response

@@ -97,15 +97,19 @@ def http_lines(http: dict[str, Any]) -> list[str]:
         f"`tactful serve` on loopback, {http.get('label', http['size'])} "
         f"(default workers: {http['default_workers']}):",
         "",
-        "| workers | request | clients | requests/s | p50 / p95 / p99 ms | errors | load 1m |",
-        "|" + "---|" * 7,
+        "| workers | request | clients | requests/s | p50 / p95 / p99 ms | errors | load 1m "
+        "| CPU ms/request: server / clients |",
+        "|" + "---|" * 8,
     ]
     for run in http["runs"]:
         for level in run["levels"]:
             ms, load = level["latency_ms"], level["load_average_1m"]
+            cpu = level.get("cpu_ms_per_request")
+            spent = f"{_cell(cpu['server'])} / {_cell(cpu['clients'])}" if cpu else "–"
             lines.append(
                 f"| {run['workers']} | {level['kind']} | {level['clients']} | "
                 f"{_cell(level['requests_per_s'])} | {_cell(ms['p50'])} / {_cell(ms['p95'])} / "
-                f"{_cell(ms['p99'])} | {level['errors']} | {load['start']:.2f}–{load['end']:.2f} |"
+                f"{_cell(ms['p99'])} | {level['errors']} | {load['start']:.2f}–{load['end']:.2f} "
+                f"| {spent} |"
             )
     return lines

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+from pathlib import Path
 
-from conftest import OTHER_SHOPPER, Api
+from conftest import OTHER_SHOPPER, Api, open_shop
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from agent.api.app import create_app
+from agent.clock import FixedClock
+from agent.embedding import Embedder
+from agent.settings import ApiConfig, Settings
 
 
 def test_a_shopper_chats_with_their_token_and_gets_suggestions_with_reasons(
@@ -296,3 +304,24 @@ def test_the_openapi_schema_documents_every_route_with_request_examples(api: Api
         schema["paths"]
     )
     assert schema["components"]["schemas"]["ChatCreate"]["examples"]
+
+
+def test_starting_the_app_puts_blas_on_one_thread_whatever_the_process_had(
+    demo_home: Path, clock: FixedClock, embedder: Embedder, api_config: ApiConfig
+) -> None:
+    def blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    shop = open_shop(demo_home, clock, embedder, api_config)
+    app = create_app(Settings(home=shop.home, api=api_config), shop.tactful)
+
+    async def started() -> set[int]:
+        # On this thread, as a server starts its app on its main thread.
+        async with app.router.lifespan_context(app):
+            return blas_threads()
+
+    # Two threads for this test alone: the limit is put back when it leaves.
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert blas_threads() == {2}
+        assert asyncio.run(started()) == {1}
+    shop.tactful.close()

@@ -4,9 +4,12 @@ shopper wants right now is the very thing the question leaves open."""
 from __future__ import annotations
 
 from tests.tools.small_shop import COLOURS, NOW, SmallShop
+from tests.tools.test_neighbour_recency import _columns, _purchase
+from tools.interactions import InteractionIndex
+from tools.ranker import HybridRanker, RankInput, RankWeights
 from tools.signals import event_weight
 from tools.taste import Standing, taste_signal
-from tools.types import EventKind
+from tools.types import EventKind, ShopperMode
 
 
 def test_a_fresh_held_purchase_counts_a_tenth_of_a_settled_one_without_the_boost() -> None:
@@ -56,3 +59,41 @@ def test_a_held_purchase_never_outweighs_a_history_that_has_faded() -> None:
     held = taste.item_weights[shop.row("mug-owl")]
     assert held <= policy.held_event_weight * strongest * 1.001
     assert held < sum(taste.item_weights.values()) * policy.held_event_weight
+
+
+def test_a_held_purchase_never_steers_a_search_or_a_category_page() -> None:
+    shop = SmallShop()
+    # The shopper bought candles; one shopper bought the same candles and, two months ago,
+    # a blue cushion; an other a gold and a red cushion lately. The gold cushion the
+    # shopper just bought is held.
+    events = [_purchase(who, f"candle-{c}", 30) for who in ("me", "alike") for c in COLOURS[:3]]
+    events += [_purchase("alike", "cushion-blue", 60)]
+    events += [_purchase("golds", f"cushion-{c}", 10) for c in ("gold", "red")]
+    gold = _purchase("me", "cushion-gold", 0.05)
+    index = InteractionIndex.build(_columns(events), shop.catalog, now=NOW, policy=shop.policy)
+    weights = RankWeights(taste=0.0, community=1.0, popularity=0.0, request=1.5, diversity=0.0)
+    ranker = HybridRanker(shop.catalog, index, shop.policy, {ShopperMode.BROWSING: weights})
+    mine = [e for e in events if e.shopper_id == "me"]
+
+    def first(standing: Standing | None, **request: object) -> str:
+        taste = taste_signal(
+            [*mine, gold],
+            shop.catalog,
+            now=NOW,
+            policy=shop.policy,
+            standings={gold.event_id: standing} if standing else {},
+        )
+        asked = RankInput(k=3, taste=taste, shopper_id="me", **request)  # type: ignore[arg-type]
+        return ranker.rank(asked, NOW)[0].item.item_id
+
+    for search in (
+        {"query": "cushion", "query_vector": shop.query("cushion"), "query_words": ["cushion"]},
+        {"category": "home"},
+    ):
+        # Counted as the shopper's own, the gold cushion makes its buyer a similar
+        # shopper...
+        assert first(None, **search) == "cushion-red"
+        # ...held for a question, it does not: the candle buyer's cushion comes first.
+        assert first(Standing.HELD, **search) == "cushion-blue"
+    # Suggestions nobody asked for still count it, held low.
+    assert first(Standing.HELD) == "cushion-red"
