@@ -180,11 +180,11 @@ class RankWeights(BaseModel):
 #: where users rate in sessions, and leaves Online Retail's where no one bought within
 #: hours of the cut (100 would let one fresh purchase fill a browsing list for an hour).
 #: Latent taste (``latent``) is off until the defaults are searched again with it. With
-#: the browsing defaults before this search held, 2.0 lifted validation NDCG@10 from
-#: 0.098 to 0.107 on Online Retail and from 0.074 to 0.081 on MovieLens-100k (``python
-#: -m bench.ranking.latent``), but with it on the demo shop's out-of-profile purchase in
-#: tests/agent/test_clarification.py was no longer held for a question: the question
-#: policy has to be weighed with it.
+#: the rest held, 2.0 lifts browsing's validation NDCG@10 from 0.105 to 0.111 on Online
+#: Retail (+0.0061 ± 0.0016) and from 0.077 to 0.081 on MovieLens-100k (+0.0043 ±
+#: 0.0026; ``python -m bench.ranking.latent``), but with it on (at the defaults before
+#: these) the demo shop's out-of-profile purchase in tests/agent/test_clarification.py
+#: was no longer held for a question: the question policy has to be weighed with it.
 #: Numbers: bench/results/ranking_defaults.json.
 MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
     ShopperMode.BROWSING: RankWeights(
