@@ -41,6 +41,14 @@ TASTE_TEMPLATES = {
     EventKind.OWN: "reasons/taste_owned",
 }
 
+#: How the reason says what the shopper did with the items behind a latent score.
+LATENT_TEMPLATES = {
+    EventKind.PURCHASE: "reasons/latent",
+    EventKind.LIKE: "reasons/latent_liked",
+    EventKind.RATING: "reasons/latent_rated",
+    EventKind.CART: "reasons/latent_carted",
+}
+
 #: How the reason says what the shopper chose before what others chose next.
 NEXT_TEMPLATES = {
     EventKind.PURCHASE: "reasons/bought_next",
@@ -135,6 +143,8 @@ def _nameable(factor: Factor) -> bool:
         return any(e.kind is EvidenceKind.EVENT for e in evidence) and any(
             e.ref.startswith(NEXT_COUNT_REF) for e in evidence
         )
+    if factor.name is FactorName.LATENT:
+        return any(e.kind is EvidenceKind.EVENT and e.weight > 0 for e in evidence)
     return False
 
 
@@ -157,6 +167,8 @@ def _phrase(factor: Factor, events: Mapping[str, BehaviourEvent]) -> str | None:
         return _buy_again_phrase(evidence)
     if factor.name is FactorName.BOUGHT_NEXT:
         return _next_phrase(evidence, events)
+    if factor.name is FactorName.LATENT:
+        return _latent_phrase(evidence, events)
     return _request_phrase(evidence)
 
 
@@ -193,6 +205,24 @@ def _next_phrase(evidence: list[Evidence], events: Mapping[str, BehaviourEvent])
     if template is None:
         return None
     return prompts.render(template, item=first.label, times=_times(int(count.label))).strip()
+
+
+def _latent_phrase(evidence: list[Evidence], events: Mapping[str, BehaviourEvent]) -> str | None:
+    """ "shoppers with tastes like yours, going by the Jumbo Bag Red and Lunch Box you
+    bought, tend to choose it": the items adding most to the score (evidence lists them
+    largest first) that the shopper did the same thing with as the first."""
+    said = [
+        (e.label, template)
+        for e in evidence
+        if e.weight > 0
+        and (event := events.get(e.ref)) is not None
+        and (template := LATENT_TEMPLATES.get(event.kind)) is not None
+    ]
+    if not said:
+        return None
+    template = said[0][1]
+    items = list(dict.fromkeys(label for label, t in said if t == template))
+    return prompts.render(template, items=_list(items[:MAX_PHRASES])).strip()
 
 
 def _times(count: int) -> str:

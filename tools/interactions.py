@@ -23,6 +23,7 @@ from scipy import sparse
 
 from tools.buy_again import RepurchaseIntervals
 from tools.catalog_index import CatalogIndex
+from tools.latent import LatentFactors, LatentSettings
 from tools.sequence import CHOSEN_KINDS, NextChoices
 from tools.signals import DecayPolicy, EventColumns, ages_in_days, event_weights
 from tools.types import EventKind
@@ -78,6 +79,7 @@ class InteractionIndex:
         recent_engagement: sparse.csr_matrix | None = None,
         latest_days: sparse.spmatrix | None = None,
         next_choices: NextChoices | None = None,
+        latent: LatentFactors | None = None,
     ) -> None:
         self.shopper_ids = shopper_ids
         self.countries = countries
@@ -118,6 +120,8 @@ class InteractionIndex:
         self.intervals = intervals or RepurchaseIntervals.empty(popularity.size)
         #: What shoppers chose in their next orders after each item.
         self.next_choices = next_choices or NextChoices.empty(popularity.size)
+        #: Item factors fitted to ``engagement``, placing shoppers by latent taste.
+        self.latent = latent or LatentFactors.empty(popularity.size)
 
     @classmethod
     def empty(cls, n_items: int, now: datetime) -> InteractionIndex:
@@ -150,6 +154,7 @@ class InteractionIndex:
 
         Events in ``excluded_event_ids`` (held for a question) and events bought for
         someone else are left out of everyone's taste but still count as popularity.
+        The latent item factors are fitted to the engagement.
         """
         countries = countries or {}
         n_items = len(catalog)
@@ -225,6 +230,7 @@ class InteractionIndex:
             recent_engagement=recent,
             latest_days=latest,
             next_choices=next_choices,
+            latent=LatentFactors.fit(engagement, LatentSettings()),
         )
 
     def row_of(self, shopper_id: str) -> int | None:

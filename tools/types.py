@@ -264,6 +264,9 @@ class FactorName(StrEnum):
     BUY_AGAIN = "buy_again"
     #: What other shoppers went on to choose after what this shopper just chose.
     BOUGHT_NEXT = "bought_next"
+    #: Shoppers whose choices resemble this shopper's, in a factorisation of everyone's
+    #: choices, tend to choose it.
+    LATENT = "latent"
 
 
 class Factor(BaseModel):

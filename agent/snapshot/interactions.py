@@ -15,6 +15,7 @@ from scipy import sparse
 from agent.snapshot.files import Saved, Writer
 from tools.buy_again import RepurchaseIntervals
 from tools.interactions import InteractionIndex
+from tools.latent import LatentFactors
 from tools.sequence import NextChoices
 
 ARRAYS = "arrays.npz"
@@ -36,7 +37,8 @@ def read_interactions(saved: Saved, built_at: datetime, n_items: int) -> Interac
     with np.load(saved.files[ARRAYS], allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files}
     matrices = {name: _matrix(arrays, name) for name in _MATRICES}
-    if any(matrix.shape[1] != n_items for matrix in matrices.values()):
+    latent = arrays["latent_factors"]
+    if any(matrix.shape[1] != n_items for matrix in matrices.values()) or len(latent) != n_items:
         raise ValueError("saved interactions are for another number of items")
     countries = zip(arrays["countries"].tolist(), arrays["country_known"].tolist(), strict=True)
     return InteractionIndex(
@@ -56,6 +58,9 @@ def read_interactions(saved: Saved, built_at: datetime, n_items: int) -> Interac
         recent_engagement=matrices["recent_engagement"],
         latest_days=matrices["latest_days"],
         next_choices=NextChoices(matrices["next_counts"], arrays["next_totals"]),
+        latent=LatentFactors(
+            latent, float(arrays["latent_regularization"]), float(arrays["latent_alpha"])
+        ),
     )
 
 
@@ -72,6 +77,10 @@ def _arrays(index: InteractionIndex) -> dict[str, np.ndarray]:
         "item_gaps": index.intervals.item_gaps,
         "shop_median_days": np.array(index.intervals.shop_median_days),
         "next_totals": index.next_choices.totals,
+        # The fitted item factors: opening a shop never retrains.
+        "latent_factors": index.latent.item_factors,
+        "latent_regularization": np.array(index.latent.regularization),
+        "latent_alpha": np.array(index.latent.alpha),
     }
     matrices = {
         "engagement": index.engagement,

@@ -52,6 +52,7 @@ _BUILDERS = (
     "tools.interactions",
     "tools.buy_again",
     "tools.sequence",
+    "tools.latent",
     "tools.signals",
     "agent.stores.records",
 )

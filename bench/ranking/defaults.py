@@ -84,6 +84,7 @@ WEIGHT_GRID: dict[str, list[Any]] = {
     "popularity": [0.05, 0.1, 0.2, 0.4, 0.8, 1.5],
     "neighbours": [10, 25, 50, 100, 200, 400, 800, 1600],
     "diversity": [0.1, 0.2, 0.3, 0.4, 0.5],
+    "latent": [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
 }
 #: Own decay stays finite and slower than a cart's (30 days), so that a cart left months
 #: ago stops counting against what was bought; the boost stays at most 9, so that a

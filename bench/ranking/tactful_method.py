@@ -76,7 +76,7 @@ def ablations(config: TactfulConfig) -> dict[str, TactfulConfig]:
         update={f"{kind.value}_days": NO_DECAY_DAYS for kind in EventKind} | {"recent_boost": 0.0}
     )
     weights = config.weights
-    return {
+    taken_out = {
         "tactful − decay": TactfulConfig(weights, no_decay),
         "tactful − community": TactfulConfig(
             weights.model_copy(update={"community": 0.0}), config.policy
@@ -89,6 +89,12 @@ def ablations(config: TactfulConfig) -> dict[str, TactfulConfig]:
             weights.model_copy(update={"popularity": 0.0}), config.policy
         ),
     }
+    # Only a factor that is on can be taken out.
+    if weights.latent > 0:
+        taken_out["tactful − latent"] = TactfulConfig(
+            weights.model_copy(update={"latent": 0.0}), config.policy
+        )
+    return taken_out
 
 
 def catalog_index(split: Split, vectors: np.ndarray) -> CatalogIndex:

@@ -18,7 +18,7 @@ from bench.ranking.tactful_method import IndexOptions, TactfulConfig, TactfulMet
 from tools.catalog_index import CatalogIndex
 from tools.ranker import RankWeights
 from tools.signals import DecayPolicy
-from tools.tuning.factors import Factors, batch_factors, check
+from tools.tuning.factors import CHECK_WEIGHTS, Factors, batch_factors, check
 from tools.tuning.metrics import K, Metrics, mean_metrics, top_k, user_metrics
 from tools.tuning.search import coordinate_search
 from tools.tuning.tuner import decay_knobs, with_knobs
@@ -50,6 +50,7 @@ WEIGHT_GRID: dict[str, list[Any]] = {
     "popularity": [0.0, 0.05, 0.1, 0.2, 0.4, 0.8, 1.5],
     "neighbours": [5, 10, 25, 50, 100, 200, 400, 800, 1600, ALL_SHOPPERS],
     "bought_next": [0.0, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0],
+    "latent": [0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
 }
 #: The decay policy's knobs for the dataset's event kind ("half_life" is that kind's).
 POLICY_GRID: dict[str, list[Any]] = {
@@ -179,7 +180,7 @@ class TactfulTuner:
             # checked against its ranker on the first policy; run.py re-checks the winner.
             factors = batch_factors(method.ranker, self.users, tastes, self.split.now)
             if not self._factors and not check(
-                method.ranker, factors, self.users, tastes, RankWeights(), self.split.now
+                method.ranker, factors, self.users, tastes, CHECK_WEIGHTS, self.split.now
             ):
                 raise RuntimeError("tools.tuning.factors no longer matches the ranker")
             while len(self._factors) >= FACTOR_CACHE:

@@ -118,8 +118,9 @@ def _without(
         }
         taste = replace(base.taste, chosen_lately={row: c for row, c in lately.items() if c})
         return replace(base, taste=taste)
-    if name is FactorName.TASTE:
-        # The cited events as if they had never happened (in gift mode, the recipient's).
+    if name in (FactorName.TASTE, FactorName.LATENT):
+        # The cited events as if they had never happened (in gift mode, the recipient's:
+        # latent taste never speaks for a gift).
         signal = partial(
             taste_signal,
             [e for e in tactful.profiles.events(shopper_id) if e.event_id not in refs],

@@ -72,7 +72,7 @@ CHECKS = (
     "popularity",
     "counterfactual",
 )
-PERSONAL = (FactorName.TASTE, FactorName.STATED, FactorName.COMMUNITY)
+PERSONAL = (FactorName.TASTE, FactorName.STATED, FactorName.COMMUNITY, FactorName.LATENT)
 #: Words in a reason that only a phrase of this factor uses.
 MARKERS: dict[FactorName, tuple[str, ...]] = {
     FactorName.TASTE: ("you bought", "you liked", "you looked at", "you put", "you rated"),
@@ -82,6 +82,7 @@ MARKERS: dict[FactorName, tuple[str, ...]] = {
     FactorName.REQUEST: ('it matches "',),
     FactorName.BUY_AGAIN: ("you order this", "you last ordered"),
     FactorName.BOUGHT_NEXT: ("has followed it in shoppers'",),
+    FactorName.LATENT: ("tastes like yours, going by",),
 }
 POPULAR_PHRASES = MARKERS[FactorName.POPULARITY]
 FALLBACK = "nothing about you"
@@ -92,6 +93,17 @@ _NEXT = re.compile(
     r"and this has followed it in shoppers' (?:orders|ratings) (once|twice|\d+ times)"
 )
 _VERBS = {"bought": EventKind.PURCHASE, "rated": EventKind.RATING}
+#: The latent-taste phrase: the items quoted and what the shopper did with them.
+_LATENT = re.compile(
+    r"shoppers with tastes like yours, going by the (.+?) you "
+    r"(bought|liked|rated highly|put in your basket), tend to choose it"
+)
+_LATENT_VERBS = {
+    "bought": EventKind.PURCHASE,
+    "liked": EventKind.LIKE,
+    "rated highly": EventKind.RATING,
+    "put in your basket": EventKind.CART,
+}
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -246,8 +258,11 @@ def _failures(
     reason = suggestion.reason.lower()
     if not all(_next_backed(m, suggestion, events) for m in _NEXT.finditer(reason)):
         failed.append("cited_only")
-    # What the bought-next phrase says is checked above; the rest is checked here.
+    if not all(_latent_backed(m, suggestion, events) for m in _LATENT.finditer(reason)):
+        failed.append("cited_only")
+    # What the bought-next and latent phrases say is checked above; the rest is checked here.
     text = _NEXT.sub(" has followed it in shoppers' ", reason)
+    text = _LATENT.sub(" latent taste ", text)
     named = [e for e in taste_events if e.label.lower() in text]
     for label in sorted({e.label.lower() for e in taste_events}, key=len, reverse=True):
         text = text.replace(label, " ")
@@ -306,6 +321,27 @@ def _next_backed(
         elif e.ref.startswith(NEXT_COUNT_REF):
             counts[source] = e.label
     return bool(cited) and counts.get(title) == count
+
+
+def _latent_backed(
+    phrase: re.Match[str], suggestion: Suggestion, events: dict[str, BehaviourEvent]
+) -> bool:
+    """Whether a latent-taste phrase quotes only items the factor cites with a positive
+    term, each by one of the shopper's own events of the kind the phrase says."""
+    quoted, verb = phrase.groups()
+    factor = suggestion.factor(FactorName.LATENT)
+    if factor is None:
+        return False
+    labels = {
+        e.label.lower()
+        for e in factor.evidence
+        if e.weight > 0
+        and (event := events.get(e.ref)) is not None
+        and event.kind is _LATENT_VERBS[verb]
+    }
+    for label in sorted(labels, key=len, reverse=True):
+        quoted = quoted.replace(label, " ")
+    return bool(labels) and not quoted.replace(" and ", " ").replace(",", " ").strip()
 
 
 def _bought(events: dict[str, BehaviourEvent], named: list[Evidence], label: str) -> bool:

@@ -342,7 +342,8 @@ def loaded_by_one_shot(home: Path, shopper: str, now: datetime) -> list[str]:
         "import sys\n"
         "from agent.cli.main import app\n"
         f"app({command!r}, standalone_mode=False)\n"
-        "heavy = ('chromadb', 'onnxruntime', 'tokenizers', 'fastapi', 'uvicorn', 'textual')\n"
+        "heavy = ('chromadb', 'onnxruntime', 'tokenizers', 'fastapi', 'uvicorn', 'textual',\n"
+        "         'implicit')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     done = subprocess.run(
@@ -372,7 +373,7 @@ def test_importing_agent_loads_none_of_the_heavy_libraries() -> None:
     probe = (
         "import sys, agent\n"
         "heavy = ('chromadb', 'onnxruntime', 'tokenizers', 'fastapi', 'uvicorn', 'textual',\n"
-        "         'langchain_core', 'httpx')\n"
+        "         'langchain_core', 'httpx', 'implicit')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
 
@@ -402,3 +403,23 @@ def test_what_shoppers_chose_next_is_saved_as_built(
     assert built.counts.nnz > 0
     assert (saved.counts != built.counts).nnz == 0
     assert np.array_equal(saved.totals, built.totals)
+
+
+def test_the_latent_item_factors_are_saved_and_opening_does_not_fit_them_again(
+    demo_home: Path, clock: FixedClock, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.latent import LatentFactors
+
+    with open_shop(demo_home, clock, embedder) as tactful:
+        built = tactful.index.current(clock.now()).latent
+
+    def no_fitting(*_: object) -> LatentFactors:
+        raise AssertionError("the saved factors should have been read")
+
+    monkeypatch.setattr(LatentFactors, "fit", no_fitting)
+    with open_shop(demo_home, clock, embedder) as tactful:
+        saved = tactful.index.current(clock.now()).latent
+
+    assert built.trained
+    assert np.array_equal(saved.item_factors, built.item_factors)
+    assert (saved.regularization, saved.alpha) == (built.regularization, built.alpha)

@@ -2,9 +2,10 @@
 
 A score from :meth:`tools.ranker.HybridRanker.score_all` for a shopper with no request
 and no stated facts is a weighted sum of factor vectors: taste (a text part and a
-co-purchase part), similar shoppers, popularity, buy-again, what others chose next and
-the penalties for owned and dismissed items. The vectors do not depend on the weights,
-so they are computed once per decay policy and any weighting is then one sum. Taste
+co-purchase part), similar shoppers, popularity, buy-again, what others chose next,
+latent taste and the penalties for owned and dismissed items. The vectors do not
+depend on the weights, so they are computed once per decay policy and any weighting is
+then one sum. Taste
 signals, habits and neighbour similarities come from the ranker's own code; only the
 sums are batched.
 :func:`check` compares the result with ``score_all`` for a few shoppers.
@@ -19,12 +20,16 @@ from datetime import datetime
 import numpy as np
 from scipy import sparse
 
+from tools.latent import engaged_weights
 from tools.ranker import CONTENT_BASELINE, HybridRanker, RankInput, RankWeights
 from tools.taste import TasteSignal
 from tools.types import ShopperMode
 
 #: Shoppers whose batched scores are compared with the ranker's before a search trusts them.
 CHECK_SHOPPERS = 5
+#: Weights :func:`check` may compare under: every factor of a shopper without a request
+#: counts (the latent factor is off by default).
+CHECK_WEIGHTS = RankWeights(latent=1.0)
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Factors:
     dismissed: np.ndarray
     buy_again: np.ndarray
     bought_next: np.ndarray
+    latent: np.ndarray
     unsold: np.ndarray
     community_for: Callable[[int], np.ndarray]
     _community: dict[int, np.ndarray] = field(default_factory=dict)
@@ -64,6 +70,7 @@ class Factors:
         total -= weights.dismissed * self.dismissed
         total += weights.buy_again * self.buy_again
         total += weights.bought_next * self.bought_next
+        total += weights.latent * self.latent
         return total
 
 
@@ -127,6 +134,8 @@ def batch_factors(
     lately = _per_item([t.lately() for t in tastes], n_items)
     bought_next = np.asarray((lately @ interactions.next_choices.shares).toarray(), np.float32)
 
+    latent = interactions.latent.score_matrix([engaged_weights(t) for t in tastes])
+
     return Factors(
         content=content.astype(np.float32),
         co=co,
@@ -135,6 +144,7 @@ def batch_factors(
         dismissed=dismissed,
         buy_again=again,
         bought_next=bought_next,
+        latent=np.clip(latent, 0.0, None),
         unsold=interactions.unsold,
         community_for=lambda k: interactions.community_matrix(similarities, k),
     )

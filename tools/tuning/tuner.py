@@ -24,7 +24,7 @@ from tools.interactions import InteractionIndex
 from tools.ranker import HybridRanker, RankInput, RankWeights
 from tools.signals import DecayPolicy
 from tools.taste import TasteSignal, taste_signal
-from tools.tuning.factors import Factors, batch_factors, check
+from tools.tuning.factors import CHECK_WEIGHTS, Factors, batch_factors, check
 from tools.tuning.history import HistorySplit
 from tools.tuning.metrics import K, Metrics, mean_metrics, top_k, user_metrics
 from tools.tuning.search import coordinate_search
@@ -39,6 +39,7 @@ WEIGHT_GRID: dict[str, list[Any]] = {
     "neighbours": [25, 50, 100, 200, 400, 800],
     "buy_again": [0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0],
     "owned": [0.0, 0.3, 0.6, 1.2],
+    "latent": [0.0, 0.5, 1.0, 2.0, 4.0, 8.0],
 }
 #: The decay knobs searched ("half_life" is the half-life of the shop's main event kind).
 POLICY_GRID: dict[str, list[Any]] = {
@@ -128,7 +129,7 @@ class ShopTuner:
             tastes = self.prepared(policy)[1]
             found = batch_factors(ranker, self.split.shoppers, tastes, self.split.cut)
             if not self._factors and not check(
-                ranker, found, self.split.shoppers, tastes, RankWeights(), self.split.cut
+                ranker, found, self.split.shoppers, tastes, CHECK_WEIGHTS, self.split.cut
             ):
                 raise RuntimeError("the batched factors no longer match the ranker's scores")
             while len(self._factors) >= FACTOR_CACHE:
