@@ -72,7 +72,9 @@ def run_process(home: Path, now: datetime, *args: str, program: Sequence[str] = 
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=180,
+        # Only a guard against a hung command: `tactful tune` on the demo shop takes
+        # minutes on a busy two-core machine.
+        timeout=900,
         check=False,
     )
     return Run(done.returncode, done.stdout, done.stderr)
