@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from agent import tuned_config
 from agent.brain.base import Brain
-from agent.brain.offline.brain import offline_brain
+from agent.brain.choice import brain_for
 from agent.clock import Clock, FixedClock, RunningClock, SystemClock
 from agent.conversation import Conversations
 from agent.domain import (
@@ -153,18 +153,26 @@ class Tactful:
             self.profiles, self.index, embedder, self.clock, policy, weights
         )
         self.clarifier = Clarifier(self.profiles, self.recommender, self.clock, clarify)
+        #: What reads messages and words replies: the offline brain unless an LLM is set.
+        self.brain: Brain = brain or brain_for(self.settings, embedder)
         self.conversations = Conversations(
             records,
             self.profiles,
             self.recommender,
             self.clarifier,
             self.clock,
-            brain or offline_brain(embedder),
+            self.brain,
             data_rights=self,
             profile_of=self.profile,
             max_message_chars=self.settings.max_message_chars,
             escalation=self.settings.escalation,
         )
+
+    @property
+    def llm_stats(self) -> dict[str, object] | None:
+        """LLM calls, tokens and fallbacks so far; None when no LLM is configured."""
+        stats = getattr(self.brain, "stats", None)
+        return None if stats is None else stats.as_dict()
 
     @classmethod
     def open(

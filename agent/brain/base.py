@@ -6,11 +6,13 @@ is the default; an LLM brain fills the same protocol.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.brain.intents import Understanding
+from tools.types import Suggestion
 
 if TYPE_CHECKING:
     from agent.conversation.outcome import Outcome
@@ -30,6 +32,13 @@ class ReadContext(BaseModel):
     handover_open: bool = Field(default=False, description="a person has been asked for")
 
 
+class Worded(BaseModel):
+    """A reply that shows suggestions: its text and one reason per suggestion, in order."""
+
+    text: str
+    reasons: list[str]
+
+
 class Brain(Protocol):
     """Reads messages into an :data:`Understanding` and words outcomes as text."""
 
@@ -39,4 +48,9 @@ class Brain(Protocol):
 
     def word(self, outcome: Outcome) -> str:
         """The reply text for what the conversation did."""
+        ...
+
+    def word_shown(self, outcome: Outcome, suggestions: Sequence[Suggestion]) -> Worded:
+        """The reply text for an outcome that shows ``suggestions``, and a reason for each
+        one, said only from that suggestion's factors."""
         ...

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 import prompts
-from agent.brain.base import ReadContext
+from agent.brain.base import ReadContext, Worded
 from agent.brain.intents import Understanding
 from agent.brain.offline.reader import OfflineReader
 from agent.conversation import outcome as o
 from agent.domain import FeedbackValue, ShopperMode
 from agent.embedding import Embedder
 from agent.wording import someone
+from tools.types import Suggestion
 
 
 class Reader(Protocol):
@@ -31,6 +33,10 @@ class OfflineBrain:
 
     def word(self, outcome: o.Outcome) -> str:
         return word(outcome).strip()
+
+    def word_shown(self, outcome: o.Outcome, suggestions: Sequence[Suggestion]) -> Worded:
+        # The ranker's template reasons are already said from the factors alone.
+        return Worded(text=self.word(outcome), reasons=[s.reason for s in suggestions])
 
 
 def offline_brain(embedder: Embedder) -> OfflineBrain:

@@ -1,0 +1,182 @@
+"""The LLM brain: reads messages and words suggestions with a chat model, and falls back to
+the offline brain whenever the model fails, is not needed, or says what it may not."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import prompts
+from agent.brain import intents as i
+from agent.brain.base import Brain, ReadContext, Worded
+from agent.brain.llm.client import Caller, Fault
+from agent.brain.llm.grounding import reason_is_grounded, ungrounded_words
+from agent.brain.llm.stats import LlmStats
+from agent.conversation import outcome as o
+from tools.types import Suggestion
+
+#: Readings the offline rules make exactly in a short message: no call for them.
+_EXACT_SHORT = (i.Greeting, i.Thanks, i.Goodbye, i.SmallTalk)
+_ANSWERING = (i.Answer, i.DeclineAnswer, i.AskWhyAsked)
+#: Readings that act on the shopper's data or hand the chat over; the offline rules,
+#: which no text can talk round, must agree before the model's reading is acted on.
+_CONSEQUENTIAL = (i.DataRequest, i.Forget, i.Personalization, i.Confirm)
+#: A quick-reply button or a yes/no is a few words at most.
+SHORT_WORDS = 5
+#: Evidence per factor sent for wording: the ones the reason names come first.
+EVIDENCE_PER_FACTOR = 3
+
+
+class LlmBrain:
+    """Reads with one structured-output call (repaired once), words suggestions with one
+    more, and keeps the offline brain's reading or wording whenever the model's is not
+    usable. At most two calls a turn; none when the offline rules read the turn exactly."""
+
+    def __init__(self, caller: Caller, offline: Brain) -> None:
+        self._caller = caller
+        self._offline = offline
+        self.stats: LlmStats = caller.stats
+
+    def read(self, message: str, context: ReadContext) -> i.Understanding:
+        self.stats.start_turn()
+        offline = self._offline.read(message, context)
+        if _exact(offline, message, context):
+            self.stats.exact_turns += 1
+            return offline
+        payload = {"state": context.model_dump(), "message": message}
+        try:
+            reading = self._caller.ask(
+                prompts.render("llm/read"), payload, reading_schema(), _parse_reading
+            )
+        except Fault as fault:
+            self.stats.count_fallback(fault.cause, fault.detail)
+            return offline
+        if isinstance(reading, _CONSEQUENTIAL) and type(reading) is not type(offline):
+            self.stats.count_fallback("overruled", reading.kind)
+            return offline
+        return reading
+
+    def word(self, outcome: o.Outcome) -> str:
+        # What was done is said in the offline brain's exact words; "why" is always the
+        # breakdown of the factors themselves.
+        return self._offline.word(outcome)
+
+    def word_shown(self, outcome: o.Outcome, suggestions: Sequence[Suggestion]) -> Worded:
+        template = self._offline.word_shown(outcome, suggestions)
+        payload = {
+            "reply": template.text,
+            "items": [_item(s) for s in suggestions],
+        }
+        try:
+            worded = self._caller.ask(
+                prompts.render("llm/word"),
+                payload,
+                wording_schema(),
+                lambda text: _parse_wording(text, len(suggestions)),
+            )
+        except Fault as fault:
+            self.stats.count_fallback(fault.cause, fault.detail)
+            return template
+        reasons = []
+        for suggestion, reason, fallback in zip(
+            suggestions, worded.reasons, template.reasons, strict=True
+        ):
+            if reason_is_grounded(reason, suggestion):
+                reasons.append(reason.strip())
+            else:
+                self.stats.ungrounded += 1
+                reasons.append(fallback)
+        text = worded.text.strip()
+        if not text or ungrounded_words(text, template.text):
+            self.stats.ungrounded += 1
+            text = template.text
+        return Worded(text=text, reasons=reasons)
+
+
+def _exact(reading: i.Understanding, message: str, context: ReadContext) -> bool:
+    """Whether the offline reading is exact: a yes or no to what was asked, a quick-reply
+    button, a greeting or thanks, or a safety rule (a person, a sensitive topic)."""
+    short = len(message.split()) <= SHORT_WORDS
+    if isinstance(reading, i.Confirm) and context.confirming:
+        return True
+    if isinstance(reading, _ANSWERING) and context.awaiting_answer and short:
+        return True
+    if isinstance(reading, _EXACT_SHORT) and short:
+        return True
+    return isinstance(reading, i.Sensitive | i.CallOff) or (
+        isinstance(reading, i.Handoff) and not reading.upset
+    )
+
+
+def _item(suggestion: Suggestion) -> dict[str, Any]:
+    return {
+        "title": suggestion.item.title,
+        "factors": [
+            {
+                "name": f.name.value,
+                "evidence": [e.label for e in f.evidence[:EVIDENCE_PER_FACTOR] if e.label],
+            }
+            for f in suggestion.factors
+            if f.contribution > 0
+        ],
+        "reason": suggestion.reason,
+    }
+
+
+def _parse_reading(text: str) -> i.Understanding:
+    data = json.loads(text)
+    if not isinstance(data, dict) or "reading" not in data:
+        raise ValueError('the answer has no "reading"')
+    return i.understanding_adapter.validate_python(data["reading"])
+
+
+def _parse_wording(text: str, count: int) -> Worded:
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("the answer is not an object")
+    worded = Worded(text=data.get("reply", ""), reasons=data.get("reasons", []))
+    if len(worded.reasons) != count:
+        raise ValueError(f"{len(worded.reasons)} reasons for {count} items")
+    return worded
+
+
+@cache
+def reading_schema() -> dict[str, Any]:
+    """The :data:`Understanding` union as a JSON schema, without titles and defaults that
+    the model does not need (the prompt says what each kind means)."""
+    union = _compact(i.understanding_adapter.json_schema())
+    defs = union.pop("$defs")
+    return {
+        "title": "reading",
+        "type": "object",
+        "properties": {"reading": union},
+        "required": ["reading"],
+        "$defs": defs,
+    }
+
+
+@cache
+def wording_schema() -> dict[str, Any]:
+    return {
+        "title": "wording",
+        "type": "object",
+        "properties": {
+            "reply": {"type": "string"},
+            "reasons": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["reply", "reasons"],
+    }
+
+
+def _compact(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {
+            key: _compact(value)
+            for key, value in schema.items()
+            if key not in ("title", "default", "description")
+        }
+    if isinstance(schema, list):
+        return [_compact(value) for value in schema]
+    return schema
