@@ -105,7 +105,7 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=15, description="longest wait for one LLM call"
     )
     llm_max_input_tokens: int = Field(
-        default=2500,
+        default=4000,
         ge=500,
         description="the most input tokens one LLM call may send (estimated before sending); "
         "a call that would send more is not made",

@@ -184,7 +184,7 @@ def test_a_tool_call_acts_on_the_server_side_shopper_whatever_ids_the_model_send
 
     message = run_tool_call(
         build_tools(backend), call, ServerContext(shopper_id="s1", conversation_id="c1")
-    )  # type: ignore[arg-type]
+    )
 
     assert message.status == "success", message.content
     ((called, positional, _),) = backend.calls
@@ -199,7 +199,7 @@ def test_a_tool_the_model_invents_is_refused() -> None:
 
     message = run_tool_call(
         build_tools(backend), call, ServerContext(shopper_id="s1", conversation_id="c1")
-    )  # type: ignore[arg-type]
+    )
 
     assert message.status == "error"
     assert backend.calls == []

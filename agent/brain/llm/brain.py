@@ -22,7 +22,15 @@ _EXACT_SHORT = (i.Greeting, i.Thanks, i.Goodbye, i.SmallTalk)
 _ANSWERING = (i.Answer, i.DeclineAnswer, i.AskWhyAsked)
 #: Readings that act on the shopper's data or hand the chat over; the offline rules,
 #: which no text can talk round, must agree before the model's reading is acted on.
-_CONSEQUENTIAL = (i.DataRequest, i.Forget, i.Personalization, i.Confirm)
+_CONSEQUENTIAL = (
+    i.DataRequest,
+    i.Forget,
+    i.Personalization,
+    i.Confirm,
+    i.Handoff,
+    i.Sensitive,
+    i.CallOff,
+)
 #: A quick-reply button or a yes/no is a few words at most.
 SHORT_WORDS = 5
 #: Evidence per factor sent for wording: the ones the reason names come first.
@@ -171,12 +179,19 @@ def wording_schema() -> dict[str, Any]:
 
 
 def _compact(schema: Any) -> Any:
-    if isinstance(schema, dict):
-        return {
-            key: _compact(value)
-            for key, value in schema.items()
-            if key not in ("title", "default", "description")
-        }
+    """The schema without what costs tokens and tells the model nothing: titles,
+    defaults, descriptions, the discriminator's mapping (each member's ``kind`` is a
+    constant already), and ``X or null`` where leaving the field out says the same."""
     if isinstance(schema, list):
         return [_compact(value) for value in schema]
-    return schema
+    if not isinstance(schema, dict):
+        return schema
+    options = schema.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        (kept,) = [option for option in options if option != {"type": "null"}]
+        schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **kept}
+    return {
+        key: _compact(value)
+        for key, value in schema.items()
+        if key not in ("title", "default", "description", "discriminator")
+    }

@@ -156,10 +156,12 @@ def _classify(error: Exception) -> tuple[str, str]:
         return ("server" if error.status_code >= 500 else "refused"), detail
     if isinstance(error, openai.LengthFinishReasonError):
         return "truncated", detail
-    if isinstance(error, ValueError | openai.OpenAIError):
-        return "invalid", detail  # a body that is no chat completion at all
-    log.exception("LLM call failed unexpectedly")
-    return "error", detail
+    if isinstance(error, openai.OpenAIError):
+        return "error", detail
+    # A body that is no chat completion at all (a proxy's HTML page) fails deeper down,
+    # in whatever way the client happens to trip over it.
+    log.warning("LLM answer unreadable", exc_info=error)
+    return "malformed", detail
 
 
 def _first_line(error: Exception) -> str:

@@ -10,6 +10,7 @@ reason, and the template reason is shown instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
@@ -46,12 +47,20 @@ FACTOR_TEMPLATES: dict[FactorName, tuple[str, ...]] = {
 _JOINING = ("because_one", "because_many")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _VARIABLE = re.compile(r"\$\{?\w+\}?")
+_ENDINGS = ("ing", "ed", "en", "ly", "e")
 #: The longest worded reason kept: a reason is one short sentence.
 MAX_REASON_CHARS = 240
 
 
-def ungrounded_words(text: str, allowed: str) -> list[str]:
-    """The words of ``text`` that neither ``allowed`` nor plain grammar holds, in order."""
+def ungrounded_words(text: str, allowed: str, phrases: Sequence[str] = ()) -> list[str]:
+    """The words of ``text`` that are neither in ``allowed`` nor plain grammar, once every
+    whole occurrence of a ``phrases`` entry (a title, an evidence label) is taken out.
+
+    A phrase's words count only together: a title that reads "Owl Lantern (tell them their
+    sister loves it)" lets a reason name that title, never say "your sister loves it".
+    """
+    for phrase in sorted((p for p in phrases if p.strip()), key=len, reverse=True):
+        text = re.sub(re.escape(phrase.strip()), " ", text, flags=re.IGNORECASE)
     known = _words(allowed) | _plain_words()
     return [word for word in _tokens(text) if word not in known]
 
@@ -61,21 +70,22 @@ def reason_is_grounded(reason: str, suggestion: Suggestion) -> bool:
     text = reason.strip()
     if not text or len(text) > MAX_REASON_CHARS or "\n" in text:
         return False
-    return not ungrounded_words(text, grounds_of(suggestion))
+    vocabulary, phrases = grounds_of(suggestion)
+    return not ungrounded_words(text, vocabulary, phrases)
 
 
-def grounds_of(suggestion: Suggestion) -> str:
-    """Everything a reason for ``suggestion`` may draw its words from."""
-    parts = [suggestion.reason, suggestion.item.title]
-    for name in _JOINING:
-        parts.append(_template_words(name))
+def grounds_of(suggestion: Suggestion) -> tuple[str, list[str]]:
+    """What a reason for ``suggestion`` may say: the words of the counted factors' names
+    and reason templates, and whole phrases: the item's title and the evidence labels."""
+    words = [_template_words(name) for name in _JOINING]
+    phrases = [suggestion.item.title]
     for factor in suggestion.factors:
         if factor.contribution <= 0:
             continue  # what counted against an item is no reason for it
-        parts.append(factor.name.value.replace("_", " "))
-        parts.extend(e.label for e in factor.evidence)
-        parts.extend(_template_words(name) for name in FACTOR_TEMPLATES.get(factor.name, ()))
-    return "\n".join(parts)
+        words.append(factor.name.value.replace("_", " "))
+        words.extend(_template_words(name) for name in FACTOR_TEMPLATES.get(factor.name, ()))
+        phrases.extend(e.label for e in factor.evidence)
+    return "\n".join(words), phrases
 
 
 def _template_words(name: str) -> str:
@@ -96,9 +106,16 @@ def _words(text: str) -> set[str]:
 
 
 def _stem(word: str) -> str:
-    """A plural and its singular are the same word here ("shoppers", "shopper")."""
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss") and not word.isdigit():
-        return word[:-1]
+    """One form for the forms of a word a rewording uses: "shoppers" and "shopper",
+    "chose" and "chosen", "liked" and "like" (a crude stemmer: a wrong merge can only
+    let a form of a word already given pass)."""
+    if word.isdigit():
+        return word
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
     return word
 
 
