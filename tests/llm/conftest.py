@@ -14,8 +14,11 @@ from typing import Any
 import pytest
 from vcr.cassette import Cassette
 
+from agent.brain.base import ReadContext
+from agent.brain.intents import Understanding
 from agent.brain.llm import LlmBrain, llm_brain
 from agent.brain.offline.brain import OfflineBrain, offline_brain
+from agent.brain.offline.reader import OfflineReader
 from agent.embedding import Embedder
 from agent.settings import Settings
 
@@ -48,12 +51,20 @@ def _every_answer_is_used(request: pytest.FixtureRequest) -> Iterator[None]:
 def llm_settings(**overrides: Any) -> Settings:
     """The cassettes' endpoint (OpenAI's), or the one named in the environment when
     re-recording; a placeholder key is enough to replay."""
-    return Settings(
-        llm_model=os.environ.get("TACTFUL_LLM_MODEL") or "gpt-4o-mini",
-        llm_base_url=os.environ.get("TACTFUL_LLM_BASE_URL") or None,
-        llm_api_key=os.environ.get("OPENAI_API_KEY") or "sk-replayed-from-a-cassette",
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "llm_model": os.environ.get("TACTFUL_LLM_MODEL") or "gpt-4o-mini",
+        "llm_base_url": os.environ.get("TACTFUL_LLM_BASE_URL") or None,
+        "llm_api_key": os.environ.get("OPENAI_API_KEY") or "sk-replayed-from-a-cassette",
+    }
+    return Settings(**(values | overrides))
+
+
+class UnsureOffline(OfflineBrain):
+    """The offline brain, unsure of every reading: each message goes to the model, so the
+    tests of the LLM path do not hang on which messages the offline reader is sure of."""
+
+    def read_surely(self, message: str, context: ReadContext) -> tuple[Understanding, bool]:
+        return self.read(message, context), False
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +72,11 @@ def offline(embedder: Embedder) -> OfflineBrain:
     return offline_brain(embedder)
 
 
+@pytest.fixture(scope="session")
+def unsure(embedder: Embedder) -> UnsureOffline:
+    return UnsureOffline(OfflineReader(embedder))
+
+
 @pytest.fixture
-def brain(offline: OfflineBrain) -> LlmBrain:
-    return llm_brain(llm_settings(), offline)
+def brain(unsure: UnsureOffline) -> LlmBrain:
+    return llm_brain(llm_settings(), unsure)

@@ -15,7 +15,7 @@ from agent.brain.llm.tools import ServerContext, build_tools, run_tool_call
 from agent.brain.offline.brain import OfflineBrain
 from agent.conversation import outcome as o
 from agent.domain import ShopperMode
-from tests.llm.conftest import llm_settings
+from tests.llm.conftest import UnsureOffline, llm_settings
 from tests.llm.injections import DESCRIPTION_INJECTIONS, MESSAGE_INJECTIONS
 from tests.llm.test_tools import FakeBackend
 from tools.types import CatalogItem, Evidence, EvidenceKind, Factor, FactorName, Suggestion
@@ -85,8 +85,8 @@ def test_a_message_is_read_with_one_structured_output_call(brain: LlmBrain) -> N
     assert not brain.stats.fallbacks
 
 
-def test_a_streamed_answer_is_read_like_a_whole_one(offline: OfflineBrain) -> None:
-    brain = llm_brain(llm_settings(llm_stream=True), offline)
+def test_a_streamed_answer_is_read_like_a_whole_one(unsure: UnsureOffline) -> None:
+    brain = llm_brain(llm_settings(llm_stream=True), unsure)
 
     reading = brain.read("got any lanterns with owls on them", CALM)
 

@@ -6,14 +6,14 @@ Imported only when ``TACTFUL_LLM_MODEL`` is set: with it unset, nothing here (an
 
 from __future__ import annotations
 
-from agent.brain.base import Brain
 from agent.brain.llm.brain import LlmBrain
 from agent.brain.llm.client import Caller, chat_model
 from agent.brain.llm.stats import CircuitBreaker, LlmStats
+from agent.brain.offline.brain import OfflineBrain
 from agent.settings import Settings
 
 
-def llm_brain(settings: Settings, offline: Brain) -> LlmBrain:
+def llm_brain(settings: Settings, offline: OfflineBrain) -> LlmBrain:
     """The LLM brain the settings describe, falling back to ``offline``."""
     caller = Caller(
         chat_model(settings),

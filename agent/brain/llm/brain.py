@@ -10,16 +10,14 @@ from typing import Any
 
 import prompts
 from agent.brain import intents as i
-from agent.brain.base import Brain, ReadContext, Worded
+from agent.brain.base import ReadContext, Worded
 from agent.brain.llm.client import Caller, Fault
 from agent.brain.llm.grounding import reason_is_grounded, ungrounded_words
 from agent.brain.llm.stats import LlmStats
+from agent.brain.offline.brain import OfflineBrain
 from agent.conversation import outcome as o
 from tools.types import Suggestion
 
-#: Readings the offline rules make exactly in a short message: no call for them.
-_EXACT_SHORT = (i.Greeting, i.Thanks, i.Goodbye, i.SmallTalk)
-_ANSWERING = (i.Answer, i.DeclineAnswer, i.AskWhyAsked)
 #: Readings that act on the shopper's data or hand the chat over; the offline rules,
 #: which no text can talk round, must agree before the model's reading is acted on.
 _CONSEQUENTIAL = (
@@ -31,26 +29,26 @@ _CONSEQUENTIAL = (
     i.Sensitive,
     i.CallOff,
 )
-#: A quick-reply button or a yes/no is a few words at most.
-SHORT_WORDS = 5
 #: Evidence per factor sent for wording: the ones the reason names come first.
 EVIDENCE_PER_FACTOR = 3
 
 
 class LlmBrain:
-    """Reads with one structured-output call (repaired once), words suggestions with one
-    more, and keeps the offline brain's reading or wording whenever the model's is not
-    usable. At most two calls a turn; none when the offline rules read the turn exactly."""
+    """Reads what the offline reader is not sure of with one structured-output call
+    (repaired once), words suggestions with one more, and keeps the offline brain's
+    reading or wording whenever the model's is not usable. At most two calls a turn, one
+    on most: a message the offline rules or a sure meaning read exactly (a button, a yes
+    or no, "cheaper", "thanks") costs no reading call."""
 
-    def __init__(self, caller: Caller, offline: Brain) -> None:
+    def __init__(self, caller: Caller, offline: OfflineBrain) -> None:
         self._caller = caller
         self._offline = offline
         self.stats: LlmStats = caller.stats
 
     def read(self, message: str, context: ReadContext) -> i.Understanding:
         self.stats.start_turn()
-        offline = self._offline.read(message, context)
-        if _exact(offline, message, context):
+        offline, sure = self._offline.read_surely(message, context)
+        if sure:
             self.stats.exact_turns += 1
             return offline
         payload = {"state": context.model_dump(), "message": message}
@@ -101,21 +99,6 @@ class LlmBrain:
             self.stats.ungrounded += 1
             text = template.text
         return Worded(text=text, reasons=reasons)
-
-
-def _exact(reading: i.Understanding, message: str, context: ReadContext) -> bool:
-    """Whether the offline reading is exact: a yes or no to what was asked, a quick-reply
-    button, a greeting or thanks, or a safety rule (a person, a sensitive topic)."""
-    short = len(message.split()) <= SHORT_WORDS
-    if isinstance(reading, i.Confirm) and context.confirming:
-        return True
-    if isinstance(reading, _ANSWERING) and context.awaiting_answer and short:
-        return True
-    if isinstance(reading, _EXACT_SHORT) and short:
-        return True
-    return isinstance(reading, i.Sensitive | i.CallOff) or (
-        isinstance(reading, i.Handoff) and not reading.upset
-    )
 
 
 def _item(suggestion: Suggestion) -> dict[str, Any]:

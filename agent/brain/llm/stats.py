@@ -26,7 +26,7 @@ class TurnUsage:
 @dataclass
 class LlmStats:
     """Counts since the brain was built: calls, tokens, fallbacks by cause, and turns the
-    offline brain read exactly with no call."""
+    offline reader read surely, with no call."""
 
     calls: int = 0
     input_tokens: int = 0

@@ -21,6 +21,8 @@ class Reader(Protocol):
 
     def read(self, message: str, context: ReadContext) -> Understanding: ...
 
+    def read_surely(self, message: str, context: ReadContext) -> tuple[Understanding, bool]: ...
+
 
 class OfflineBrain:
     """Deterministic reading and wording, no network: what runs with no LLM configured."""
@@ -30,6 +32,10 @@ class OfflineBrain:
 
     def read(self, message: str, context: ReadContext) -> Understanding:
         return self._reader.read(message, context)
+
+    def read_surely(self, message: str, context: ReadContext) -> tuple[Understanding, bool]:
+        """The reading, and whether a rule or a sure meaning made it (see OfflineReader)."""
+        return self._reader.read_surely(message, context)
 
     def word(self, outcome: o.Outcome) -> str:
         return word(outcome).strip()
