@@ -13,7 +13,7 @@ from agent.brain import intents as i
 from agent.brain.base import ReadContext, Worded
 from agent.brain.llm.client import Caller, Fault
 from agent.brain.llm.grounding import reason_is_grounded, ungrounded_words
-from agent.brain.llm.stats import LlmStats
+from agent.brain.llm.stats import LlmStats, log
 from agent.brain.offline.brain import OfflineBrain
 from agent.conversation import outcome as o
 from tools.types import Suggestion
@@ -92,13 +92,17 @@ class LlmBrain:
             if reason_is_grounded(reason, suggestion):
                 reasons.append(reason.strip())
             else:
-                self.stats.ungrounded += 1
+                self._reject(reason, suggestion.item.item_id)
                 reasons.append(fallback)
         text = worded.text.strip()
         if not text or ungrounded_words(text, template.text):
-            self.stats.ungrounded += 1
+            self._reject(text, "the reply")
             text = template.text
         return Worded(text=text, reasons=reasons)
+
+    def _reject(self, worded: str, what: str) -> None:
+        self.stats.ungrounded += 1
+        log.info("LLM wording for %s says what its factors do not hold: %r", what, worded)
 
 
 def _item(suggestion: Suggestion) -> dict[str, Any]:

@@ -127,7 +127,9 @@ class Caller:
             self._breaker.record(ok=False)
             raise Fault(*_classify(error)) from error
         usage = getattr(message, "usage_metadata", None) or {}
-        self.stats.count_call(usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+        sent, received = usage.get("input_tokens", 0), usage.get("output_tokens", 0)
+        self.stats.count_call(sent, received)
+        log.info("LLM call: %d input tokens (%d estimated), %d output", sent, estimate, received)
         finish = message.response_metadata.get("finish_reason")
         if finish == "length":
             self._breaker.record(ok=False)
