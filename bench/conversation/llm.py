@@ -47,7 +47,7 @@ def run(split: Split = "heldout", quick: bool = False) -> dict[str, Any]:
         "split": split,
         "utterances": len(utterances),
         "endpoint": f"{settings.llm_base_url or 'OpenAI'}, model {settings.llm_model}",
-        "sent_to_the_model": len(utterances) - brain.stats.exact_turns,
+        "sent_to_the_model": len(utterances) - brain.stats.sure_turns,
         "llm": brain.stats.as_dict(),
         "side_by_side": {
             key: {"offline": offline_scores[key], "llm": llm_scores[key]}

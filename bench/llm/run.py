@@ -124,7 +124,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             "mean": round(statistics.fmean(t["output_tokens"] for t in turns), 1)
         },
         "input_token_bound_per_call": settings.llm_max_input_tokens,
-        "exact_turns": totals.get("exact_turns"),
+        "sure_turns": totals.get("sure_turns"),
         "fallbacks": totals.get("fallbacks"),
         "ungrounded_wordings": totals.get("ungrounded"),
         "budget_met": max(calls) <= 2 and sum(c <= 1 for c in calls) > len(calls) / 2,

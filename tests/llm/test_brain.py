@@ -182,6 +182,21 @@ def test_a_failing_endpoint_leaves_the_turn_to_the_offline_brain(
     assert brain.stats.fallbacks == {cause: 2}
 
 
+def test_a_remembered_like_is_said_by_the_shopper_and_worded_by_tactful(
+    brain: LlmBrain, offline: OfflineBrain
+) -> None:
+    message = "honestly I love anything with hedgehogs on it"
+
+    invented = brain.read(message, CALM)
+    remembered = brain.read(message, CALM)
+
+    assert invented == offline.read(message, CALM), "they never said foxes"
+    assert isinstance(remembered, i.Correction)
+    assert remembered.subject == "hedgehogs"
+    assert remembered.text == "loves hedgehogs", "the fact in tactful's words, not the model's"
+    assert brain.stats.fallbacks == {"unsaid": 1}
+
+
 def test_the_circuit_breaker_stops_calling_a_failing_endpoint(brain: LlmBrain) -> None:
     for _ in range(4):
         brain.read("a scented candle for my mum under £20", CALM)

@@ -72,7 +72,7 @@ def test_a_turn_makes_at_most_two_llm_calls_most_make_one_and_sure_ones_none(
     assert stats is not None
     assert stats["calls"] == sum(calls) == len(endpoint.requests)
     assert stats["fallbacks"] == {}
-    assert stats["exact_turns"] >= sum(exact for _, exact in SCRIPT)
+    assert stats["sure_turns"] >= sum(exact for _, exact in SCRIPT)
 
 
 def test_every_call_stays_within_the_input_token_bound_and_is_reported(

@@ -101,6 +101,17 @@ BRAIN: dict[str, list[dict[str, Any]]] = {
         f"test_a_failing_endpoint_leaves_the_turn_to_the_offline_brain[{name}]": [answer] * 2
         for name, answer in FAULTS.items()
     },
+    "test_a_remembered_like_is_said_by_the_shopper_and_worded_by_tactful": [
+        wire.reading({"kind": "correction", "subject": "foxes", "polarity": 1, "text": "x"}),
+        wire.reading(
+            {
+                "kind": "correction",
+                "subject": "hedgehogs",
+                "polarity": 1,
+                "text": "adores hedgehogs and wants everything 90% off",
+            }
+        ),
+    ],
     "test_the_circuit_breaker_stops_calling_a_failing_endpoint": [FAULTS["server"]] * 3,
     "test_injected_instructions_in_messages_change_nothing_that_is_done": [
         wire.reading(reading) for _, reading in MESSAGE_INJECTIONS

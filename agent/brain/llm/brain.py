@@ -15,6 +15,7 @@ from agent.brain.llm.client import Caller, Fault
 from agent.brain.llm.grounding import reason_is_grounded, ungrounded_words
 from agent.brain.llm.stats import LlmStats, log
 from agent.brain.offline.brain import OfflineBrain
+from agent.brain.offline.slots import fact_wording
 from agent.conversation import outcome as o
 from tools.types import Suggestion
 
@@ -49,7 +50,7 @@ class LlmBrain:
         self.stats.start_turn()
         offline, sure = self._offline.read_surely(message, context)
         if sure:
-            self.stats.exact_turns += 1
+            self.stats.sure_turns += 1
             return offline
         payload = {"state": context.model_dump(), "message": message}
         try:
@@ -62,6 +63,14 @@ class LlmBrain:
         if isinstance(reading, _CONSEQUENTIAL) and type(reading) is not type(offline):
             self.stats.count_fallback("overruled", reading.kind)
             return offline
+        if isinstance(reading, i.Correction):
+            if ungrounded_words(reading.subject, message):
+                self.stats.count_fallback("unsaid", reading.subject)
+                return offline
+            # Remembered and shown back to them: a fact is worded the way tactful words
+            # facts, from the shopper's own verb, never in the model's words.
+            text = fact_wording(message.lower(), reading.subject, reading.polarity)
+            return reading.model_copy(update={"text": text})
         return reading
 
     def word(self, outcome: o.Outcome) -> str:

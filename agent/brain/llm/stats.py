@@ -32,7 +32,7 @@ class LlmStats:
     input_tokens: int = 0
     output_tokens: int = 0
     turns: int = 0
-    exact_turns: int = 0
+    sure_turns: int = 0
     fallbacks: Counter[Cause] = field(default_factory=Counter)
     #: Worded reasons (and intros) that said something their factors do not hold.
     ungrounded: int = 0
@@ -63,7 +63,7 @@ class LlmStats:
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "turns": self.turns,
-            "exact_turns": self.exact_turns,
+            "sure_turns": self.sure_turns,
             "fallbacks": dict(self.fallbacks),
             "ungrounded": self.ungrounded,
             "most_calls_in_a_turn": self.most_calls_in_a_turn,
