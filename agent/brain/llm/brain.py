@@ -47,10 +47,9 @@ class LlmBrain:
         self.stats: LlmStats = caller.stats
 
     def read(self, message: str, context: ReadContext) -> i.Understanding:
-        self.stats.start_turn()
         offline, sure = self._offline.read_surely(message, context)
+        self.stats.start_turn(sure=sure)
         if sure:
-            self.stats.sure_turns += 1
             return offline
         payload = {"state": context.model_dump(), "message": message}
         try:
@@ -110,7 +109,7 @@ class LlmBrain:
         return Worded(text=text, reasons=reasons)
 
     def _reject(self, worded: str, what: str) -> None:
-        self.stats.ungrounded += 1
+        self.stats.count_ungrounded()
         log.info("LLM wording for %s says what its factors do not hold: %r", what, worded)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 log = logging.getLogger("agent.brain.llm")
 
@@ -23,51 +24,74 @@ class TurnUsage:
     output_tokens: int = 0
 
 
-@dataclass
 class LlmStats:
-    """Counts since the brain was built: calls, tokens, fallbacks by cause, and turns the
-    offline reader read surely, with no call."""
+    """Counts since the brain was built: calls, tokens, fallbacks by cause, turns the
+    offline reader read surely (with no call), and worded reasons rejected.
 
-    calls: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    turns: int = 0
-    sure_turns: int = 0
-    fallbacks: Counter[Cause] = field(default_factory=Counter)
-    #: Worded reasons (and intros) that said something their factors do not hold.
-    ungrounded: int = 0
-    most_calls_in_a_turn: int = 0
-    current: TurnUsage = field(default_factory=TurnUsage)
+    Several chat turns may run at once (the HTTP API serves them from threads): the
+    counts are kept under a lock, and each thread has its own current turn.
+    """
 
-    def start_turn(self) -> None:
-        self.turns += 1
-        self.current = TurnUsage()
+    def __init__(self) -> None:
+        self.calls = 0
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.turns = 0
+        self.sure_turns = 0
+        self.fallbacks: Counter[Cause] = Counter()
+        #: Worded reasons (and intros) that said something their factors do not hold.
+        self.ungrounded = 0
+        self.most_calls_in_a_turn = 0
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    @property
+    def current(self) -> TurnUsage:
+        """This thread's turn so far."""
+        usage: TurnUsage | None = getattr(self._local, "usage", None)
+        if usage is None:
+            usage = self._local.usage = TurnUsage()
+        return usage
+
+    def start_turn(self, *, sure: bool = False) -> None:
+        self._local.usage = TurnUsage()
+        with self._lock:
+            self.turns += 1
+            self.sure_turns += sure
 
     def count_call(self, input_tokens: int, output_tokens: int) -> None:
-        self.calls += 1
-        self.input_tokens += input_tokens
-        self.output_tokens += output_tokens
-        self.current.calls += 1
-        self.current.input_tokens += input_tokens
-        self.current.output_tokens += output_tokens
-        self.most_calls_in_a_turn = max(self.most_calls_in_a_turn, self.current.calls)
+        turn = self.current
+        turn.calls += 1
+        turn.input_tokens += input_tokens
+        turn.output_tokens += output_tokens
+        with self._lock:
+            self.calls += 1
+            self.input_tokens += input_tokens
+            self.output_tokens += output_tokens
+            self.most_calls_in_a_turn = max(self.most_calls_in_a_turn, turn.calls)
 
     def count_fallback(self, cause: Cause, detail: str = "") -> None:
-        self.fallbacks[cause] += 1
+        with self._lock:
+            self.fallbacks[cause] += 1
         log.warning("LLM fallback (%s)%s", cause, f": {detail}" if detail else "")
+
+    def count_ungrounded(self) -> None:
+        with self._lock:
+            self.ungrounded += 1
 
     def as_dict(self) -> dict[str, object]:
         """The counts as plain data (for logs, the API and benchmarks)."""
-        return {
-            "calls": self.calls,
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "turns": self.turns,
-            "sure_turns": self.sure_turns,
-            "fallbacks": dict(self.fallbacks),
-            "ungrounded": self.ungrounded,
-            "most_calls_in_a_turn": self.most_calls_in_a_turn,
-        }
+        with self._lock:
+            return {
+                "calls": self.calls,
+                "input_tokens": self.input_tokens,
+                "output_tokens": self.output_tokens,
+                "turns": self.turns,
+                "sure_turns": self.sure_turns,
+                "fallbacks": dict(self.fallbacks),
+                "ungrounded": self.ungrounded,
+                "most_calls_in_a_turn": self.most_calls_in_a_turn,
+            }
 
 
 class CircuitBreaker:
