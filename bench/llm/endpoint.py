@@ -4,9 +4,10 @@ For benchmarks and for trying ``tactful chat`` with the LLM path switched on; it
 part of tactful. It answers ``POST /v1/chat/completions``:
 
 - from a cassette, when given one: its answers in order (tests/llm/cassettes/…);
-- otherwise by echo: a reading is the offline reader's reading of the message, and a
-  wording repeats the template reply and reasons it was sent. The agent's own calls
-  (prompt, schema, state) are real; only the answers are stand-ins.
+- otherwise by echo: a reading is the offline reader's reading of the message (or what
+  ``readings`` says for it), and a wording repeats the template reply and reasons it was
+  sent. The agent's own calls (prompt, schema, state) are real; only the answers are
+  stand-ins.
 
 Token counts in its answers are estimates at 4 characters a token (said so in every
 answer's ``system_fingerprint``), not a provider's count.
@@ -39,8 +40,14 @@ FINGERPRINT = "local-stand-in: tokens estimated at 4 characters each"
 class StandInEndpoint:
     """Serves chat completions on ``127.0.0.1:port`` (0 picks a free port) in a thread."""
 
-    def __init__(self, port: int = 0, cassette: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        cassette: Path | None = None,
+        readings: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self._reader: OfflineReader | None = None
+        self._readings = readings or {}
         self._replies: deque[dict[str, Any]] = deque()
         if cassette is not None:
             data = yaml.safe_load(cassette.read_text(encoding="utf-8"))
@@ -71,7 +78,10 @@ class StandInEndpoint:
             return reply["status"]["code"], content_type, reply["body"]["string"]
         payload = json.loads(body["messages"][-1]["content"])
         if "message" in payload:
-            content = json.dumps({"reading": self._read(payload).model_dump(mode="json")})
+            reading = self._readings.get(payload["message"])
+            if reading is None:
+                reading = self._read(payload).model_dump(mode="json")
+            content = json.dumps({"reading": reading})
         else:
             items = payload["items"]
             content = json.dumps(
