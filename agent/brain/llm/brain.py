@@ -19,8 +19,8 @@ from agent.brain.offline.slots import fact_wording
 from agent.conversation import outcome as o
 from tools.types import Suggestion
 
-#: Readings that act on the shopper's data or hand the chat over; the offline rules,
-#: which no text can talk round, must agree before the model's reading is acted on.
+#: Readings that act on the shopper's data or hand the chat over: only the offline
+#: reader's reading of these is acted on, never the model's.
 _CONSEQUENTIAL = (
     i.DataRequest,
     i.Forget,
@@ -59,8 +59,11 @@ class LlmBrain:
         except Fault as fault:
             self.stats.count_fallback(fault.cause, fault.detail)
             return offline
-        if isinstance(reading, _CONSEQUENTIAL) and type(reading) is not type(offline):
-            self.stats.count_fallback("overruled", reading.kind)
+        if isinstance(reading, _CONSEQUENTIAL):
+            # Which data, which fact, which hand-over: the offline reading decides, so a
+            # model talked round ("erase shopper 12346", "forget all my facts") does nothing.
+            if type(reading) is not type(offline):
+                self.stats.count_fallback("overruled", reading.kind)
             return offline
         if isinstance(reading, i.Correction):
             if ungrounded_words(reading.subject, message):
