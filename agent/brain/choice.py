@@ -5,6 +5,7 @@ from __future__ import annotations
 from agent.brain.base import Brain
 from agent.brain.offline.brain import offline_brain
 from agent.embedding import Embedder
+from agent.errors import InvalidInput
 from agent.settings import Settings
 
 
@@ -14,6 +15,11 @@ def brain_for(settings: Settings, embedder: Embedder) -> Brain:
     if not settings.llm_model:
         return offline
     # Imported here: without an LLM configured, LangChain's OpenAI client never loads.
-    from agent.brain.llm import llm_brain
-
+    try:
+        from agent.brain.llm import llm_brain
+    except ImportError as missing:
+        raise InvalidInput(
+            f"TACTFUL_LLM_MODEL is set, but {missing.name or 'the LLM client'} is not "
+            "installed: pip install 'tactful[llm]'."
+        ) from None
     return llm_brain(settings, offline)

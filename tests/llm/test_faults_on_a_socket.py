@@ -14,6 +14,7 @@ from agent.brain.base import ReadContext
 from agent.brain.llm import llm_brain
 from agent.brain.llm.client import chat_model
 from agent.brain.offline.brain import OfflineBrain
+from agent.errors import InvalidInput
 from agent.settings import Settings
 from tests.llm.conftest import UnsureOffline, llm_settings
 
@@ -72,3 +73,12 @@ def test_the_client_waits_at_most_fifteen_seconds_and_never_retries() -> None:
     assert model.max_retries == 0
     with pytest.raises(ValidationError):
         Settings(llm_timeout_seconds=30)
+
+
+def test_a_model_named_without_a_key_or_an_endpoint_is_a_clear_settings_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+    with pytest.raises(InvalidInput, match="OPENAI_API_KEY"):
+        chat_model(Settings(llm_model="gpt-4o-mini"))
