@@ -162,7 +162,7 @@ def _classify(error: Exception) -> tuple[str, str]:
         return "error", detail
     # A body that is no chat completion at all (a proxy's HTML page) fails deeper down,
     # in whatever way the client happens to trip over it.
-    log.warning("LLM answer unreadable", exc_info=error)
+    log.debug("LLM answer unreadable", exc_info=error)
     return "malformed", detail
 
 
