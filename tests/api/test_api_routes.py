@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from conftest import OTHER_SHOPPER, Api
+from tests.api.conftest import OTHER_SHOPPER, Api
 
 
 def test_a_shopper_chats_with_their_token_and_gets_suggestions_with_reasons(
