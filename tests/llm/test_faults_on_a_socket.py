@@ -3,9 +3,14 @@ cannot hold a silence)."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -14,6 +19,7 @@ from agent.brain.base import ReadContext
 from agent.brain.llm import llm_brain
 from agent.brain.llm.client import chat_model
 from agent.brain.offline.brain import OfflineBrain
+from agent.cli.logs import LOG_FILE
 from agent.errors import InvalidInput
 from agent.settings import Settings
 from tests.llm.conftest import UnsureOffline, llm_settings
@@ -82,3 +88,29 @@ def test_a_model_named_without_a_key_or_an_endpoint_is_a_clear_settings_error(
 
     with pytest.raises(InvalidInput, match="OPENAI_API_KEY"):
         chat_model(Settings(llm_model="gpt-4o-mini"))
+
+
+def test_a_fallback_in_tactful_chat_goes_to_the_log_file_not_between_the_lines(
+    closed_port: int, demo_home: Path, data_now: datetime, demo_shopper: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TACTFUL_", "OPENAI_"))}
+    env |= {
+        "TACTFUL_HOME": str(demo_home),
+        "TACTFUL_NOW": data_now.isoformat(),
+        "TACTFUL_LLM_MODEL": "gpt-4o-mini",
+        "TACTFUL_LLM_BASE_URL": f"http://127.0.0.1:{closed_port}/v1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "chat", demo_shopper, "-m", "a gift for my sister"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "sister" in done.stdout, "the offline reply is shown"
+    assert "LLM" not in done.stdout + done.stderr
+    log = (demo_home / LOG_FILE).read_text(encoding="utf-8")
+    assert "LLM fallback (connection)" in log
