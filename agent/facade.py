@@ -42,7 +42,7 @@ from agent.embedding import Embedder, content_hash, load_default_embedder
 from agent.errors import InvalidInput, UnknownConversation, UnknownEscalation, UnknownItem
 from agent.policy.clarify import Clarifier, ClarifyConfig
 from agent.profile import OPEN_QUESTION, ProfileService
-from agent.recommender import Recommender, Request, query_words
+from agent.recommender import Recommender, Request
 from agent.settings import Settings
 from agent.shop_index import ShopIndex
 from agent.snapshot.shop import ShopSnapshots
@@ -55,7 +55,7 @@ from agent.stores.sql.ratings import SatisfactionRating
 from agent.stores.vectors import ChromaVectorStore
 from tools.explain import Explanation, explain
 from tools.ranker import MODE_WEIGHTS, RankWeights
-from tools.search import SearchHit, catalog_search
+from tools.search import SearchHit
 from tools.types import valid_identifier
 
 Progress = Callable[[int], None]
@@ -406,17 +406,8 @@ class Tactful:
         price_min: float | None = None,
         price_max: float | None = None,
     ) -> list[SearchHit]:
-        if not query.strip():
-            raise InvalidInput("The search query is empty.")
-        vector = self.embedder.embed([query])[0]
-        return catalog_search(
-            self.index.catalog,
-            vector,
-            query_words=query_words(query),
-            k=k,
-            category=category,
-            price_min=price_min,
-            price_max=price_max,
+        return self.recommender.search(
+            query, k=k, category=category, price_min=price_min, price_max=price_max
         )
 
     def similar_shoppers(

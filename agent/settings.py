@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         "a call that would send more is not made",
     )
     llm_stream: bool = Field(default=False, description="receive LLM answers as a stream")
+    llm_tools: bool = Field(
+        default=True,
+        description="an open-ended request the offline reader is unsure of is answered "
+        "with the search and ranking tools the model chooses, instead of its reading",
+    )
     llm_breaker_failures: int = Field(
         default=3, ge=1, description="failed LLM calls in a row that stop calling for a while"
     )

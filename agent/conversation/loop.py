@@ -79,6 +79,7 @@ class Conversations:
             data_rights,
             profile_of,
             config,
+            brain.choose,
         )
 
     def turn(
@@ -117,6 +118,7 @@ class Conversations:
             awaiting=self._clarifier.awaiting(shopper_id),
             handover=self.handovers.current(conversation.conversation_id),
             personalized=shopper.personalized,
+            message=text,
         )
         meaning = self._brain.read(
             text,

@@ -5,9 +5,9 @@ part of tactful. It answers ``POST /v1/chat/completions``:
 
 - from a cassette, when given one: its answers in order (tests/llm/cassettes/…);
 - otherwise by echo: a reading is the offline reader's reading of the message (or what
-  ``readings`` says for it), and a wording repeats the template reply and reasons it was
-  sent. The agent's own calls (prompt, schema, state) are real; only the answers are
-  stand-ins.
+  ``readings`` says for it); offered tools, it ranks for that reading's words; a
+  wording repeats the template reply and reasons it was sent. The agent's own calls
+  (prompt, schema, state) are real; only the answers are stand-ins.
 
 Token counts in its answers are estimates at 4 characters a token (said so in every
 answer's ``system_fingerprint``), not a provider's count.
@@ -77,7 +77,11 @@ class StandInEndpoint:
             content_type = reply["headers"]["content-type"][0]
             return reply["status"]["code"], content_type, reply["body"]["string"]
         payload = json.loads(body["messages"][-1]["content"])
-        if "message" in payload:
+        message: dict[str, Any] = {"role": "assistant"}
+        if body.get("tools"):
+            message["tool_calls"] = self._tool_calls(payload)
+            content = json.dumps(message["tool_calls"])
+        elif "message" in payload:
             reading = self._readings.get(payload["message"])
             if reading is None:
                 reading = self._read(payload).model_dump(mode="json")
@@ -103,13 +107,27 @@ class StandInEndpoint:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": content},
-                    "finish_reason": "stop",
+                    "message": {"content": None, **message}
+                    if "tool_calls" in message
+                    else {**message, "content": content},
+                    "finish_reason": "tool_calls" if "tool_calls" in message else "stop",
                 }
             ],
             "usage": usage,
         }
         return 200, "application/json", json.dumps(answer)
+
+    def _tool_calls(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
+        """Rank for the offline reading's words: what the offline brain would show."""
+        query = self._read(payload).model_dump().get("query")
+        arguments = {"query": query} if query else {}
+        return [
+            {
+                "id": "call_recommend",
+                "type": "function",
+                "function": {"name": "recommend", "arguments": json.dumps(arguments)},
+            }
+        ]
 
     def _read(self, payload: dict[str, Any]) -> Any:
         if self._reader is None:

@@ -55,6 +55,8 @@ def llm_settings(**overrides: Any) -> Settings:
         "llm_model": os.environ.get("TACTFUL_LLM_MODEL") or "gpt-4o-mini",
         "llm_base_url": os.environ.get("TACTFUL_LLM_BASE_URL") or None,
         "llm_api_key": os.environ.get("OPENAI_API_KEY") or "sk-replayed-from-a-cassette",
+        # Reading tests read every request; test_choosing.py turns the tools on.
+        "llm_tools": False,
     }
     return Settings(**(values | overrides))
 

@@ -43,7 +43,12 @@ def test_a_model_that_obeys_injected_instructions_changes_nothing_the_shop_does(
     for home in homes:
         shutil.copytree(demo_template, home)
     with StandInEndpoint(readings=obeyed) as endpoint:
-        settings = Settings(home=homes[0], llm_model="stand-in", llm_base_url=endpoint.base_url)
+        settings = Settings(
+            home=homes[0],
+            llm_model="stand-in",
+            llm_base_url=endpoint.base_url,
+            llm_tools=False,  # tools are offered to others: test_choosing.py
+        )
         # Unsure of everything, the brain sends every message to the model, which obeys.
         brain = llm_brain(settings, UnsureOffline(OfflineReader(embedder)))
         shops = [

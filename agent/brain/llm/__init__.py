@@ -21,7 +21,7 @@ def llm_brain(settings: Settings, offline: OfflineBrain) -> LlmBrain:
         CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_seconds),
         max_input_tokens=settings.llm_max_input_tokens,
     )
-    return LlmBrain(caller, offline)
+    return LlmBrain(caller, offline, tools=settings.llm_tools)
 
 
 __all__ = ["LlmBrain", "LlmStats", "llm_brain"]

@@ -4,19 +4,25 @@ the offline brain whenever the model fails, is not needed, or says what it may n
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from langchain_core.messages import ToolCall
+from langchain_core.tools import BaseTool
+
 import prompts
 from agent.brain import intents as i
-from agent.brain.base import ReadContext, Worded
+from agent.brain.base import ReadContext, ShopView, Worded
 from agent.brain.llm.client import Caller, Fault
 from agent.brain.llm.grounding import reason_is_grounded, ungrounded_words
 from agent.brain.llm.stats import LlmStats, log
+from agent.brain.llm.tools import ServerContext, research_tools, run_tool_call
 from agent.brain.offline.brain import OfflineBrain
 from agent.brain.offline.slots import fact_wording
 from agent.conversation import outcome as o
+from tools.search import SearchHit
 from tools.types import Suggestion
 
 #: Readings that act on the shopper's data or hand the chat over: only the offline
@@ -32,6 +38,8 @@ _CONSEQUENTIAL = (
 )
 #: Evidence per factor sent for wording: the ones the reason names come first.
 EVIDENCE_PER_FACTOR = 3
+#: Search, then rank: a model that calls more than a few tools is not doing that.
+MAX_TOOL_CALLS = 3
 
 
 class LlmBrain:
@@ -41,15 +49,24 @@ class LlmBrain:
     on most: a message the offline rules or a sure meaning read exactly (a button, a yes
     or no, "cheaper", "thanks") costs no reading call."""
 
-    def __init__(self, caller: Caller, offline: OfflineBrain) -> None:
+    def __init__(self, caller: Caller, offline: OfflineBrain, *, tools: bool = True) -> None:
         self._caller = caller
         self._offline = offline
+        self._tools = tools
+        #: This thread's turn: the open-ended request whose items the model may find.
+        self._turn = threading.local()
         self.stats: LlmStats = caller.stats
 
     def read(self, message: str, context: ReadContext) -> i.Understanding:
         offline, sure = self._offline.read_surely(message, context)
         self.stats.start_turn(sure=sure)
+        self._turn.open = None
         if sure:
+            return offline
+        if self._tools and _open_ended(offline, context):
+            # The model's sense of it goes into the tools it picks, in the turn's one
+            # reading call; who it is for, the budget and the mode stay the offline reading's.
+            self._turn.open = (message, context)
             return offline
         payload = {"state": context.model_dump(), "message": message}
         try:
@@ -74,6 +91,47 @@ class LlmBrain:
             text = fact_wording(message.lower(), reading.subject, reading.polarity)
             return reading.model_copy(update={"text": text})
         return reading
+
+    def choose(self, message: str, shop: ShopView) -> list[Suggestion] | None:
+        """Items for an open-ended request the offline reader was unsure of, found by the
+        search and ranking tools the model calls in one answer and tactful runs; None
+        (the conversation ranks as usual) when it is not such a turn or the model's
+        choice is not usable."""
+        opened: tuple[str, ReadContext] | None = getattr(self._turn, "open", None)
+        self._turn.open = None
+        if opened is None or opened[0] != message:
+            return None
+        finder = Finder(shop)
+        tools = research_tools(finder)
+        payload = {"state": opened[1].model_dump(), "message": message}
+        try:
+            calls = self._caller.choose_tools(prompts.render("llm/choose"), payload, tools)
+            return self._run(calls, tools, finder, shop)
+        except Fault as fault:
+            self.stats.count_fallback(fault.cause, fault.detail)
+            return None
+
+    def _run(
+        self, calls: list[ToolCall], tools: list[BaseTool], finder: Finder, shop: ShopView
+    ) -> list[Suggestion]:
+        known = {tool.name for tool in tools}
+        if not calls:
+            raise Fault("no_tool_call")
+        if len(calls) > MAX_TOOL_CALLS:
+            raise Fault("too_many_tool_calls", str(len(calls)))
+        for call in calls:
+            if call["name"] not in known:
+                raise Fault("unknown_tool", call["name"])
+        context = ServerContext(shopper_id=shop.shopper_id, conversation_id=shop.conversation_id)
+        # Found, then ranked, whatever order the calls came in: ranking ranks what was found.
+        for call in sorted(calls, key=lambda c: c["name"] != "catalog_search"):
+            result = run_tool_call(tools, call, context)
+            if result.status == "error":
+                raise Fault("tool_error", f"{call['name']}: {result.content}")
+        suggestions = finder.result()
+        if not suggestions:
+            raise Fault("nothing_found")
+        return suggestions
 
     def word(self, outcome: o.Outcome) -> str:
         # What was done is said in the offline brain's exact words; "why" is always the
@@ -114,6 +172,82 @@ class LlmBrain:
     def _reject(self, worded: str, what: str) -> None:
         self.stats.count_ungrounded()
         log.info("LLM wording for %s says what its factors do not hold: %r", what, worded)
+
+
+class Finder:
+    """The research tools' backend for one turn: it remembers what they found, and ranks
+    only for the turn's own shopper, only among what a search found (when one ran)."""
+
+    def __init__(self, shop: ShopView) -> None:
+        self._shop = shop
+        self._found: list[str] | None = None
+        self._query: str | None = None
+        self._ranked: list[Suggestion] | None = None
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        category: str | None = None,
+        price_min: float | None = None,
+        price_max: float | None = None,
+    ) -> list[SearchHit]:
+        hits = self._shop.search(
+            query, k=k, category=category, price_min=price_min, price_max=price_max
+        )
+        self._found = [*(self._found or []), *(hit.item.item_id for hit in hits)]
+        self._query = self._query or query
+        return hits
+
+    def recommend(
+        self,
+        shopper_id: str,
+        *,
+        k: int = 10,
+        mode: str | None = None,
+        query: str | None = None,
+        budget_max: float | None = None,
+        category: str | None = None,
+        recipient: str | None = None,
+        same_country: bool = False,
+    ) -> list[Suggestion]:
+        # The id is the server's (run_tool_call puts it there); how the shopper shops and
+        # who it is for are the conversation's, so mode and recipient are not taken.
+        if shopper_id != self._shop.shopper_id:
+            raise ValueError("only the shopper in this chat can be ranked for")
+        self._ranked = self._rank(query or self._query, k, category, budget_max)
+        return self._ranked
+
+    def result(self) -> list[Suggestion]:
+        """What the tools ranked, or what they found ranked for the shopper."""
+        if self._ranked is not None:
+            return self._ranked
+        if not self._found:
+            return []
+        return self._rank(self._query, len(self._found), None, None)
+
+    def _rank(
+        self, query: str | None, k: int, category: str | None, budget_max: float | None
+    ) -> list[Suggestion]:
+        only = None if self._found is None else frozenset(self._found)
+        if only is not None and not only:
+            return []  # a search found nothing: there is nothing to rank
+        return self._shop.rank(
+            query=query, k=k, category=category, budget_max=budget_max, only_ids=only
+        )
+
+
+def _open_ended(reading: i.Understanding, context: ReadContext) -> bool:
+    """A new search the model may answer with tools: a request, not for what goes with
+    something (that has its own path) nor for "her" or "him", and with words of its own
+    or nothing on screen (else it may only narrow the search on screen)."""
+    return (
+        isinstance(reading, i.Request)
+        and not reading.goes_with
+        and reading.pronoun is None
+        and bool(reading.query or not context.suggestion_count)
+    )
 
 
 def _item(suggestion: Suggestion) -> dict[str, Any]:

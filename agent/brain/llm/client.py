@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import openai
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolCall,
+)
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_openai import ChatOpenAI
 from pydantic import ValidationError
 
@@ -108,7 +116,29 @@ class Caller:
         except (ValueError, ValidationError) as error:
             raise Fault("invalid", _first_line(error)) from None
 
+    def choose_tools(
+        self, system: str, payload: dict[str, Any], tools: Sequence[BaseTool]
+    ) -> list[ToolCall]:
+        """The tool calls the model makes for ``payload``, none of them run yet."""
+        messages: list[BaseMessage] = [
+            SystemMessage(system),
+            HumanMessage(json.dumps(payload, ensure_ascii=False)),
+        ]
+        schemas = [convert_to_openai_tool(tool) for tool in tools]
+        message = self._invoke(messages, schemas, tools=schemas)
+        return message.tool_calls
+
     def _call(self, messages: list[BaseMessage], schema: dict[str, Any]) -> str:
+        response_format = {
+            "type": "json_schema",
+            "json_schema": {"name": schema.get("title", "answer"), "schema": schema},
+        }
+        message = self._invoke(messages, schema, response_format=response_format)
+        content = message.content
+        return content if isinstance(content, str) else json.dumps(content)
+
+    def _invoke(self, messages: list[BaseMessage], schema: object, **options: Any) -> AIMessage:
+        """One guarded call; ``schema`` is what the answer must fit, counted as input."""
         if self.stats.current.calls >= CALLS_PER_TURN:
             raise Fault("budget")
         if self._breaker.open:
@@ -116,12 +146,8 @@ class Caller:
         estimate = estimate_tokens(messages, schema)
         if estimate > self._max_input_tokens:
             raise Fault("too_long", f"about {estimate} input tokens")
-        response_format = {
-            "type": "json_schema",
-            "json_schema": {"name": schema.get("title", "answer"), "schema": schema},
-        }
         try:
-            message = self._model.invoke(messages, response_format=response_format)
+            message = self._model.invoke(messages, **options)
         except Exception as error:
             self.stats.count_call(0, 0)
             self._breaker.record(ok=False)
@@ -135,11 +161,11 @@ class Caller:
             self._breaker.record(ok=False)
             raise Fault("truncated")
         self._breaker.record(ok=True)
-        content = message.content
-        return content if isinstance(content, str) else json.dumps(content)
+        assert isinstance(message, AIMessage)  # a chat model answers with one
+        return message
 
 
-def estimate_tokens(messages: list[BaseMessage], schema: dict[str, Any]) -> int:
+def estimate_tokens(messages: list[BaseMessage], schema: object) -> int:
     """A generous estimate of a call's input tokens, made before sending it."""
     chars = sum(len(str(m.content)) for m in messages) + len(json.dumps(schema))
     return chars // CHARS_PER_TOKEN + 1

@@ -30,8 +30,8 @@ from tools.types import (
 )
 
 
-class ToolBackend(Protocol):
-    """What the tools need from the agent; ``agent.facade.Tactful`` satisfies it."""
+class SearchBackend(Protocol):
+    """What the read-only tools need: catalog search, and ranking for a shopper."""
 
     def search(
         self,
@@ -55,6 +55,10 @@ class ToolBackend(Protocol):
         recipient: str | None = None,
         same_country: bool = False,
     ) -> list[Suggestion]: ...
+
+
+class ToolBackend(SearchBackend, Protocol):
+    """What all the tools need from the agent; ``agent.facade.Tactful`` satisfies it."""
 
     def explain(self, shopper_id: str, item_id: str) -> Explanation: ...
 
@@ -169,7 +173,7 @@ class EscalateArgs(_Args):
 # -- the tools: each docstring is the description the model reads -----------------------------
 
 
-def _catalog_search(backend: ToolBackend, args: SearchArgs) -> list[dict[str, Any]]:
+def _catalog_search(backend: SearchBackend, args: SearchArgs) -> list[dict[str, Any]]:
     """Search the shop's catalog by meaning, with optional category and price filters.
     Not personalized: use it to find what exists, and recommend to rank for a shopper."""
     hits = backend.search(
@@ -191,7 +195,7 @@ def _catalog_search(backend: ToolBackend, args: SearchArgs) -> list[dict[str, An
     ]
 
 
-def _recommend(backend: ToolBackend, args: RecommendArgs) -> list[dict[str, Any]]:
+def _recommend(backend: SearchBackend, args: RecommendArgs) -> list[dict[str, Any]]:
     """Rank items for a shopper, each with a score, the factors that produced it and a
     plain-language reason built only from those factors. Quote the reason; never invent
     one."""
@@ -278,6 +282,7 @@ def _num(value: float) -> float:
 # -- wrapping --------------------------------------------------------------------------------
 
 A = TypeVar("A", bound=BaseModel)
+B = TypeVar("B", bound=SearchBackend)
 
 
 def build_tools(backend: ToolBackend) -> list[BaseTool]:
@@ -286,8 +291,7 @@ def build_tools(backend: ToolBackend) -> list[BaseTool]:
     Similar shoppers are not among them: their ids are other shoppers' data.
     """
     return [
-        _tool("catalog_search", SearchArgs, _catalog_search, backend),
-        _tool("recommend", RecommendArgs, _recommend, backend),
+        *research_tools(backend),
         _tool("explain", ExplainArgs, _explain, backend),
         _tool("remember", RememberArgs, _remember, backend),
         _tool("forget", ForgetArgs, _forget, backend),
@@ -295,11 +299,21 @@ def build_tools(backend: ToolBackend) -> list[BaseTool]:
     ]
 
 
+def research_tools(backend: SearchBackend) -> list[BaseTool]:
+    """What a model may choose between inside a chat turn: the tools that find and rank
+    and change nothing (remembering, forgetting and handing over follow the shopper's
+    own words, never a model's choice)."""
+    return [
+        _tool("catalog_search", SearchArgs, _catalog_search, backend),
+        _tool("recommend", RecommendArgs, _recommend, backend),
+    ]
+
+
 def _tool(
     name: str,
     schema: type[A],
-    run: Callable[[ToolBackend, A], object],
-    backend: ToolBackend,
+    run: Callable[[B, A], object],
+    backend: B,
 ) -> BaseTool:
     def call(**arguments: Any) -> object:
         # LangChain has already validated the arguments against ``schema``.

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import prompts
-from agent.brain.base import ReadContext, Worded
+from agent.brain.base import ReadContext, ShopView, Worded
 from agent.brain.intents import Understanding
 from agent.brain.offline.reader import OfflineReader
 from agent.conversation import outcome as o
@@ -43,6 +43,9 @@ class OfflineBrain:
     def word_shown(self, outcome: o.Outcome, suggestions: Sequence[Suggestion]) -> Worded:
         # The ranker's template reasons are already said from the factors alone.
         return Worded(text=self.word(outcome), reasons=[s.reason for s in suggestions])
+
+    def choose(self, message: str, shop: ShopView) -> list[Suggestion] | None:
+        return None  # the conversation's own ranking is the offline one
 
 
 def offline_brain(embedder: Embedder) -> OfflineBrain:
