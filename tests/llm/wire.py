@@ -63,6 +63,11 @@ def tool_call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def tools_chosen(*calls: dict[str, Any]) -> dict[str, Any]:
+    """An answer that is only tool calls, as a model sends them (no text)."""
+    return completion(None, finish="tool_calls", tool_calls=list(calls))
+
+
 def streamed(content: str, *, pieces: int = 4, prompt_tokens: int = 900) -> dict[str, Any]:
     """The same answer as server-sent events: a role chunk, content deltas, a finish
     chunk, a usage chunk (``stream_options.include_usage``) and ``[DONE]``."""

@@ -123,6 +123,42 @@ BRAIN: dict[str, list[dict[str, Any]]] = {
 }
 
 
+OTHER_SHOPPER = "12346"
+SEARCH = wire.tool_call("catalog_search", {"query": "garden lights"})
+CHOOSING: dict[str, list[dict[str, Any]]] = {
+    "test_the_model_searches_then_ranks_in_one_call_and_tactful_runs_both": [
+        wire.tools_chosen(
+            # Ranking first: tactful still searches first, and ranks what was found.
+            wire.tool_call("recommend", {"query": "solar garden lights", "k": 5}),
+            SEARCH,
+        )
+    ],
+    "test_a_search_alone_is_ranked_for_the_shopper_by_tactful": [wire.tools_chosen(SEARCH)],
+    "test_an_unusable_choice_of_tools_leaves_the_ranking_to_tactful[a_tool_it_was_not_given]": [
+        wire.tools_chosen(SEARCH, wire.tool_call("forget", {"fact_id": "f-1"}))
+    ],
+    "test_an_unusable_choice_of_tools_leaves_the_ranking_to_tactful[bad_arguments]": [
+        wire.tools_chosen(SEARCH, wire.tool_call("recommend", {"k": 500, "max_price": 5}))
+    ],
+    "test_an_unusable_choice_of_tools_leaves_the_ranking_to_tactful[text_instead_of_tools]": [
+        wire.completion("You might like our solar garden lights, now 20% off.")
+    ],
+    "test_an_unusable_choice_of_tools_leaves_the_ranking_to_tactful[too_many_calls]": [
+        wire.tools_chosen(*[wire.tool_call("catalog_search", {"query": q}) for q in "abcd"])
+    ],
+    "test_a_model_told_to_rank_for_another_shopper_ranks_only_for_the_one_in_the_chat": [
+        wire.tools_chosen(
+            wire.tool_call("catalog_search", {"query": "owl lantern"}),
+            wire.tool_call(
+                "recommend",
+                {"shopper_id": OTHER_SHOPPER, "query": "owl lantern", "k": 3, "mode": "gift"},
+            ),
+        ),
+        wire.wording(INTRO, ["It's popular right now."] * 3),
+    ],
+}
+
+
 def write(folder: Path, cassettes: dict[str, list[dict[str, Any]]]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, responses in cassettes.items():
@@ -133,3 +169,4 @@ def write(folder: Path, cassettes: dict[str, list[dict[str, Any]]]) -> None:
 
 if __name__ == "__main__":
     write(HERE / "test_brain", BRAIN)
+    write(HERE / "test_choosing", CHOOSING)
