@@ -135,7 +135,12 @@ class LlmBrain:
 
     def word(self, outcome: o.Outcome) -> str:
         # What was done is said in the offline brain's exact words; "why" is always the
-        # breakdown of the factors themselves.
+        # breakdown of the factors themselves. The grounding check holds a rewording to
+        # the words it was given, not to what they say together: "what I know about you"
+        # reworded may drop a line or pair "179" with the wrong noun, a clarifying question
+        # may be turned round ("was it for you?" for "for someone else?") and the answer
+        # then read against the wrong one, "nothing fits" may lose its "nothing". Only a
+        # suggestion's reason is safe to reword, each of its phrases quoted whole.
         return self._offline.word(outcome)
 
     def word_shown(self, outcome: o.Outcome, suggestions: Sequence[Suggestion]) -> Worded:
