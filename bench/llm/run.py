@@ -4,7 +4,8 @@
 
 Plays every conversation in tests/conversation/scripts/ on the bundled demo shop with
 the LLM brain on, and reports per turn: calls (budget: at most 2, and at most 1 on most
-turns), input and output tokens, turns read exactly with no call, and fallbacks.
+turns), input and output tokens, turns read exactly with no call, turns whose items
+came from tools the model chose, and fallbacks.
 
 The endpoint is the one ``TACTFUL_LLM_MODEL`` / ``TACTFUL_LLM_BASE_URL`` /
 ``OPENAI_API_KEY`` name; with no model set it is the local stand-in
@@ -125,6 +126,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         },
         "input_token_bound_per_call": settings.llm_max_input_tokens,
         "sure_turns": totals.get("sure_turns"),
+        "tool_turns": totals.get("tool_turns"),
         "fallbacks": totals.get("fallbacks"),
         "ungrounded_wordings": totals.get("ungrounded"),
         "budget_met": max(calls) <= 2 and sum(c <= 1 for c in calls) > len(calls) / 2,

@@ -7,6 +7,7 @@ goes the same way it would offline and every call it makes is counted.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,6 +74,14 @@ def test_a_turn_makes_at_most_two_llm_calls_most_make_one_and_sure_ones_none(
     assert stats["calls"] == sum(calls) == len(endpoint.requests)
     assert stats["fallbacks"] == {}
     assert stats["sure_turns"] >= sum(exact for _, exact in SCRIPT)
+    # "owt for a brew", a request the offline reader is unsure of, is answered with tools
+    # in the call that would have read it: only those that change nothing, with no
+    # argument that names a shopper.
+    offered = [r["tools"] for r in endpoint.requests if r.get("tools")]
+    assert offered and stats["tool_turns"] == len(offered)
+    for tools in offered:
+        assert [t["function"]["name"] for t in tools] == ["catalog_search", "recommend"]
+        assert "shopper_id" not in json.dumps(tools)
 
 
 def test_every_call_stays_within_the_input_token_bound_and_is_reported(

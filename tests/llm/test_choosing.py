@@ -81,6 +81,7 @@ def test_the_model_searches_then_ranks_in_one_call_and_tactful_runs_both(
         }
     ], "ranked among what the search found"
     assert chooser.stats.calls == 1 and not chooser.stats.fallbacks
+    assert chooser.stats.tool_turns == 1
 
 
 @pytest.mark.vcr
@@ -118,6 +119,7 @@ def test_an_unusable_choice_of_tools_leaves_the_ranking_to_tactful(
 
     assert choose(chooser, shop) is None
     assert chooser.stats.fallbacks == {cause: 1}
+    assert chooser.stats.tool_turns == 0
     assert shop.searched == searched, "a search may run before a bad call; nothing else"
     assert shop.ranked == []
 

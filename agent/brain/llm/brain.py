@@ -106,10 +106,12 @@ class LlmBrain:
         payload = {"state": opened[1].model_dump(), "message": message}
         try:
             calls = self._caller.choose_tools(prompts.render("llm/choose"), payload, tools)
-            return self._run(calls, tools, finder, shop)
+            suggestions = self._run(calls, tools, finder, shop)
         except Fault as fault:
             self.stats.count_fallback(fault.cause, fault.detail)
             return None
+        self.stats.count_tool_turn()
+        return suggestions
 
     def _run(
         self, calls: list[ToolCall], tools: list[BaseTool], finder: Finder, shop: ShopView

@@ -42,6 +42,8 @@ class LlmStats:
         #: Worded reasons (and intros) that said something their factors do not hold.
         self.ungrounded = 0
         self.most_calls_in_a_turn = 0
+        #: Turns whose suggestions came from tools the model chose.
+        self.tool_turns = 0
         self._lock = threading.Lock()
         self._local = threading.local()
 
@@ -75,6 +77,10 @@ class LlmStats:
             self.fallbacks[cause] += 1
         log.warning("LLM fallback (%s)%s", cause, f": {detail}" if detail else "")
 
+    def count_tool_turn(self) -> None:
+        with self._lock:
+            self.tool_turns += 1
+
     def count_ungrounded(self) -> None:
         with self._lock:
             self.ungrounded += 1
@@ -91,6 +97,7 @@ class LlmStats:
                 "fallbacks": dict(self.fallbacks),
                 "ungrounded": self.ungrounded,
                 "most_calls_in_a_turn": self.most_calls_in_a_turn,
+                "tool_turns": self.tool_turns,
             }
 
 
