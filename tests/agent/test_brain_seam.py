@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.brain.base import ReadContext, Worded
+from agent.brain.base import ReadContext, ShopView, Worded
 from agent.brain.intents import Request, Thanks, Understanding
 from agent.brain.offline.brain import word
 from agent.clock import FixedClock
@@ -111,6 +111,9 @@ class ScriptedBrain:
         return Worded(
             text=self.word(outcome), reasons=[f"<reason {s.item.item_id}>" for s in suggestions]
         )
+
+    def choose(self, message: str, shop: ShopView) -> list[Suggestion] | None:
+        return None
 
 
 @pytest.fixture

@@ -44,7 +44,8 @@ MAX_TOOL_CALLS = 3
 
 class LlmBrain:
     """Reads what the offline reader is not sure of with one structured-output call
-    (repaired once), words suggestions with one more, and keeps the offline brain's
+    (repaired once), or for a new request lets the model pick search and ranking tools
+    in that call instead, words suggestions with one more, and keeps the offline brain's
     reading or wording whenever the model's is not usable. At most two calls a turn, one
     on most: a message the offline rules or a sure meaning read exactly (a button, a yes
     or no, "cheaper", "thanks") costs no reading call."""
