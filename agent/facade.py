@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from agent import tuned_config
 from agent.brain.base import Brain
-from agent.brain.offline.brain import offline_brain
+from agent.brain.choice import brain_for
 from agent.clock import Clock, FixedClock, RunningClock, SystemClock
 from agent.conversation import Conversations
 from agent.domain import (
@@ -42,7 +42,7 @@ from agent.embedding import Embedder, content_hash, load_default_embedder
 from agent.errors import InvalidInput, UnknownConversation, UnknownEscalation, UnknownItem
 from agent.policy.clarify import Clarifier, ClarifyConfig
 from agent.profile import OPEN_QUESTION, ProfileService
-from agent.recommender import Recommender, Request, query_words
+from agent.recommender import Recommender, Request
 from agent.settings import Settings
 from agent.shop_index import ShopIndex
 from agent.snapshot.shop import ShopSnapshots
@@ -55,7 +55,7 @@ from agent.stores.sql.ratings import SatisfactionRating
 from agent.stores.vectors import ChromaVectorStore
 from tools.explain import Explanation, explain
 from tools.ranker import MODE_WEIGHTS, RankWeights
-from tools.search import SearchHit, catalog_search
+from tools.search import SearchHit
 from tools.types import valid_identifier
 
 Progress = Callable[[int], None]
@@ -153,18 +153,26 @@ class Tactful:
             self.profiles, self.index, embedder, self.clock, policy, weights
         )
         self.clarifier = Clarifier(self.profiles, self.recommender, self.clock, clarify)
+        #: What reads messages and words replies: the offline brain unless an LLM is set.
+        self.brain: Brain = brain or brain_for(self.settings, embedder)
         self.conversations = Conversations(
             records,
             self.profiles,
             self.recommender,
             self.clarifier,
             self.clock,
-            brain or offline_brain(embedder),
+            self.brain,
             data_rights=self,
             profile_of=self.profile,
             max_message_chars=self.settings.max_message_chars,
             escalation=self.settings.escalation,
         )
+
+    @property
+    def llm_stats(self) -> dict[str, object] | None:
+        """LLM calls, tokens and fallbacks so far; None when no LLM is configured."""
+        stats = getattr(self.brain, "stats", None)
+        return None if stats is None else stats.as_dict()
 
     @classmethod
     def open(
@@ -398,17 +406,8 @@ class Tactful:
         price_min: float | None = None,
         price_max: float | None = None,
     ) -> list[SearchHit]:
-        if not query.strip():
-            raise InvalidInput("The search query is empty.")
-        vector = self.embedder.embed([query])[0]
-        return catalog_search(
-            self.index.catalog,
-            vector,
-            query_words=query_words(query),
-            k=k,
-            category=category,
-            price_min=price_min,
-            price_max=price_max,
+        return self.recommender.search(
+            query, k=k, category=category, price_min=price_min, price_max=price_max
         )
 
     def similar_shoppers(

@@ -23,6 +23,7 @@ from tools.ranker import (
     RankInput,
     RankWeights,
 )
+from tools.search import SearchHit, catalog_search
 from tools.signals import DecayPolicy
 from tools.taste import TasteSignal
 from tools.types import (
@@ -281,6 +282,28 @@ class Recommender:
         for suggestion in suggestions:
             suggestion.reason = reason_for(suggestion, events)
         return suggestions
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        category: str | None = None,
+        price_min: float | None = None,
+        price_max: float | None = None,
+    ) -> list[SearchHit]:
+        """The catalog's items nearest ``query`` in meaning, with optional filters."""
+        if not query.strip():
+            raise InvalidInput("The search query is empty.")
+        return catalog_search(
+            self._index.catalog,
+            self._embedder.embed([query])[0],
+            query_words=query_words(query),
+            k=k,
+            category=category,
+            price_min=price_min,
+            price_max=price_max,
+        )
 
     def _events_by_id(self, shopper_id: str) -> dict[str, BehaviourEvent]:
         return {e.event_id: e for e in self._profiles.events(shopper_id)}

@@ -88,6 +88,40 @@ class Settings(BaseSettings):
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     max_message_chars: int = Field(default=2000, ge=1)
     api: ApiConfig = Field(default_factory=ApiConfig)
+    llm_model: str | None = Field(
+        default=None,
+        description="a chat model name (e.g. gpt-4o-mini, or llama3.1 on Ollama): the agent "
+        "reads and words with it; fully offline when unset",
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="an OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 for Ollama; "
+        "OpenAI's own when unset",
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="the endpoint's key; OPENAI_API_KEY is read when unset"
+    )
+    llm_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=15, description="longest wait for one LLM call"
+    )
+    llm_max_input_tokens: int = Field(
+        default=4000,
+        ge=500,
+        description="the most input tokens one LLM call may send (estimated before sending); "
+        "a call that would send more is not made",
+    )
+    llm_stream: bool = Field(default=False, description="receive LLM answers as a stream")
+    llm_tools: bool = Field(
+        default=True,
+        description="an open-ended request the offline reader is unsure of is answered "
+        "with the search and ranking tools the model chooses, instead of its reading",
+    )
+    llm_breaker_failures: int = Field(
+        default=3, ge=1, description="failed LLM calls in a row that stop calling for a while"
+    )
+    llm_breaker_seconds: float = Field(
+        default=60.0, gt=0, description="how long no LLM call is made after that"
+    )
     now: datetime | None = Field(
         default=None,
         description="pin the clock, e.g. to replay a historical dataset as if it were today",

@@ -3,6 +3,8 @@
 tactful eval all            # ranking quality, tact, speed and memory (~30 min)
 tactful eval ranking --quick
 tactful eval conversation   # the reader on labelled utterances, then simulated shoppers (~4 min)
+tactful eval conversation --brain llm   # the utterances read by the LLM brain too
+tactful eval llm            # LLM calls and tokens per turn over the scripted conversations
 """
 
 from __future__ import annotations
@@ -13,18 +15,37 @@ import time
 from bench import report
 
 PARTS = ("ranking", "tact", "speed", "conversation")
+#: Run by name only: they need an LLM endpoint (or the local stand-in).
+LLM_PARTS = ("llm",)
+BRAINS = ("offline", "llm")
 
 
-def run_all(what: str = "all", *, quick: bool = False) -> None:
+def run_all(what: str = "all", *, quick: bool = False, brain: str = "offline") -> None:
     """Run one part or all; a full run rewrites RESULTS.md, a quick one only checks."""
-    parts = PARTS if what == "all" else (what,)
-    unknown = [p for p in parts if p not in PARTS]
-    if unknown:
-        from agent.errors import InvalidInput
+    from agent.errors import InvalidInput
 
+    parts = PARTS if what == "all" else (what,)
+    unknown = [p for p in parts if p not in (*PARTS, *LLM_PARTS)]
+    if unknown:
         raise InvalidInput(
-            f"Unknown benchmark {what!r}; choose ranking, tact, speed, conversation or all."
+            f"Unknown benchmark {what!r}; choose ranking, tact, speed, conversation, llm or all."
         )
+    if brain not in BRAINS:
+        raise InvalidInput(f"Unknown brain {brain!r}; choose offline or llm.")
+    if brain == "llm":
+        if parts != ("conversation",):
+            raise InvalidInput(
+                "--brain llm reads the labelled utterances: use it with conversation."
+            )
+        from bench.conversation.llm import run as run_llm_reading
+
+        _print(run_llm_reading(quick=quick))
+        return
+    if parts == LLM_PARTS:
+        from bench.llm.run import run as run_llm_budget
+
+        _print(run_llm_budget(quick=quick))
+        return
     for part in parts:
         started = time.perf_counter()
         print(f"== {part}{' (quick)' if quick else ''}", file=sys.stderr, flush=True)
@@ -50,3 +71,9 @@ def run_all(what: str = "all", *, quick: bool = False) -> None:
     if not quick:
         path = report.write()
         print(f"Wrote {path}", file=sys.stderr)
+
+
+def _print(results: dict[str, object]) -> None:
+    import json
+
+    print(json.dumps(results, indent=2, ensure_ascii=False))

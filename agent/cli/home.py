@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
 
+from agent.cli.logs import logging_to
 from agent.cli.render import err
 from agent.errors import InvalidInput, StoreUnavailable
 from agent.facade import Tactful
@@ -52,7 +53,7 @@ def open_tactful(settings: Settings) -> Iterator[Tactful]:
     """Tactful on ``settings`` for the length of a ``with`` block; a store failure inside
     the block becomes :class:`StoreUnavailable`."""
     _make_home(settings.home)
-    with _store_errors(settings.home):
+    with _store_errors(settings.home), logging_to(settings.home):
         with err.status("Loading tactful…"):
             tactful = Tactful.open(settings)
         with tactful:

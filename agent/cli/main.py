@@ -84,9 +84,16 @@ app.command()(console)
 @app.command("eval")
 def evaluate(
     what: Annotated[
-        str, typer.Argument(help="ranking | tact | speed | conversation | all")
+        str, typer.Argument(help="ranking | tact | speed | conversation | llm | all")
     ] = "all",
     quick: Annotated[bool, typer.Option(help="A small slice: checks the harness works.")] = False,
+    brain: Annotated[
+        str,
+        typer.Option(
+            help="offline | llm: with llm, conversation reads the labelled utterances with the "
+            "LLM brain too (TACTFUL_LLM_MODEL must name a model)."
+        ),
+    ] = "offline",
 ) -> None:
     """Run the evaluation harness and benchmarks; results go to bench/RESULTS.md."""
     # The benchmarks ship with the source checkout, not the package: run them there, in
@@ -97,7 +104,14 @@ def evaluate(
             "The benchmarks live in the source checkout's bench/ folder; "
             "install tactful from a checkout (pip install -e .) to run them."
         )
-    command = [sys.executable, "-m", "bench", what, *(["--quick"] if quick else [])]
+    command = [
+        sys.executable,
+        "-m",
+        "bench",
+        what,
+        *(["--quick"] if quick else []),
+        *(["--brain", brain] if brain != "offline" else []),
+    ]
     finished = subprocess.run(command, cwd=checkout, check=False)
     if finished.returncode:
         raise typer.Exit(finished.returncode)

@@ -19,10 +19,12 @@ from typing import Any, Protocol
 import prompts
 from agent import wording
 from agent.brain import intents as i
+from agent.brain.base import ShopView
 from agent.brain.modes import detect_mode
 from agent.clock import Clock
 from agent.conversation import outcome as o
 from agent.conversation.followups import apply_refine, describe_change, search_from
+from agent.conversation.shop_view import TurnShop
 from agent.conversation.state import ActiveRequest, ShownItem, TurnState
 from agent.domain import (
     ClarifyingQuestion,
@@ -58,6 +60,10 @@ PRONOUNS = frozenset({"she", "he", "they", "her", "him", "them"})
 GOOD_ANSWER_MATCH = 0.35
 
 
+#: A brain's search with tools it chooses (``Brain.choose``).
+Chooser = Callable[[str, ShopView], list[Suggestion] | None]
+
+
 class Summarised(Protocol):
     """The result of an erasure: counts by kind, and the same in words."""
 
@@ -86,6 +92,8 @@ class TurnContext:
     handover: Escalation | None
     #: Whether the shopper's history may shape suggestions (the switch can flip mid-turn).
     personalized: bool
+    #: What the shopper typed, for a brain that chooses its own tools to answer it.
+    message: str = ""
 
     @property
     def shopper_id(self) -> str:
@@ -130,6 +138,7 @@ class Handlers:
         data_rights: DataRights,
         profile_of: Callable[[str], Any],
         escalation: EscalationConfig,
+        choose: Chooser,
     ) -> None:
         self._records = records
         self._profiles = profiles
@@ -140,6 +149,7 @@ class Handlers:
         self._data = data_rights
         self._profile_of = profile_of
         self._escalation = escalation
+        self._choose = choose
 
     def handle(self, meaning: i.Understanding, turn: TurnContext) -> Handled:
         """Act on one reading of the shopper's message."""
@@ -208,7 +218,9 @@ class Handlers:
             # "under £5 please" with a search on screen narrows it; it is not a new search.
             return self._refine(turn, i.Refine(**meaning.model_dump(exclude={"kind"})))
         request = search_from(meaning)
-        return self._suggest(turn, request, message_mode=meaning.mode, answer_check=True)
+        return self._suggest(
+            turn, request, message_mode=meaning.mode, answer_check=True, choose=True
+        )
 
     def _refine(self, turn: TurnContext, meaning: i.Refine) -> Handled:
         assert turn.state.request is not None
@@ -245,19 +257,25 @@ class Handlers:
         answer_check: bool = False,
         only_ids: frozenset[str] | None = None,
         facts: list[PreferenceFact] | None = None,
+        choose: bool = False,
     ) -> Handled:
-        """Rank for ``request`` and show the result after ``lead`` (the default intro if None)."""
+        """Rank for ``request`` and show the result after ``lead`` (the default intro if None);
+        with ``choose``, a brain that picks its own tools may find the items instead."""
         conversation = turn.conversation
         mode, mode_reason = self._mode(conversation, message_mode, request.recipient)
         request.mode = mode
         if mode is ShopperMode.GIFT and request.recipient is None and request.sex is None:
             # Only when nothing was said of them: "something for him" is not the niece.
             request.recipient = self.known_recipient(turn.shopper_id)
-        suggestions = self._recommender.recommend(
-            turn.shopper_id,
-            request.to_request(only_ids=only_ids),
-            personalized=turn.personalized,
-        )
+        chosen = self._chosen(turn, request) if choose else None
+        if chosen is not None:
+            suggestions, request = chosen
+        else:
+            suggestions = self._recommender.recommend(
+                turn.shopper_id,
+                request.to_request(only_ids=only_ids),
+                personalized=turn.personalized,
+            )
         if answer_check and not self._answers(request, suggestions):
             if turn.state.no_answer_streak + 1 >= self._escalation.no_answer_in_a_row:
                 return self.escalate(turn, EscalationCause.NO_GOOD_ANSWER)
@@ -283,6 +301,21 @@ class Handlers:
             mode=mode,
             mode_reason=mode_reason,
         )
+
+    def _chosen(
+        self, turn: TurnContext, request: ActiveRequest
+    ) -> tuple[list[Suggestion], ActiveRequest] | None:
+        """What a brain found with tools of its own choosing, and the search that ranked
+        it; None when it chose none (the offline brain never does)."""
+        shop = TurnShop(
+            self._recommender,
+            request,
+            shopper_id=turn.shopper_id,
+            conversation_id=turn.conversation.conversation_id,
+            personalized=turn.personalized,
+        )
+        suggestions = self._choose(turn.message, shop)
+        return None if suggestions is None else (suggestions, shop.request)
 
     def _answers(self, request: ActiveRequest, suggestions: list[Suggestion]) -> bool:
         """Whether the suggestions answer the request, judged by how well they match it."""

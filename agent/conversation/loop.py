@@ -79,6 +79,7 @@ class Conversations:
             data_rights,
             profile_of,
             config,
+            brain.choose,
         )
 
     def turn(
@@ -117,6 +118,7 @@ class Conversations:
             awaiting=self._clarifier.awaiting(shopper_id),
             handover=self.handovers.current(conversation.conversation_id),
             personalized=shopper.personalized,
+            message=text,
         )
         meaning = self._brain.read(
             text,
@@ -193,14 +195,24 @@ class Conversations:
     ) -> Reply:
         """Word the outcome, add at most one clarifying question, then store the turn."""
         conversation = turn.conversation
-        text = "\n\n".join(self._brain.word(outcome) for outcome in [*notes, handled.outcome])
+        said = [self._brain.word(note) for note in notes]
+        suggestions = handled.suggestions
+        if suggestions:
+            worded = self._brain.word_shown(handled.outcome, suggestions)
+            said.append(worded.text)
+            suggestions = [
+                s.model_copy(update={"reason": reason})
+                for s, reason in zip(suggestions, worded.reasons, strict=True)
+            ]
+        else:
+            said.append(self._brain.word(handled.outcome))
         reply = Reply(
             conversation_id=conversation.conversation_id,
-            text=text.strip(),
+            text="\n\n".join(said).strip(),
             mode=handled.mode or conversation.mode or ShopperMode.BROWSING,
             mode_reason=handled.mode_reason,
             personalized=turn.personalized,
-            suggestions=handled.suggestions,
+            suggestions=suggestions,
             facts_changed=handled.facts,
             escalation=handled.escalation,
             no_match=handled.no_match,

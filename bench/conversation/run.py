@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agent.brain.base import ReadContext
+from agent.brain.intents import Understanding
 from agent.brain.offline.reader import OfflineReader
 from agent.embedding import load_default_embedder
 from bench.conversation.labels import HANDOVER, LABELS, SEARCHES, gold_slots, label_of
@@ -54,21 +55,14 @@ def run(split: Split = "heldout", quick: bool = False) -> dict[str, Any]:
     """Read every utterance of ``split`` and score the readings; writes the results file."""
     started = time.perf_counter()
     utterances = load(split)
-    gold = [u["intent"] for u in utterances]
     reader = OfflineReader(load_default_embedder())
     readings = [reader.read(u["text"], ReadContext(**u["context"])) for u in utterances]
+    gold = [u["intent"] for u in utterances]
     predicted = [label_of(r) for r in readings]
-    per_intent = _per_intent(gold, predicted)
-    scored = [i for i in per_intent.values() if i["support"]]
     results: dict[str, Any] = {
         "split": split,
         "utterances": len(utterances),
-        "accuracy": _share(sum(g == p for g, p in zip(gold, predicted, strict=True)), len(gold)),
-        "intent_macro_f1": _share(sum(i["f1"] for i in scored), len(scored)),
-        **_handover(gold, predicted),
-        "slots": _slots(utterances, readings, gold, predicted),
-        "per_intent": per_intent,
-        "confusions": _confusions(gold, predicted),
+        **score(utterances, readings),
         "definitions": {
             "intent_macro_f1": "mean F1 over the labels present in the split",
             "handover_recall": "share of handoff or sensitive utterances read as either",
@@ -91,6 +85,22 @@ def run(split: Split = "heldout", quick: bool = False) -> dict[str, Any]:
     path = RESULTS / f"{name}{'_quick' if quick else ''}.json"
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return results
+
+
+def score(utterances: list[dict[str, Any]], readings: list[Understanding]) -> dict[str, Any]:
+    """Intents, hand-overs and search slots of ``readings`` against the labels."""
+    gold = [u["intent"] for u in utterances]
+    predicted = [label_of(r) for r in readings]
+    per_intent = _per_intent(gold, predicted)
+    scored = [i for i in per_intent.values() if i["support"]]
+    return {
+        "accuracy": _share(sum(g == p for g, p in zip(gold, predicted, strict=True)), len(gold)),
+        "intent_macro_f1": _share(sum(i["f1"] for i in scored), len(scored)),
+        **_handover(gold, predicted),
+        "slots": _slots(utterances, readings, gold, predicted),
+        "per_intent": per_intent,
+        "confusions": _confusions(gold, predicted),
+    }
 
 
 def _share(part: float, whole: int) -> float:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from agent.brain.base import ReadContext
+from agent.brain.base import ReadContext, ShopView, Worded
 from agent.brain.intents import Request, Thanks, Understanding
 from agent.brain.offline.brain import word
 from agent.clock import FixedClock
@@ -17,6 +17,7 @@ from agent.domain import EscalationCause, FeedbackValue, ShopperMode
 from agent.embedding import Embedder
 from agent.facade import Tactful
 from agent.settings import Settings
+from tools.types import Suggestion
 
 SAMPLES: list[o.Outcome] = [
     o.Shown(mode=ShopperMode.BROWSING, personalized=True),
@@ -106,6 +107,14 @@ class ScriptedBrain:
     def word(self, outcome: o.Outcome) -> str:
         return f"<{outcome.kind}>"
 
+    def word_shown(self, outcome: o.Outcome, suggestions: Sequence[Suggestion]) -> Worded:
+        return Worded(
+            text=self.word(outcome), reasons=[f"<reason {s.item.item_id}>" for s in suggestions]
+        )
+
+    def choose(self, message: str, shop: ShopView) -> list[Suggestion] | None:
+        return None
+
 
 @pytest.fixture
 def scripted(
@@ -123,6 +132,9 @@ def test_a_brain_passed_in_reads_each_message_in_context_and_words_the_reply(
     first = tactful.chat("seam-shopper", "anything at all")
     assert first.text.startswith("<shown>")
     assert first.suggestions, "the conversation still ranks: the brain only read and worded"
+    assert [s.reason for s in first.suggestions] == [
+        f"<reason {s.item.item_id}>" for s in first.suggestions
+    ], "each reason shown is the brain's wording of it"
     second = tactful.chat("seam-shopper", "whatever", conversation_id=first.conversation_id)
     assert second.text == "<closing>"
     assert [c.suggestion_count for c in brain.contexts] == [0, len(first.suggestions)]

@@ -373,7 +373,7 @@ def test_importing_agent_loads_none_of_the_heavy_libraries() -> None:
     probe = (
         "import sys, agent\n"
         "heavy = ('chromadb', 'onnxruntime', 'tokenizers', 'fastapi', 'uvicorn', 'textual',\n"
-        "         'langchain_core', 'httpx', 'implicit')\n"
+        "         'langchain_core', 'langchain_openai', 'openai', 'httpx', 'implicit')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from conftest import OTHER_SHOPPER, Api
 
 from agent.api.deps import CallerKind
+from tests.api.conftest import OTHER_SHOPPER, Api
 
 VICTIM = "16915"  # the demo's shopper; the attacker is OTHER_SHOPPER
 ITEM = "22749"

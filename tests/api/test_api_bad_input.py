@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Api, open_shop, serve
 
 from agent.clock import FixedClock
 from agent.embedding import Embedder
 from agent.settings import ApiConfig
+from tests.api.conftest import Api, open_shop, serve
 
 
 def assert_error(response: object, status: int, code: str) -> dict[str, str]:

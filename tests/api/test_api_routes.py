@@ -7,13 +7,13 @@ import json
 import os
 from pathlib import Path
 
-from conftest import OTHER_SHOPPER, Api, open_shop
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from agent.api.app import create_app
 from agent.clock import FixedClock
 from agent.embedding import Embedder
 from agent.settings import ApiConfig, Settings
+from tests.api.conftest import OTHER_SHOPPER, Api, open_shop
 
 
 def test_a_shopper_chats_with_their_token_and_gets_suggestions_with_reasons(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Api
+from tests.api.conftest import Api
 
 
 def open_hand_over(api: Api, shopper_id: str) -> tuple[str, str]:

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 import prompts
-from agent.brain.base import ReadContext
+from agent.brain.base import ReadContext, ShopView, Worded
 from agent.brain.intents import Understanding
 from agent.brain.offline.reader import OfflineReader
 from agent.conversation import outcome as o
 from agent.domain import FeedbackValue, ShopperMode
 from agent.embedding import Embedder
 from agent.wording import someone
+from tools.types import Suggestion
 
 
 class Reader(Protocol):
     """Anything that reads a message in context (the offline reader, a test double)."""
 
     def read(self, message: str, context: ReadContext) -> Understanding: ...
+
+    def read_surely(self, message: str, context: ReadContext) -> tuple[Understanding, bool]: ...
 
 
 class OfflineBrain:
@@ -29,8 +33,19 @@ class OfflineBrain:
     def read(self, message: str, context: ReadContext) -> Understanding:
         return self._reader.read(message, context)
 
+    def read_surely(self, message: str, context: ReadContext) -> tuple[Understanding, bool]:
+        """The reading, and whether a rule or a sure meaning made it (see OfflineReader)."""
+        return self._reader.read_surely(message, context)
+
     def word(self, outcome: o.Outcome) -> str:
         return word(outcome).strip()
+
+    def word_shown(self, outcome: o.Outcome, suggestions: Sequence[Suggestion]) -> Worded:
+        # The ranker's template reasons are already said from the factors alone.
+        return Worded(text=self.word(outcome), reasons=[s.reason for s in suggestions])
+
+    def choose(self, message: str, shop: ShopView) -> list[Suggestion] | None:
+        return None  # the conversation's own ranking is the offline one
 
 
 def offline_brain(embedder: Embedder) -> OfflineBrain:

@@ -155,19 +155,24 @@ class OfflineReader:
 
     def read(self, text: str, context: ReadContext) -> Understanding:
         """What ``text`` means in ``context``."""
+        return self.read_surely(text, context)[0]
+
+    def read_surely(self, text: str, context: ReadContext) -> tuple[Understanding, bool]:
+        """What ``text`` means in ``context``, and whether a rule or a sure meaning said
+        so (False: the nearest meaning was not sure and the words' slots decided)."""
         tidied = tidy(text)
         low = correct(tidied.lower())
         if not low:
-            return Unclear(text="")
+            return Unclear(text=""), True
         # "No need for a human, you're doing great": what is waved away is not asked for
         # (though "I don't need a refund, I need a human" still asks).
         low = tidy(WAVES_OFF.sub(" ", low)).strip(" ,") or low
-        reading = self._read(low, tidied, context)
-        return _while_confirming(reading, low) if context.confirming else reading
+        reading, sure = self._read(low, tidied, context)
+        return (_while_confirming(reading, low) if context.confirming else reading), sure
 
-    def _read(self, low: str, tidied: str, context: ReadContext) -> Understanding:
+    def _read(self, low: str, tidied: str, context: ReadContext) -> tuple[Understanding, bool]:
         if context.handover_open and CALLS_OFF.search(low):
-            return CallOff()
+            return CallOff(), True
         allowed = allowed_intents(self._intents.intents, context)
         searching = asks_search(low)
         safe = rules.safety(low)
@@ -182,75 +187,77 @@ class OfflineReader:
             isinstance(safe, Handoff)
             or not (searching and guess.sure and guess.intent == "request")
         ):
-            return safe
+            return safe, True
         rejected: set[str] = set()
         while (ruled_out := _implausible(guess, low, context, searching, safe)) is not None:
             rejected |= ruled_out
             guess = self._intents.guess(low, allowed - rejected)
         # What the agent is waiting on comes before anything else the words could mean.
         if guess.sure and guess.intent in _CONFIRMING | {"call_off"}:
-            return _member(guess.intent, low, context)
+            return _member(guess.intent, low, context), True
         if context.handover_open and guess.intent == "forget" and not forget_what(low):
-            return CallOff()  # "forget it" names no fact: it is the person being called off
+            return CallOff(), True  # "forget it" names no fact: it is the person being called off
         if guess.sure and guess.intent in _ANSWERING:
-            return _member(guess.intent, low, context)
+            return _member(guess.intent, low, context), True
         if context.awaiting_answer and _only_someone(low):
-            return _member("answer_for_someone", low, context)  # "my best mate", "for my nephew"
+            return _member(
+                "answer_for_someone", low, context
+            ), True  # "my best mate", "for my nephew"
         chat = small_talk(low)
         # A word of leaving is exact ("cheerio"); other small talk may be a greeting.
         if chat == "goodbye" or (chat is not None and not (guess.sure and guess.intent in _SOCIAL)):
-            return Goodbye() if chat == "goodbye" else SmallTalk(what=chat)
+            return Goodbye() if chat == "goodbye" else SmallTalk(what=chat), True
         data = rules.data_request(low)
         erasing = data is not None and data.action == "erase"
         if (FORGETS_FACT.search(low) or FORGETS_REMARK.search(low)) and not erasing:
-            return Forget(what=forget_what(low))
+            return Forget(what=forget_what(low)), True
         # "don't use what you know about me" switches personalization, it asks to see nothing.
         if data is not None and not (data.action == "profile" and PERSONALISING.search(low)):
-            return data
+            return data, True
         switch = _switches_personalization(low)
         if switch is not None:
-            return Personalization(on=switch)
+            return Personalization(on=switch), True
         if (
             context.suggestion_count
             and _chooses_among_shown(low)
             and (guess.intent == "request" or guess.intent.startswith("refine_"))
         ):
-            return _member("refine_among_shown", low, context)
+            return _member("refine_among_shown", low, context), True
         if context.suggestion_count and ASKS_REASON.search(low):
-            return _member("why", low, context)
+            return _member("why", low, context), True
         if context.suggestion_count and EYE_ROLL.search(low) and not searching:
             position = parse_position(low, context.suggestion_count)
-            return Feedback(position=position, value=FeedbackValue.DOWN)
+            return Feedback(position=position, value=FeedbackValue.DOWN), True
         # "You're useless", or "this is pointless" with nothing on screen, judges us and
         # asks for nothing: a person should step in.
         if not searching and (
             JUDGES_AGENT.search(low) or (JUDGES_THIS.search(low) and not context.suggestion_count)
         ):
-            return Handoff(upset=True)
+            return Handoff(upset=True), True
         # "I'm a sucker for…", "mad for thistles": a strong word in a taste is no anger.
         angry = is_furious(low) and not states_taste(low)
         # Anger that asks for nothing, or judges no item ("this is f***ing useless" is
         # about us; "these are all sh*t" about the list), wants a person.
         at_us = guess.intent.startswith("feedback_") and not _points_at_shown(low, context)
         if angry and not searching and (not guess.sure or at_us or guess.intent in _UNASKING):
-            return Handoff(upset=True)
+            return Handoff(upset=True), True
         standing_dislike = _ruled_out_for_good(low)
         if standing_dislike is not None and guess.intent in ("request", "dislike", "unclear"):
-            return standing_dislike
+            return standing_dislike, True
         whose, own_words = holder(low)
         priced = parse_money(low).spans
         if whose is not None and not (searching or priced) and guess.intent not in _HANDOVER:
             # "my nephew is really into dinosaurs" states a taste, whatever it resembles.
-            return _member("dislike" if _negative(own_words) else "like", low, context)
+            return _member("dislike" if _negative(own_words) else "like", low, context), True
         if guess.sure:
-            return _member(guess.intent, low, context)
+            return _member(guess.intent, low, context), True
         if guess.intent.startswith(_ABOUT_SHOWN) and (
             _points_at_shown(low, context) and not narrows(low)
         ):
             # Pointing at what is on screen ("… #3", "nah, none of these") settles what a
             # near tie was about; "got them in blue" narrows the search (below).
-            return _member(guess.intent, low, context)
-        return _fallback(low, tidied, context, guess)
+            return _member(guess.intent, low, context), True
+        return _fallback(low, tidied, context, guess), False
 
 
 def _while_confirming(reading: Understanding, text: str) -> Understanding:

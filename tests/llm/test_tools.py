@@ -15,18 +15,19 @@ import pytest
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool, StructuredTool
 
-from agent.errors import UnknownFact
-from tools.explain import Explanation, explain
-from tools.langchain_tools import (
+from agent.brain.llm.tools import (
     EscalateArgs,
     ExplainArgs,
     ForgetArgs,
     RecommendArgs,
     RememberArgs,
     SearchArgs,
-    SimilarShoppersArgs,
+    ServerContext,
     build_tools,
+    run_tool_call,
 )
+from agent.errors import UnknownFact
+from tools.explain import Explanation, explain
 from tools.search import SearchHit
 from tools.types import (
     CatalogItem,
@@ -37,7 +38,6 @@ from tools.types import (
     FactSource,
     FactStatus,
     PreferenceFact,
-    SimilarShopper,
     Suggestion,
 )
 
@@ -98,10 +98,6 @@ class FakeBackend:
         )
         return [raw]
 
-    def similar_shoppers(self, shopper_id: str, **kwargs: Any) -> list[SimilarShopper]:
-        self._called("similar_shoppers", shopper_id, **kwargs)
-        return [SimilarShopper(shopper_id="s2", similarity=0.75, country="FR")]
-
     def explain(self, shopper_id: str, item_id: str) -> Explanation:
         self._called("explain", shopper_id, item_id)
         return explain(SUGGESTION)
@@ -123,13 +119,12 @@ def tools_by_name(backend: FakeBackend) -> dict[str, BaseTool]:
     return {tool.name: tool for tool in build_tools(backend)}
 
 
-def test_build_tools_offers_seven_structured_tools_with_their_argument_models() -> None:
+def test_build_tools_offers_six_structured_tools_with_their_argument_models() -> None:
     tools = build_tools(FakeBackend())
 
     assert [(t.name, t.args_schema) for t in tools] == [
         ("catalog_search", SearchArgs),
         ("recommend", RecommendArgs),
-        ("similar_shoppers", SimilarShoppersArgs),
         ("explain", ExplainArgs),
         ("remember", RememberArgs),
         ("forget", ForgetArgs),
@@ -153,11 +148,61 @@ def test_every_argument_the_model_sees_is_described() -> None:
         assert undescribed == [], tool.name
 
 
-def test_recommend_offers_the_four_shopping_modes_and_needs_only_a_shopper() -> None:
-    schema = RecommendArgs.model_json_schema()
+def test_recommend_offers_the_four_shopping_modes_and_needs_nothing_from_the_model() -> None:
+    tool = tools_by_name(FakeBackend())["recommend"]
+    schema = tool.tool_call_schema
+    assert not isinstance(schema, dict)
+    shown = schema.model_json_schema()
 
-    assert schema["$defs"]["ShopperMode"]["enum"] == ["browsing", "research", "purchase", "gift"]
-    assert schema["required"] == ["shopper_id"]
+    assert shown["$defs"]["ShopperMode"]["enum"] == ["browsing", "research", "purchase", "gift"]
+    assert shown.get("required", []) == []
+
+
+def test_the_model_never_sees_a_shopper_or_conversation_argument() -> None:
+    for tool in build_tools(FakeBackend()):
+        schema = tool.tool_call_schema
+        assert not isinstance(schema, dict)
+        seen = set(schema.model_json_schema()["properties"])
+        assert not seen & {"shopper_id", "conversation_id"}, tool.name
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("recommend", {"shopper_id": "12346", "k": 2}),
+        ("explain", {"shopper_id": "12346", "item_id": "lantern"}),
+        ("remember", {"shopper_id": "12346", "text": "likes owls"}),
+        ("forget", {"shopper_id": "12346", "fact_id": "f1"}),
+        ("escalate", {"shopper_id": "12346", "conversation_id": "c-other", "reason": "x"}),
+    ],
+)
+def test_a_tool_call_acts_on_the_server_side_shopper_whatever_ids_the_model_sends(
+    name: str, args: dict[str, Any]
+) -> None:
+    backend = FakeBackend()
+    call = {"type": "tool_call", "id": "call-1", "name": name, "args": args}
+
+    message = run_tool_call(
+        build_tools(backend), call, ServerContext(shopper_id="s1", conversation_id="c1")
+    )
+
+    assert message.status == "success", message.content
+    ((called, positional, _),) = backend.calls
+    assert called == name
+    assert positional[0] == "s1"
+    assert "12346" not in positional and "c-other" not in positional
+
+
+def test_a_tool_the_model_invents_is_refused() -> None:
+    backend = FakeBackend()
+    call = {"type": "tool_call", "id": "call-1", "name": "erase", "args": {"shopper_id": "12346"}}
+
+    message = run_tool_call(
+        build_tools(backend), call, ServerContext(shopper_id="s1", conversation_id="c1")
+    )
+
+    assert message.status == "error"
+    assert backend.calls == []
 
 
 def test_catalog_search_passes_its_filters_to_the_backend_and_returns_plain_hits() -> None:
@@ -215,18 +260,6 @@ def test_recommend_returns_reasons_and_factor_contributions_as_plain_numbers() -
         }
     ]
     assert type(out[0]["score"]) is float
-    json.dumps(out)
-
-
-def test_similar_shoppers_returns_ids_similarity_and_country() -> None:
-    backend = FakeBackend()
-
-    out = tools_by_name(backend)["similar_shoppers"].invoke(
-        {"shopper_id": "s1", "same_country": True}
-    )
-
-    assert backend.calls == [("similar_shoppers", ("s1",), {"k": 10, "same_country": True})]
-    assert out == [{"shopper_id": "s2", "similarity": 0.75, "country": "FR"}]
     json.dumps(out)
 
 
@@ -364,15 +397,15 @@ def test_an_unexpected_backend_failure_is_a_bug_and_is_not_hidden_from_the_calle
         forget.invoke({"shopper_id": "s1", "fact_id": "f1"})
 
 
-def test_the_ranking_tools_import_without_langchain() -> None:
+def test_the_tools_and_the_agent_import_without_langchain_or_openai() -> None:
     # A fresh interpreter, since this test process has imported langchain_core already.
     code = (
         "import sys, pkgutil, importlib, tools\n"
         "for m in pkgutil.iter_modules(tools.__path__):\n"
-        "    if m.name != 'langchain_tools':\n"
-        "        importlib.import_module('tools.' + m.name)\n"
+        "    importlib.import_module('tools.' + m.name)\n"
+        "import agent, agent.facade, agent.cli.main, agent.brain.choice\n"
         "assert 'tools.ranker' in sys.modules\n"
-        "print(sorted(m for m in sys.modules if m.startswith('langchain')))\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('langchain', 'openai'))))\n"
     )
 
     result = subprocess.run(

@@ -5,8 +5,10 @@ facade fits it) with a pydantic argument model; its docstring is the description
 the model reads. Outputs are plain dicts and lists, so they serialise to JSON as
 they are.
 
-This is the only module that imports ``langchain_core``: it is heavy, and the tools
-themselves must stay usable without it.
+Which shopper and conversation a tool acts on is never the model's to say: those
+arguments are ``InjectedToolArg``s, left out of the schema the model sees and filled
+from the server's own context by :func:`run_tool_call`, over anything the model sent.
+No tool reads or writes another shopper's data, or anything only staff may change.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Protocol, Self, TypeVar
 
-from langchain_core.tools import BaseTool, StructuredTool, ToolException
+from langchain_core.messages import ToolCall, ToolMessage
+from langchain_core.tools import BaseTool, InjectedToolArg, StructuredTool, ToolException
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from tools.explain import Explanation
@@ -23,13 +26,12 @@ from tools.types import (
     Identifier,
     PreferenceFact,
     ShopperMode,
-    SimilarShopper,
     Suggestion,
 )
 
 
-class ToolBackend(Protocol):
-    """What the tools need from the agent; ``agent.facade.Tactful`` satisfies it."""
+class SearchBackend(Protocol):
+    """What the read-only tools need: catalog search, and ranking for a shopper."""
 
     def search(
         self,
@@ -54,9 +56,9 @@ class ToolBackend(Protocol):
         same_country: bool = False,
     ) -> list[Suggestion]: ...
 
-    def similar_shoppers(
-        self, shopper_id: str, *, k: int = 10, same_country: bool = False
-    ) -> list[SimilarShopper]: ...
+
+class ToolBackend(SearchBackend, Protocol):
+    """What all the tools need from the agent; ``agent.facade.Tactful`` satisfies it."""
 
     def explain(self, shopper_id: str, item_id: str) -> Explanation: ...
 
@@ -87,7 +89,9 @@ OptionalName = Annotated[
 ]
 Count = Annotated[int, Field(ge=1, le=50, description="How many results to return (1–50).")]
 Price = Annotated[float, Field(ge=0)] | None
-ShopperId = Annotated[Identifier, Field(description="The shopper this conversation is with.")]
+# Filled by the server from the conversation, never by the model (see run_tool_call).
+ShopperId = Annotated[Identifier, InjectedToolArg]
+ConversationId = Annotated[Identifier, InjectedToolArg]
 
 
 class _Args(BaseModel):
@@ -133,14 +137,6 @@ class RecommendArgs(_Args):
     )
 
 
-class SimilarShoppersArgs(_Args):
-    """Arguments of ``similar_shoppers``."""
-
-    shopper_id: ShopperId
-    k: Count = 10
-    same_country: bool = Field(default=False, description="Only shoppers from their country.")
-
-
 class ExplainArgs(_Args):
     """Arguments of ``explain``."""
 
@@ -170,14 +166,14 @@ class EscalateArgs(_Args):
     """Arguments of ``escalate``."""
 
     shopper_id: ShopperId
-    conversation_id: Identifier = Field(description="The conversation to hand over.")
+    conversation_id: ConversationId
     reason: Text = Field(description="Why a person should take over, in one sentence.")
 
 
 # -- the tools: each docstring is the description the model reads -----------------------------
 
 
-def _catalog_search(backend: ToolBackend, args: SearchArgs) -> list[dict[str, Any]]:
+def _catalog_search(backend: SearchBackend, args: SearchArgs) -> list[dict[str, Any]]:
     """Search the shop's catalog by meaning, with optional category and price filters.
     Not personalized: use it to find what exists, and recommend to rank for a shopper."""
     hits = backend.search(
@@ -199,7 +195,7 @@ def _catalog_search(backend: ToolBackend, args: SearchArgs) -> list[dict[str, An
     ]
 
 
-def _recommend(backend: ToolBackend, args: RecommendArgs) -> list[dict[str, Any]]:
+def _recommend(backend: SearchBackend, args: RecommendArgs) -> list[dict[str, Any]]:
     """Rank items for a shopper, each with a score, the factors that produced it and a
     plain-language reason built only from those factors. Quote the reason; never invent
     one."""
@@ -223,15 +219,6 @@ def _recommend(backend: ToolBackend, args: RecommendArgs) -> list[dict[str, Any]
             "factors": {f.name.value: _num(f.contribution) for f in s.factors},
         }
         for s in suggestions
-    ]
-
-
-def _similar_shoppers(backend: ToolBackend, args: SimilarShoppersArgs) -> list[dict[str, Any]]:
-    """Shoppers whose taste is closest to this shopper's, with a similarity from 0 to 1."""
-    shoppers = backend.similar_shoppers(args.shopper_id, k=args.k, same_country=args.same_country)
-    return [
-        {"shopper_id": s.shopper_id, "similarity": _num(s.similarity), "country": s.country}
-        for s in shoppers
     ]
 
 
@@ -295,14 +282,16 @@ def _num(value: float) -> float:
 # -- wrapping --------------------------------------------------------------------------------
 
 A = TypeVar("A", bound=BaseModel)
+B = TypeVar("B", bound=SearchBackend)
 
 
 def build_tools(backend: ToolBackend) -> list[BaseTool]:
-    """The seven tools over ``backend``, ready to bind to a tool-calling chat model."""
+    """The six tools over ``backend``, ready to bind to a tool-calling chat model.
+
+    Similar shoppers are not among them: their ids are other shoppers' data.
+    """
     return [
-        _tool("catalog_search", SearchArgs, _catalog_search, backend),
-        _tool("recommend", RecommendArgs, _recommend, backend),
-        _tool("similar_shoppers", SimilarShoppersArgs, _similar_shoppers, backend),
+        *research_tools(backend),
         _tool("explain", ExplainArgs, _explain, backend),
         _tool("remember", RememberArgs, _remember, backend),
         _tool("forget", ForgetArgs, _forget, backend),
@@ -310,11 +299,21 @@ def build_tools(backend: ToolBackend) -> list[BaseTool]:
     ]
 
 
+def research_tools(backend: SearchBackend) -> list[BaseTool]:
+    """What a model may choose between inside a chat turn: the tools that find and rank
+    and change nothing (remembering, forgetting and handing over follow the shopper's
+    own words, never a model's choice)."""
+    return [
+        _tool("catalog_search", SearchArgs, _catalog_search, backend),
+        _tool("recommend", RecommendArgs, _recommend, backend),
+    ]
+
+
 def _tool(
     name: str,
     schema: type[A],
-    run: Callable[[ToolBackend, A], object],
-    backend: ToolBackend,
+    run: Callable[[B, A], object],
+    backend: B,
 ) -> BaseTool:
     def call(**arguments: Any) -> object:
         # LangChain has already validated the arguments against ``schema``.
@@ -364,3 +363,43 @@ def _problem(loc: tuple[int | str, ...], message: str) -> str:
     # A check across fields (price range) has no location of its own.
     where = ".".join(str(part) for part in loc)
     return f"{where}: {message}" if where else message
+
+
+class ServerContext(BaseModel):
+    """Who the conversation is with, as the server knows it (from the shopper's token)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    shopper_id: Identifier
+    conversation_id: Identifier
+
+
+def run_tool_call(tools: list[BaseTool], call: ToolCall, context: ServerContext) -> ToolMessage:
+    """Run one tool call a model made, with the shopper and conversation taken from
+    ``context``: whatever ids the model put in its arguments are overwritten."""
+    by_name = {tool.name: tool for tool in tools}
+    tool = by_name.get(call["name"])
+    if tool is None:
+        return ToolMessage(
+            f"Error: there is no tool named {call['name']!r}.",
+            tool_call_id=call["id"] or "",
+            status="error",
+        )
+    injected = {
+        name: getattr(context, name)
+        for name in _injected_names(tool)
+        if name in ServerContext.model_fields
+    }
+    result = tool.invoke({**call, "args": {**call["args"], **injected}})
+    assert isinstance(result, ToolMessage)  # a tool call in gives a tool message out
+    return result
+
+
+def _injected_names(tool: BaseTool) -> list[str]:
+    schema = tool.args_schema
+    assert isinstance(schema, type) and issubclass(schema, BaseModel)
+    return [
+        name
+        for name, field in schema.model_fields.items()
+        if any(isinstance(m, InjectedToolArg) or m is InjectedToolArg for m in field.metadata)
+    ]

@@ -1,0 +1,1 @@
+"""LLM budget benchmark and the local stand-in endpoint it can run against."""
