@@ -48,6 +48,7 @@ class CatalogIndex:
         self._audience_columns: AudienceColumns | None = None
         self._audience_similarity: dict[tuple[str, bytes], np.ndarray] = {}
         self._vocabulary: CatalogVocabulary | None = None
+        self._title_keys: np.ndarray | None = None
 
     @classmethod
     def empty(cls, dim: int) -> CatalogIndex:
@@ -101,6 +102,23 @@ class CatalogIndex:
         self._audience_columns = None
         self._audience_similarity.clear()
         self._vocabulary = None
+        self._title_keys = None
+
+    def distinct_titles(self, rows: np.ndarray) -> np.ndarray:
+        """``rows`` in their order, less any whose title an earlier one already has: a
+        shop may list one product under two codes, and a list showing both says the
+        same thing twice."""
+        if self._title_keys is None:
+            keys: dict[str, int] = {}
+            self._title_keys = np.array(
+                [
+                    keys.setdefault(" ".join(it.title.lower().split()), len(keys))
+                    for it in self.items
+                ],
+                dtype=np.int64,
+            )
+        _, first = np.unique(self._title_keys[rows], return_index=True)
+        return rows[np.sort(first)]
 
     def audience_columns(self) -> AudienceColumns:
         """Each item's audience, age range and tags as arrays, built once per catalog."""

@@ -734,8 +734,8 @@ class HybridRanker:
         candidates = np.flatnonzero(mask)
         if candidates.size == 0 or k <= 0:
             return []
-        pool_size = min(candidates.size, k if diversity == 0 else k * 8)
-        best = _top(total, candidates, pool_size)
+        pool_size = min(candidates.size, k * 2 if diversity == 0 else k * 8)
+        best = self.catalog.distinct_titles(_top(total, candidates, pool_size))
         if leaders is None or caps is None:
             if diversity == 0:
                 return [int(r) for r in best[:k]]
@@ -744,7 +744,7 @@ class HybridRanker:
             # The items a group leads must not crowd the others out of the pool either.
             free = candidates[leaders[candidates] < 0]
             best = np.union1d(best, _top(total, free, min(free.size, pool_size)))
-            best = best[np.argsort(-total[best], kind="stable")]
+            best = self.catalog.distinct_titles(best[np.argsort(-total[best], kind="stable")])
             led = leaders[best]
         vectors = self.catalog.vectors[best]
         spread = float(total[best].max() - total[best].min()) or 1.0
