@@ -30,9 +30,10 @@ from tools.tuning.metrics import K, Metrics, mean_metrics, top_k, user_metrics
 from tools.tuning.search import coordinate_search
 from tools.types import EventKind, ShopperMode
 
-#: The ranking weights searched, and their values.
+#: The ranking weights searched, and their values. Each grid reaches past the values
+#: real shops were seen to choose, so that a choice is not merely the grid's edge.
 WEIGHT_GRID: dict[str, list[Any]] = {
-    "taste": [0.5, 1.0, 2.0, 4.0, 6.0, 10.0],
+    "taste": [0.25, 0.5, 1.0, 2.0, 4.0, 6.0, 10.0],
     "taste_content_share": [0.0, 0.1, 0.3, 0.5, 1.0],
     "community": [0.0, 2.0, 5.0, 10.0, 20.0, 35.0, 60.0],
     "popularity": [0.0, 0.025, 0.05, 0.1, 0.3],
@@ -43,8 +44,8 @@ WEIGHT_GRID: dict[str, list[Any]] = {
 }
 #: The decay knobs searched ("half_life" is the half-life of the shop's main event kind).
 POLICY_GRID: dict[str, list[Any]] = {
-    "half_life": [14.0, 30.0, 60.0, 120.0, 365.0],
-    "recent_boost": [0.0, 1.0, 3.0, 9.0, 30.0],
+    "half_life": [14.0, 30.0, 60.0, 120.0, 365.0, 730.0, 1825.0],
+    "recent_boost": [0.0, 1.0, 3.0, 9.0, 30.0, 100.0],
     "recent_days": [0.25, 1.0, 3.0, 7.0],
     "neighbour_days": [3.0, 7.0, 14.0, 30.0, 90.0],
 }
