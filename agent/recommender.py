@@ -141,10 +141,7 @@ class Recommender:
         text = request.query
         if request.goes_with and partner_row is None:
             text = " ".join(t for t in (text, request.goes_with) if t)
-        # Only the words that can name a product become the request, matched and quoted
-        # alike: "do you track what I buy?" asks for nothing, "any red lantrens?" for
-        # "red lanterns", spelled as this shop's catalog spells them.
-        words = catalog.in_catalog_words(query_words(text))
+        words = self.catalog_words(text)
         content = " ".join(words)
         query_vector = self._embedder.embed([content])[0] if words else None
         like_row = None
@@ -188,12 +185,18 @@ class Recommender:
             else frozenset(catalog.rows(request.only_ids)),
         )
 
+    def catalog_words(self, text: str | None) -> list[str]:
+        """The words of ``text`` that can name a product, as this shop's catalog spells
+        them: the request that is matched and quoted. "do you track what I buy?" asks for
+        nothing, "any red lantrens?" for "red lanterns"."""
+        return self._index.catalog.in_catalog_words(query_words(text))
+
     def _partner(self, goes_with: str | None, taste: TasteSignal) -> int | None:
         """The item "goes with …" names: among the items whose titles hold the most of
         its words (at least half), the one the shopper chose last, else the one most
         shoppers chose; None when no title holds half of them."""
         catalog = self._index.catalog
-        words = catalog.in_catalog_words(query_words(goes_with or ""))
+        words = self.catalog_words(goes_with)
         if not words:
             return None
         match = catalog.keyword_match(words)

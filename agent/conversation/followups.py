@@ -7,6 +7,7 @@ carried over ("still for your sister, now under £5"), so nothing is kept silent
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from statistics import median
 
 from agent.brain import intents as i
@@ -108,9 +109,15 @@ def _apply_slots(after: ActiveRequest, meaning: i.Refine) -> None:
 
 
 def describe_change(
-    before: ActiveRequest, after: ActiveRequest, meaning: i.Refine, shown: list[ShownItem]
+    before: ActiveRequest,
+    after: ActiveRequest,
+    meaning: i.Refine,
+    shown: list[ShownItem],
+    spell: Callable[[str], list[str]] = str.split,
 ) -> tuple[list[str], list[str]]:
-    """What carried over and what changed, in the words the reply uses."""
+    """What carried over and what changed, in the words the reply uses: the search's
+    words as ``spell`` gives them (as the catalog spells them, which is what was
+    searched for), or as the shopper typed them when it gives none."""
     kept: list[str] = []
     changed: list[str] = []
 
@@ -124,7 +131,11 @@ def describe_change(
         after.recipient,
         f"for {someone(after.recipient)}" if after.recipient else None,
     )
-    note(before.query, after.query, f'"{after.query}"' if after.query else None)
+    note(
+        before.query,
+        after.query,
+        f'"{" ".join(spell(after.query)) or after.query}"' if after.query else None,
+    )
     note(
         before.goes_with,
         after.goes_with,

@@ -230,7 +230,9 @@ class Handlers:
             meaning = meaning.model_copy(update={"change": "exclude_shown"})
         shown = turn.state.shown
         request, only = apply_refine(before, meaning, shown)
-        kept, changed = describe_change(before, request, meaning, shown)
+        kept, changed = describe_change(
+            before, request, meaning, shown, self._recommender.catalog_words
+        )
         handled = self._suggest(
             turn,
             request,
