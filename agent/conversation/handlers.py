@@ -468,7 +468,14 @@ class Handlers:
             return self.escalate(turn, EscalationCause.FRUSTRATION)
         lead = o.FeedbackTaken(value=meaning.value, whole_set=item_id is None)
         if meaning.value is FeedbackValue.UP:
-            return Handled(lead)
+            if not targets:
+                return Handled(o.Closing(what="thanks"))
+            # "I love number 6" is answered with more like it, at once: a promise to show
+            # them later could be outweighed by a long history by then.
+            position = meaning.position if item_id is not None else None
+            more = i.Refine(change="more_like", position=position)
+            request, _ = apply_refine(turn.state.request or ActiveRequest(), more, turn.state.shown)
+            return self._suggest(turn, request, lead)
         return self._suggest(turn, _without(turn.state.request, targets), lead)
 
     def _owned(self, turn: TurnContext, position: int | None) -> Handled:

@@ -96,7 +96,9 @@ def word(outcome: o.Outcome) -> str:
             return r("offline/forget_nothing", what=what or "that", facts=listed)
         case o.PersonalizationSet(on=on):
             return r("offline/personalization_on" if on else "offline/personalization_off")
-        case o.FeedbackTaken(value=value, whole_set=True) if value is not FeedbackValue.UP:
+        case o.FeedbackTaken(value=FeedbackValue.UP, whole_set=True):
+            return r("offline/feedback_up_set")
+        case o.FeedbackTaken(whole_set=True):
             return r("offline/feedback_set")
         case o.FeedbackTaken(value=value):
             return r(f"offline/feedback_{value.value}")
