@@ -145,8 +145,15 @@ class Tactful:
                 policy=policy,
             )
         )
+        weights = weights or MODE_WEIGHTS
         self.index = ShopIndex(
-            records, vectors, policy, embedder.dim, self._held_event_ids, snapshots
+            records,
+            vectors,
+            policy,
+            embedder.dim,
+            self._held_event_ids,
+            snapshots,
+            fit_latent=any(w.latent > 0 for w in weights.values()),
         )
         self.index.load_catalog()
         self.recommender = Recommender(

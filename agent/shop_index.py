@@ -42,8 +42,13 @@ class ShopIndex:
         dim: int,
         excluded_events: Callable[[], frozenset[str]],
         snapshots: ShopSnapshots | None = None,
+        *,
+        fit_latent: bool = True,
     ) -> None:
         self._records = records
+        #: Whether a rebuild fits the latent factors at once (the ranking weighs them)
+        #: rather than on first use.
+        self._fit_latent = fit_latent
         self._vectors = vectors
         self._policy = policy
         self._excluded_events = excluded_events
@@ -144,6 +149,7 @@ class ShopIndex:
             policy=self._policy,
             countries=self._records.shopper_countries(),
             excluded_event_ids=held,
+            fit_latent=self._fit_latent,
         )
         self._events_since_build = 0
         self._look_for_saved_interactions = False

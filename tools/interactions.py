@@ -13,6 +13,7 @@ at once and everyone else's a little later.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -120,8 +121,8 @@ class InteractionIndex:
         self.intervals = intervals or RepurchaseIntervals.empty(popularity.size)
         #: What shoppers chose in their next orders after each item.
         self.next_choices = next_choices or NextChoices.empty(popularity.size)
-        #: Item factors fitted to ``engagement``, placing shoppers by latent taste.
-        self.latent = latent or LatentFactors.empty(popularity.size)
+        self._latent = latent
+        self._fitting = threading.Lock()
 
     @classmethod
     def empty(cls, n_items: int, now: datetime) -> InteractionIndex:
@@ -149,12 +150,14 @@ class InteractionIndex:
         excluded_event_ids: frozenset[str] = frozenset(),
         trending_days: float = 30.0,
         neighbours_per_item: int = 100,
+        fit_latent: bool = True,
     ) -> InteractionIndex:
         """Everyone's events as they stood at ``now``, in a few vectorised passes.
 
         Events in ``excluded_event_ids`` (held for a question) and events bought for
         someone else are left out of everyone's taste but still count as popularity.
-        The latent item factors are fitted to the engagement.
+        The latent item factors are fitted to the engagement now when ``fit_latent``,
+        else on first use.
         """
         countries = countries or {}
         n_items = len(catalog)
@@ -230,8 +233,23 @@ class InteractionIndex:
             recent_engagement=recent,
             latest_days=latest,
             next_choices=next_choices,
-            latent=LatentFactors.fit(engagement, LatentSettings()),
+            latent=LatentFactors.fit(engagement, LatentSettings()) if fit_latent else None,
         )
+
+    @property
+    def latent(self) -> LatentFactors:
+        """Item factors fitted to ``engagement``, placing shoppers by latent taste;
+        fitted on first use when the build did not, so a shop whose ranking gives them
+        no weight never pays for the fit."""
+        with self._fitting:
+            if self._latent is None:
+                self._latent = LatentFactors.fit(self.engagement, LatentSettings())
+            return self._latent
+
+    @property
+    def fitted_latent(self) -> LatentFactors | None:
+        """The latent item factors if they have been fitted, without fitting them."""
+        return self._latent
 
     def row_of(self, shopper_id: str) -> int | None:
         """The shopper's row in the engagement matrix, if they engaged with anything."""

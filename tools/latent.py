@@ -1,8 +1,9 @@
 """Latent tastes: implicit-feedback matrix factorisation (ALS) of who chose what.
 
-At each rebuild of the interaction index, ``implicit``'s alternating least squares
-(Hu, Koren & Volinsky, "Collaborative Filtering for Implicit Feedback Datasets") is
-fitted to the shop's shopper×item engagement; only the item factors are kept. A
+At each rebuild of the interaction index where the ranking weighs them (else at their
+first use), ``implicit``'s alternating least squares (Hu, Koren & Volinsky,
+"Collaborative Filtering for Implicit Feedback Datasets") is fitted to the shop's
+shopper×item engagement; only the item factors are kept. A
 shopper's own vector is not stored: it is solved at ranking time from their current
 items, with the same least-squares step ALS alternates, so a new event counts at once
 without retraining, and a shopper who arrived after the rebuild has one too.

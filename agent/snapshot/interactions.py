@@ -58,13 +58,17 @@ def read_interactions(saved: Saved, built_at: datetime, n_items: int) -> Interac
         recent_engagement=matrices["recent_engagement"],
         latest_days=matrices["latest_days"],
         next_choices=NextChoices(matrices["next_counts"], arrays["next_totals"]),
+        # Factors saved before any were fitted have no columns: fitted on first use.
         latent=LatentFactors(
             latent, float(arrays["latent_regularization"]), float(arrays["latent_alpha"])
-        ),
+        )
+        if latent.shape[1]
+        else None,
     )
 
 
 def _arrays(index: InteractionIndex) -> dict[str, np.ndarray]:
+    latent = index.fitted_latent or LatentFactors.empty(index.n_items)
     # Fixed-width text arrays, not objects: loading them needs no pickle.
     arrays = {
         "shopper_ids": np.array(index.shopper_ids, dtype=str),
@@ -78,9 +82,9 @@ def _arrays(index: InteractionIndex) -> dict[str, np.ndarray]:
         "shop_median_days": np.array(index.intervals.shop_median_days),
         "next_totals": index.next_choices.totals,
         # The fitted item factors: opening a shop never retrains.
-        "latent_factors": index.latent.item_factors,
-        "latent_regularization": np.array(index.latent.regularization),
-        "latent_alpha": np.array(index.latent.alpha),
+        "latent_factors": latent.item_factors,
+        "latent_regularization": np.array(latent.regularization),
+        "latent_alpha": np.array(latent.alpha),
     }
     matrices = {
         "engagement": index.engagement,

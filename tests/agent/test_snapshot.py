@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from agent.clock import FixedClock
-from agent.domain import CatalogItem
+from agent.domain import CatalogItem, ShopperMode
 from agent.embedding import Embedder
 from agent.facade import Tactful
 from agent.settings import Settings
@@ -408,9 +408,16 @@ def test_what_shoppers_chose_next_is_saved_as_built(
 def test_the_latent_item_factors_are_saved_and_opening_does_not_fit_them_again(
     demo_home: Path, clock: FixedClock, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from agent import facade
     from tools.latent import LatentFactors
 
+    # A shop whose ranking weighs the factors (as after a tuning that turned them on).
+    weighed = facade.MODE_WEIGHTS[ShopperMode.BROWSING].model_copy(update={"latent": 1.0})
+    monkeypatch.setattr(
+        facade, "MODE_WEIGHTS", {**facade.MODE_WEIGHTS, ShopperMode.BROWSING: weighed}
+    )
     with open_shop(demo_home, clock, embedder) as tactful:
+        tactful.index.rebuild(clock.now())
         built = tactful.index.current(clock.now()).latent
 
     def no_fitting(*_: object) -> LatentFactors:
@@ -423,3 +430,23 @@ def test_the_latent_item_factors_are_saved_and_opening_does_not_fit_them_again(
     assert built.trained
     assert np.array_equal(saved.item_factors, built.item_factors)
     assert (saved.regularization, saved.alpha) == (built.regularization, built.alpha)
+
+
+def test_a_shop_that_gives_the_latent_factors_no_weight_never_fits_them(
+    demo_home: Path, clock: FixedClock, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.latent import LatentFactors
+
+    fit = LatentFactors.fit
+
+    def no_fitting(*_: object) -> LatentFactors:
+        raise AssertionError("nothing weighs the factors: they should not be fitted")
+
+    monkeypatch.setattr(LatentFactors, "fit", no_fitting)
+    with open_shop(demo_home, clock, embedder) as tactful:
+        tactful.index.rebuild(clock.now())
+        shopper = tactful.index.current(clock.now()).shopper_ids[0]
+        assert tactful.recommend(shopper, k=10)
+        monkeypatch.setattr(LatentFactors, "fit", fit)
+        # Asked for (by a tuning, say), they are fitted then.
+        assert tactful.index.current(clock.now()).latent.trained
