@@ -14,9 +14,9 @@ at once and everyone else's a little later.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -53,8 +53,9 @@ POPULAR_NOW = "popular_now"
 ITEM_BLOCK = 4096
 
 
-@dataclass(frozen=True)
-class Neighbour:
+class Neighbour(NamedTuple):
+    """A shopper alike the one ranked for: made by the hundred per ranking, so a tuple."""
+
     shopper_id: str
     row: int
     similarity: float
@@ -336,9 +337,10 @@ class InteractionIndex:
 
     def neighbours_at(self, likeness: np.ndarray, rows: np.ndarray) -> list[Neighbour]:
         """The shoppers in ``rows``, each with their ``likeness``."""
+        ids, countries = self.shopper_ids, self.countries
         return [
-            Neighbour(self.shopper_ids[r], int(r), float(likeness[r]), self.countries[r])
-            for r in rows.tolist()
+            Neighbour(ids[r], r, similarity, countries[r])
+            for r, similarity in zip(rows.tolist(), likeness[rows].tolist(), strict=True)
         ]
 
     def similarities(self, item_weights: sparse.csr_matrix) -> np.ndarray:

@@ -382,11 +382,8 @@ class _Scores:
         """The unlabelled evidence that ``neighbour`` chose an item."""
         evidence = self.shopper_evidence.get(neighbour.row)
         if evidence is None:
-            evidence = self.shopper_evidence[neighbour.row] = Evidence(
-                kind=EvidenceKind.SHOPPER,
-                ref=neighbour.shopper_id,
-                label="",
-                weight=neighbour.similarity,
+            evidence = self.shopper_evidence[neighbour.row] = Evidence.of(
+                EvidenceKind.SHOPPER, neighbour.shopper_id, "", neighbour.similarity
             )
         return evidence
 
@@ -1178,8 +1175,7 @@ class HybridRanker:
             title = self.catalog.items[sources[i]].title
             part = weight * float(terms[i]) / sum(w for _, w in events)
             evidence.extend(
-                Evidence(kind=EvidenceKind.EVENT, ref=e.event_id, label=title, weight=part * w)
-                for e, w in events
+                Evidence.of(EvidenceKind.EVENT, e.event_id, title, part * w) for e, w in events
             )
         return evidence
 
