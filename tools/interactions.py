@@ -249,8 +249,8 @@ class InteractionIndex:
         if not rows:
             return np.zeros(self.n_items, dtype=np.float32)
         weights = np.array([item_weights[r] for r in rows], dtype=np.float32)
-        # Only the shopper's own rows of the item×item matrix matter: slice, then multiply.
-        return np.asarray(self.co_engagement[rows].T @ weights, dtype=np.float32).ravel()
+        # Only the shopper's own rows of the item×item matrix matter.
+        return _weighted_rows(self.co_engagement, np.array(rows, dtype=np.int64), weights)
 
     @cached_property
     def choosers(self) -> np.ndarray:
@@ -455,6 +455,18 @@ def _by_column(matrix: sparse.spmatrix) -> sparse.csc_matrix:
     by_column = sparse.csc_matrix(matrix)
     by_column.sort_indices()
     return by_column
+
+
+def _weighted_rows(matrix: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``matrix[rows].T @ weights``, without making the slice: each stored value times its
+    row's weight, added up per column in the product's own order (row by row), so in
+    single precision it gives the very same numbers, for a fraction of scipy's slicing."""
+    starts, counts = matrix.indptr[rows], np.diff(matrix.indptr)[rows]
+    # Positions of the rows' stored values, row after row.
+    take = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    out = np.zeros(matrix.shape[1], dtype=np.result_type(matrix.dtype, weights.dtype))
+    np.add.at(out, matrix.indices[take], matrix.data[take] * np.repeat(weights, counts))
+    return out
 
 
 def _lookup(matrix: sparse.csc_matrix, col: int, rows: np.ndarray) -> np.ndarray:
