@@ -392,7 +392,7 @@ class Tactful:
             goes_with_item_id=goes_with_item_id,
         )
         return self.recommender.recommend(
-            shopper.shopper_id, request, personalized=shopper.personalized
+            shopper.shopper_id, request, personalized=shopper.personalized, shopper=shopper
         )
 
     def explain(self, shopper_id: str, item_id: str, **request: Any) -> Explanation:

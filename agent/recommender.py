@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.clock import Clock
+from agent.domain import Shopper
 from agent.embedding import Embedder
 from agent.errors import InvalidInput, UnknownItem
 from agent.ingest.audience import AudienceTable, default_audiences
@@ -123,10 +124,19 @@ class Recommender:
             self._index.catalog, self._index.current(now), self._policy, self.weights
         )
 
-    def rank_input(self, shopper_id: str, request: Request, *, personalized: bool) -> RankInput:
+    def rank_input(
+        self,
+        shopper_id: str,
+        request: Request,
+        *,
+        personalized: bool,
+        shopper: Shopper | None = None,
+    ) -> RankInput:
+        """What ranking for ``request`` needs; ``shopper`` is the shopper's record when the
+        caller has just read it (otherwise it is read here)."""
         catalog = self._index.catalog
         audience = self._audience(request)
-        shopper = self._profiles.shopper(shopper_id)
+        shopper = shopper or self._profiles.shopper(shopper_id)
         facts = self._profiles.facts(shopper_id) if personalized else []
         budget_max = request.budget_max
         if budget_max is None and personalized:
@@ -276,10 +286,18 @@ class Recommender:
         return suggestion
 
     def recommend(
-        self, shopper_id: str, request: Request, *, personalized: bool
+        self,
+        shopper_id: str,
+        request: Request,
+        *,
+        personalized: bool,
+        shopper: Shopper | None = None,
     ) -> list[Suggestion]:
-        """Ranked suggestions, each with its factors and a plain-language reason."""
-        rank_input = self.rank_input(shopper_id, request, personalized=personalized)
+        """Ranked suggestions, each with its factors and a plain-language reason
+        (``shopper`` as for :meth:`rank_input`)."""
+        rank_input = self.rank_input(
+            shopper_id, request, personalized=personalized, shopper=shopper
+        )
         suggestions = self.ranker().rank(rank_input, self._clock.now())
         events = self._events_by_id(shopper_id)
         for suggestion in suggestions:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -54,8 +54,9 @@ POPULAR_NOW = "popular_now"
 ITEM_BLOCK = 4096
 
 
-@dataclass(frozen=True)
-class Neighbour:
+class Neighbour(NamedTuple):
+    """A shopper alike the one ranked for: made by the hundred per ranking, so a tuple."""
+
     shopper_id: str
     row: int
     similarity: float
@@ -266,8 +267,8 @@ class InteractionIndex:
         if not rows:
             return np.zeros(self.n_items, dtype=np.float32)
         weights = np.array([item_weights[r] for r in rows], dtype=np.float32)
-        # Only the shopper's own rows of the item×item matrix matter: slice, then multiply.
-        return np.asarray(self.co_engagement[rows].T @ weights, dtype=np.float32).ravel()
+        # Only the shopper's own rows of the item×item matrix matter.
+        return _weighted_rows(self.co_engagement, np.array(rows, dtype=np.int64), weights)
 
     @cached_property
     def choosers(self) -> np.ndarray:
@@ -354,9 +355,10 @@ class InteractionIndex:
 
     def neighbours_at(self, likeness: np.ndarray, rows: np.ndarray) -> list[Neighbour]:
         """The shoppers in ``rows``, each with their ``likeness``."""
+        ids, countries = self.shopper_ids, self.countries
         return [
-            Neighbour(self.shopper_ids[r], int(r), float(likeness[r]), self.countries[r])
-            for r in rows.tolist()
+            Neighbour(ids[r], r, similarity, countries[r])
+            for r, similarity in zip(rows.tolist(), likeness[rows].tolist(), strict=True)
         ]
 
     def similarities(self, item_weights: sparse.csr_matrix) -> np.ndarray:
@@ -471,6 +473,18 @@ def _by_column(matrix: sparse.spmatrix) -> sparse.csc_matrix:
     by_column = sparse.csc_matrix(matrix)
     by_column.sort_indices()
     return by_column
+
+
+def _weighted_rows(matrix: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``matrix[rows].T @ weights``, without making the slice: each stored value times its
+    row's weight, added up per column in the product's own order (row by row), so in
+    single precision it gives the very same numbers, for a fraction of scipy's slicing."""
+    starts, counts = matrix.indptr[rows], np.diff(matrix.indptr)[rows]
+    # Positions of the rows' stored values, row after row.
+    take = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    out = np.zeros(matrix.shape[1], dtype=np.result_type(matrix.dtype, weights.dtype))
+    np.add.at(out, matrix.indices[take], matrix.data[take] * np.repeat(weights, counts))
+    return out
 
 
 def _lookup(matrix: sparse.csc_matrix, col: int, rows: np.ndarray) -> np.ndarray:

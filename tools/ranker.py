@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import attrgetter
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -330,14 +331,24 @@ class _TasteBasis:
     vectors: np.ndarray
     strongest: list[tuple[BehaviourEvent, float]]
     strongest_weights: np.ndarray
+    #: ``rows`` as a list, for looking items up one at a time.
+    row_list: list[int]
+    #: Each item's share of the weight, and whether every item holds enough of it to count.
+    shares: np.ndarray
+    all_kept: bool
 
     @classmethod
     def of(cls, taste: TasteSignal, vectors: np.ndarray) -> _TasteBasis:
         rows = np.fromiter(taste.item_weights, dtype=np.int64)
-        strongest = [max(taste.event_weights[r], key=lambda ew: ew[1]) for r in rows.tolist()]
+        row_list = rows.tolist()
+        strongest = [max(taste.event_weights[r], key=lambda ew: ew[1]) for r in row_list]
+        weights = np.fromiter(taste.item_weights.values(), dtype=np.float64)
         return cls(
+            row_list=row_list,
+            shares=weights / weights.sum(),
+            all_kept=bool((weights > 1e-6).all()),
             rows=rows,
-            weights=np.fromiter(taste.item_weights.values(), dtype=np.float64),
+            weights=weights,
             vectors=vectors[rows],
             strongest=strongest,
             strongest_weights=np.array([w for _, w in strongest], dtype=np.float64),
@@ -382,11 +393,8 @@ class _Scores:
         """The unlabelled evidence that ``neighbour`` chose an item."""
         evidence = self.shopper_evidence.get(neighbour.row)
         if evidence is None:
-            evidence = self.shopper_evidence[neighbour.row] = Evidence(
-                kind=EvidenceKind.SHOPPER,
-                ref=neighbour.shopper_id,
-                label="",
-                weight=neighbour.similarity,
+            evidence = self.shopper_evidence[neighbour.row] = Evidence.of(
+                EvidenceKind.SHOPPER, neighbour.shopper_id, "", neighbour.similarity
             )
         return evidence
 
@@ -1130,13 +1138,16 @@ class HybridRanker:
             text = max(float(share @ content), 0.0)
             return content_share * text + (1.0 - content_share) * float(share @ co)
 
-        share = weights_now / weights_now.sum()
-        text_on = float(share @ content) > 0
-        fit = content_share * content * text_on + (1.0 - content_share) * co
+        share = basis.shares
+        text = float(share @ content)
+        fit = content_share * content * (text > 0) + (1.0 - content_share) * co
         terms = share * fit
-        before = score(weights_now)
-        order = np.argsort(-terms, kind="stable")
-        order = order[terms[order] > 0]
+        # score(weights_now), from the shares worked out once per ranking.
+        before = (
+            content_share * max(text, 0.0) + (1.0 - content_share) * float(share @ co)
+            if basis.all_kept
+            else score(weights_now)
+        )
         above = np.flatnonzero(fit > before + 1e-9)
         # Like factors, an item adding too little is not worth naming (an old view, a cart
         # left months ago): less than MIN_CONTRIBUTION, or than a small share of the whole.
@@ -1170,17 +1181,15 @@ class HybridRanker:
             if chosen
             else [
                 (i, [ew for ew in taste.event_weights[sources[i]] if ew[1] > 0])
-                for i in order[:MAX_TASTE_EVIDENCE].tolist()
+                for i in _largest_first(terms)[:MAX_TASTE_EVIDENCE].tolist()
             ]
         )
         evidence: list[Evidence] = []
+        items, event = self.catalog.items, EvidenceKind.EVENT
         for i, events in cited:
-            title = self.catalog.items[sources[i]].title
+            title = items[basis.row_list[i]].title
             part = weight * float(terms[i]) / sum(w for _, w in events)
-            evidence.extend(
-                Evidence(kind=EvidenceKind.EVENT, ref=e.event_id, label=title, weight=part * w)
-                for e, w in events
-            )
+            evidence += [Evidence.of(event, e.event_id, title, part * w) for e, w in events]
         return evidence
 
 
@@ -1273,6 +1282,12 @@ def _buy_again_evidence(
     return evidence
 
 
+def _largest_first(terms: np.ndarray) -> np.ndarray:
+    """The positions of the positive ``terms``, largest first (ties in order)."""
+    order = np.argsort(-terms, kind="stable")
+    return order[terms[order] > 0]
+
+
 def _top(total: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
     """The ``size`` rows with the highest totals, best first (ties in row order)."""
     if size <= 0:
@@ -1283,7 +1298,9 @@ def _top(total: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
 
 def _similar_shoppers(neighbours: list[Neighbour]) -> str:
     """'12 shoppers with baskets like yours, mostly in the United Kingdom'."""
-    countries = Counter(n.country for n in neighbours if n.country and n.country != "Unspecified")
+    countries = Counter(map(_country, neighbours))
+    for unnamed in (None, "", "Unspecified"):
+        countries.pop(unnamed, None)
     country, count = countries.most_common(1)[0] if countries else (None, 0)
     one = len(neighbours) == 1
     if country is None or count * 2 <= len(neighbours):
@@ -1293,6 +1310,9 @@ def _similar_shoppers(neighbours: list[Neighbour]) -> str:
     place = f"the {country}" if country in _COUNTRIES_WITH_THE else country
     name = "reasons/similar_shopper_country" if one else "reasons/similar_shoppers_country"
     return prompts.render(name, count=len(neighbours), country=place).strip()
+
+
+_country = attrgetter("country")
 
 
 def _audience_label(audience: str | None, age: float | None) -> str:

@@ -50,6 +50,7 @@ from agent.stores.sql.facts import FactStore, facts, vector_keys
 from agent.stores.sql.ratings import satisfaction
 from agent.stores.sql.wal import WalCheckpoints
 from tools.signals import EventColumns
+from tools.types import as_given
 
 Role = Literal["shopper", "agent", "staff"]
 
@@ -215,24 +216,25 @@ _EVENT_KINDS = {kind.value: kind for kind in EventKind}
 
 def _event_from_row(row: sa.Row[Any]) -> BehaviourEvent:
     """An event from a row of ``sa.select(events)`` (every column, in table order)."""
-    # model_construct skips validation: rows were validated on the way in, and
-    # validating 100k+ events on every read is the slow part of a full scan.
+    # Not validated again: rows were validated on the way in, and validating 100k+ events
+    # on every read is the slow part of a full scan; one shopper's history is read on
+    # every ranking for them.
     event_id, shopper_id, item_id, kind, at, quantity, rating, session_id, recipient, context = (
         tuple(row)
     )
-    return BehaviourEvent.model_construct(
-        _EVENT_FIELDS,
-        event_id=event_id,
-        shopper_id=shopper_id,
-        item_id=item_id,
-        kind=_EVENT_KINDS[kind],
-        at=at,
-        quantity=quantity,
-        rating=rating,
-        session_id=session_id,
-        recipient=recipient,
-        context=context,
-    )
+    values = {
+        "event_id": event_id,
+        "shopper_id": shopper_id,
+        "item_id": item_id,
+        "kind": _EVENT_KINDS[kind],
+        "at": at,
+        "quantity": quantity,
+        "rating": rating,
+        "session_id": session_id,
+        "recipient": recipient,
+        "context": context,
+    }
+    return as_given(BehaviourEvent, values, _EVENT_FIELDS)
 
 
 def _question_row(q: ClarifyingQuestion) -> dict[str, Any]:
@@ -537,7 +539,8 @@ class RecordStore:
             .order_by(events.c.at, events.c.event_id)
         )
         with self.engine.connect() as conn:
-            return [_event_from_row(row) for row in conn.execute(query)]
+            rows = conn.execute(query).all()
+        return [_event_from_row(row) for row in rows]
 
     def iter_events(self, batch: int = 50_000) -> Iterator[list[BehaviourEvent]]:
         """Every event, oldest first, in lists of up to ``batch``.

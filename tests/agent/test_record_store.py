@@ -150,6 +150,9 @@ def test_events_round_trip_unchanged(store: RecordStore) -> None:
 
     assert store.get_event("e1") == rated
     assert store.get_event("nope") is None
+    [read] = store.events_for(rated.shopper_id)
+    assert read == rated
+    assert read.model_dump_json() == rated.model_dump_json()
 
 
 def test_aware_times_are_stored_as_naive_utc(store: RecordStore) -> None:
