@@ -10,6 +10,9 @@ A question is worth asking only when all of these hold:
   :data:`CONSEQUENTIAL_CHANGE` of the ten suggestions they are shown (the default
   mode's list, as served);
 - nothing has been asked about this item before, and few questions are open.
+
+An event unlike the history one way only is held without a question when it would
+change as many of the list shown or of a search for its own kind.
 """
 
 from __future__ import annotations
@@ -85,9 +88,9 @@ class ClarifyConfig(BaseModel):
     def holds_quietly(self, assessment: Assessment) -> bool:
         """Protection without a question: an event unlike the history by text or by
         taste, or one the rule would ask about when no question may be added, that
-        would change at least ``min_changed`` of the suggestions counts lightly, as if
-        held, so that a purchase for someone else the rule lets through cannot reshape
-        the list on its own."""
+        would change at least ``min_changed`` of the suggestions (or of a search for its
+        kind) counts lightly, as if held, so that a purchase for someone else the rule
+        lets through cannot reshape a list on its own."""
         return (
             assessment.history_items >= self.min_history_items
             and (
@@ -138,7 +141,8 @@ class Assessment(BaseModel):
         default=None, description="|log| of the item's price over the history's median"
     )
     changed: int | None = Field(
-        default=None, description="top-k items it would change, when computed"
+        default=None,
+        description="top-k items it would change (shown, or of a search for its kind), if known",
     )
 
     def signals(self) -> dict[str, float]:
@@ -237,6 +241,9 @@ class Clarifier:
                 if any(s.item.item_id == event.item_id for s in without):
                     return None  # it was among the suggestions already: not unlike them
                 assessment.changed = changed_by(without, counted)
+                if assessment.changed < self.config.min_changed:
+                    # Not on the list shown, but maybe on the page of its own kind.
+                    assessment.changed = self.impact(event, request=self._kind_search(event))
             if not self.config.holds_quietly(assessment):
                 return None
             status = QuestionStatus.UNASKED
@@ -253,6 +260,13 @@ class Clarifier:
         )
         self._profiles.save_question(question, new=True)
         return question if status is QuestionStatus.PENDING else None
+
+    def _kind_search(self, event: BehaviourEvent) -> Request:
+        """A search for the event's item's own category (its title when it has none):
+        the list an item of a new kind reshapes most."""
+        catalog = self._recommender.ranker().catalog
+        item = catalog.items[catalog.row(event.item_id) or 0]
+        return Request(k=self.config.top_k, query=item.category or item.title)
 
     def _partly_unlike(self, assessment: Assessment) -> bool:
         """Whether a quiet hold is worth the two rankings its impact costs."""

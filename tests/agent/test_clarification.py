@@ -233,3 +233,32 @@ def test_a_shops_question_score_decides_instead_of_the_both_ways_rule(
     report = tactful.record_events([purchase(demo_shopper, gift_item, clock)])
 
     assert report.questions == []
+
+
+def test_a_purchase_that_would_reshape_a_search_of_its_kind_is_held_without_asking(
+    tactful: Tactful, demo_shopper: str, clock: FixedClock
+) -> None:
+    # A shop whose question score never asks: only the quiet hold can protect.
+    never = AskScore(bias=-50.0, weights={"similarity": -1.0}, threshold=0.5)
+    clarifier = tactful.clarifier
+    clarifier.config = clarifier.config.model_copy(update={"ask": never})
+    catalog = tactful.index.catalog
+    history = tactful.item_vectors([e.item_id for e in tactful.profiles.events(demo_shopper)])
+    closest = (catalog.vectors @ history.T).max(axis=1)
+    # Items unlike everything the shopper chose, the least like first: one that leaves the
+    # suggestions shown nearly alone but would reshape a search of its own kind.
+    for row in np.argsort(closest)[:200].tolist():
+        event = purchase(demo_shopper, catalog.items[row].item_id, clock)
+        search = clarifier._kind_search(event)
+        if clarifier.impact(event) < 3 <= clarifier.impact(event, request=search):
+            break
+    else:
+        raise AssertionError("no purchase in the demo data reshapes only a search")
+    before = top_ids(tactful, demo_shopper, query=search.query)
+
+    report = tactful.record_events([event])
+
+    assert report.questions == []
+    (held,) = [q for q in tactful.profiles.questions(demo_shopper) if q.item_id == event.item_id]
+    assert held.status is QuestionStatus.UNASKED
+    assert len(set(top_ids(tactful, demo_shopper, query=search.query)) - set(before)) <= 2
