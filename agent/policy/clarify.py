@@ -12,7 +12,8 @@ A question is worth asking only when all of these hold:
 - nothing has been asked about this item before, and few questions are open.
 
 An event unlike the history one way only is held without a question when it would
-change as many of the list shown or of a search for its own kind.
+change as many of the list shown or of a search for its own kind, until something like
+it chosen on another day bears it out.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ from tools.types import BehaviourEvent, EventKind, Suggestion
 CLARIFIABLE_KINDS = frozenset({EventKind.PURCHASE, EventKind.CART, EventKind.LIKE})
 
 
+#: How much later a choice like a quietly held one must come to show it was the
+#: shopper's own: a basket bought in one go may hold several presents for one person.
+BORNE_OUT_AFTER = timedelta(days=1)
 #: How long an unanswered question keeps others from being asked.
 QUIET_AFTER_ASKING = timedelta(days=1)
 #: An event that would change fewer of the shown suggestions is not worth a question:
@@ -226,6 +230,8 @@ class Clarifier:
         if event.kind not in CLARIFIABLE_KINDS or event.recipient:
             return None
         questions = self._profiles.questions(event.shopper_id)
+        if self._bears_out(event, questions):
+            return None  # it is like what the shopper chose before: theirs, both of them
         if any(q.item_id == event.item_id for q in questions):
             return None  # never twice about one thing
         assessment = self.assess(event)
@@ -260,6 +266,33 @@ class Clarifier:
         )
         self._profiles.save_question(question, new=True)
         return question if status is QuestionStatus.PENDING else None
+
+    def _bears_out(self, event: BehaviourEvent, questions: list[ClarifyingQuestion]) -> bool:
+        """Release the events held without a question that ``event`` is like, when it
+        comes on another day: one purchase of a new kind may be a present, but choosing
+        the kind again later is the shopper's own taste (two in one basket may still be
+        presents for one person). Whether any was released."""
+        held = [q for q in questions if q.status is QuestionStatus.UNASKED]
+        catalog = self._recommender.ranker().catalog
+        row = catalog.row(event.item_id)
+        if not held or row is None:
+            return False
+        held_at = {e.event_id: e.at for e in self._profiles.events(event.shopper_id)}
+        borne_out = False
+        for question in held:
+            held_row = catalog.row(question.item_id)
+            if (
+                held_row is None
+                or event.at - held_at.get(question.event_id, event.at) < BORNE_OUT_AFTER
+                or float(catalog.vectors[row] @ catalog.vectors[held_row])
+                < self.config.fit_similarity
+            ):
+                continue
+            self._profiles.save_question(
+                question.model_copy(update={"status": QuestionStatus.BORNE_OUT})
+            )
+            borne_out = True
+        return borne_out
 
     def _kind_search(self, event: BehaviourEvent) -> Request:
         """A search for the event's item's own category (its title when it has none):
