@@ -78,6 +78,9 @@ class QuestionStatus(StrEnum):
     #: Would change much of what the shopper is shown and looks unlike their history in one
     #: way, though not both: held lightly without a question.
     UNASKED = "unasked"
+    #: Held without a question, then borne out: something like it chosen again on
+    #: another day says it was the shopper's own. It counts in full from then on.
+    BORNE_OUT = "borne_out"
 
 
 class AnswerKind(StrEnum):

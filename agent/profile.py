@@ -269,7 +269,7 @@ class ProfileService:
         for question in self.questions(shopper_id):
             if question.answer is AnswerKind.FOR_ME:
                 standings[question.event_id] = Standing.CONFIRMED
-            elif question.answer is None:
+            elif question.answer is None and question.status is not QuestionStatus.BORNE_OUT:
                 standings[question.event_id] = Standing.HELD
         return standings
 

@@ -10,6 +10,10 @@ A question is worth asking only when all of these hold:
   :data:`CONSEQUENTIAL_CHANGE` of the ten suggestions they are shown (the default
   mode's list, as served);
 - nothing has been asked about this item before, and few questions are open.
+
+An event unlike the history one way only is held without a question when it would
+change as many of the list shown or of a search for its own kind, until something like
+it chosen on another day bears it out.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ from tools.types import BehaviourEvent, EventKind, Suggestion
 CLARIFIABLE_KINDS = frozenset({EventKind.PURCHASE, EventKind.CART, EventKind.LIKE})
 
 
+#: How much later a choice like a quietly held one must come to show it was the
+#: shopper's own: a basket bought in one go may hold several presents for one person.
+BORNE_OUT_AFTER = timedelta(days=1)
 #: How long an unanswered question keeps others from being asked.
 QUIET_AFTER_ASKING = timedelta(days=1)
 #: An event that would change fewer of the shown suggestions is not worth a question:
@@ -85,9 +92,9 @@ class ClarifyConfig(BaseModel):
     def holds_quietly(self, assessment: Assessment) -> bool:
         """Protection without a question: an event unlike the history by text or by
         taste, or one the rule would ask about when no question may be added, that
-        would change at least ``min_changed`` of the suggestions counts lightly, as if
-        held, so that a purchase for someone else the rule lets through cannot reshape
-        the list on its own."""
+        would change at least ``min_changed`` of the suggestions (or of a search for its
+        kind) counts lightly, as if held, so that a purchase for someone else the rule
+        lets through cannot reshape a list on its own."""
         return (
             assessment.history_items >= self.min_history_items
             and (
@@ -138,7 +145,8 @@ class Assessment(BaseModel):
         default=None, description="|log| of the item's price over the history's median"
     )
     changed: int | None = Field(
-        default=None, description="top-k items it would change, when computed"
+        default=None,
+        description="top-k items it would change (shown, or of a search for its kind), if known",
     )
 
     def signals(self) -> dict[str, float]:
@@ -222,6 +230,8 @@ class Clarifier:
         if event.kind not in CLARIFIABLE_KINDS or event.recipient:
             return None
         questions = self._profiles.questions(event.shopper_id)
+        if self._bears_out(event, questions):
+            return None  # it is like what the shopper chose before: theirs, both of them
         if any(q.item_id == event.item_id for q in questions):
             return None  # never twice about one thing
         assessment = self.assess(event)
@@ -237,6 +247,9 @@ class Clarifier:
                 if any(s.item.item_id == event.item_id for s in without):
                     return None  # it was among the suggestions already: not unlike them
                 assessment.changed = changed_by(without, counted)
+                if assessment.changed < self.config.min_changed:
+                    # Not on the list shown, but maybe on the page of its own kind.
+                    assessment.changed = self.impact(event, request=self._kind_search(event))
             if not self.config.holds_quietly(assessment):
                 return None
             status = QuestionStatus.UNASKED
@@ -253,6 +266,40 @@ class Clarifier:
         )
         self._profiles.save_question(question, new=True)
         return question if status is QuestionStatus.PENDING else None
+
+    def _bears_out(self, event: BehaviourEvent, questions: list[ClarifyingQuestion]) -> bool:
+        """Release the events held without a question that ``event`` is like, when it
+        comes on another day: one purchase of a new kind may be a present, but choosing
+        the kind again later is the shopper's own taste (two in one basket may still be
+        presents for one person). Whether any was released."""
+        held = [q for q in questions if q.status is QuestionStatus.UNASKED]
+        catalog = self._recommender.ranker().catalog
+        row = catalog.row(event.item_id)
+        if not held or row is None:
+            return False
+        held_at = {e.event_id: e.at for e in self._profiles.events(event.shopper_id)}
+        borne_out = False
+        for question in held:
+            held_row = catalog.row(question.item_id)
+            if (
+                held_row is None
+                or event.at - held_at.get(question.event_id, event.at) < BORNE_OUT_AFTER
+                or float(catalog.vectors[row] @ catalog.vectors[held_row])
+                < self.config.fit_similarity
+            ):
+                continue
+            self._profiles.save_question(
+                question.model_copy(update={"status": QuestionStatus.BORNE_OUT})
+            )
+            borne_out = True
+        return borne_out
+
+    def _kind_search(self, event: BehaviourEvent) -> Request:
+        """A search for the event's item's own category (its title when it has none):
+        the list an item of a new kind reshapes most."""
+        catalog = self._recommender.ranker().catalog
+        item = catalog.items[catalog.row(event.item_id) or 0]
+        return Request(k=self.config.top_k, query=item.category or item.title)
 
     def _partly_unlike(self, assessment: Assessment) -> bool:
         """Whether a quiet hold is worth the two rankings its impact costs."""

@@ -233,3 +233,75 @@ def test_a_shops_question_score_decides_instead_of_the_both_ways_rule(
     report = tactful.record_events([purchase(demo_shopper, gift_item, clock)])
 
     assert report.questions == []
+
+
+def test_a_purchase_that_would_reshape_a_search_of_its_kind_is_held_without_asking(
+    tactful: Tactful, demo_shopper: str, clock: FixedClock
+) -> None:
+    # A shop whose question score never asks: only the quiet hold can protect.
+    never = AskScore(bias=-50.0, weights={"similarity": -1.0}, threshold=0.5)
+    clarifier = tactful.clarifier
+    clarifier.config = clarifier.config.model_copy(update={"ask": never})
+    catalog = tactful.index.catalog
+    history = tactful.item_vectors([e.item_id for e in tactful.profiles.events(demo_shopper)])
+    closest = (catalog.vectors @ history.T).max(axis=1)
+    # Items unlike everything the shopper chose, the least like first: one that leaves the
+    # suggestions shown nearly alone but would reshape a search of its own kind. Each is
+    # recorded uncounted to measure that, then set aside as someone else's.
+    for row in np.argsort(closest)[:100].tolist():
+        event = purchase(demo_shopper, catalog.items[row].item_id, clock, suffix=str(row))
+        tactful.record_events([event], clarify=False)
+        search = clarifier._kind_search(event)
+        if clarifier.impact(event) < 3 <= clarifier.impact(event, request=search):
+            break
+        tactful.profiles.set_event_recipient(demo_shopper, event.event_id, "someone")
+    else:
+        raise AssertionError("no purchase in the demo data reshapes only a search")
+    without = [s.item.item_id for s in clarifier._rankings(event, request=search)[0]]
+
+    assert clarifier.consider(event) is None, "no question is asked"
+
+    (held,) = [q for q in tactful.profiles.questions(demo_shopper) if q.item_id == event.item_id]
+    assert held.status is QuestionStatus.UNASKED
+    assert len(set(top_ids(tactful, demo_shopper, query=search.query)) - set(without)) <= 2
+
+
+def quietly_held(tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock) -> str:
+    """The gift item bought and held without a question (text likeness never says
+    "unlike" here, so the rule, which needs both, never asks); its event id."""
+    tactful.clarifier.config = tactful.clarifier.config.model_copy(update={"fit_similarity": -1.0})
+    tactful.record_events([purchase(demo_shopper, gift_item, clock)])
+    (held,) = [q for q in tactful.profiles.questions(demo_shopper) if q.item_id == gift_item]
+    assert held.status is QuestionStatus.UNASKED
+    return held.event_id
+
+
+def like_the(tactful: Tactful, item_id: str) -> str:
+    """The catalog item most like ``item_id`` in text, other than itself."""
+    catalog = tactful.index.catalog
+    similarity = catalog.vectors @ tactful.item_vectors([item_id])[0]
+    return catalog.items[int(np.argsort(-similarity)[1])].item_id
+
+
+def test_choosing_the_same_kind_again_on_another_day_bears_a_quiet_hold_out(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    held = quietly_held(tactful, demo_shopper, gift_item, clock)
+    clock.advance(days=3)
+
+    tactful.record_events([purchase(demo_shopper, like_the(tactful, gift_item), clock, "again")])
+
+    (question,) = [q for q in tactful.profiles.questions(demo_shopper) if q.event_id == held]
+    assert question.status is QuestionStatus.BORNE_OUT
+    assert held not in tactful.profiles.standings(demo_shopper)
+    assert [q.item_id for q in tactful.profiles.questions(demo_shopper)] == [gift_item]
+
+
+def test_two_of_a_kind_in_one_basket_stay_held(
+    tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
+) -> None:
+    held = quietly_held(tactful, demo_shopper, gift_item, clock)
+
+    tactful.record_events([purchase(demo_shopper, like_the(tactful, gift_item), clock, "same")])
+
+    assert tactful.profiles.standings(demo_shopper)[held] is Standing.HELD
