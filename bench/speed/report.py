@@ -64,8 +64,11 @@ def table(result: dict[str, Any]) -> str:
 def startup_lines(result: dict[str, Any]) -> list[str]:
     """One-shot ``tactful recommend`` in a fresh process, with nothing saved and with the
     snapshot; and the import and open times of a fresh interpreter."""
+    # The sizes measured; the targets entry has a "startup" key of its own.
     rows = [
-        (name, v["startup"]) for name, v in result.items() if isinstance(v, dict) and "startup" in v
+        (name, v["startup"])
+        for name, v in result.items()
+        if isinstance(v, dict) and "one_shot_cold" in v.get("startup", {})
     ]
     if not rows:
         return []
