@@ -273,9 +273,11 @@ class Clarifier:
         the kind again later is the shopper's own taste (two in one basket may still be
         presents for one person). Whether any was released."""
         held = [q for q in questions if q.status is QuestionStatus.UNASKED]
+        if not held:
+            return False
         catalog = self._recommender.ranker().catalog
         row = catalog.row(event.item_id)
-        if not held or row is None:
+        if row is None:
             return False
         held_at = {e.event_id: e.at for e in self._profiles.events(event.shopper_id)}
         borne_out = False
