@@ -30,12 +30,16 @@ async def open_first(pilot: Pilot[None]) -> None:
     assert isinstance(app, ConsoleApp)
     while app.profile is None:
         await pilot.pause()
+    # The conversation scrolls to its end as it fills: under load the scroll could still
+    # be under way when the screen was taken.
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
 
 async def open_profile(pilot: Pilot[None]) -> None:
     await open_first(pilot)
     pilot.app.query_one(ProfilePanel).focus()
+    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
 
