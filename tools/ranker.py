@@ -1175,15 +1175,26 @@ class HybridRanker:
                 if len(chosen) == MAX_TASTE_EVIDENCE:
                     break
         # One event per item is enough when the item fits better than the mean; otherwise
-        # (one item alone, say) only all of its events together lower the score.
-        cited = (
-            [(i, [basis.strongest[i]]) for i in sorted(chosen, key=lambda i: -terms[i])]
-            if chosen
-            else [
+        # (one item alone, say) only all of an item's events together lower the score: the
+        # items with the largest terms, and more when taking those away turns the clipped
+        # text part back on for the rest and raises the score.
+        if chosen:
+            cited = [(i, [basis.strongest[i]]) for i in sorted(chosen, key=lambda i: -terms[i])]
+        else:
+            order = np.argsort(-terms, kind="stable")
+            size = min(max(int((terms > 0).sum()), 1), MAX_TASTE_EVIDENCE)
+            while True:
+                left = weights_now.copy()
+                left[order[:size]] = 0.0
+                if score(left) < before - 1e-9:
+                    break
+                if size >= min(order.size, MAX_TASTE_EVIDENCE):
+                    return []  # nothing the shopper did can be shown to carry it
+                size += 1
+            cited = [
                 (i, [ew for ew in taste.event_weights[sources[i]] if ew[1] > 0])
-                for i in _largest_first(terms)[:MAX_TASTE_EVIDENCE].tolist()
+                for i in order[:size].tolist()
             ]
-        )
         evidence: list[Evidence] = []
         items, event = self.catalog.items, EvidenceKind.EVENT
         for i, events in cited:
@@ -1280,12 +1291,6 @@ def _buy_again_evidence(
         for e in purchases
     ]
     return evidence
-
-
-def _largest_first(terms: np.ndarray) -> np.ndarray:
-    """The positions of the positive ``terms``, largest first (ties in order)."""
-    order = np.argsort(-terms, kind="stable")
-    return order[terms[order] > 0]
 
 
 def _top(total: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:

@@ -244,3 +244,28 @@ def test_popular_right_now_needs_five_buyers_and_more_than_the_median_item() -> 
 
     assert not popular_now(quiet).any()
     assert popular_now(busy).tolist() == [False, False, False, False, False, True, True]
+
+
+def test_an_item_whose_removal_would_raise_the_taste_score_is_not_cited_alone(
+    shops: dict[str, Tactful],
+) -> None:
+    # Shopper 14616 has two items. Taking away the one that fits best alone leaves the
+    # other, whose text fit turns the clipped text part back on: the score would rise.
+    tactful = shops["data"]
+    case = Case(
+        shopper_id="14616",
+        mode=ShopperMode.RESEARCH,
+        query=None,
+        fresh_item=None,
+        fresh_kind=FRESH_KINDS[0],
+        clarify=False,
+        for_niece=False,
+        answer_for_niece=False,
+    )
+
+    request, suggestions = play(tactful, case, f"truth-{next(_event_ids)}")
+
+    for suggestion, verdict in zip(
+        suggestions, check(tactful, case.shopper_id, request, suggestions), strict=True
+    ):
+        assert not verdict.failed, (verdict.failed, suggestion.reason)
