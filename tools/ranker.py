@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from operator import attrgetter
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -333,9 +332,8 @@ class _TasteBasis:
     strongest_weights: np.ndarray
     #: ``rows`` as a list, for looking items up one at a time.
     row_list: list[int]
-    #: Each item's share of the weight, and whether every item holds enough of it to count.
+    #: Each item's share of the weight.
     shares: np.ndarray
-    all_kept: bool
 
     @classmethod
     def of(cls, taste: TasteSignal, vectors: np.ndarray) -> _TasteBasis:
@@ -346,7 +344,6 @@ class _TasteBasis:
         return cls(
             row_list=row_list,
             shares=weights / weights.sum(),
-            all_kept=bool((weights > 1e-6).all()),
             rows=rows,
             weights=weights,
             vectors=vectors[rows],
@@ -1142,12 +1139,7 @@ class HybridRanker:
         text = float(share @ content)
         fit = content_share * content * (text > 0) + (1.0 - content_share) * co
         terms = share * fit
-        # score(weights_now), from the shares worked out once per ranking.
-        before = (
-            content_share * max(text, 0.0) + (1.0 - content_share) * float(share @ co)
-            if basis.all_kept
-            else score(weights_now)
-        )
+        before = score(weights_now)
         above = np.flatnonzero(fit > before + 1e-9)
         # Like factors, an item adding too little is not worth naming (an old view, a cart
         # left months ago): less than MIN_CONTRIBUTION, or than a small share of the whole.
@@ -1303,9 +1295,7 @@ def _top(total: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
 
 def _similar_shoppers(neighbours: list[Neighbour]) -> str:
     """'12 shoppers with baskets like yours, mostly in the United Kingdom'."""
-    countries = Counter(map(_country, neighbours))
-    for unnamed in (None, "", "Unspecified"):
-        countries.pop(unnamed, None)
+    countries = Counter(n.country for n in neighbours if n.country and n.country != "Unspecified")
     country, count = countries.most_common(1)[0] if countries else (None, 0)
     one = len(neighbours) == 1
     if country is None or count * 2 <= len(neighbours):
@@ -1315,9 +1305,6 @@ def _similar_shoppers(neighbours: list[Neighbour]) -> str:
     place = f"the {country}" if country in _COUNTRIES_WITH_THE else country
     name = "reasons/similar_shopper_country" if one else "reasons/similar_shoppers_country"
     return prompts.render(name, count=len(neighbours), country=place).strip()
-
-
-_country = attrgetter("country")
 
 
 def _audience_label(audience: str | None, age: float | None) -> str:
