@@ -18,6 +18,7 @@ from agent.brain.offline.spelling import correct, correction
         ("frined", "friend"),  # a swap beats "fried", a drop
         ("hve", "have"),  # three letters: only a dropped one is put back
         ("cheeper", "cheaper"),  # one letter for another, in a long word
+        ("somthing", "something"),  # a slip from English, not from the slang "sumthing"
     ],
 )
 def test_a_typo_of_a_word_the_reader_relies_on_is_put_right(typed: str, meant: str) -> None:

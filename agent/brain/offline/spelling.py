@@ -106,6 +106,11 @@ def correction(word: str) -> str | None:
     swaps = [c for c, e in found.items() if e == "swap"]
     if len(swaps) == 1:
         return swaps[0]
+    # A slip from an English word before one from slang: "somthing" is "something",
+    # not "sumthing".
+    english = [c for c in found if c in english_words()]
+    if len(found) > 1 and len(english) == 1:
+        return english[0]
     return next(iter(found)) if len(found) == 1 else None
 
 
