@@ -23,6 +23,8 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from agent.stores.sql.base import create_tables
+
 #: The buckets' file in the data folder, when the records are in SQLite there too.
 RATE_FILE = "api-rate.db"
 #: Every this many requests, rows of buckets that have refilled to the brim are deleted.
@@ -106,7 +108,7 @@ class SharedRateLimiter:
         self._takes = 0
         self._owns_engine = owns_engine
         self._lock = threading.Lock()
-        limit_metadata.create_all(engine)
+        create_tables(limit_metadata, engine)
 
     @classmethod
     def beside(cls, home: Path, rate: float, burst: int, secret: bytes) -> SharedRateLimiter:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 
 from agent.errors import InvalidInput, StoreUnavailable
+from agent.stores.sql.base import create_tables
 
 #: Every key starts with this, so a leaked one is easy to recognise (and to scan for).
 KEY_PREFIX = "tfk_"
@@ -79,7 +80,7 @@ class KeyStore:
         connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
         self.engine = sa.create_engine(url, connect_args=connect_args)
         try:
-            key_metadata.create_all(self.engine)
+            create_tables(key_metadata, self.engine)
         except OperationalError as exc:
             self.engine.dispose()
             raise StoreUnavailable(f"Cannot open the key table: {exc.orig}") from exc

@@ -40,7 +40,7 @@ from agent.domain import (
 from agent.errors import InvalidInput, StoreUnavailable, UnknownShopper
 from agent.stores.sql import audit, changes
 from agent.stores.sql.audit import AuditRecord
-from agent.stores.sql.base import ID, KIND, metadata
+from agent.stores.sql.base import ID, KIND, create_tables, metadata
 from agent.stores.sql.base import chunks as _chunks
 from agent.stores.sql.base import dump_json as _dump_json
 from agent.stores.sql.base import utc as _utc
@@ -385,7 +385,7 @@ class RecordStore:
         self.engine = _make_engine(url)
         self.url = self.engine.url.render_as_string(hide_password=True)
         try:
-            metadata.create_all(self.engine)
+            create_tables(metadata, self.engine)
             add_missing_columns(self.engine)
             self.changes = ChangeFeed(self.engine)
         except OperationalError as exc:

@@ -17,6 +17,19 @@ KIND = sa.String(32)
 IN_CHUNK = 500
 
 
+def create_tables(tables: sa.MetaData, engine: sa.Engine) -> None:
+    """``create_all`` that survives another process creating the same table meanwhile.
+
+    ``create_all`` checks for a table, then creates it; the workers of one server open the
+    same database at once, and the slower of two finds the table already made. A second
+    pass checks again and skips it; any other failure repeats there and is raised.
+    """
+    try:
+        tables.create_all(engine)
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
+        tables.create_all(engine)
+
+
 def utc(value: datetime) -> datetime:
     """Naive UTC, so values compare equal after an SQL round trip."""
     if value.tzinfo is not None:
