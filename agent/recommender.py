@@ -12,6 +12,7 @@ import numpy as np
 from agent.clock import Clock
 from agent.domain import Shopper
 from agent.embedding import Embedder
+from agent.english import english_words
 from agent.errors import InvalidInput, UnknownItem
 from agent.ingest.audience import AudienceTable, default_audiences
 from agent.profile import ProfileService
@@ -199,7 +200,7 @@ class Recommender:
         """The words of ``text`` that can name a product, as this shop's catalog spells
         them: the request that is matched and quoted. "do you track what I buy?" asks for
         nothing, "any red lantrens?" for "red lanterns"."""
-        return self._index.catalog.in_catalog_words(query_words(text))
+        return self._index.catalog.in_catalog_words(query_words(text), english_words())
 
     def _partner(self, goes_with: str | None, taste: TasteSignal) -> int | None:
         """The item "goes with …" names: among the items whose titles hold the most of

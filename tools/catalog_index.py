@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -210,10 +210,13 @@ class CatalogIndex:
                 mask[tag_rows] = True
         return mask
 
-    def in_catalog_words(self, words: Sequence[str]) -> list[str]:
+    def in_catalog_words(
+        self, words: Sequence[str], real_words: Collection[str] = frozenset()
+    ) -> list[str]:
         """``words`` as this catalog spells them: "candels" → "candle", "gardening" →
         "garden" (see :mod:`tools.vocabulary`). A word the catalog has no form of is kept
-        as said, so a request for what the shop lacks still matches poorly."""
+        as said, so a request for what the shop lacks still matches poorly; so is one in
+        ``real_words`` (a dictionary), which is no typo of a catalog word."""
         if self._vocabulary is None:
             stems: set[str] = set().union(*self._words) if self._words else set()
             for item in self.items:
@@ -221,7 +224,9 @@ class CatalogIndex:
             self._vocabulary = CatalogVocabulary(stems)
         vocabulary = self._vocabulary
         return [
-            word if _stem(word) in vocabulary else vocabulary.spelled(_stem(word)) or word
+            word
+            if _stem(word) in vocabulary
+            else vocabulary.spelled(_stem(word), real_words) or word
             for word in words
         ]
 

@@ -8,7 +8,7 @@ are spelled the way that shop spells them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Literal
 
 #: Shorter words are one keystroke from too many others to guess which was meant.
@@ -29,9 +29,10 @@ class CatalogVocabulary:
     def __contains__(self, stem: object) -> bool:
         return stem in self._stems
 
-    def spelled(self, stem: str) -> str | None:
+    def spelled(self, stem: str, real_words: Collection[str] = frozenset()) -> str | None:
         """The catalog word ``stem`` is a form of ("gardening" → "garden") or a slip of the
-        keyboard away from ("candel" → "candle"), or None."""
+        keyboard away from ("candel" → "candle"), or None. A word in ``real_words`` is no
+        slip: "niece" is one keystroke from "piece", and meant."""
         for ending in _ENDINGS:
             base = stem.removesuffix(ending)
             if base == stem or len(base) < MIN_BASE_LENGTH:
@@ -45,7 +46,7 @@ class CatalogVocabulary:
             for form in forms:
                 if form in self._stems:
                     return form
-        if len(stem) < MIN_TYPO_LENGTH:
+        if len(stem) < MIN_TYPO_LENGTH or stem in real_words:
             return None
         index = self.deletions()
         candidates = set(index.get(stem, ()))

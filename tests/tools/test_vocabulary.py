@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agent.english import english_words
 from tools.catalog_index import CatalogIndex
 from tools.types import CatalogItem
 from tools.vocabulary import CatalogVocabulary
@@ -66,3 +67,23 @@ def test_short_words_are_never_guessed_at() -> None:
     vocabulary = CatalogVocabulary(["mug", "bag", "box"])
     assert vocabulary.spelled("mog") is None
     assert vocabulary.spelled("bgs") is None
+
+
+def test_a_real_word_is_never_taken_for_a_slip() -> None:
+    # "a gift for my niece" is not a request for a jigsaw piece, nor "bench" for the beach.
+    vocabulary = CatalogVocabulary(["piece", "beach", "candle"])
+    assert vocabulary.spelled("niece") == "piece"
+    assert vocabulary.spelled("niece", {"niece", "bench"}) is None
+    assert vocabulary.spelled("bench", {"niece", "bench"}) is None
+    assert vocabulary.spelled("candel", {"niece", "bench"}) == "candle"
+
+
+def test_the_shipped_dictionary_keeps_real_words_and_mends_typos() -> None:
+    items = [
+        CatalogItem(item_id="1", title="Jigsaw 100 Piece"),
+        CatalogItem(item_id="2", title="Beach Towel"),
+        CatalogItem(item_id="3", title="Scented Candle"),
+    ]
+    catalog = CatalogIndex(items, np.zeros((3, 4), dtype=np.float32))
+    words = ["niece", "benches", "candels"]
+    assert catalog.in_catalog_words(words, english_words()) == ["niece", "benches", "candle"]

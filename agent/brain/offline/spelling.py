@@ -9,7 +9,6 @@ function word is one keystroke away from it.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from functools import cache
@@ -18,6 +17,7 @@ from importlib import resources
 from agent.brain.intents import MAX_CHARS
 from agent.brain.offline.cues import default_cues
 from agent.brain.offline.lexicon import default_lexicon
+from agent.english import english_words
 from tools.vocabulary import deletions, edit
 
 _WORD = re.compile(r"[a-z]+")
@@ -28,14 +28,6 @@ MIN_LENGTH = 3
 #: One letter changed for another is only believed in words this long.
 MIN_SUBSTITUTION = 6
 _ENDINGS = ("s", "es", "ed", "d", "ing", "er", "ers", "ly", "y")
-
-
-@cache
-def english_words() -> frozenset[str]:
-    """Whole words in the embedding model's vocabulary: a dictionary that ships anyway."""
-    text = resources.files("agent").joinpath("assets/minilm-tokenizer.json").read_text("utf-8")
-    vocab = json.loads(text)["model"]["vocab"]
-    return frozenset(w for w in vocab if w.isalpha() and w.isascii())
 
 
 @cache
