@@ -294,6 +294,7 @@ class Handlers:
                 personalized=turn.personalized,
                 recipient=request.recipient,
                 goes_with=_chosen_with(suggestions) if request.goes_with else None,
+                searched=self._searched(request),
             )
         return Handled(
             lead,
@@ -303,6 +304,18 @@ class Handlers:
             mode=mode,
             mode_reason=mode_reason,
         )
+
+    def _searched(self, request: ActiveRequest) -> str | None:
+        """What was asked for, in the words it was searched by (the catalog's spelling),
+        with its price bounds; None when nothing was asked for by name."""
+        if not request.query:
+            return None
+        words = " ".join(self._recommender.catalog_words(request.query)) or request.query
+        bounds = [
+            f"under {wording.money(request.budget_max)}" if request.budget_max is not None else "",
+            f"over {wording.money(request.budget_min)}" if request.budget_min is not None else "",
+        ]
+        return " ".join([f'"{words}"', *filter(None, bounds)])
 
     def _chosen(
         self, turn: TurnContext, request: ActiveRequest
@@ -636,6 +649,7 @@ def _pick(shown: list[ShownItem], position: int | None) -> list[ShownItem]:
 
 
 def _constraints(request: ActiveRequest) -> str:
+    """The request in words, as the shopper put it."""
     parts = []
     if request.query:
         parts.append(f'"{request.query}"')

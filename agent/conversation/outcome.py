@@ -27,6 +27,10 @@ class Shown(_Outcome):
     goes_with: str | None = Field(
         default=None, description="the title of the item every suggestion was chosen with"
     )
+    searched: str | None = Field(
+        default=None,
+        description='what the shopper asked for, as it was searched (""mugs" under £5")',
+    )
 
 
 class Refined(_Outcome):

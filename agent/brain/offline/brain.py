@@ -59,11 +59,13 @@ def word(outcome: o.Outcome) -> str:
     match outcome:
         case o.Shown(goes_with=goes_with) if goes_with:
             return r("offline/intro_goes_with", item=goes_with)
-        case o.Shown(mode=mode, personalized=personalized, recipient=recipient):
+        case o.Shown(mode=mode, personalized=personalized, recipient=recipient, searched=searched):
             if not personalized:
                 return r("offline/intro_generic")
             if mode is ShopperMode.GIFT and recipient:
                 return r("offline/intro_gift_for", recipient=someone(recipient))
+            if searched:
+                return r(f"offline/intro_search_{mode.value}", searched=searched)
             return r(f"offline/intro_{mode.value}")
         case o.Refined(kept=kept, changed=changed):
             return _refined(kept, changed)
