@@ -556,8 +556,9 @@ class HybridRanker:
         partner_counts: np.ndarray | None = None
         strong: np.ndarray | None = None
         named: np.ndarray | None = None
-        words: np.ndarray | None = None
-        leading: np.ndarray | None = None  # what decides the leaders, when not the match
+        # A query alone decides its leaders by its own measure (see QUERY_WORD_SHARE).
+        leading: np.ndarray | None = None
+        titled = np.zeros(n, dtype=bool)
         if weights.request > 0:
             # A query and an anchor together share the weight: "like that one, but in blue"
             # wants both.
@@ -579,6 +580,7 @@ class HybridRanker:
                 query_part = (weights.request / signals) * np.maximum(0.8 * words, meaning)
                 if signals == 1:
                     leading = QUERY_WORD_SHARE * words + (1 - QUERY_WORD_SHARE) * meaning
+                    titled = words > 0
             if request.like_row is not None:
                 # Not ``likeness``: that name holds the shoppers' likeness for the evidence.
                 anchor = vectors @ vectors[request.like_row]
@@ -595,8 +597,7 @@ class HybridRanker:
                 # the list whatever else speaks for the rest.
                 leading = match if leading is None else leading
                 strong = relevant & (leading >= STRONG_MATCH * float(leading[relevant].max()))
-                if words is not None and signals == 1:
-                    named = strong & (words > 0)
+                named = strong & titled if titled.any() else None
 
         if request.personalized and taste.dismissed and weights.dismissed > 0:
             dismissed = np.zeros(n, dtype=np.float32)
