@@ -120,6 +120,30 @@ def test_how_they_shop_is_a_mode_and_names_no_product(reader: OfflineReader) -> 
     assert isinstance(reading, Request) and reading.query == "teapots"
 
 
+@pytest.mark.parametrize(
+    ("text", "mode"),
+    [
+        ("switch to gift mode", ShopperMode.GIFT),
+        ("could you change it to gift mode", ShopperMode.GIFT),
+        ("can we switch to purchase mode", ShopperMode.PURCHASE),
+        ("go back to browsing mode", ShopperMode.BROWSING),
+    ],
+)
+def test_asking_to_switch_modes_searches_for_nothing(
+    reader: OfflineReader, text: str, mode: ShopperMode
+) -> None:
+    # "switch" and "change" are words a catalog may hold (a light switch, a change purse).
+    assert reader.read(text, FRESH) == ModeSwitch(mode=mode)
+    assert reader.read(text, ReadContext(suggestion_count=10)) == ModeSwitch(mode=mode)
+
+
+def test_a_switch_or_change_that_is_the_product_is_still_searched(reader: OfflineReader) -> None:
+    reading = reader.read("a light switch cover for my sister", FRESH)
+    assert isinstance(reading, Request) and "switch" in reading.query
+    reading = reader.read("got any change purses", FRESH)
+    assert isinstance(reading, Request) and reading.query == "change purses"
+
+
 def test_a_mode_word_beside_a_product_is_a_search(reader: OfflineReader) -> None:
     assert isinstance(reader.read("reindeer ornaments please", FRESH), Request)
     assert isinstance(reader.read("christmas bits and bobs?", FRESH), Request)

@@ -458,6 +458,8 @@ def _fallback(text: str, tidied: str, context: ReadContext, guess: Guess) -> Und
         slots[k] for k in ("query", "recipient", "pronoun", "budget_max", "budget_min", "goes_with")
     ):
         return _member("request", text, context)
+    if slots["mode"] is not None:
+        return ModeSwitch(mode=slots["mode"])  # "can we switch to purchase mode"
     if guess.intent.startswith("refine_"):
         # Nearest to a follow-up but not sure which: with nothing else said, it is
         # about the search on screen ("any other ideas?").

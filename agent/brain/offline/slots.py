@@ -128,11 +128,22 @@ def _goes_with(text: str) -> tuple[str, tuple[int, int] | None]:
     return " ".join(content_words(text[cue.end() : stop])), (cue.start(), stop)
 
 
+#: "switch to gift mode", "can we change back to browsing": asking to move to a mode
+#: names nothing to find (and "switch" or "change" may well name products).
+_SWITCHING = re.compile(
+    r"\b(?:switch|swap|change|go|move|put|set|turn)(?:\s+(?:me|it|us|this|things))?"
+    r"(?:\s+(?:back|over))?\s+(?:to|into)\b"
+)
+_MODE_WORD = re.compile(r"\bmodes?\b")
+
+
 def search_slots(text: str) -> dict[str, Any]:
     """The search slots of ``text`` (lower case), as keyword arguments of Request/Refine."""
     text = blank(text, filler_spans(text))
     mode = message_mode(text)
     text = blank(text, _mode_spans(text))
+    if mode is not None or _MODE_WORD.search(text):
+        text = blank(text, [m.span() for m in _SWITCHING.finditer(text)])
     money = parse_money(text)
     recipient = parse_recipient(text)
     spans = list(money.spans)
