@@ -433,3 +433,19 @@ def test_a_dislike_without_i_keeps_only_what_is_disliked(
 ) -> None:
     reading = reader.read(message, SHOWN)
     assert getattr(reading, "subject", None) == "glitter"
+
+
+def test_a_taste_said_of_her_after_naming_her_is_hers(reader: OfflineReader) -> None:
+    # Owls for the niece either way: remembered for her, or looked for for her.
+    reading = reader.read("its for my niece, she loves owls", ReadContext(suggestion_count=10))
+    if isinstance(reading, Correction):
+        assert (reading.subject, reading.recipient, reading.polarity) == ("owls", "niece", 1)
+    else:
+        assert isinstance(reading, Request)
+        assert (reading.query, reading.recipient) == ("owls", "niece")
+    reading = reader.read("it's for my sister, she likes cats", FRESH)
+    assert isinstance(reading, Correction)
+    assert (reading.subject, reading.recipient, reading.polarity) == ("cats", "sister", 1)
+    reading = reader.read("for my dad, he hates glitter", FRESH)
+    assert isinstance(reading, Correction)
+    assert (reading.subject, reading.recipient, reading.polarity) == ("glitter", "dad", -1)

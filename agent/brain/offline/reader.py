@@ -533,7 +533,17 @@ def _simple(intent: str, text: str, shown: int) -> Understanding:
             whose, own_words = holder(text)
             # "That's wrong, I don't like red": the clause with the feeling in it.
             clauses = [c.strip() for c in own_words.split(",")]
-            own_words = next((c for c in clauses if states_taste(c)), own_words)
+            feeling = next((c for c in clauses if states_taste(c)), own_words)
+            if whose is None:
+                # "it's for my sister, she loves cats": the feeling's clause says whose,
+                # and the clause before may say who "she" is.
+                whose, first_person = holder(feeling)
+                if whose in _PRONOUNS:
+                    rest = ", ".join(c for c in clauses if c != feeling)
+                    whose = recipient_text(parse_recipient(rest)) or whose
+                clauses = [first_person if c == feeling else c for c in clauses]
+                feeling = first_person
+            own_words = feeling
             about = subject(own_words)
             if states_taste(about):
                 # "ew, tartan": the feeling had a clause to itself; the rest is the subject.
