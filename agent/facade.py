@@ -124,11 +124,12 @@ class Tactful:
                 policy = tuned[1].policy
         if tuned is not None and tuned[1].clarify is not None and clarify is None:
             fitted = tuned[1].clarify
+            # No score in a tuning: the both-ways rule asked better on that shop's history.
             clarify = ClarifyConfig(
-                fit_similarity=fitted.fit_similarity, fit_percentile=fitted.fit_percentile
+                fit_similarity=fitted.fit_similarity,
+                fit_percentile=fitted.fit_percentile,
+                ask=fitted.ask,
             )
-            if fitted.ask is not None:  # a config written before the question score has none
-                clarify.ask = fitted.ask
         #: How fast events and facts fade here: the settings', or the tuning's.
         self.policy = policy
         migrate(records, vectors)  # a data folder written by an older version, once

@@ -150,8 +150,10 @@ def test_an_unanswered_question_lets_the_held_event_fade(
 def test_a_consequential_purchase_unlike_the_history_one_way_is_held_without_asking(
     tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
 ) -> None:
-    # Text likeness never says "unlike" here, so the rule (which needs both) never asks.
-    tactful.clarifier.config = tactful.clarifier.config.model_copy(update={"fit_similarity": -1.0})
+    # Text likeness never says "unlike" here, so the both-ways rule never asks.
+    tactful.clarifier.config = tactful.clarifier.config.model_copy(
+        update={"fit_similarity": -1.0, "ask": None}
+    )
     before = top_ids(tactful, demo_shopper)
 
     report = tactful.record_events([purchase(demo_shopper, gift_item, clock)])
@@ -171,7 +173,7 @@ def test_a_purchase_like_the_history_both_ways_is_never_held(
     tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock
 ) -> None:
     tactful.clarifier.config = tactful.clarifier.config.model_copy(
-        update={"fit_similarity": -1.0, "fit_percentile": 0.0}
+        update={"fit_similarity": -1.0, "fit_percentile": 0.0, "ask": None}
     )
 
     tactful.record_events([purchase(demo_shopper, gift_item, clock)])
@@ -184,7 +186,7 @@ def test_buying_something_it_suggested_is_never_held(
 ) -> None:
     # Thresholds under which any suggestion would look unlike the history by taste.
     tactful.clarifier.config = tactful.clarifier.config.model_copy(
-        update={"fit_similarity": -1.0, "fit_percentile": 0.99}
+        update={"fit_similarity": -1.0, "fit_percentile": 0.99, "ask": None}
     )
     owned = {e.item_id for e in tactful.profiles.events(demo_shopper)}
     suggested = [s.item.item_id for s in tactful.recommend(demo_shopper, k=10)]
@@ -269,7 +271,9 @@ def test_a_purchase_that_would_reshape_a_search_of_its_kind_is_held_without_aski
 def quietly_held(tactful: Tactful, demo_shopper: str, gift_item: str, clock: FixedClock) -> str:
     """The gift item bought and held without a question (text likeness never says
     "unlike" here, so the rule, which needs both, never asks); its event id."""
-    tactful.clarifier.config = tactful.clarifier.config.model_copy(update={"fit_similarity": -1.0})
+    tactful.clarifier.config = tactful.clarifier.config.model_copy(
+        update={"fit_similarity": -1.0, "ask": None}
+    )
     tactful.record_events([purchase(demo_shopper, gift_item, clock)])
     (held,) = [q for q in tactful.profiles.questions(demo_shopper) if q.item_id == gift_item]
     assert held.status is QuestionStatus.UNASKED
