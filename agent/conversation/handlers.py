@@ -311,11 +311,7 @@ class Handlers:
         if not request.query:
             return None
         words = " ".join(self._recommender.catalog_words(request.query)) or request.query
-        bounds = [
-            f"under {wording.money(request.budget_max)}" if request.budget_max is not None else "",
-            f"over {wording.money(request.budget_min)}" if request.budget_min is not None else "",
-        ]
-        return " ".join([f'"{words}"', *filter(None, bounds)])
+        return " ".join([f'"{words}"', *_bounds(request)])
 
     def _chosen(
         self, turn: TurnContext, request: ActiveRequest
@@ -655,11 +651,17 @@ def _constraints(request: ActiveRequest) -> str:
         parts.append(f'"{request.query}"')
     if request.goes_with:
         parts.append(f'to go with "{request.goes_with}"')
+    return " ".join(parts + _bounds(request)) or "that"
+
+
+def _bounds(request: ActiveRequest) -> list[str]:
+    """The request's price bounds in words: "under £5", "over £2"."""
+    bounds = []
     if request.budget_max is not None:
-        parts.append(f"under {wording.money(request.budget_max)}")
+        bounds.append(f"under {wording.money(request.budget_max)}")
     if request.budget_min is not None:
-        parts.append(f"over {wording.money(request.budget_min)}")
-    return " ".join(parts) or "that"
+        bounds.append(f"over {wording.money(request.budget_min)}")
+    return bounds
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
