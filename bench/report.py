@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from agent.policy.clarify import ClarifyConfig
+
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
 ROOT = BENCH.parent
@@ -293,6 +295,7 @@ def _recall_rows(c: dict[str, Any]) -> list[tuple[str, Any, str | None]]:
 def _calibration(calibration: dict[str, Any]) -> str:
     """How the question rule was chosen, on the validation split only."""
     hold, both = calibration["hold_thresholds"], calibration["both_ways_held_out"]
+    shipped = ClarifyConfig()
     ask, chosen = calibration["ask"], calibration["chosen"]
     winner = "the question score" if chosen and chosen.get("ask") else "the both-ways rule"
     score = (
@@ -309,11 +312,14 @@ def _calibration(calibration: dict[str, Any]) -> str:
         f" {calibration['cases']} assessed events, {calibration['consequential_injected']}"
         " consequential injected), judged on shoppers left out of each fit (5 folds):"
         f" the both-ways rule (unlike the history by text and by taste), precision"
-        f" {both['precision']}, recall {both['recall']}; {score}. {winner.capitalize()} won;"
-        f" fitted on all the cases: text similarity under {hold['fit_similarity']} and taste"
-        f" percentile under {hold['fit_percentile']} (precision {hold['precision']}, recall"
-        f" {hold['recall']}). Events unlike the history one way only that would change 3 or"
-        " more of the 10 are held at low weight without a question. Held, the"
+        f" {both['precision']}, recall {both['recall']}; {score}. {winner.capitalize()} won."
+        " The both-ways rule's best pair on all the cases is text similarity under"
+        f" {hold['fit_similarity']} and taste percentile under {hold['fit_percentile']}"
+        f" (precision {hold['precision']}, recall {hold['recall']}); the hold thresholds"
+        " shipped are those of the earlier 400-customer calibration, text similarity under"
+        f" {shipped.fit_similarity} or taste percentile under {shipped.fit_percentile}:"
+        " events unlike the history by either measure that would change 3 or more of the 10"
+        " are held at low weight without a question. Held, the"
         " consequential injected validation events moved more than 2 of the 10 in"
         f" {calibration['held_consequential_injected_moving_more_than_2']} cases (at most"
         f" {calibration['held_moves_max']})."
