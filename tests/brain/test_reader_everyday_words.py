@@ -165,6 +165,25 @@ def test_a_pronoun_recipient_is_kept_for_the_conversation_to_resolve(
     assert isinstance(reading, Request) and (reading.pronoun, reading.sex) == (None, "m")
 
 
+@pytest.mark.parametrize(
+    ("message", "pronoun", "query"),
+    [
+        ("i reckon she'd like a lantern", "her", "lantern"),
+        ("he would really enjoy a puzzle", "him", "puzzle"),
+        ("he's into trains", "him", "trains"),
+        ("i think she\u2019ll want a mug", "her", "mug"),
+    ],
+)
+def test_someone_who_would_like_a_thing_is_who_it_is_for(
+    reader: OfflineReader, message: str, pronoun: str, query: str
+) -> None:
+    reading = reader.read(message, FRESH)
+    assert isinstance(reading, Request)
+    assert (reading.pronoun, reading.query) == (pronoun, query)
+    mine = reader.read("i would love a teapot", FRESH)
+    assert isinstance(mine, Request) and mine.pronoun is None and mine.recipient is None
+
+
 def test_more_for_the_same_person_is_no_change_of_direction(reader: OfflineReader) -> None:
     for message in ("any ideas for her?", "anything else?", "any other ideas?"):
         reading = reader.read(message, SHOWN)

@@ -127,6 +127,13 @@ class Lexicon(_Frozen):
     age_leads: tuple[str, ...] = Field(description="Words before an age: 'aged', 'who's'")
     birthday_words: tuple[str, ...]
     pronoun_sex: dict[str, Sex]
+    subject_pronoun_sex: dict[str, Sex] = Field(
+        description="A pronoun that, before a fond verb, names someone to shop for"
+    )
+    fond_verbs: tuple[str, ...] = Field(description="'she'd love …': what someone would like")
+    fond_verb_leads: tuple[str, ...] = Field(
+        description="Between the pronoun and the verb: 'she would really love'"
+    )
     near_misses: tuple[str, ...] = Field(
         description="Real words one typo away from a relation, never read as one"
     )

@@ -103,6 +103,7 @@ def _compile() -> dict[str, re.Pattern[str]]:
     age = rf"(?P<age>{number})[\s-]*(?P<unit>{units})(?:[\s-]*old)?(?![\w/])"
     determiner = alternation(lex.recipient_determiners)
     preposition = alternation(lex.recipient_prepositions)
+    gap = r"(?:\s+|(?='))"  # between words, or before "'d" and "'s into"
     adjective = alternation(lex.recipient_adjectives)
     age_word = alternation(w for a in lex.age_words for w in a.words)
     modifier = rf"(?:{adjective}|{age_word}|\d{{1,3}}(?:\.\d)?[\s-]*{units}(?:[\s-]*old)?|"
@@ -140,6 +141,13 @@ def _compile() -> dict[str, re.Pattern[str]]:
         "link": re.compile(r"[\s-]+$"),
         "pronoun": re.compile(
             rf"(?<![\w']){preposition}\s+(?P<pronoun>{alternation(lex.pronoun_sex)})(?![\w'])",
+            re.IGNORECASE,
+        ),
+        # "i reckon she'd love a lantern": someone the shopper is choosing for.
+        "fond_subject": re.compile(
+            rf"(?<![\w'])(?P<pronoun>{alternation(lex.subject_pronoun_sex)})"
+            rf"(?:{gap}{alternation(lex.fond_verb_leads)})*{gap}{alternation(lex.fond_verbs)}"
+            r"(?![\w'])",
             re.IGNORECASE,
         ),
     }
@@ -287,7 +295,8 @@ def parse_recipient(text: str) -> Recipient | None:
 
     "my 7-year-old nephew" gives relation "nephew", age 7, sex "male", audience "child";
     "a toddler" gives ages 1 to 3; "my neice" is read as "niece"; "for him" gives only
-    the sex. "for me" and "myself" are the shopper, so they give None.
+    the sex, as does "she'd love …". "for me" and "myself" are the shopper, so they
+    give None.
     """
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     found = _from_heads(text)
@@ -302,4 +311,8 @@ def parse_recipient(text: str) -> Recipient | None:
     if pronoun:
         sex = default_lexicon().pronoun_sex[pronoun.group("pronoun").lower()]
         return Recipient(sex=sex, span=pronoun.span())
+    fond = _PATTERNS["fond_subject"].search(text)
+    if fond:
+        sex = default_lexicon().subject_pronoun_sex[fond.group("pronoun").lower()]
+        return Recipient(sex=sex, span=fond.span())
     return None
