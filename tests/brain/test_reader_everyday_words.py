@@ -180,6 +180,9 @@ def test_someone_who_would_like_a_thing_is_who_it_is_for(
     reading = reader.read(message, FRESH)
     assert isinstance(reading, Request)
     assert (reading.pronoun, reading.query) == (pronoun, query)
+
+
+def test_what_i_would_love_is_for_me(reader: OfflineReader) -> None:
     mine = reader.read("i would love a teapot", FRESH)
     assert isinstance(mine, Request) and mine.pronoun is None and mine.recipient is None
 

@@ -307,12 +307,9 @@ def parse_recipient(text: str) -> Recipient | None:
         age = _age_value(aged.group("age"), aged.group("unit"))
         if age is not None:
             return _recipient(_Head(), age, aged.span())
-    pronoun = _PATTERNS["pronoun"].search(text)
-    if pronoun:
-        sex = default_lexicon().pronoun_sex[pronoun.group("pronoun").lower()]
-        return Recipient(sex=sex, span=pronoun.span())
-    fond = _PATTERNS["fond_subject"].search(text)
-    if fond:
-        sex = default_lexicon().subject_pronoun_sex[fond.group("pronoun").lower()]
-        return Recipient(sex=sex, span=fond.span())
+    lex = default_lexicon()
+    for pattern, sexes in (("pronoun", lex.pronoun_sex), ("fond_subject", lex.subject_pronoun_sex)):
+        pronoun = _PATTERNS[pattern].search(text)
+        if pronoun:
+            return Recipient(sex=sexes[pronoun.group("pronoun").lower()], span=pronoun.span())
     return None
