@@ -7,7 +7,10 @@ re-orders of it across the shop), when enough re-orders back it; otherwise, only
 :attr:`BuyAgainPolicy.shop_interval` allows, the shop's (the median gap between re-orders
 of anything). Due-ness is 1 at exactly one interval
 and falls off on a log scale either side: ordering again the day after is not due, and
-something last ordered ten intervals ago has most likely been given up.
+something last ordered ten intervals ago has most likely been given up. How strong
+the habit is grows with the number of orders, each adding less than the one before: an
+item ordered ten times is a surer re-order than one ordered twice, and a single order
+says least.
 """
 
 from __future__ import annotations
@@ -38,8 +41,9 @@ class BuyAgainPolicy(BaseModel):
 
     The defaults were chosen on validation splits (``python -m
     bench.ranking.buy_again_tuning``): on Online Retail a single earlier order already
-    predicts a re-order, and timing counts for less than the habit itself, so due-ness
-    is broad on both sides.
+    predicts a re-order, timing counts for less than the habit itself, so due-ness is
+    broad on both sides, and how often an item was ordered counts for more than whether
+    it was ordered at all.
     """
 
     min_orders: int = Field(
@@ -54,10 +58,12 @@ class BuyAgainPolicy(BaseModel):
     late_width: float = Field(
         default=2.0, gt=0, description="log-scale width of due-ness after the interval"
     )
-    orders_half: float = Field(
-        default=1.0,
-        ge=0,
-        description="orders at which trust in a habit is half: n / (n + orders_half)",
+    orders_scale: float = Field(
+        default=3.0,
+        gt=0,
+        description="how many orders make a habit's strength log 2: log(1 + n / "
+        "orders_scale); smaller counts a single order for more, larger counts frequent "
+        "re-orders for more",
     )
     #: Off: a chair bought once, which nobody re-orders, is not offered again on the
     #: strength of how often *other* things are re-ordered. On the validation splits this
@@ -140,11 +146,11 @@ class Habit:
     days_since: float
     last: BehaviourEvent
     due: float
-    trust: float
+    strength: float
 
     @property
     def score(self) -> float:
-        return self.due * self.trust
+        return self.due * self.strength
 
 
 def order_days(events: Sequence[BehaviourEvent]) -> list[tuple[datetime, BehaviourEvent]]:
@@ -201,7 +207,7 @@ def habit(
         days_since=days_since,
         last=last,
         due=due_ness(days_since, interval, policy),
-        trust=count / (count + policy.orders_half),
+        strength=math.log1p(count / policy.orders_scale),
     )
 
 

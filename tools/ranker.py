@@ -182,7 +182,9 @@ class RankWeights(BaseModel):
 #: outweigh own taste by far, because their choices fade within a week, so their raw
 #: scores are small; a request's good matches still lead its list ("got any lanterns?"
 #: lists lanterns), and a stated like weighs a twentieth of similar shoppers, the ratio
-#: the demo shop's promises were written against. Purchase keeps its old relation to
+#: the demo shop's promises were written against. Buy-again's weight and shape were then
+#: chosen on Online Retail's all-items validation split (``python -m
+#: bench.ranking.buy_again_tuning``). Purchase keeps its old relation to
 #: browsing (own taste ×1.5, similar shoppers ×1.2, popularity ×0.5, buy-again ×1.5, no
 #: diversity step). Research and gift lead with the request; no split measures them.
 #: What others chose next (``bought_next``, with ``DecayPolicy.next_days`` of an hour) was
@@ -206,7 +208,7 @@ MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
         neighbours=200,
         diversity=0.3,
         stated_share=0.5,
-        buy_again=6.0,
+        buy_again=8.0,
         buy_again_share=0.7,
         bought_next=30.0,
     ),
@@ -216,7 +218,7 @@ MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
         popularity=0.3,
         request=2.5,
         diversity=0.4,
-        buy_again=1.2,
+        buy_again=1.6,
         buy_again_share=0.7,
     ),
     ShopperMode.PURCHASE: RankWeights(
@@ -227,7 +229,7 @@ MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
         popularity=0.05,
         neighbours=200,
         diversity=0.0,
-        buy_again=9.0,
+        buy_again=12.0,
         buy_again_share=0.5,
         bought_next=30.0,
     ),

@@ -32,7 +32,7 @@ GRID: dict[str, list[Any]] = {
     "min_orders": [1, 2, 3],
     "early_width": [0.25, 0.5, 1.0, 2.0],
     "late_width": [0.5, 1.0, 2.0, 4.0],
-    "orders_half": [0.0, 1.0, 3.0, 10.0],
+    "orders_scale": [0.5, 1.0, 2.0, 3.0, 5.0, 10.0],
 }
 _WEIGHT_KNOBS = ("buy_again", "buy_again_share")
 

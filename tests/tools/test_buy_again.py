@@ -88,7 +88,21 @@ def test_the_shoppers_own_interval_is_the_median_gap_between_their_orders() -> N
     assert found.interval_days == pytest.approx(35.0)  # median of 30 and 40
     assert found.days_since == pytest.approx(29.8)
     assert found.last.event_id == bought[3].event_id
-    assert found.trust == pytest.approx(3 / 4)
+    assert found.strength == pytest.approx(math.log1p(3 / POLICY.orders_scale))
+
+
+def test_more_orders_make_a_stronger_habit_at_the_same_due_ness() -> None:
+    shop = SmallShop()
+    intervals = RepurchaseIntervals.empty(len(shop.catalog))
+    # Both every 30 days, both last ordered 30 days ago: equally due.
+    twice = habit(orders(shop, "candle-tea", 60, 30), 0, intervals, NOW, POLICY)
+    often = habit(orders(shop, "candle-tea", *range(300, 0, -30)), 0, intervals, NOW, POLICY)
+
+    assert twice is not None and often is not None
+    assert twice.due == pytest.approx(often.due)
+    assert often.score > twice.score
+    # Each further order adds less than the one before.
+    assert often.strength < 5 * twice.strength
 
 
 def test_one_order_is_timed_by_the_items_usual_interval_then_by_the_shops() -> None:
