@@ -200,7 +200,10 @@ class Recommender:
         """The words of ``text`` that can name a product, as this shop's catalog spells
         them: the request that is matched and quoted. "do you track what I buy?" asks for
         nothing, "any red lantrens?" for "red lanterns"."""
-        return self._index.catalog.in_catalog_words(query_words(text), english_words())
+        words = query_words(text)
+        if not words:
+            return []  # most calls ask for nothing, and the English words load slowly
+        return self._index.catalog.in_catalog_words(words, english_words())
 
     def _partner(self, goes_with: str | None, taste: TasteSignal) -> int | None:
         """The item "goes with …" names: among the items whose titles hold the most of

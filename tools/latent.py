@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 from pydantic import BaseModel, Field
 from scipy import sparse
 
@@ -110,9 +109,9 @@ class LatentFactors:
         own = self.item_factors[rows].astype(np.float64)
         system = self._gram + own.T @ ((confidence - 1.0)[:, None] * own)
         target = own.T @ confidence
-        solved = scipy.linalg.cho_factor(system, check_finite=False)
-        vector = scipy.linalg.cho_solve(solved, target, check_finite=False)
-        return LatentShopper(rows, confidence, own, system, target, solved, vector)
+        factor = np.linalg.cholesky(system)
+        vector = cho_solve(factor, target)
+        return LatentShopper(rows, confidence, own, system, target, factor, vector)
 
     def scores(self, engaged: Mapping[int, float]) -> np.ndarray:
         """Every item's fitted preference for the shopper (0 when it cannot be placed)."""
@@ -138,10 +137,11 @@ class LatentShopper:
     rows: np.ndarray
     confidence: np.ndarray
     own_factors: np.ndarray
-    #: The least-squares system ``A x = b`` the shopper's vector solves, and its solve.
+    #: The least-squares system ``A x = b`` the shopper's vector solves, ``A``'s
+    #: Cholesky factor, and the solve.
     system: np.ndarray
     target: np.ndarray
-    solved: tuple[np.ndarray, bool]
+    factor: np.ndarray
     vector: np.ndarray
 
     def scores(self, item_factors: np.ndarray) -> np.ndarray:
@@ -151,9 +151,7 @@ class LatentShopper:
     def contributions(self, item_factor: np.ndarray) -> np.ndarray:
         """Each own item's term of the score of the item with ``item_factor``: they sum
         to that score exactly (up to rounding)."""
-        weighted = scipy.linalg.cho_solve(
-            self.solved, item_factor.astype(np.float64), check_finite=False
-        )
+        weighted = cho_solve(self.factor, item_factor.astype(np.float64))
         return self.confidence * (self.own_factors @ weighted)
 
     def score_without(self, left_out: list[int], item_factor: np.ndarray) -> float:
@@ -166,6 +164,12 @@ class LatentShopper:
         system = self.system - own.T @ ((confidence - 1.0)[:, None] * own)
         vector = np.linalg.solve(system, self.target - own.T @ confidence)
         return float(vector @ item_factor.astype(np.float64))
+
+
+def cho_solve(factor: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``x`` with ``L Lᵀ x = b``, ``L`` the lower Cholesky ``factor`` (numpy's own solves:
+    scipy.linalg would add a tenth of a second to every one-shot command's start-up)."""
+    return np.linalg.solve(factor.T, np.linalg.solve(factor, b))
 
 
 def engaged_weights(taste: TasteSignal) -> dict[int, float]:

@@ -13,11 +13,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
 
 from agent.cli.logs import logging_to
@@ -26,6 +25,9 @@ from agent.errors import InvalidInput, StoreUnavailable
 from agent.facade import Tactful
 from agent.ingest.readers import explain_validation_error
 from agent.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 HomeOption = Annotated[
     Path | None,
@@ -98,7 +100,16 @@ def _store_errors_known() -> tuple[type[Exception], ...]:
 
 
 def progress() -> Progress:
-    """Progress bars on stderr, so stdout stays the command's answer."""
+    """Progress bars on stderr, so stdout stays the command's answer (imported here:
+    most commands show none)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
