@@ -51,6 +51,11 @@ class _Search(_Intent):
         description='what it should go with: "cushions to go with my sofa" → "sofa" '
         '(and query "cushions")',
     )
+    new_only: bool = Field(
+        default=False,
+        description="only what the shopper has not bought or got yet: \"anything I haven't "
+        'bought before?", "something new", "not the usual"',
+    )
 
 
 class Request(_Search):

@@ -20,6 +20,11 @@ from agent.wording import money, someone
 _STEP = 0.7
 
 
+#: How a search for only what the shopper has not had yet is said back to them: new_only
+#: leaves out everything they bought or said they have, so nothing shown was bought.
+NEW_TO_YOU = "you haven't bought before"
+
+
 def search_from(meaning: i.Request | i.Refine) -> ActiveRequest:
     """A new search from a message's slots."""
     return ActiveRequest(
@@ -32,6 +37,7 @@ def search_from(meaning: i.Request | i.Refine) -> ActiveRequest:
         age=meaning.age,
         exclude_words=list(meaning.exclude),
         goes_with=meaning.goes_with or None,
+        new_only=meaning.new_only,
     )
 
 
@@ -106,6 +112,7 @@ def _apply_slots(after: ActiveRequest, meaning: i.Refine) -> None:
         after.age = meaning.age
     if meaning.exclude:
         after.exclude_words = _union(after.exclude_words, meaning.exclude)
+    after.new_only = after.new_only or meaning.new_only
 
 
 def describe_change(
@@ -151,6 +158,7 @@ def describe_change(
         after.budget_min,
         f"over {money(after.budget_min)}" if after.budget_min is not None else None,
     )
+    note(before.new_only, after.new_only, f"only things {NEW_TO_YOU}" if after.new_only else None)
     if before.exclude_words and meaning.change != "different":
         kept.append("without " + " or ".join(before.exclude_words))
     match meaning.change:

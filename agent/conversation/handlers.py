@@ -23,7 +23,12 @@ from agent.brain.base import ShopView
 from agent.brain.modes import detect_mode
 from agent.clock import Clock
 from agent.conversation import outcome as o
-from agent.conversation.followups import apply_refine, describe_change, search_from
+from agent.conversation.followups import (
+    NEW_TO_YOU,
+    apply_refine,
+    describe_change,
+    search_from,
+)
 from agent.conversation.shop_view import TurnShop
 from agent.conversation.state import ActiveRequest, ShownItem, TurnState
 from agent.domain import (
@@ -307,11 +312,18 @@ class Handlers:
 
     def _searched(self, request: ActiveRequest) -> str | None:
         """What was asked for, in the words it was searched by (the catalog's spelling),
-        with its price bounds; None when nothing was asked for by name."""
-        if not request.query:
+        with its price bounds and whether only new things; None when nothing was asked
+        for by name or as new."""
+        if request.query:
+            words = " ".join(self._recommender.catalog_words(request.query)) or request.query
+            named = f'"{words}"'
+        elif request.new_only:
+            named = "things"
+        else:
             return None
-        words = " ".join(self._recommender.catalog_words(request.query)) or request.query
-        return " ".join([f'"{words}"', *_bounds(request)])
+        return " ".join(
+            [named, *_bounds(request), *([f"that {NEW_TO_YOU}"] if request.new_only else [])]
+        )
 
     def _chosen(
         self, turn: TurnContext, request: ActiveRequest

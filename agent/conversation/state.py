@@ -31,6 +31,8 @@ class ActiveRequest(BaseModel):
     like_item_id: str | None = None
     #: What it should go with, as the shopper named it ("my teapot" → "teapot").
     goes_with: str | None = None
+    #: Only what the shopper has not bought or got yet ("anything I haven't had before?").
+    new_only: bool = False
 
     def to_request(self, *, only_ids: frozenset[str] | None = None) -> Request:
         """The recommender's request for this search."""
@@ -47,6 +49,7 @@ class ActiveRequest(BaseModel):
             exclude_ids=frozenset(self.exclude_ids),
             like_item_id=self.like_item_id,
             goes_with=self.goes_with,
+            new_only=self.new_only,
             only_ids=only_ids,
         )
 

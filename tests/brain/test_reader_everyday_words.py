@@ -471,3 +471,43 @@ def test_a_taste_said_of_her_after_naming_her_is_hers(reader: OfflineReader) -> 
     reading = reader.read("for my dad, he hates glitter", FRESH)
     assert isinstance(reading, Correction)
     assert (reading.subject, reading.recipient, reading.polarity) == ("glitter", "dad", -1)
+
+
+@pytest.mark.parametrize(
+    ("message", "query"),
+    [
+        ("anything i haven't bought before?", ""),
+        ("show me stuff ive never ordered", ""),
+        ("something new pls", ""),
+        ("not the usual stuff", ""),
+        ("got any candles i havent tried", "candles"),
+        ("mugs that i don't already own, under £5", "mugs"),
+    ],
+)
+def test_what_the_shopper_has_not_had_yet_is_only_new_things(
+    reader: OfflineReader, message: str, query: str
+) -> None:
+    reading = reader.read(message, FRESH)
+    assert isinstance(reading, Request)
+    assert reading.new_only and reading.query == query
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i never ordered this",
+        "this arrived but i never ordered it",
+        "i ordered a lamp last week and still haven't got it",
+        "you charged me for something i never ordered",
+    ],
+)
+def test_something_never_ordered_or_never_come_is_no_search(
+    reader: OfflineReader, message: str
+) -> None:
+    assert not getattr(reader.read(message, FRESH), "new_only", False)
+
+
+def test_never_buying_a_material_rules_it_out(reader: OfflineReader) -> None:
+    reading = reader.read("i never buy plastic", FRESH)
+    assert not getattr(reading, "new_only", False)
+    assert "plastic" in (getattr(reading, "subject", "") + " ".join(getattr(reading, "exclude", [])))

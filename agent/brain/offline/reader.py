@@ -89,6 +89,7 @@ from agent.brain.offline.slots import (
     message_mode,
     names_wanted,
     narrows,
+    new_to_me_spans,
     personalization_words,
     price_order,
     recipient_text,
@@ -188,6 +189,9 @@ class OfflineReader:
             or not (searching and guess.sure and guess.intent == "request")
         ):
             return safe, True
+        if new_to_me_spans(low) and not (context.awaiting_answer or context.confirming):
+            # "things i've never ordered" asks to see, however near a complaint it reads.
+            return _member("request", low, context), True
         rejected: set[str] = set()
         while (ruled_out := _implausible(guess, low, context, searching, safe)) is not None:
             rejected |= ruled_out
@@ -454,9 +458,8 @@ def _fallback(text: str, tidied: str, context: ReadContext, guess: Guess) -> Und
     slots = search_slots(text)
     if TASK_ELSEWHERE.search(text) and not asks_search(text):
         return Unclear(text=tidied)  # "translate thank you into german"
-    if any(
-        slots[k] for k in ("query", "recipient", "pronoun", "budget_max", "budget_min", "goes_with")
-    ):
+    asked = ("query", "recipient", "pronoun", "budget_max", "budget_min", "goes_with", "new_only")
+    if any(slots[k] for k in asked):
         return _member("request", text, context)
     if slots["mode"] is not None:
         return ModeSwitch(mode=slots["mode"])  # "can we switch to purchase mode"

@@ -128,6 +128,40 @@ def _goes_with(text: str) -> tuple[str, tuple[int, int] | None]:
     return " ".join(content_words(text[cue.end() : stop])), (cue.start(), stop)
 
 
+#: Only what the shopper has not had yet: "anything i haven't bought before?", "mugs
+#: i've never ordered", "something new", "not the usual". The having must be said of
+#: things ("i never ordered this" complains) and end its clause ("i never buy plastic"
+#: rules out plastic).
+_NOT_YET = (
+    r"(?:have\s*n[o']?t|haven'?t|havent|hadn'?t|hadnt|never|not\s+yet|not|don'?t|dont"
+    r"|do\s+not|didn'?t|didnt|did\s+not)"
+)
+_HAVING = r"(?:bought|buy|ordered|order|tried|try|got|get|gotten|had|have|owned|own|purchased)"
+_THINGS = (
+    r"(?:(?!(?:but|and|or|so|because|cos|as|if|when|though|although|since|that|which|it|this"
+    r"|i|we|me|you)\b)[a-z]+)"
+)
+_NEW_TO_ME = re.compile(
+    rf"\b{_THINGS}\s+(?P<clause>(?:(?:that|which)\s+)?(?:(?:i|we)\s*(?:'ve|ve|\s+have|\s+had)?\s+)?"
+    rf"{_NOT_YET}\s+(?:(?:already|yet|ever|previously)\s+)?{_HAVING}"
+    r"(?:\s+(?:before|yet|already|previously|so\s+far|from\s+(?:you|here|this\s+shop)|here))*)"
+    r"(?=\s*(?:[.,;!?]|$|\b(?:for|under|below|over|less|around|about|but|and|pls|please)\b|£|\$|€))"
+    r"|\b(?:some|any|no)thing\s+(?:brand\s+)?new\b"
+    r"(?!\s+(?:in\b|arrivals?|arrived|stock|season|collection|range|line))"
+    r"|\bnew\s+(?:stuff|things|ideas|bits|items|products|finds)\b"
+    r"|\bnew\s+to\s+(?:me|us)\b"
+    r"|\b(?:not|besides|other\s+than|apart\s+from|beyond|instead\s+of|different\s+(?:from|to|than)"
+    r"|away\s+from|outside)\s+(?:(?:the|my|our)\s+usual(?:\s+(?:stuff|things|order|orders|bits|lot))?"
+    r"|what\s+(?:i|we)\s+(?:usually|normally|always|tend\s+to)\s+(?:buy|get|order|have|pick))\b"
+)
+
+
+def new_to_me_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` asks for only what the shopper has not bought or got yet (the
+    things it names stay: "mugs i don't have yet" still searches for mugs)."""
+    return [m.span("clause") if m["clause"] else m.span() for m in _NEW_TO_ME.finditer(text)]
+
+
 #: "switch to gift mode", "can we change back to browsing": asking to move to a mode
 #: names nothing to find (and "switch" or "change" may well name products).
 _SWITCHING = re.compile(
@@ -140,6 +174,8 @@ _MODE_WORD = re.compile(r"\bmodes?\b")
 def search_slots(text: str) -> dict[str, Any]:
     """The search slots of ``text`` (lower case), as keyword arguments of Request/Refine."""
     text = blank(text, filler_spans(text))
+    new_only = new_to_me_spans(text)
+    text = blank(text, new_only)
     mode = message_mode(text)
     text = blank(text, _mode_spans(text))
     if mode is not None or _MODE_WORD.search(text):
@@ -173,6 +209,7 @@ def search_slots(text: str) -> dict[str, Any]:
         "age": recipient.age if recipient is not None else None,
         "exclude": exclude,
         "goes_with": goes_with,
+        "new_only": bool(new_only),
     }
 
 
