@@ -15,8 +15,9 @@ from tools.signals import DecayPolicy, EventColumns
 from tools.taste import TasteSignal, taste_signal
 from tools.tuning.factors import batch_factors, check
 from tools.tuning.history import NotEnoughHistory, split_history
+from tools.tuning.metrics import top_k, user_metrics
 from tools.tuning.search import coordinate_search
-from tools.tuning.tuner import tune
+from tools.tuning.tuner import ShopTuner, tune
 from tools.types import BehaviourEvent, EventKind, ShopperMode
 
 
@@ -154,6 +155,40 @@ def test_tuning_keeps_its_result_only_when_it_serves_better_than_the_defaults() 
     # Every trial is a weighting through the batched factors or a list served by the
     # ranker; the defaults are served once more to compare with.
     assert stages.count("serving") == result.trials - stages.count("weights") + 1
+
+
+def test_a_weighting_is_judged_also_on_what_was_new_to_each_shopper() -> None:
+    shop = SmallShop()
+    columns = EventColumns.of(varied_history(shop, shoppers=60, days=150, seed=3))
+    split = split_history(columns, shop.catalog, window_days=40, max_shoppers=1000)
+    tuner = ShopTuner(split, shop.catalog, {})
+    policy = DecayPolicy()
+
+    owned, new_targets = tuner.new_items(policy)
+
+    for i, history in enumerate(split.histories):
+        # Their own purchases, as ``recommend --new-only`` leaves them out (a present
+        # for someone else is not theirs).
+        bought = {
+            shop.row(e.item_id)
+            for e in history
+            if e.kind is EventKind.PURCHASE and e.recipient is None
+        }
+        assert bought <= set(np.flatnonzero(owned[i]))
+        assert new_targets[i] == split.targets[i] - bought
+    assert any(n != t for n, t in zip(new_targets, split.targets, strict=True))
+    # The score is the mean of the whole list's and the list without their own items'.
+    scores = tuner.factors(policy).total(RankWeights())
+    ranked = top_k(scores, tuner.nothing_excluded, len(shop.catalog))
+    whole = np.mean([user_metrics(r, t)[2] for r, t in zip(ranked, split.targets, strict=True)])
+    new = np.mean(
+        [
+            user_metrics(r, t, excluded=set(np.flatnonzero(o)))[2]
+            for r, t, o in zip(ranked, new_targets, owned, strict=True)
+            if t
+        ]
+    )
+    assert tuner.ndcg(RankWeights(), policy) == pytest.approx((whole + new) / 2)
 
 
 def test_coordinate_search_finds_the_best_of_a_separable_grid() -> None:
