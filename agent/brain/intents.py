@@ -51,6 +51,11 @@ class _Search(_Intent):
         description='what it should go with: "cushions to go with my sofa" → "sofa" '
         '(and query "cushions")',
     )
+    popular: bool = Field(
+        default=False,
+        description="what other shoppers buy most, not tailored to this one: \"what's "
+        'popular?", "show me your bestsellers", "what are people buying"',
+    )
     new_only: bool = Field(
         default=False,
         description="only what the shopper has not bought or got yet: \"anything I haven't "

@@ -38,6 +38,7 @@ def search_from(meaning: i.Request | i.Refine) -> ActiveRequest:
         exclude_words=list(meaning.exclude),
         goes_with=meaning.goes_with or None,
         new_only=meaning.new_only,
+        popular=meaning.popular,
     )
 
 
@@ -113,6 +114,7 @@ def _apply_slots(after: ActiveRequest, meaning: i.Refine) -> None:
     if meaning.exclude:
         after.exclude_words = _union(after.exclude_words, meaning.exclude)
     after.new_only = after.new_only or meaning.new_only
+    after.popular = after.popular or meaning.popular
 
 
 def describe_change(
@@ -159,6 +161,7 @@ def describe_change(
         f"over {money(after.budget_min)}" if after.budget_min is not None else None,
     )
     note(before.new_only, after.new_only, f"only things {NEW_TO_YOU}" if after.new_only else None)
+    note(before.popular, after.popular, "what other shoppers buy most" if after.popular else None)
     if before.exclude_words and meaning.change != "different":
         kept.append("without " + " or ".join(before.exclude_words))
     match meaning.change:

@@ -281,7 +281,7 @@ class Handlers:
             suggestions = self._recommender.recommend(
                 turn.shopper_id,
                 request.to_request(only_ids=only_ids),
-                personalized=turn.personalized,
+                personalized=turn.personalized and not request.popular,
             )
         if answer_check and not self._answers(request, suggestions):
             if turn.state.no_answer_streak + 1 >= self._escalation.no_answer_in_a_row:
@@ -297,6 +297,7 @@ class Handlers:
             lead = o.Shown(
                 mode=mode,
                 personalized=turn.personalized,
+                popular=request.popular,
                 recipient=request.recipient,
                 goes_with=_chosen_with(suggestions) if request.goes_with else None,
                 searched=self._searched(request),

@@ -31,6 +31,10 @@ class Shown(_Outcome):
         default=None,
         description='what the shopper asked for, as it was searched (""mugs" under £5")',
     )
+    popular: bool = Field(
+        default=False,
+        description="ranked by what other shoppers buy most, with nothing about this one",
+    )
 
 
 class Refined(_Outcome):

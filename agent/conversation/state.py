@@ -33,6 +33,8 @@ class ActiveRequest(BaseModel):
     goes_with: str | None = None
     #: Only what the shopper has not bought or got yet ("anything I haven't had before?").
     new_only: bool = False
+    #: What other shoppers buy most, not tailored: ranked as if personalization were off.
+    popular: bool = False
 
     def to_request(self, *, only_ids: frozenset[str] | None = None) -> Request:
         """The recommender's request for this search."""

@@ -512,3 +512,31 @@ def test_never_buying_a_material_rules_it_out(reader: OfflineReader) -> None:
     assert not getattr(reading, "new_only", False)
     said = [getattr(reading, "subject", ""), *getattr(reading, "exclude", [])]
     assert "plastic" in " ".join(said)
+
+
+@pytest.mark.parametrize(
+    ("message", "query"),
+    [
+        ("what's popular right now?", ""),
+        ("show me ur bestsellers", ""),
+        ("what are other people buying", ""),
+        ("any popular mugs?", "mugs"),
+        ("whats trending under £5", ""),
+    ],
+)
+def test_what_others_buy_most_is_asked_for_as_such(
+    reader: OfflineReader, message: str, query: str
+) -> None:
+    reading = reader.read(message, FRESH)
+    assert isinstance(reading, Request)
+    assert reading.popular and reading.query == query
+
+
+def test_popular_with_someone_names_who_it_suits_not_bestsellers(reader: OfflineReader) -> None:
+    assert not getattr(reader.read("toys popular with kids", FRESH), "popular", True)
+
+
+def test_a_cheaper_version_of_one_shown_is_more_like_it_for_less(reader: OfflineReader) -> None:
+    reading = reader.read("can i get a cheaper version of the 3rd one", SHOWN)
+    assert isinstance(reading, Refine)
+    assert (reading.change, reading.position, reading.price) == ("more_like", 3, "cheaper")

@@ -59,6 +59,10 @@ def word(outcome: o.Outcome) -> str:
     match outcome:
         case o.Shown(goes_with=goes_with) if goes_with:
             return r("offline/intro_goes_with", item=goes_with)
+        case o.Shown(popular=True, searched=searched):
+            if searched:
+                return r("offline/intro_search_popular", searched=searched)
+            return r("offline/intro_popular")
         case o.Shown(mode=mode, personalized=personalized, recipient=recipient, searched=searched):
             if not personalized:
                 return r("offline/intro_generic")

@@ -44,7 +44,8 @@ WANTS_MORE_LIKE = re.compile(
 )
 #: Words that ask for likeness: "more like #2", "similar to the first", "#3 but bigger".
 LIKENESS = re.compile(
-    r"\b(?:like|similar|same|along\s+the\s+lines|vein|kind|style|sort|more\s+of|but)\b"
+    r"\b(?:like|similar|same|along\s+the\s+lines|vein|kind|style|sort|more\s+of|but|version"
+    r"|alternative|equivalent)\b"
 )
 #: "of those, which…", "out of these": choosing among the suggestions on screen.
 AMONG_SHOWN = re.compile(
@@ -56,6 +57,8 @@ SAYS_OWNED = re.compile(
     r"\balready\s+(?:have|got|own)\b|\b(?:have|got|own)\b.*\balready\b"
     r"|\b(?:have|got)\s+(?:that|this|it|those|them)(?:\s+one)?\s+at\s+home\b"
 )
+#: Words of having, one of which "I already have that one" needs.
+HAVING = re.compile(r"\b(?:have|has|had|got|gotten|own|owned|bought|already|mine)\b|'ve\b")
 NEGATING = re.compile(r"\b(?:no|not|nope|nah|don'?t|cancel|abort|stop|wait|never)\b")
 PERSONALISING = re.compile(r"\b(?:use|using|used|base|basing|based|personali[sz]\w*|tailor\w*)\b")
 #: What personalization is made of: "my history", "what you know about me".

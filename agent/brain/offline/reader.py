@@ -59,6 +59,7 @@ from agent.brain.offline.patterns import (
     FOR_SOMEONE,
     FORGETS_FACT,
     FORGETS_REMARK,
+    HAVING,
     JOKING,
     JUDGES_AGENT,
     JUDGES_THIS,
@@ -91,6 +92,7 @@ from agent.brain.offline.slots import (
     narrows,
     new_to_me_spans,
     personalization_words,
+    popular_spans,
     price_order,
     recipient_text,
     says_dislike,
@@ -189,8 +191,10 @@ class OfflineReader:
             or not (searching and guess.sure and guess.intent == "request")
         ):
             return safe, True
-        if new_to_me_spans(low) and not (context.awaiting_answer or context.confirming):
-            # "things i've never ordered" asks to see, however near a complaint it reads.
+        asks_for_a_kind = new_to_me_spans(low) or popular_spans(low)
+        if asks_for_a_kind and not (context.awaiting_answer or context.confirming):
+            # "things i've never ordered" asks to see, however near a complaint it reads;
+            # "what's popular right now" asks to see, though it names nothing.
             return _member("request", low, context), True
         rejected: set[str] = set()
         while (ruled_out := _implausible(guess, low, context, searching, safe)) is not None:
@@ -394,6 +398,8 @@ def _implausible(
     about_shown = intent in ("request", "owned") or intent.startswith(("refine_", "feedback_"))
     if about_shown and context.suggestion_count and ASKS_WHY.search(text):
         return frozenset({intent})  # "why recommend #3" asks about one, not for more
+    if intent == "owned" and not HAVING.search(text):
+        return frozenset({intent})  # "can i get a cheaper version of the 3rd one"
     owned = context.suggestion_count and not searching and SAYS_OWNED.search(text)
     if intent == "request" and owned:
         return frozenset({"request"})  # "i have that teapot already"
@@ -458,7 +464,16 @@ def _fallback(text: str, tidied: str, context: ReadContext, guess: Guess) -> Und
     slots = search_slots(text)
     if TASK_ELSEWHERE.search(text) and not asks_search(text):
         return Unclear(text=tidied)  # "translate thank you into german"
-    asked = ("query", "recipient", "pronoun", "budget_max", "budget_min", "goes_with", "new_only")
+    asked = (
+        "query",
+        "recipient",
+        "pronoun",
+        "budget_max",
+        "budget_min",
+        "goes_with",
+        "new_only",
+        "popular",
+    )
     if any(slots[k] for k in asked):
         return _member("request", text, context)
     if slots["mode"] is not None:

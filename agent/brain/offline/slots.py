@@ -156,6 +156,22 @@ _NEW_TO_ME = re.compile(
 )
 
 
+#: What the shop sells most, asked for as such: "bestsellers", "what's popular", "what
+#: are people buying", "trending". Not "popular with kids" (that names who it suits).
+_POPULAR = re.compile(
+    r"\b(?:best\s*-?\s*sell(?:ers?|ing)|top\s+sell(?:ers?|ing)|most\s+popular|trending"
+    r"|popular(?:\s+(?:right\s+now|now|at\s+the\s+moment|this\s+week|today))?(?!\s+with\b)"
+    r"|(?:what|things|stuff)\s+(?:are\s+|is\s+)?(?:other\s+)?(?:people|others|everyone|everybody"
+    r"|customers|shoppers)\s+(?:are\s+|is\s+)?(?:buying|getting|ordering|loving|into)"
+    r"|what(?:'s|s|\s+is)\s+(?:hot|selling)(?:\s+(?:right\s+now|now|at\s+the\s+moment))?)\b"
+)
+
+
+def popular_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` asks for what the shop sells most."""
+    return [m.span() for m in _POPULAR.finditer(text)]
+
+
 def new_to_me_spans(text: str) -> list[tuple[int, int]]:
     """Where ``text`` asks for only what the shopper has not bought or got yet (the
     things it names stay: "mugs i don't have yet" still searches for mugs)."""
@@ -175,7 +191,8 @@ def search_slots(text: str) -> dict[str, Any]:
     """The search slots of ``text`` (lower case), as keyword arguments of Request/Refine."""
     text = blank(text, filler_spans(text))
     new_only = new_to_me_spans(text)
-    text = blank(text, new_only)
+    popular = popular_spans(text)
+    text = blank(text, new_only + popular)
     mode = message_mode(text)
     text = blank(text, _mode_spans(text))
     if mode is not None or _MODE_WORD.search(text):
@@ -210,6 +227,7 @@ def search_slots(text: str) -> dict[str, Any]:
         "exclude": exclude,
         "goes_with": goes_with,
         "new_only": bool(new_only),
+        "popular": bool(popular),
     }
 
 
