@@ -540,3 +540,13 @@ def test_a_cheaper_version_of_one_shown_is_more_like_it_for_less(reader: Offline
     reading = reader.read("can i get a cheaper version of the 3rd one", SHOWN)
     assert isinstance(reading, Refine)
     assert (reading.change, reading.position, reading.price) == ("more_like", 3, "cheaper")
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["does the 2nd one come in blue?", "is the first one popular?", "is number 3 any good?"],
+)
+def test_a_question_about_one_shown_is_no_verdict_on_it(
+    reader: OfflineReader, message: str
+) -> None:
+    assert not isinstance(reader.read(message, SHOWN), Feedback)

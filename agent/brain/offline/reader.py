@@ -191,7 +191,7 @@ class OfflineReader:
             or not (searching and guess.sure and guess.intent == "request")
         ):
             return safe, True
-        asks_for_a_kind = new_to_me_spans(low) or popular_spans(low)
+        asks_for_a_kind = new_to_me_spans(low) or _asks_for_popular(low, context)
         if asks_for_a_kind and not (context.awaiting_answer or context.confirming):
             # "things i've never ordered" asks to see, however near a complaint it reads;
             # "what's popular right now" asks to see, though it names nothing.
@@ -266,6 +266,27 @@ class OfflineReader:
             # near tie was about; "got them in blue" narrows the search (below).
             return _member(guess.intent, low, context), True
         return _fallback(low, tidied, context, guess), False
+
+
+#: "is the first one popular?", "are the mugs dishwasher safe?": a question, no verdict.
+YES_NO_QUESTION = re.compile(r"^(?:is|are|does|do|was|were|has|have|can|will)\b[^?]*\?\s*$")
+#: "is the first one popular?", "how popular is the owl lamp": asking about something.
+_ASKS_ABOUT = re.compile(
+    r"\bhow\s+popular\b|\b(?:is|are)\s+(?:the|this|that|these|those|it|they|your|ur)\b"
+)
+
+
+def _asks_for_popular(text: str, context: ReadContext) -> bool:
+    """Whether ``text`` asks to see what sells most ("what's popular?", "bestsellers pls"),
+    rather than asking why or whether something is popular, or saying how they feel
+    about popular things."""
+    return bool(popular_spans(text)) and not (
+        ASKS_WHY.search(text)
+        or _ASKS_ABOUT.search(text)
+        or states_taste(text)
+        or says_forget(text)
+        or parse_position(text, context.suggestion_count) is not None
+    )
 
 
 def _while_confirming(reading: Understanding, text: str) -> Understanding:
@@ -380,6 +401,8 @@ def _implausible(
         # "any nice lanterns in?" asks for lanterns, it judges none; "nah, none of those,
         # show me some others" asks for more of the search.
         return _FEEDBACK
+    if intent.startswith("feedback_") and YES_NO_QUESTION.match(text):
+        return _FEEDBACK  # "is the first one popular?" asks, it judges nothing
     if intent.startswith("feedback_") and (WANTS_MORE_LIKE.search(text) or narrows(text)):
         return _FEEDBACK  # "number 4, more like that please", "the first but in navy?"
     price_change = intent in ("refine_cheaper", "refine_pricier")
