@@ -550,3 +550,13 @@ def test_a_question_about_one_shown_is_no_verdict_on_it(
     reader: OfflineReader, message: str
 ) -> None:
     assert not isinstance(reader.read(message, SHOWN), Feedback)
+
+
+@pytest.mark.parametrize(
+    ("message", "position"), [("is the 2nd one popular?", 2), ("is number 3 any good?", 3)]
+)
+def test_whether_one_shown_is_any_good_asks_what_we_know_of_it(
+    reader: OfflineReader, message: str, position: int
+) -> None:
+    reading = reader.read(message, SHOWN)
+    assert isinstance(reading, Why) and reading.position == position

@@ -196,6 +196,11 @@ class OfflineReader:
             # "things i've never ordered" asks to see, however near a complaint it reads;
             # "what's popular right now" asks to see, though it names nothing.
             return _member("request", low, context), True
+        if context.suggestion_count and YES_NO_QUESTION.match(low):
+            position = parse_position(low, context.suggestion_count)
+            if position is not None and not names_wanted(search_slots(low)):
+                # "is the 2nd one popular?", "is number 3 any good?": what we know of it.
+                return Why(position=position), True
         rejected: set[str] = set()
         while (ruled_out := _implausible(guess, low, context, searching, safe)) is not None:
             rejected |= ruled_out
