@@ -563,8 +563,14 @@ class Handlers:
                 f"- {line.name.value}: {line.contribution:+.2f}"
                 + (f" ({sources})" if sources else "")
             )
+        item = now_scored.item
         return Handled(
-            o.Explained(item=now_scored.item.title, reason=breakdown.reason, factors=factors),
+            o.Explained(
+                item=item.title,
+                price=None if item.price is None else wording.money(item.price),
+                reason=breakdown.reason,
+                factors=factors,
+            ),
             focus=chosen[0].item_id,
         )
 

@@ -164,6 +164,7 @@ class Explained(_Outcome):
 
     kind: Literal["explained"] = "explained"
     item: str
+    price: str | None = Field(default=None, description="its price as the catalog has it")
     reason: str
     factors: list[str] = Field(description="one line per factor with its contribution")
 

@@ -560,3 +560,33 @@ def test_whether_one_shown_is_any_good_asks_what_we_know_of_it(
 ) -> None:
     reading = reader.read(message, SHOWN)
     assert isinstance(reading, Why) and reading.position == position
+
+
+@pytest.mark.parametrize(
+    ("message", "position"),
+    [
+        ("how much is the second one", 2),
+        ("what does no. 3 cost?", 3),
+        ("whats the price of the 4th", 4),
+    ],
+)
+def test_the_price_of_one_shown_is_asked_of_it(
+    reader: OfflineReader, message: str, position: int
+) -> None:
+    reading = reader.read(message, SHOWN)
+    assert isinstance(reading, Why) and reading.position == position
+
+
+def test_a_hedge_names_nothing_to_find(reader: OfflineReader) -> None:
+    reading = reader.read("need a present for my boss, nothing too personal", FRESH)
+    assert isinstance(reading, Request)
+    assert (reading.query, reading.recipient) == ("", "boss")
+    reading = reader.read("something not too big for my desk", FRESH)
+    assert isinstance(reading, Request) and reading.query == "desk"
+
+
+@pytest.mark.parametrize("message", ["i'm not very into glitter", "not too keen on glitter tbh"])
+def test_a_dislike_said_by_degree_is_about_its_thing(reader: OfflineReader, message: str) -> None:
+    reading = reader.read(message, FRESH)
+    assert isinstance(reading, Correction)
+    assert (reading.subject, reading.polarity) == ("glitter", -1)

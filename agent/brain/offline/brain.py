@@ -126,8 +126,10 @@ def word(outcome: o.Outcome) -> str:
             return r("offline/handover_called_off")
         case o.WithStaff(staff=staff):
             return r("offline/handover_with_staff", staff=staff)
-        case o.Explained(item=item, reason=reason, factors=factors):
-            return "\n".join([r("offline/why_intro", item=item).strip(), reason, *factors])
+        case o.Explained(item=item, price=price, reason=reason, factors=factors):
+            priced = f" ({price})" if price else ""
+            intro = r("offline/why_intro", item=item, price=priced).strip()
+            return "\n".join([intro, reason, *factors])
         case o.NothingToExplain():
             return r("offline/why_nothing")
         case o.ProfileShown(lines=lines):

@@ -196,10 +196,12 @@ class OfflineReader:
             # "things i've never ordered" asks to see, however near a complaint it reads;
             # "what's popular right now" asks to see, though it names nothing.
             return _member("request", low, context), True
-        if context.suggestion_count and YES_NO_QUESTION.match(low):
+        if context.suggestion_count and (YES_NO_QUESTION.match(low) or ASKS_PRICE.search(low)):
             position = parse_position(low, context.suggestion_count)
-            if position is not None and not names_wanted(search_slots(low)):
-                # "is the 2nd one popular?", "is number 3 any good?": what we know of it.
+            slots = search_slots(low)
+            bounded = slots["budget_max"] is not None or slots["budget_min"] is not None
+            if position is not None and not (names_wanted(slots) or bounded):
+                # "is the 2nd one popular?", "how much is number 3?": what we know of it.
                 return Why(position=position), True
         rejected: set[str] = set()
         while (ruled_out := _implausible(guess, low, context, searching, safe)) is not None:
@@ -275,6 +277,11 @@ class OfflineReader:
 
 #: "is the first one popular?", "are the mugs dishwasher safe?": a question, no verdict.
 YES_NO_QUESTION = re.compile(r"^(?:is|are|does|do|was|were|has|have|can|will)\b[^?]*\?\s*$")
+#: "how much is the second one", "what does no. 3 cost": its price, asked.
+ASKS_PRICE = re.compile(
+    r"\bhow\s+much\b|\bwhat(?:'s|s|\s+is)\s+(?:the\s+)?(?:price|cost)|\bprice\s+of\b"
+    r"|\bwhat\s+(?:does|do|did)\b.*\bcost\b"
+)
 #: "is the first one popular?", "how popular is the owl lamp": asking about something.
 _ASKS_ABOUT = re.compile(
     r"\bhow\s+popular\b|\b(?:is|are)\s+(?:the|this|that|these|those|it|they|your|ur)\b"

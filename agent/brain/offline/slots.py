@@ -90,8 +90,13 @@ def filler_spans(text: str) -> list[tuple[int, int]]:
         rf"(?:[a-z&'-]+\s+){{0,3}}?(?:{places})"
         rf"|for\s+(?:my|our|the)\s+(?:[a-z&'-]+\s+)?(?:{places}))(?![\w&])"
     )
-    spans = [m.span() for m in trade.finditer(text)]
+    spans = [m.span() for m in trade.finditer(text)] + [m.span() for m in _HEDGE.finditer(text)]
     return spans + [m.span() for m in _phrase_pattern(cues.filler_phrases).finditer(text)]
+
+
+#: "nothing too personal", "not too big", "isn't overly fancy": a hedge names no product
+#: and rules none out.
+_HEDGE = re.compile(r"\b(?:nothing|not|isn'?t|isnt|aren'?t|arent|nowt)\s+(?:too|overly)\s+[a-z]+")
 
 
 def _mode_spans(text: str) -> list[tuple[int, int]]:
@@ -356,10 +361,18 @@ _INTERJECTIONS = re.compile(
 )
 
 
+#: "not *very* into", "not *too* keen on": a degree said of a feeling, which the phrases
+#: that open a feeling are written without.
+_DEGREE = re.compile(
+    r"\b(?:very|too|overly|particularly|all\s+that|that|so|super|hugely)\s+"
+    r"(?=(?:into|keen|fond|big\s+on|a\s+fan)\b)"
+)
+
+
 def subject(text: str) -> str:
     """What a like or dislike is about: "I love anything with cats on it" → "cats"."""
     cues = default_cues()
-    text = _INTERJECTIONS.sub("", text)
+    text = _DEGREE.sub("", _INTERJECTIONS.sub("", text))
     cut = re.search(rf"(?:,|\s(?:{'|'.join(map(re.escape, cues.subject_cuts))})\b)", text)
     head = text[: cut.start()] if cut else text
     about = _strip(head, cues.subject_leads, cues.subject_trails)

@@ -1,0 +1,22 @@
+"""Asking about one suggestion answers about that one, from the catalog and the score."""
+
+from __future__ import annotations
+
+from agent.facade import Tactful
+from agent.wording import money
+
+
+def test_how_much_one_costs_is_answered_with_its_price_and_why(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    shown = tactful.chat(demo_shopper, "show me something")
+    second = shown.suggestions[1].item
+    assert second.price is not None
+
+    reply = tactful.chat(
+        demo_shopper, "how much is the second one?", conversation_id=shown.conversation_id
+    )
+
+    assert second.title in reply.text and f"({money(second.price)})" in reply.text
+    # A question is no verdict: nothing was recorded as feedback on the item.
+    assert tactful.records.feedback_for_conversation(shown.conversation_id) == []
