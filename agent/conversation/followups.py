@@ -113,6 +113,10 @@ def _apply_slots(after: ActiveRequest, meaning: i.Refine) -> None:
         after.age = meaning.age
     if meaning.exclude:
         after.exclude_words = _union(after.exclude_words, meaning.exclude)
+        # "candles and lanterns", then "no candles": the lanterns are what is left to find.
+        ruled_out = {w.removesuffix("s") for w in meaning.exclude}
+        kept = [w for w in (after.query or "").split() if w.removesuffix("s") not in ruled_out]
+        after.query = " ".join(kept) or None
     after.new_only = after.new_only or meaning.new_only
     after.popular = after.popular or meaning.popular
 

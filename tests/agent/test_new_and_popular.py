@@ -1,5 +1,6 @@
-"""Asking for a kind of list rather than a thing: only what is new to the shopper, or
-what other shoppers buy most. Each reply says which, and the list is that."""
+"""Asking for a kind of list rather than a thing (only what is new to the shopper, what
+other shoppers buy most) or for a thing no more. Each reply says which, and the list is
+that."""
 
 from __future__ import annotations
 
@@ -46,3 +47,12 @@ def test_what_is_popular_is_what_others_buy_and_says_so(
     # The shopper's own list is another one: their history shapes it.
     own = tactful.chat(demo_shopper, "show me something")
     assert [s.item.item_id for s in own.suggestions] != [s.item.item_id for s in reply.suggestions]
+
+
+def test_what_is_ruled_out_leaves_the_search_words(tactful: Tactful, demo_shopper: str) -> None:
+    first = tactful.chat(demo_shopper, "show me mugs and teapots")
+
+    reply = tactful.chat(demo_shopper, "no mugs pls", conversation_id=first.conversation_id)
+
+    assert '"teapots"' in reply.text and "without mugs" in reply.text
+    assert all("mug" not in s.item.title.lower() for s in reply.suggestions)

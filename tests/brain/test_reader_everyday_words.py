@@ -590,3 +590,25 @@ def test_a_dislike_said_by_degree_is_about_its_thing(reader: OfflineReader, mess
     reading = reader.read(message, FRESH)
     assert isinstance(reading, Correction)
     assert (reading.subject, reading.polarity) == ("glitter", -1)
+
+
+@pytest.mark.parametrize(
+    ("message", "position"),
+    [("the first one looks nice but too pricey", 1), ("#3 is a bit overpriced", 3)],
+)
+def test_one_shown_too_dear_asks_for_more_like_it_for_less(
+    reader: OfflineReader, message: str, position: int
+) -> None:
+    reading = reader.read(message, SHOWN)
+    assert isinstance(reading, Refine)
+    assert (reading.change, reading.position, reading.price) == ("more_like", position, "cheaper")
+
+
+@pytest.mark.parametrize(
+    "message", ["i dont want candles", "no candles pls", "i don't need more candles"]
+)
+def test_what_is_not_wanted_leaves_the_list(reader: OfflineReader, message: str) -> None:
+    for context in (FRESH, SHOWN):
+        reading = reader.read(message, context)
+        assert isinstance(reading, Request | Refine), context
+        assert reading.exclude == ["candles"] and not reading.query

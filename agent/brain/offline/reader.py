@@ -196,13 +196,9 @@ class OfflineReader:
             # "things i've never ordered" asks to see, however near a complaint it reads;
             # "what's popular right now" asks to see, though it names nothing.
             return _member("request", low, context), True
-        if context.suggestion_count and (YES_NO_QUESTION.match(low) or ASKS_PRICE.search(low)):
-            position = parse_position(low, context.suggestion_count)
-            slots = search_slots(low)
-            bounded = slots["budget_max"] is not None or slots["budget_min"] is not None
-            if position is not None and not (names_wanted(slots) or bounded):
-                # "is the 2nd one popular?", "how much is number 3?": what we know of it.
-                return Why(position=position), True
+        about_one = _about_one_shown(low, context)
+        if about_one is not None:
+            return about_one, True
         rejected: set[str] = set()
         while (ruled_out := _implausible(guess, low, context, searching, safe)) is not None:
             rejected |= ruled_out
@@ -277,6 +273,11 @@ class OfflineReader:
 
 #: "is the first one popular?", "are the mugs dishwasher safe?": a question, no verdict.
 YES_NO_QUESTION = re.compile(r"^(?:is|are|does|do|was|were|has|have|can|will)\b[^?]*\?\s*$")
+#: "too pricey", "a bit overpriced", "out of my budget": a price that puts them off.
+TOO_DEAR = re.compile(
+    r"\btoo\s+(?:pricey|pricy|expensive|dear|costly|much|spendy|steep)\b|\bover\s*-?\s*priced\b"
+    r"|\bout\s+of\s+my\s+(?:price\s+range|budget|range)\b"
+)
 #: "how much is the second one", "what does no. 3 cost": its price, asked.
 ASKS_PRICE = re.compile(
     r"\bhow\s+much\b|\bwhat(?:'s|s|\s+is)\s+(?:the\s+)?(?:price|cost)|\bprice\s+of\b"
@@ -286,6 +287,24 @@ ASKS_PRICE = re.compile(
 _ASKS_ABOUT = re.compile(
     r"\bhow\s+popular\b|\b(?:is|are)\s+(?:the|this|that|these|those|it|they|your|ur)\b"
 )
+
+
+def _about_one_shown(text: str, context: ReadContext) -> Understanding | None:
+    """A question or a price complaint about one suggestion, which no near example tells
+    apart from a verdict on it; None when ``text`` is neither."""
+    position = parse_position(text, context.suggestion_count)
+    if position is None:
+        return None
+    if TOO_DEAR.search(text):
+        # "the first one looks nice but too pricey": like it, for less.
+        return Refine(change="more_like", position=position, price="cheaper")
+    if YES_NO_QUESTION.match(text) or ASKS_PRICE.search(text):
+        slots = search_slots(text)
+        bounded = slots["budget_max"] is not None or slots["budget_min"] is not None
+        if not (names_wanted(slots) or bounded):
+            # "is the 2nd one popular?", "how much is number 3?": what we know of it.
+            return Why(position=position)
+    return None
 
 
 def _asks_for_popular(text: str, context: ReadContext) -> bool:
@@ -508,6 +527,7 @@ def _fallback(text: str, tidied: str, context: ReadContext, guess: Guess) -> Und
         "goes_with",
         "new_only",
         "popular",
+        "exclude",
     )
     if any(slots[k] for k in asked):
         return _member("request", text, context)
