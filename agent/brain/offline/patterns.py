@@ -170,3 +170,19 @@ ASKS_ELSEWHERE = re.compile(
     r"^\W*(?:how|what|what'?s|who|who'?s|when|where|why|which|is|are|was|were|will|would"
     r"|can|could|do|does|did|tell)\b|" + TASK_ELSEWHERE.pattern
 )
+#: "is the first one popular?", "are the mugs dishwasher safe?": a question, no verdict.
+YES_NO_QUESTION = re.compile(r"^(?:is|are|does|do|was|were|has|have|can|will)\b[^?]*\?\s*$")
+#: "too pricey", "a bit overpriced", "out of my budget": a price that puts them off.
+TOO_DEAR = re.compile(
+    r"\btoo\s+(?:pricey|pricy|expensive|dear|costly|much|spendy|steep)\b|\bover\s*-?\s*priced\b"
+    r"|\bout\s+of\s+my\s+(?:price\s+range|budget|range)\b"
+)
+#: "how much is the second one", "what does no. 3 cost": its price, asked.
+ASKS_PRICE = re.compile(
+    r"\bhow\s+much\b|\bwhat(?:'s|s|\s+is)\s+(?:the\s+)?(?:price|cost)|\bprice\s+of\b"
+    r"|\bwhat\s+(?:does|do|did)\b.*\bcost\b"
+)
+#: "is the first one popular?", "how popular is the owl lamp": asking about something.
+ASKS_ABOUT = re.compile(
+    r"\bhow\s+popular\b|\b(?:is|are)\s+(?:the|this|that|these|those|it|they|your|ur)\b"
+)

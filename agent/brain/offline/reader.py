@@ -45,8 +45,10 @@ from agent.brain.offline.patterns import (
     ABOUT_MY_DATA,
     ABOUT_SHOWN_WORDS,
     AMONG_SHOWN,
+    ASKS_ABOUT,
     ASKS_ELSEWHERE,
     ASKS_OF_SHOWN,
+    ASKS_PRICE,
     ASKS_REASON,
     ASKS_WHY,
     ASKS_WHY_ANYWHERE,
@@ -73,8 +75,10 @@ from agent.brain.offline.patterns import (
     SAYS_OWNED,
     TASK_ELSEWHERE,
     THIRD_PERSON,
+    TOO_DEAR,
     WANTS_MORE_LIKE,
     WAVES_OFF,
+    YES_NO_QUESTION,
 )
 from agent.brain.offline.positions import parse_position
 from agent.brain.offline.recipients import parse_recipient
@@ -271,24 +275,6 @@ class OfflineReader:
         return _fallback(low, tidied, context, guess), False
 
 
-#: "is the first one popular?", "are the mugs dishwasher safe?": a question, no verdict.
-YES_NO_QUESTION = re.compile(r"^(?:is|are|does|do|was|were|has|have|can|will)\b[^?]*\?\s*$")
-#: "too pricey", "a bit overpriced", "out of my budget": a price that puts them off.
-TOO_DEAR = re.compile(
-    r"\btoo\s+(?:pricey|pricy|expensive|dear|costly|much|spendy|steep)\b|\bover\s*-?\s*priced\b"
-    r"|\bout\s+of\s+my\s+(?:price\s+range|budget|range)\b"
-)
-#: "how much is the second one", "what does no. 3 cost": its price, asked.
-ASKS_PRICE = re.compile(
-    r"\bhow\s+much\b|\bwhat(?:'s|s|\s+is)\s+(?:the\s+)?(?:price|cost)|\bprice\s+of\b"
-    r"|\bwhat\s+(?:does|do|did)\b.*\bcost\b"
-)
-#: "is the first one popular?", "how popular is the owl lamp": asking about something.
-_ASKS_ABOUT = re.compile(
-    r"\bhow\s+popular\b|\b(?:is|are)\s+(?:the|this|that|these|those|it|they|your|ur)\b"
-)
-
-
 def _about_one_shown(text: str, context: ReadContext) -> Understanding | None:
     """A question or a price complaint about one suggestion, which no near example tells
     apart from a verdict on it; None when ``text`` is neither."""
@@ -313,7 +299,7 @@ def _asks_for_popular(text: str, context: ReadContext) -> bool:
     about popular things."""
     return bool(popular_spans(text)) and not (
         ASKS_WHY.search(text)
-        or _ASKS_ABOUT.search(text)
+        or ASKS_ABOUT.search(text)
         or states_taste(text)
         or says_forget(text)
         or parse_position(text, context.suggestion_count) is not None
