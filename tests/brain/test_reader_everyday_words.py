@@ -612,3 +612,19 @@ def test_what_is_not_wanted_leaves_the_list(reader: OfflineReader, message: str)
         reading = reader.read(message, context)
         assert isinstance(reading, Request | Refine), context
         assert reading.exclude == ["candles"] and not reading.query
+
+
+@pytest.mark.parametrize(
+    ("message", "order"),
+    [
+        ("sort by price", "price_low"),
+        ("cheapest first pls", "price_low"),
+        ("can you sort them by price high to low", "price_high"),
+    ],
+)
+def test_sorting_by_price_reorders_the_ones_shown(
+    reader: OfflineReader, message: str, order: str
+) -> None:
+    reading = reader.read(message, SHOWN)
+    assert isinstance(reading, Refine)
+    assert (reading.change, reading.order) == ("among_shown", order)

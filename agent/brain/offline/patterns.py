@@ -186,3 +186,14 @@ ASKS_PRICE = re.compile(
 ASKS_ABOUT = re.compile(
     r"\bhow\s+popular\b|\b(?:is|are)\s+(?:the|this|that|these|those|it|they|your|ur)\b"
 )
+#: "sort by price", "cheapest first", "price high to low": the shown ones, reordered.
+SORTS_BY_PRICE = re.compile(
+    r"\b(?:sort|order|rank|arrange|list)(?:ed)?\s+(?:(?:them|these|those|it|the\s+list)\s+)?"
+    r"by\s+(?:the\s+)?(?:price|cost)\b|\b(?:cheapest|lowest\s+price)\s+first\b"
+    r"|\b(?:most\s+expensive|priciest|dearest|highest\s+price)\s+first\b"
+)
+#: "high to low", "priciest first", "descending": a price order from the top.
+FROM_THE_TOP = re.compile(
+    r"\bhigh(?:est)?\s+to\s+low|\bdescending\b|\b(?:most\s+expensive|priciest|dearest"
+    r"|highest\s+price)\s+first\b"
+)

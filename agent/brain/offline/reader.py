@@ -61,6 +61,7 @@ from agent.brain.offline.patterns import (
     FOR_SOMEONE,
     FORGETS_FACT,
     FORGETS_REMARK,
+    FROM_THE_TOP,
     HAVING,
     JOKING,
     JUDGES_AGENT,
@@ -73,6 +74,7 @@ from agent.brain.offline.patterns import (
     OTHERS_ASK_FOR_PERSON,
     PERSONALISING,
     SAYS_OWNED,
+    SORTS_BY_PRICE,
     TASK_ELSEWHERE,
     THIRD_PERSON,
     TOO_DEAR,
@@ -200,6 +202,9 @@ class OfflineReader:
             # "things i've never ordered" asks to see, however near a complaint it reads;
             # "what's popular right now" asks to see, though it names nothing.
             return _member("request", low, context), True
+        if context.suggestion_count and SORTS_BY_PRICE.search(low):
+            order = "price_high" if FROM_THE_TOP.search(low) else "price_low"
+            return Refine(change="among_shown", order=order), True
         about_one = _about_one_shown(low, context)
         if about_one is not None:
             return about_one, True
