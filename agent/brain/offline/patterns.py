@@ -192,8 +192,5 @@ SORTS_BY_PRICE = re.compile(
     r"by\s+(?:the\s+)?(?:price|cost)\b|\b(?:cheapest|lowest\s+price)\s+first\b"
     r"|\b(?:most\s+expensive|priciest|dearest|highest\s+price)\s+first\b"
 )
-#: "high to low", "priciest first", "descending": a price order from the top.
-FROM_THE_TOP = re.compile(
-    r"\bhigh(?:est)?\s+to\s+low|\bdescending\b|\b(?:most\s+expensive|priciest|dearest"
-    r"|highest\s+price)\s+first\b"
-)
+#: "high to low", "descending": a price order from the top said without a price word.
+FROM_THE_TOP = re.compile(r"\bhigh(?:est)?\s+to\s+low|\bdescending\b")

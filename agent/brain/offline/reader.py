@@ -203,7 +203,8 @@ class OfflineReader:
             # "what's popular right now" asks to see, though it names nothing.
             return _member("request", low, context), True
         if context.suggestion_count and SORTS_BY_PRICE.search(low):
-            order = "price_high" if FROM_THE_TOP.search(low) else "price_low"
+            top = FROM_THE_TOP.search(low) or price_order(low) == "price_high"
+            order = "price_high" if top else "price_low"
             return Refine(change="among_shown", order=order), True
         about_one = _about_one_shown(low, context)
         if about_one is not None:
