@@ -628,3 +628,12 @@ def test_sorting_by_price_reorders_the_ones_shown(
     reading = reader.read(message, SHOWN)
     assert isinstance(reading, Refine)
     assert (reading.change, reading.order) == ("among_shown", order)
+
+
+def test_slang_about_one_shown_is_read_like_the_plain_words(reader: OfflineReader) -> None:
+    reading = reader.read("wot does number 1 cost", SHOWN)
+    assert isinstance(reading, Why) and reading.position == 1
+    reading = reader.read("the 2nd one is a bit steep", SHOWN)
+    assert isinstance(reading, Refine) and (reading.position, reading.price) == (2, "cheaper")
+    reading = reader.read("hmm whats trending rn", FRESH)
+    assert isinstance(reading, Request) and reading.popular and not reading.query

@@ -174,13 +174,14 @@ ASKS_ELSEWHERE = re.compile(
 YES_NO_QUESTION = re.compile(r"^(?:is|are|does|do|was|were|has|have|can|will)\b[^?]*\?\s*$")
 #: "too pricey", "a bit overpriced", "out of my budget": a price that puts them off.
 TOO_DEAR = re.compile(
-    r"\btoo\s+(?:pricey|pricy|expensive|dear|costly|much|spendy|steep)\b|\bover\s*-?\s*priced\b"
+    r"\b(?:too|a\s+bit|bit|rather|quite|pretty|so)\s+(?:pricey|pricy|expensive|dear|costly|spendy"
+    r"|steep)\b|\btoo\s+much\b|\bover\s*-?\s*priced\b"
     r"|\bout\s+of\s+my\s+(?:price\s+range|budget|range)\b"
 )
 #: "how much is the second one", "what does no. 3 cost": its price, asked.
 ASKS_PRICE = re.compile(
-    r"\bhow\s+much\b|\bwhat(?:'s|s|\s+is)\s+(?:the\s+)?(?:price|cost)|\bprice\s+of\b"
-    r"|\bwhat\s+(?:does|do|did)\b.*\bcost\b"
+    r"\bhow\s+much\b|\b(?:what|wot|wat)(?:'s|s|\s+is)\s+(?:the\s+)?(?:price|cost)|\bprice\s+of\b"
+    r"|\b(?:what|wot|wat)\s+(?:does|do|did)\b.*\bcost\b"
 )
 #: "is the first one popular?", "how popular is the owl lamp": asking about something.
 ASKS_ABOUT = re.compile(
