@@ -184,6 +184,8 @@ def habit(
     policy: BuyAgainPolicy,
 ) -> Habit | None:
     """The shopper's habit for one item from their purchases of it; None below min_orders."""
+    if len(purchases) == 1 and not _timed_alone(row, intervals, policy):
+        return None  # one order, and nothing to time its re-order by: most owned items
     orders = order_days([e for e in purchases if e.at <= now])
     if len(orders) < policy.min_orders:
         return None
@@ -191,7 +193,7 @@ def habit(
         gaps = [days_between(a, b) for (a, _), (b, _) in pairwise(orders)]
         # statistics, not numpy: a few gaps each, for hundreds of items per ranking.
         interval, source = statistics.median(gaps), IntervalSource.OWN
-    elif row < len(intervals.item_gaps) and intervals.item_gaps[row] >= policy.min_item_gaps:
+    elif _item_timed(row, intervals, policy):
         interval, source = float(intervals.item_median_days[row]), IntervalSource.ITEM
     elif policy.shop_interval:
         interval, source = intervals.shop_median_days, IntervalSource.SHOP
@@ -209,6 +211,16 @@ def habit(
         due=due_ness(days_since, interval, policy),
         strength=math.log1p(count / policy.orders_scale),
     )
+
+
+def _item_timed(row: int, intervals: RepurchaseIntervals, policy: BuyAgainPolicy) -> bool:
+    """Whether enough shoppers re-order the item for its own median interval to count."""
+    return row < len(intervals.item_gaps) and intervals.item_gaps[row] >= policy.min_item_gaps
+
+
+def _timed_alone(row: int, intervals: RepurchaseIntervals, policy: BuyAgainPolicy) -> bool:
+    """Whether a single order of the item can make a habit."""
+    return policy.min_orders <= 1 and (policy.shop_interval or _item_timed(row, intervals, policy))
 
 
 def span(days: float) -> str:

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import itemgetter
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -400,14 +401,17 @@ class _Scores:
     #: them, so never changed once made.
     shopper_evidence: dict[int, Evidence] = field(default_factory=dict)
 
-    def cited_shopper(self, neighbour: Neighbour) -> Evidence:
-        """The unlabelled evidence that ``neighbour`` chose an item."""
-        evidence = self.shopper_evidence.get(neighbour.row)
-        if evidence is None:
-            evidence = self.shopper_evidence[neighbour.row] = Evidence.of(
-                EvidenceKind.SHOPPER, neighbour.shopper_id, "", neighbour.similarity
-            )
-        return evidence
+    def cited_shoppers(self, neighbours: list[Neighbour]) -> list[Evidence]:
+        """The unlabelled evidence that each of ``neighbours`` chose an item."""
+        made, cited = self.shopper_evidence, []
+        for neighbour in neighbours:
+            evidence = made.get(neighbour.row)
+            if evidence is None:
+                evidence = made[neighbour.row] = Evidence.of(
+                    EvidenceKind.SHOPPER, neighbour.shopper_id, "", neighbour.similarity
+                )
+            cited.append(evidence)
+        return cited
 
     def total(self) -> np.ndarray:
         return np.sum(list(self.parts.values()), axis=0)
@@ -875,7 +879,7 @@ class HybridRanker:
                     label=_similar_shoppers(chosen),
                     weight=first.similarity,
                 ),
-                *(scores.cited_shopper(n) for n in chosen[1:]),
+                *scores.cited_shoppers(chosen[1:]),
             ]
             cited.append(
                 Evidence(
@@ -1322,9 +1326,15 @@ def _top(total: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
     return best[np.argsort(-total[best], kind="stable")]
 
 
+#: A neighbour's country, read in C: labels count them for every suggestion.
+_COUNTRY = itemgetter(Neighbour._fields.index("country"))
+
+
 def _similar_shoppers(neighbours: list[Neighbour]) -> str:
     """'12 shoppers with baskets like yours, mostly in the United Kingdom'."""
-    countries = Counter(n.country for n in neighbours if n.country and n.country != "Unspecified")
+    countries = Counter(map(_COUNTRY, neighbours))
+    for unknown in (None, "", "Unspecified"):
+        countries.pop(unknown, None)
     country, count = countries.most_common(1)[0] if countries else (None, 0)
     one = len(neighbours) == 1
     if country is None or count * 2 <= len(neighbours):

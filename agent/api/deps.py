@@ -11,7 +11,7 @@ Three kinds of caller send ``Authorization: Bearer <secret>``:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
@@ -59,7 +59,9 @@ class Caller:
         return requested
 
 
-def api_state(request: Request) -> ApiState:
+# Dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` one in the thread
+# pool, a hop per request that costs more than the dependency itself.
+async def api_state(request: Request) -> ApiState:
     state: ApiState = request.app.state.api
     return state
 
@@ -67,7 +69,7 @@ def api_state(request: Request) -> ApiState:
 StateDep = Annotated[ApiState, Depends(api_state)]
 
 
-def agent_gate(state: StateDep) -> AgentGate:
+async def agent_gate(state: StateDep) -> AgentGate:
     return state.agent
 
 
@@ -104,11 +106,11 @@ def _identify(state: ApiState, secret: str) -> Caller:
     return Caller(kind, key.name)
 
 
-def allow(*kinds: CallerKind) -> Callable[[Caller], Caller]:
+def allow(*kinds: CallerKind) -> Callable[[Caller], Awaitable[Caller]]:
     """A dependency admitting only callers of ``kinds``."""
     names = " or ".join(k.value for k in kinds)
 
-    def check(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    async def check(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
         if caller.kind not in kinds:
             raise Forbidden(f"This needs a {names} credential, not a {caller.kind.value} one.")
         return caller

@@ -19,16 +19,17 @@ SIMILAR_SHOPPERS_REF = "similar_shoppers"
 
 def unnamed(evidence: list[Evidence]) -> list[Evidence]:
     """``evidence`` with its similar shoppers folded into one unnamed entry."""
-    shoppers = [e for e in evidence if e.kind is EvidenceKind.SHOPPER]
-    if not shoppers:
+    others: list[Evidence] = []
+    label, weight, found = "", 0.0, False
+    for piece in evidence:
+        if piece.kind is not EvidenceKind.SHOPPER:
+            others.append(piece)
+            continue
+        label, weight, found = label or piece.label, weight + piece.weight, True
+    if not found:
         return evidence
-    together = Evidence(
-        kind=EvidenceKind.SHOPPER,
-        ref=SIMILAR_SHOPPERS_REF,
-        label=next((e.label for e in shoppers if e.label), ""),
-        weight=round(sum(e.weight for e in shoppers), 6),
-    )
-    return [together, *(e for e in evidence if e.kind is not EvidenceKind.SHOPPER)]
+    together = Evidence.of(EvidenceKind.SHOPPER, SIMILAR_SHOPPERS_REF, label, round(weight, 6))
+    return [together, *others]
 
 
 def public_suggestions(suggestions: list[Suggestion]) -> list[Suggestion]:

@@ -11,6 +11,14 @@ fixed time:
   traffic would);
 - ``chat``: each client is one shopper in six-turn sessions (:mod:`bench.speed.messages`).
 
+Those levels are closed loops: each client sends its next request when the last is
+answered, so at 32 clients every answer waits behind the other 31 and the mean latency
+is 32 / (requests per second) whatever the server does (Little's law). Whether the
+server keeps up with a given traffic is measured open loop, as shop traffic arrives:
+``recommend`` requests come at a fixed rate (Poisson arrivals, seeded), however fast
+the answers come back, and each latency counts from when its request was due, so time
+spent waiting for a free connection or behind a backlog is charged to the server.
+
 Clients are asyncio tasks with one keep-alive connection each, in this process: they
 share the machine's cores with the server, as a load balancer on the same host would.
 They speak HTTP through :mod:`bench.speed.loopback_client`, which costs them far less CPU
@@ -47,6 +55,9 @@ from bench.speed.stats import percentiles_ms
 KINDS = ("recommend", "chat")
 #: Far above what the clients send, so the limiter never refuses one of them.
 UNLIMITED = "1000000"
+#: Open-loop requests in flight at most (one connection each); arrivals beyond wait
+#: for a connection, their wait counted in their latency.
+OPEN_CONNECTIONS = 64
 
 
 def http_load(
@@ -55,11 +66,15 @@ def http_load(
     workers: int,
     clients: list[int],
     seconds: float,
+    rates: list[float] | None = None,
+    open_seconds: float = 20.0,
     seed: int = 7,
     log: str | None = None,
 ) -> dict[str, Any]:
-    """Start ``tactful serve --workers N`` on a copy of the size's store and drive it;
-    the server's output goes to the file ``log`` if given."""
+    """Start ``tactful serve --workers N`` on a copy of the size's store and drive it:
+    closed loops of ``clients``, ``seconds`` each, then ``recommend`` arriving at each
+    of ``rates`` a second for ``open_seconds``. The server's output goes to the file
+    ``log`` if given."""
     entry, meta = SIZES[size].prepare()
     now = meta_now(meta)
     with tempfile.TemporaryDirectory(prefix=f"tactful-bench-http-{size}-") as tmp:
@@ -84,11 +99,23 @@ def http_load(
             asyncio.run(_warm(url, key, shoppers, pids))
             warm_s = time.perf_counter() - started
             rss_warm = _rss_mb(pids)
-            levels = [
-                asyncio.run(_level(url, key, kind, n, seconds, shoppers, seed + n, pids))
-                for kind in KINDS
-                for n in clients
-            ]
+            # Each recommend level starts at the shopper after the last one asked, so
+            # it meets histories no earlier level left in the server's cache.
+            fresh = _Fresh(shoppers)
+            levels = []
+            for kind in KINDS:
+                for n in clients:
+                    asked = fresh.next() if kind == "recommend" else shoppers
+                    level = asyncio.run(_level(url, key, kind, n, seconds, asked, seed + n, pids))
+                    fresh.used(level["requests"] if kind == "recommend" else 0)
+                    levels.append(level)
+            open_levels = []
+            for rate in rates or []:
+                level = asyncio.run(
+                    _open_level(url, key, rate, open_seconds, fresh.next(), seed, pids)
+                )
+                fresh.used(level["requests"])
+                open_levels.append(level)
             rss_end = _rss_mb(pids)
     return {
         "items": meta["items"],
@@ -99,8 +126,24 @@ def http_load(
         "seconds_per_level": seconds,
         "warm_s": round(warm_s, 1),
         "levels": levels,
+        "open_levels": open_levels,
         "server_rss_mb": {"warm": rss_warm, "end": rss_end},
     }
+
+
+class _Fresh:
+    """The shoppers in a fixed order, each level's list starting where the last one's
+    requests ended (wrapping round)."""
+
+    def __init__(self, shoppers: list[str]) -> None:
+        self._shoppers = shoppers
+        self._start = 0
+
+    def next(self) -> list[str]:
+        return self._shoppers[self._start :] + self._shoppers[: self._start]
+
+    def used(self, requests: int) -> None:
+        self._start = (self._start + requests) % len(self._shoppers)
 
 
 def _rss_mb(pids: set[int]) -> float:
@@ -149,10 +192,8 @@ async def _level(
 ) -> dict[str, Any]:
     latencies: list[float] = []
     errors: list[str] = []
-    load_start = os.getloadavg()[0]
-    server_cpu, client_cpu = _cpu_s(pids), time.process_time()
+    meter = _Meter(pids)
     deadline = time.perf_counter() + seconds
-    started = time.perf_counter()
     loop = _recommend_loop if kind == "recommend" else _chat_loop
     await asyncio.gather(
         *(
@@ -160,23 +201,95 @@ async def _level(
             for n in range(clients)
         )
     )
-    elapsed = time.perf_counter() - started
-    server_cpu, client_cpu = _cpu_s(pids) - server_cpu, time.process_time() - client_cpu
-    served = max(len(latencies), 1)
+    return {"kind": kind, "clients": clients, **meter.summary(latencies, errors)}
+
+
+class _Meter:
+    """What a level spends from when it is made: wall time, the machine's load, and the
+    CPU of the server's workers and of these clients."""
+
+    def __init__(self, pids: set[int]) -> None:
+        self._pids = pids
+        self._load = os.getloadavg()[0]
+        self._server_cpu, self._client_cpu = _cpu_s(pids), time.process_time()
+        self.started = time.perf_counter()
+
+    def summary(self, latencies: list[float], errors: list[str]) -> dict[str, Any]:
+        elapsed = time.perf_counter() - self.started
+        server_cpu = _cpu_s(self._pids) - self._server_cpu
+        client_cpu = time.process_time() - self._client_cpu
+        served = max(len(latencies), 1)
+        return {
+            "requests": len(latencies),
+            "requests_per_s": round(len(latencies) / elapsed, 1),
+            "latency_ms": percentiles_ms(latencies),
+            "errors": len(errors),
+            "error_samples": errors[:3],
+            "load_average_1m": {"start": round(self._load, 2), "end": round(os.getloadavg()[0], 2)},
+            # CPU milliseconds per answered request: all workers together, and the clients.
+            "cpu_ms_per_request": {
+                "server": round(server_cpu / served * 1000, 2),
+                "clients": round(client_cpu / served * 1000, 2),
+            },
+        }
+
+
+async def _open_level(
+    url: str,
+    key: str,
+    rate: float,
+    seconds: float,
+    shoppers: list[str],
+    seed: int,
+    pids: set[int],
+) -> dict[str, Any]:
+    """``rate × seconds`` recommend requests, due at Poisson arrival times scaled so that
+    the last is due at ``seconds`` exactly (the offered rate is ``rate``), each sent when
+    due."""
+    rng = random.Random(seed)
+    count = max(1, round(rate * seconds))
+    gaps = [rng.expovariate(rate) for _ in range(count)]
+    scale = seconds / sum(gaps)
+    due, at = [], 0.0
+    for gap in gaps:
+        at += gap * scale
+        due.append(at)
+    pool: asyncio.Queue[LoopbackClient] = asyncio.Queue()
+    for _ in range(OPEN_CONNECTIONS):
+        pool.put_nowait(LoopbackClient(url, _headers(key)))
+    latencies: list[float] = []
+    errors: list[str] = []
+    busiest = 0
+
+    async def send(n: int, due_at: float) -> None:
+        nonlocal busiest
+        client = await pool.get()
+        busiest = max(busiest, OPEN_CONNECTIONS - pool.qsize())
+        try:
+            body = {"shopper_id": shoppers[n % len(shoppers)], "k": 10}
+            await _timed_post(client, "/v1/recommendations", body, latencies, errors, due_at)
+        finally:
+            pool.put_nowait(client)
+
+    meter = _Meter(pids)
+    sent = []
+    for n, offset in enumerate(due):
+        delay = meter.started + offset - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        sent.append(asyncio.create_task(send(n, meter.started + offset)))
+    await asyncio.gather(*sent)
+    # Requests a second run to the last answer: just under the offered rate when the
+    # server kept up, well under when a backlog built.
+    summary = meter.summary(latencies, errors)
+    while not pool.empty():
+        await pool.get_nowait().close()
     return {
-        "kind": kind,
-        "clients": clients,
-        "requests": len(latencies),
-        "requests_per_s": round(len(latencies) / elapsed, 1),
-        "latency_ms": percentiles_ms(latencies),
-        "errors": len(errors),
-        "error_samples": errors[:3],
-        "load_average_1m": {"start": round(load_start, 2), "end": round(os.getloadavg()[0], 2)},
-        # CPU milliseconds per answered request: all workers together, and these clients.
-        "cpu_ms_per_request": {
-            "server": round(server_cpu / served * 1000, 2),
-            "clients": round(client_cpu / served * 1000, 2),
-        },
+        "kind": "recommend",
+        "offered_per_s": rate,
+        "seconds": seconds,
+        **summary,
+        "connections_busy_max": busiest,
     }
 
 
@@ -245,10 +358,11 @@ async def _timed_post(
     body: dict[str, Any],
     latencies: list[float],
     errors: list[str],
+    due_at: float | None = None,
 ) -> Answer | None:
-    """POST ``body``, timing it; an error status or a dropped connection is counted, not
-    fatal, and gives None."""
-    started = time.perf_counter()
+    """POST ``body``, timing it from now or from ``due_at`` (a ``perf_counter`` time);
+    an error status or a dropped connection is counted, not fatal, and gives None."""
+    started = time.perf_counter() if due_at is None else due_at
     try:
         response = await client.post(path, body)
     except (OSError, TimeoutError) as exc:

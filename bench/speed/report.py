@@ -115,4 +115,30 @@ def http_lines(http: dict[str, Any]) -> list[str]:
                 f"{_cell(ms['p99'])} | {level['errors']} | {load['start']:.2f}–{load['end']:.2f} "
                 f"| {spent} |"
             )
+    opened = [
+        (run["workers"], level) for run in http["runs"] for level in run.get("open_levels", [])
+    ]
+    if not opened:
+        return lines
+    lines += [
+        "",
+        "The rows above are closed loops: a client sends its next request when the last is "
+        "answered, so at 32 clients the mean latency is 32 / (requests per second) whatever "
+        "the server does. Below, open loop: recommend requests arrive at a fixed rate "
+        "(Poisson, seeded) however fast answers come, each timed from when it was due, so "
+        "any backlog is charged to the server; requests/s runs from the first arrival to the "
+        "last answer.",
+        "",
+        "| workers | arriving/s | seconds | requests | requests/s | p50 / p95 / p99 ms | "
+        "errors | most in flight | CPU ms/request: server / clients |",
+        "|" + "---|" * 9,
+    ]
+    for workers, level in opened:
+        ms, cpu = level["latency_ms"], level["cpu_ms_per_request"]
+        lines.append(
+            f"| {workers} | {level['offered_per_s']:g} | {level['seconds']:g} | "
+            f"{level['requests']} | {_cell(level['requests_per_s'])} | {_cell(ms['p50'])} / "
+            f"{_cell(ms['p95'])} / {_cell(ms['p99'])} | {level['errors']} | "
+            f"{level['connections_busy_max']} | {_cell(cpu['server'])} / {_cell(cpu['clients'])} |"
+        )
     return lines

@@ -25,7 +25,7 @@ from bench.speed.paths import DEMO_FILE, FULL_FILE, PLOTS, RESULTS, ROOT, cache_
 from bench.speed.plot import plot_latency
 from bench.speed.report import table
 from bench.speed.sizes import DEMO, FULL, SIZES, SYNTHETIC_1M, SYNTHETIC_100K
-from bench.speed.targets import judge, targets
+from bench.speed.targets import HTTP_RECOMMEND_RPS_MIN, judge, targets
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,9 @@ class Plan:
     http_workers: list[int]
     http_clients: list[int]
     http_seconds: float
+    #: Open-loop recommend arrivals a second, each rate for ``http_open_seconds``.
+    http_rates: list[float]
+    http_open_seconds: float
     #: Warm one-shot recommends per size, after the cold one (see bench.speed.startup).
     startup_runs: int = 5
     notes: list[str] = field(default_factory=list)
@@ -74,6 +77,8 @@ def plan_for(*, quick: bool, scale: bool) -> Plan:
             http_workers=[DEFAULT_WORKERS],
             http_clients=[1, 8, 32],
             http_seconds=1.0,
+            http_rates=[20.0],
+            http_open_seconds=2.0,
             startup_runs=2,
         )
     notes = []
@@ -99,6 +104,8 @@ def plan_for(*, quick: bool, scale: bool) -> Plan:
         http_workers=sorted({DEFAULT_WORKERS, 2}),
         http_clients=[1, 8, 32],
         http_seconds=10.0,
+        http_rates=[HTTP_RECOMMEND_RPS_MIN],
+        http_open_seconds=30.0,
         notes=notes,
     )
 
@@ -192,6 +199,8 @@ def run(
                 workers=workers,
                 clients=plan.http_clients,
                 seconds=plan.http_seconds,
+                rates=plan.http_rates,
+                open_seconds=plan.http_open_seconds,
                 **threads,
             )
             for workers in plan.http_workers

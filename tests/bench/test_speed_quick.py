@@ -54,6 +54,12 @@ def test_quick_speed_run_measures_the_demo_shop_and_writes_finite_positive_numbe
         assert level["requests"] > 0 and level["requests_per_s"] > 0
         ms = level["latency_ms"]
         assert 0 < ms["p50"] <= ms["p95"] <= ms["p99"]
+    [arriving] = served["open_levels"]
+    assert arriving["errors"] == 0, arriving["error_samples"]
+    assert arriving["requests"] == round(arriving["offered_per_s"] * arriving["seconds"])
+    # Answered no faster than they arrived: the last one is due at the end of the run.
+    assert 0 < arriving["requests_per_s"] <= arriving["offered_per_s"]
+    assert 1 <= arriving["connections_busy_max"] <= arriving["requests"]
     assert result["machine"]["cores"] >= 1 and result["seconds"] > 0
     assert all(math.isfinite(x) for x in _numbers(result))
     written = json.loads((RESULTS / "speed_quick.json").read_text(encoding="utf-8"))
