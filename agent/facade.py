@@ -370,12 +370,15 @@ class Tactful:
         same_country: bool = False,
         new_only: bool = False,
         goes_with_item_id: str | None = None,
+        name_shoppers: bool = True,
     ) -> list[Suggestion]:
         """Top ``k`` suggestions for a known shopper, each with factors and a reason.
 
         ``new_only`` leaves out everything the shopper bought before or has: discovery
         only, no re-orders. ``goes_with_item_id`` asks for what goes with that item:
         what the other shoppers who chose it also chose ("bought together").
+        ``name_shoppers=False`` cites the similar shoppers behind a community factor as
+        one piece of evidence (how many, never who), as the HTTP API shows them.
         """
         if not 1 <= k <= 100:
             raise InvalidInput(f"k must be between 1 and 100, not {k}.")
@@ -393,7 +396,11 @@ class Tactful:
             goes_with_item_id=goes_with_item_id,
         )
         return self.recommender.recommend(
-            shopper.shopper_id, request, personalized=shopper.personalized, shopper=shopper
+            shopper.shopper_id,
+            request,
+            personalized=shopper.personalized,
+            shopper=shopper,
+            name_shoppers=name_shoppers,
         )
 
     def explain(self, shopper_id: str, item_id: str, **request: Any) -> Explanation:

@@ -296,12 +296,15 @@ class Recommender:
         *,
         personalized: bool,
         shopper: Shopper | None = None,
+        name_shoppers: bool = True,
     ) -> list[Suggestion]:
         """Ranked suggestions, each with its factors and a plain-language reason
-        (``shopper`` as for :meth:`rank_input`)."""
+        (``shopper`` as for :meth:`rank_input`, ``name_shoppers`` as for
+        :class:`RankInput`)."""
         rank_input = self.rank_input(
             shopper_id, request, personalized=personalized, shopper=shopper
         )
+        rank_input.name_shoppers = name_shoppers
         suggestions = self.ranker().rank(rank_input, self._clock.now())
         events = self._events_by_id(shopper_id)
         for suggestion in suggestions:

@@ -267,6 +267,9 @@ SINCE_REF = "since_last_order"
 #: The ``ref`` of community evidence saying when the cited similar shoppers last chose
 #: the item (the youngest of their latest choices); its label is what the reason says.
 LATEST_CHOICE_REF = "latest_choice"
+#: The ``ref`` of the one piece of evidence that stands for all the similar shoppers
+#: behind a community factor when they are not named (see ``RankInput.name_shoppers``).
+SIMILAR_SHOPPERS_REF = "similar_shoppers"
 
 
 @dataclass
@@ -307,6 +310,10 @@ class RankInput:
     only_rows: frozenset[int] | None = None
     exclude_neighbours: frozenset[str] = frozenset()
     weights: RankWeights | None = None
+    #: Cite each similar shopper behind a community factor by id; when False, one piece
+    #: of evidence stands for them all: how many (its label), never who, weighing their
+    #: summed likeness. Over HTTP a shopper must not learn who else bought an item.
+    name_shoppers: bool = True
     #: Who it is for ("child"); None ranks as if for anyone, and leaves ranking as it was.
     audience: str | None = None
     #: Their age in years, when known.
@@ -871,16 +878,16 @@ class HybridRanker:
             chosen, latest = self._community_choices(row, weights, scores)
             if not chosen:
                 return []
-            first = chosen[0]
-            cited = [
-                Evidence(
-                    kind=EvidenceKind.SHOPPER,
-                    ref=first.shopper_id,
-                    label=_similar_shoppers(chosen),
-                    weight=first.similarity,
-                ),
-                *scores.cited_shoppers(chosen[1:]),
-            ]
+            first, label = chosen[0], _similar_shoppers(chosen)
+            if request.name_shoppers:
+                cited = [
+                    Evidence.of(EvidenceKind.SHOPPER, first.shopper_id, label, first.similarity),
+                    *scores.cited_shoppers(chosen[1:]),
+                ]
+            else:
+                # Summed in citing order, so the weight is the one folding the named gives.
+                likeness = round(sum(n.similarity for n in chosen), 6)
+                cited = [Evidence.of(EvidenceKind.SHOPPER, SIMILAR_SHOPPERS_REF, label, likeness)]
             cited.append(
                 Evidence(
                     kind=EvidenceKind.STATISTIC,

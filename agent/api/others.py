@@ -5,29 +5,30 @@ faithfulness checks remove them one by one). Over HTTP that would tell a shopper
 else bought the item, so each factor's similar shoppers become one piece of evidence:
 the summary the reason already uses ("12 shoppers with baskets like yours"), with their
 summed likeness as its weight. The Python API keeps them all, for the shop's own code.
+Recommendations ask the ranker for them folded (``name_shoppers=False``), which spares
+making hundreds of citations per list only to fold them; what else cites them is folded
+here.
 """
 
 from __future__ import annotations
 
 from agent.domain import Reply
 from tools.explain import Explanation
+from tools.ranker import SIMILAR_SHOPPERS_REF
 from tools.types import Evidence, EvidenceKind, Factor, Suggestion
-
-#: The ``ref`` of the one piece of evidence that stands for the similar shoppers.
-SIMILAR_SHOPPERS_REF = "similar_shoppers"
 
 
 def unnamed(evidence: list[Evidence]) -> list[Evidence]:
     """``evidence`` with its similar shoppers folded into one unnamed entry."""
     others: list[Evidence] = []
-    label, weight, found = "", 0.0, False
+    label, weight, found = "", 0.0, 0
     for piece in evidence:
         if piece.kind is not EvidenceKind.SHOPPER:
             others.append(piece)
             continue
-        label, weight, found = label or piece.label, weight + piece.weight, True
-    if not found:
-        return evidence
+        label, weight, found = label or piece.label, weight + piece.weight, found + 1
+    if not found or (found == 1 and evidence[0].ref == SIMILAR_SHOPPERS_REF):
+        return evidence  # nobody named, or folded already
     together = Evidence.of(EvidenceKind.SHOPPER, SIMILAR_SHOPPERS_REF, label, round(weight, 6))
     return [together, *others]
 

@@ -25,7 +25,7 @@ from bench.tact.faithfulness import remove_evidence
 from bench.tact.truthfulness import FILLERS, FRESH_KINDS, TODAY, Case, check, play
 from tests.helpers import purchase
 from tools.interactions import popular_now
-from tools.ranker import LATEST_CHOICE_REF
+from tools.ranker import LATEST_CHOICE_REF, SIMILAR_SHOPPERS_REF
 from tools.types import EvidenceKind, FactorName, ShopperMode
 
 #: "Black Medium Glass Cake Stand" in the demo catalog.
@@ -217,6 +217,30 @@ def test_similar_shoppers_are_summarised_once_however_many_there_are(
         if "most recently" in suggestion.reason:
             assert f"most recently {latest.label}" in suggestion.reason
     assert summaries
+
+
+def test_unnamed_similar_shoppers_are_one_piece_saying_how_many_and_their_likeness(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    named = tactful.recommend(demo_shopper, k=20, mode="purchase")
+    unnamed = tactful.recommend(demo_shopper, k=20, mode="purchase", name_shoppers=False)
+
+    assert [s.item.item_id for s in unnamed] == [s.item.item_id for s in named]
+    assert [s.reason for s in unnamed] == [s.reason for s in named]
+    folded = 0
+    for each, together in zip(named, unnamed, strict=True):
+        community = each.factor(FactorName.COMMUNITY)
+        if community is None:
+            continue
+        folded += 1
+        shoppers = [e for e in community.evidence if e.kind is EvidenceKind.SHOPPER]
+        folded_factor = together.factor(FactorName.COMMUNITY)
+        assert folded_factor is not None
+        [one] = [e for e in folded_factor.evidence if e.kind is EvidenceKind.SHOPPER]
+        assert one.ref == SIMILAR_SHOPPERS_REF
+        assert one.label == shoppers[0].label
+        assert one.weight == pytest.approx(sum(e.weight for e in shoppers))
+    assert folded
 
 
 def test_leaving_out_the_similar_shoppers_cited_always_lowers_their_part(

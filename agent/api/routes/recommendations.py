@@ -21,7 +21,7 @@ def recommend(agent: AgentDep, caller: ShopperSide, body: RecommendCreate) -> Re
     shopper_id = caller.shopper(body.shopper_id)
     request = body.model_dump(exclude={"shopper_id"})
     with agent.use() as tactful:
-        suggestions = tactful.recommend(shopper_id, **request)
+        suggestions = tactful.recommend(shopper_id, **request, name_shoppers=False)
     return RecommendationsPublic(
         shopper_id=shopper_id,
         mode=body.mode or ShopperMode.BROWSING,
