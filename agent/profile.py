@@ -18,6 +18,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 
 import numpy as np
 
@@ -36,7 +37,13 @@ from agent.domain import (
 from agent.embedding import Embedder
 from agent.errors import UnknownFact, UnknownShopper
 from agent.profile_view import behaviour_signals
-from agent.stores.records import RecordStore
+from agent.stores.records import (
+    EVENT_ROW_AT,
+    EventRow,
+    RecordStore,
+    event_from_row,
+    event_values,
+)
 from agent.stores.sql.changes import Change, ChangeKind
 from agent.stores.vectors import ChromaVectorStore, TasteSnapshot
 from tools.catalog_index import CatalogIndex
@@ -71,7 +78,10 @@ _FACT_CHANGES = frozenset({ChangeKind.FACTS, ChangeKind.PERSONALIZATION})
 
 class _ShopperCache:
     def __init__(self) -> None:
-        self.events: list[BehaviourEvent] | None = None
+        # Rows, not event objects: a full cache held some 400k objects the garbage
+        # collector had to scan, a 100 ms pause in whichever request a full collection
+        # fell; tuples of plain values it leaves alone.
+        self.event_rows: list[EventRow] | None = None
         self.questions: list[ClarifyingQuestion] | None = None
 
 
@@ -92,6 +102,7 @@ class ProfileService:
         self._clock = clock
         self._policy = policy
         self._cache: OrderedDict[str, _ShopperCache] = OrderedDict()
+        self._last_read: tuple[list[EventRow], list[BehaviourEvent]] | None = None
         # Facts are few and read on every ranking: all of them live in memory, loaded
         # once and kept current through the change feed.
         self._facts: dict[str, dict[str, tuple[PreferenceFact, np.ndarray]]] = {}
@@ -121,7 +132,7 @@ class ProfileService:
             if len(page) < FEED_PAGE:
                 break
             if len(changes) >= FEED_PAGE * FEED_PAGES:
-                self._cache.clear()
+                self._forget_all_cached()
                 self._load_all_facts()
                 self._news = Catchup(erased=True, everything=True)
                 return True
@@ -130,7 +141,7 @@ class ProfileService:
             return False
         erased = any(change.kind is ChangeKind.ERASE for change in changes)
         if erased:  # an erasure names nobody: drop whoever has no facts left
-            self._cache.clear()
+            self._forget_all_cached()
             keep = self._records.facts.shoppers()
             self._facts = {s: held for s, held in self._facts.items() if s in keep}
             self._without_vectors = {
@@ -139,7 +150,7 @@ class ProfileService:
         # A fact or the personalization switch leaves the cached history as it was.
         for shopper_id in {c.shopper_id for c in changes if c.kind not in _FACT_CHANGES}:
             if shopper_id is not None:
-                self._cache.pop(shopper_id, None)
+                self.forget_cache(shopper_id)
         facts_of = {c.shopper_id for c in changes if c.kind in _FACT_CHANGES and c.shopper_id}
         for shopper_id in facts_of:
             self._reload_facts(shopper_id)
@@ -229,25 +240,36 @@ class ProfileService:
             self._cache.move_to_end(shopper_id)
         return entry
 
+    def _forget_all_cached(self) -> None:
+        self._cache.clear()
+        self._last_read = None
+
     def forget_cache(self, shopper_id: str) -> None:
         self._cache.pop(shopper_id, None)
+        self._last_read = None
 
     def forget_shopper(self, shopper_id: str) -> None:
         """Drop everything held in memory about a shopper (after erasure)."""
-        self._cache.pop(shopper_id, None)
+        self.forget_cache(shopper_id)
         self._facts.pop(shopper_id, None)
         self._without_vectors.pop(shopper_id, None)
 
     def events(self, shopper_id: str) -> list[BehaviourEvent]:
+        """A shopper's events, oldest first (not to be changed: the list may be shared)."""
         entry = self._entry(shopper_id)
-        if entry.events is None:
-            entry.events = self._records.events_for(shopper_id)
-        return entry.events
+        if entry.event_rows is None:
+            entry.event_rows = self._records.event_rows_for(shopper_id)
+        rows = entry.event_rows
+        # One ranking reads the history more than once: the last one read is kept made.
+        if self._last_read is None or self._last_read[0] is not rows:
+            self._last_read = (rows, [event_from_row(row) for row in rows])
+        return self._last_read[1]
 
     def add_events_to_cache(self, shopper_id: str, events: list[BehaviourEvent]) -> None:
         entry = self._cache.get(shopper_id)
-        if entry is not None and entry.events is not None:
-            entry.events = sorted([*entry.events, *events], key=lambda e: e.at)
+        if entry is not None and entry.event_rows is not None:
+            added = [event_values(e) for e in events]
+            entry.event_rows = sorted([*entry.event_rows, *added], key=itemgetter(EVENT_ROW_AT))
 
     def questions(self, shopper_id: str) -> list[ClarifyingQuestion]:
         entry = self._entry(shopper_id)
@@ -303,7 +325,7 @@ class ProfileService:
     def set_event_recipient(self, shopper_id: str, event_id: str, recipient: str | None) -> None:
         """Mark an event as bought for someone else, which keeps it out of own taste."""
         self._records.set_event_recipient(event_id, recipient)
-        self._entry(shopper_id).events = None
+        self._entry(shopper_id).event_rows = None
 
     # -- facts -----------------------------------------------------------------------
     def add_fact(

@@ -214,8 +214,35 @@ _EVENT_FIELDS = set(BehaviourEvent.model_fields)
 _EVENT_KINDS = {kind.value: kind for kind in EventKind}
 
 
-def _event_from_row(row: sa.Row[Any]) -> BehaviourEvent:
-    """An event from a row of ``sa.select(events)`` (every column, in table order)."""
+#: An event as a plain row of ``events``: every column, in table order. Strings, numbers
+#: and times only, so a tuple of them is never scanned by the cyclic garbage collector.
+EventRow = tuple[
+    str, str, str, str, datetime, float, float | None, str | None, str | None, str | None
+]
+
+
+#: Where an :data:`EventRow` holds the event's time.
+EVENT_ROW_AT = events.columns.keys().index("at")
+
+
+def event_values(event: BehaviourEvent) -> EventRow:
+    """The row :func:`event_from_row` makes ``event`` from again."""
+    return (
+        event.event_id,
+        event.shopper_id,
+        event.item_id,
+        event.kind.value,
+        event.at,
+        event.quantity,
+        event.rating,
+        event.session_id,
+        event.recipient,
+        event.context,
+    )
+
+
+def event_from_row(row: sa.Row[Any] | EventRow) -> BehaviourEvent:
+    """An event from a row of ``sa.select(events)`` or an :data:`EventRow`."""
     # Not validated again: rows were validated on the way in, and validating 100k+ events
     # on every read is the slow part of a full scan; one shopper's history is read on
     # every ranking for them.
@@ -533,14 +560,17 @@ class RecordStore:
 
     def events_for(self, shopper_id: str) -> list[BehaviourEvent]:
         """A shopper's events, oldest first."""
+        return [event_from_row(row) for row in self.event_rows_for(shopper_id)]
+
+    def event_rows_for(self, shopper_id: str) -> list[EventRow]:
+        """A shopper's events as plain rows (see :func:`event_from_row`), oldest first."""
         query = (
             sa.select(events)
             .where(events.c.shopper_id == shopper_id)
             .order_by(events.c.at, events.c.event_id)
         )
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return [_event_from_row(row) for row in rows]
+            return [tuple(row) for row in conn.execute(query)]
 
     def iter_events(self, batch: int = 50_000) -> Iterator[list[BehaviourEvent]]:
         """Every event, oldest first, in lists of up to ``batch``.
@@ -562,7 +592,7 @@ class RecordStore:
                     )
                 )
             with self.engine.connect() as conn:
-                page = [_event_from_row(row) for row in conn.execute(query)]
+                page = [event_from_row(row) for row in conn.execute(query)]
             if not page:
                 return
             yield page
@@ -625,7 +655,7 @@ class RecordStore:
         """One event, or None if unknown."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(events).where(events.c.event_id == event_id)).first()
-        return None if row is None else _event_from_row(row)
+        return None if row is None else event_from_row(row)
 
     def set_event_recipient(self, event_id: str, recipient: str | None) -> bool:
         """Record who an event was for (None: the shopper); False if the event is unknown."""
