@@ -34,10 +34,15 @@ def unnamed(evidence: list[Evidence]) -> list[Evidence]:
 
 
 def public_suggestions(suggestions: list[Suggestion]) -> list[Suggestion]:
-    return [
-        s.model_copy(update={"factors": [_public_factor(f) for f in s.factors]})
-        for s in suggestions
-    ]
+    return [_public_suggestion(s) for s in suggestions]
+
+
+def _public_suggestion(suggestion: Suggestion) -> Suggestion:
+    """The suggestion with its similar shoppers folded; itself when it names none."""
+    factors = [_public_factor(f) for f in suggestion.factors]
+    if all(new is old for new, old in zip(factors, suggestion.factors, strict=True)):
+        return suggestion
+    return suggestion.model_copy(update={"factors": factors})
 
 
 def _public_factor(factor: Factor) -> Factor:
