@@ -396,13 +396,17 @@ def _speed(data: dict[str, Any], combined: dict[str, Any]) -> str:
         out += http_lines(http)
         out += [
             "",
-            "Each level runs for"
+            "Each closed-loop level runs for"
             f" {http['runs'][0]['seconds_per_level']:g} s against a real `tactful serve"
             " --workers N` on loopback, the clients (one keep-alive connection each) in one"
-            " process on the same cores; recommend asks for a different shopper each time,"
-            " chat runs six-turn sessions. Load 1m is the load average before and after the"
-            " level; CPU is what the server's workers and the clients each spent per answered"
-            " request (the machine's other work shows in the load, not here).",
+            " process on the same cores; recommend asks each time about a shopper no earlier"
+            " request asked about (so none is answered from the history cache), chat runs"
+            " six-turn sessions. Load 1m is the load average before and after the level; CPU"
+            " is what the server's workers and the clients each spent per answered request"
+            " (the machine's other work shows in the load, not here). Several workers share"
+            " one embedded home here, which is fine for recommend (it only reads) but not"
+            " what a shop should run chat on: embedded Chroma is not safe for several"
+            " writing processes.",
         ]
         combined["speed_http"] = {
             "size": http["size"],
@@ -411,6 +415,11 @@ def _speed(data: dict[str, Any], combined: dict[str, Any]) -> str:
                 {"workers": run["workers"], **level}
                 for run in http["runs"]
                 for level in run["levels"]
+            ],
+            "open_levels": [
+                {"workers": run["workers"], **level}
+                for run in http["runs"]
+                for level in run.get("open_levels", [])
             ],
         }
     met = data.get("met", {})
