@@ -71,9 +71,9 @@ def http_load(
     log: str | None = None,
 ) -> dict[str, Any]:
     """Start ``tactful serve --workers N`` on a copy of the size's store and drive it:
-    closed loops of ``clients``, ``seconds`` each, then ``recommend`` arriving at each
-    of ``rates`` a second for ``open_seconds``. The server's output goes to the file
-    ``log`` if given."""
+    ``recommend`` in closed loops of ``clients``, ``seconds`` each, then arriving at each
+    of ``rates`` a second for ``open_seconds``, then ``chat`` in closed loops. The
+    server's output goes to the file ``log`` if given."""
     entry, meta = SIZES[size].prepare()
     now = meta_now(meta)
     with tempfile.TemporaryDirectory(prefix=f"tactful-bench-http-{size}-") as tmp:

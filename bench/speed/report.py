@@ -106,14 +106,11 @@ def http_lines(http: dict[str, Any]) -> list[str]:
     ]
     for run in http["runs"]:
         for level in run["levels"]:
-            ms, load = level["latency_ms"], level["load_average_1m"]
-            cpu = level.get("cpu_ms_per_request")
-            spent = f"{_cell(cpu['server'])} / {_cell(cpu['clients'])}" if cpu else "–"
+            load = level["load_average_1m"]
             lines.append(
                 f"| {run['workers']} | {level['kind']} | {level['clients']} | "
-                f"{_cell(level['requests_per_s'])} | {_cell(ms['p50'])} / {_cell(ms['p95'])} / "
-                f"{_cell(ms['p99'])} | {level['errors']} | {load['start']:.2f}–{load['end']:.2f} "
-                f"| {spent} |"
+                f"{_cell(level['requests_per_s'])} | {_percentiles(level)} | {level['errors']} | "
+                f"{load['start']:.2f}–{load['end']:.2f} | {_spent(level)} |"
             )
     opened = [
         (run["workers"], level) for run in http["runs"] for level in run.get("open_levels", [])
@@ -126,19 +123,28 @@ def http_lines(http: dict[str, Any]) -> list[str]:
         "answered, so at 32 clients the mean latency is 32 / (requests per second) whatever "
         "the server does. Below, open loop: recommend requests arrive at a fixed rate "
         "(Poisson, seeded) however fast answers come, each timed from when it was due, so "
-        "any backlog is charged to the server; requests/s runs from the first arrival to the "
-        "last answer.",
+        "any backlog is charged to the server; requests/s runs from the start to the last "
+        "answer.",
         "",
         "| workers | arriving/s | seconds | requests | requests/s | p50 / p95 / p99 ms | "
         "errors | most in flight | CPU ms/request: server / clients |",
         "|" + "---|" * 9,
     ]
     for workers, level in opened:
-        ms, cpu = level["latency_ms"], level["cpu_ms_per_request"]
         lines.append(
             f"| {workers} | {level['offered_per_s']:g} | {level['seconds']:g} | "
-            f"{level['requests']} | {_cell(level['requests_per_s'])} | {_cell(ms['p50'])} / "
-            f"{_cell(ms['p95'])} / {_cell(ms['p99'])} | {level['errors']} | "
-            f"{level['connections_busy_max']} | {_cell(cpu['server'])} / {_cell(cpu['clients'])} |"
+            f"{level['requests']} | {_cell(level['requests_per_s'])} | {_percentiles(level)} | "
+            f"{level['errors']} | {level['connections_busy_max']} | {_spent(level)} |"
         )
     return lines
+
+
+def _percentiles(level: dict[str, Any]) -> str:
+    ms = level["latency_ms"]
+    return f"{_cell(ms['p50'])} / {_cell(ms['p95'])} / {_cell(ms['p99'])}"
+
+
+def _spent(level: dict[str, Any]) -> str:
+    """CPU per request, server / clients ("–" in results from before it was measured)."""
+    cpu = level.get("cpu_ms_per_request")
+    return f"{_cell(cpu['server'])} / {_cell(cpu['clients'])}" if cpu else "–"

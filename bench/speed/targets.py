@@ -23,7 +23,7 @@ INGESTION_RATIO_MIN = 0.9
 HTTP_SIZE = "online_retail"
 HTTP_RECOMMEND_RPS_MIN = 100.0
 HTTP_RECOMMEND_P99_MS = 250.0
-#: Open loop, answers a second over the run (first arrival to last answer) must reach
+#: Open loop, answers a second over the run (its start to the last answer) must reach
 #: this share of the rate offered: a server that keeps up ends a few ms after the last
 #: arrival, one that falls behind ends long after.
 HTTP_KEPT_UP = 0.99
