@@ -186,22 +186,31 @@ class ProfileService:
 
     def _reload_facts(self, shopper_id: str) -> None:
         # A fact's vector never changes, so only facts new to this process are read.
+        # Another process wrote them just now and files their vectors a moment later:
+        # what is not in Chroma yet is embedded here but left for the writer to file
+        # (filing it from here too, at the same moment, made a Chroma server fail reads).
         self._without_vectors.pop(shopper_id, None)
         held = {i: vector for i, (_, vector) in self._facts.pop(shopper_id, {}).items()}
-        for fact, vector in self._with_vectors(self._records.facts.for_shopper(shopper_id), held):
+        facts = self._records.facts.for_shopper(shopper_id)
+        for fact, vector in self._with_vectors(facts, held, file_missing=False):
             self._keep(fact, vector)
 
     def _with_vectors(
-        self, facts: list[PreferenceFact], held: Mapping[str, np.ndarray]
+        self,
+        facts: list[PreferenceFact],
+        held: Mapping[str, np.ndarray],
+        *,
+        file_missing: bool = True,
     ) -> list[tuple[PreferenceFact, np.ndarray]]:
-        """Each fact with its vector: the one held, else Chroma's, else (the writer stopped
-        before Chroma's write) embedded again and filed."""
+        """Each fact with its vector: the one held, else Chroma's, else embedded again and
+        (with ``file_missing``: its writer stopped before Chroma's write) filed."""
         found = self._vectors.fact_vectors([f.fact_id for f in facts if f.fact_id not in held])
         vectors = {**held, **found}
         missing = [fact for fact in facts if fact.fact_id not in vectors]
         if missing:
             embedded = self._embedder.embed([_embedding_text(fact) for fact in missing])
             vectors.update(zip([fact.fact_id for fact in missing], embedded, strict=True))
+        if missing and file_missing:
             keys = {s: self._records.facts.vector_key(s) for s in {f.shopper_id for f in missing}}
             # No key: erased since SQL was read, and nothing may be filed for them again.
             filed = [fact for fact in missing if keys[fact.shopper_id]]

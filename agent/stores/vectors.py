@@ -26,6 +26,7 @@ import contextlib
 import functools
 import itertools
 import json
+import logging
 import shutil
 import sqlite3
 import threading
@@ -47,6 +48,8 @@ from agent.errors import InvalidInput, StoreUnavailable
 from agent.settings import Settings
 from agent.stores.sql.base import utc
 from tools.types import TAG_SEPARATOR
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     # chromadb takes over half a second to import: only a process that reaches Chroma
@@ -567,13 +570,29 @@ class ChromaVectorStore:
 
     @_unavailable_on_disconnect
     def fact_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        """The stored vector of each of ``ids`` that has a record."""
+        """The stored vector of each of ``ids`` that has a record, as far as it can be read.
+
+        A Chroma server asked for records that another process is upserting at that very
+        moment can fail the read ("Error finding id"). Those vectors are then left out, as
+        if not filed yet: a fact's vector is its text's embedding, which the caller can
+        make again."""
+        from chromadb.errors import InternalError
+
         if not ids:
             return {}  # nothing to read, so nothing queued needs filing first
         self._fact_writes.flush()
         found: dict[str, np.ndarray] = {}
         for chunk in _chunks(list(dict.fromkeys(ids)), self._max_batch):
-            got = self._facts.get(ids=list(chunk), include=["embeddings"])
+            try:
+                got = self._facts.get(ids=list(chunk), include=["embeddings"])
+            except InternalError as exc:
+                log.warning(
+                    "%d fact vectors unread at %s (%s): embedded again",
+                    len(chunk),
+                    self.location,
+                    exc,
+                )
+                continue
             embeddings = [] if got["embeddings"] is None else got["embeddings"]
             for fact_id, vector in zip(got["ids"], embeddings, strict=True):
                 found[fact_id] = np.asarray(vector, dtype=np.float32)

@@ -133,6 +133,50 @@ def test_a_fact_whose_chroma_write_never_happened_is_embedded_and_filed_at_the_n
     assert halfway.texts == ["loves owls"]
 
 
+def test_a_fact_another_process_has_not_filed_yet_is_embedded_but_left_to_it_to_file(
+    start: Start, embedder: Embedder, vectors: ChromaVectorStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = start(embedder)
+    reader_model = CountingEmbedder(embedder)
+    reader = start(reader_model)
+    filings: list[list[str]] = []
+
+    def hand_over(_store: object, facts: list[PreferenceFact], *_args: object) -> None:
+        filings.append([f.fact_id for f in facts])  # to be filed a moment later; here, never
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ChromaVectorStore, "upsert_facts", hand_over)
+        owls = state(writer, "loves owls")
+        reader.sync()
+        [(held, vector)] = reader.facts(SHOPPER)
+
+    assert held == owls and reader_model.texts == ["loves owls"]
+    np.testing.assert_allclose(vector, embedder.embed(["loves owls"])[0], atol=1e-6)
+    assert filings == [[owls.fact_id]], "only the writer files its fact"
+    assert vectors.fact_vectors([owls.fact_id]) == {}
+
+
+def test_a_failed_read_of_fact_vectors_is_made_up_for_by_embedding_them(
+    start: Start, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chromadb.api.models.Collection import Collection
+    from chromadb.errors import InternalError
+
+    owls = state(start(embedder), "loves owls")
+    model = CountingEmbedder(embedder)
+    again = start(model)
+
+    def racing(*_args: object, **_kwargs: object) -> None:
+        raise InternalError("Error executing plan: Internal error: Error finding id")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Collection, "get", racing)
+        [(held, vector)] = again.facts(SHOPPER)
+
+    assert held == owls and model.texts == ["loves owls"]
+    np.testing.assert_allclose(vector, embedder.embed(["loves owls"])[0], atol=1e-6)
+
+
 def test_a_retraction_chroma_missed_never_takes_a_place_among_the_relevant_facts(
     start: Start, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
