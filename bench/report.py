@@ -404,9 +404,8 @@ def _speed(data: dict[str, Any], combined: dict[str, Any]) -> str:
             " six-turn sessions. Load 1m is the load average before and after the level; CPU"
             " is what the server's workers and the clients each spent per answered request"
             " (the machine's other work shows in the load, not here). Several workers share"
-            " one embedded home here, which is fine for recommend (it only reads) but not"
-            " what a shop should run chat on: embedded Chroma is not safe for several"
-            " writing processes.",
+            " one home as `tactful serve --workers N` runs them: its SQLite database, and a"
+            " Chroma server the command starts on its vectors folder.",
         ]
         combined["speed_http"] = {
             "size": http["size"],

@@ -73,7 +73,8 @@ def http_load(
     """Start ``tactful serve --workers N`` on a copy of the size's store and drive it:
     ``recommend`` in closed loops of ``clients``, ``seconds`` each, then arriving at each
     of ``rates`` a second for ``open_seconds``, then ``chat`` in closed loops. The
-    server's output goes to the file ``log`` if given."""
+    server's output goes to the file ``log`` if given; when any request failed, its last
+    lines are in the result."""
     entry, meta = SIZES[size].prepare()
     now = meta_now(meta)
     with tempfile.TemporaryDirectory(prefix=f"tactful-bench-http-{size}-") as tmp:
@@ -90,9 +91,8 @@ def http_load(
             "TACTFUL_API__RATE_PER_SECOND": UNLIMITED,
             "TACTFUL_API__RATE_BURST": UNLIMITED,
         }
-        with running_server(
-            home, env, timeout=600, workers=workers, log=Path(log) if log else None
-        ) as url:
+        server_log = Path(log) if log else Path(tmp) / "serve.log"
+        with running_server(home, env, timeout=600, workers=workers, log=server_log) as url:
             started = time.perf_counter()
             pids = wait_for_workers(url, workers)
             asyncio.run(_warm(url, key, shoppers, pids))
@@ -120,6 +120,8 @@ def http_load(
                 for n in clients
             ]
             rss_end = _rss_mb(pids)
+        failed = any(level["errors"] for level in [*levels, *open_levels])
+        log_tail = _distinct_tail(server_log) if failed else []
     return {
         "items": meta["items"],
         "shoppers": meta["shoppers"],
@@ -131,7 +133,20 @@ def http_load(
         "levels": levels,
         "open_levels": open_levels,
         "server_rss_mb": {"warm": rss_warm, "end": rss_end},
+        "server_log_tail": log_tail,
     }
+
+
+def _distinct_tail(path: Path, lines: int = 60) -> list[str]:
+    """The last ``lines`` distinct lines of the server's output, in order: what it said
+    about failed requests, without the thousand repeats of one warning."""
+    seen: dict[str, None] = {}
+    with contextlib.suppress(OSError):
+        for line in reversed(path.read_text(encoding="utf-8", errors="replace").splitlines()):
+            seen.setdefault(line, None)
+            if len(seen) == lines:
+                break
+    return list(reversed(seen))
 
 
 class _Fresh:

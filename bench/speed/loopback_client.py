@@ -53,8 +53,16 @@ class LoopbackClient:
             self._reader = self._writer = None
 
     async def post(self, path: str, body: Any) -> Answer:
-        """POST ``body`` as JSON; a dropped connection raises :class:`ConnectionError`."""
-        return await asyncio.wait_for(self._post(path, body), self._timeout)
+        """POST ``body`` as JSON; a dropped connection raises :class:`ConnectionError`.
+
+        Whatever goes wrong, the connection is closed and the next request opens a new
+        one: a reset or timed-out connection written to again would fail at once, over and
+        over, or read the late answer to an earlier request."""
+        try:
+            return await asyncio.wait_for(self._post(path, body), self._timeout)
+        except BaseException:
+            await self.close()
+            raise
 
     async def _post(self, path: str, body: Any) -> Answer:
         if self._writer is None:
@@ -69,7 +77,6 @@ class LoopbackClient:
         try:
             lines = (await self._reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
         except asyncio.IncompleteReadError as exc:
-            await self.close()
             raise ConnectionError("the server closed the connection") from exc
         status = int(lines[0].split(" ", 2)[1])
         fields = {

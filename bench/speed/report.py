@@ -116,7 +116,7 @@ def http_lines(http: dict[str, Any]) -> list[str]:
         (run["workers"], level) for run in http["runs"] for level in run.get("open_levels", [])
     ]
     if not opened:
-        return lines
+        return lines + _failures(http["runs"])
     lines += [
         "",
         "The rows above are closed loops: a client sends its next request when the last is "
@@ -136,6 +136,23 @@ def http_lines(http: dict[str, Any]) -> list[str]:
             f"{level['requests']} | {_cell(level['requests_per_s'])} | {_percentiles(level)} | "
             f"{level['errors']} | {level['connections_busy_max']} | {_spent(level)} |"
         )
+    return lines + _failures(http["runs"])
+
+
+def _failures(runs: list[dict[str, Any]]) -> list[str]:
+    """What the server said when some of a run's requests failed."""
+    lines = []
+    for run in runs:
+        if run.get("server_log_tail"):
+            lines += [
+                "",
+                f"Server output at {run['workers']} worker(s), where requests failed "
+                "(last distinct lines):",
+                "",
+                "```",
+                *run["server_log_tail"],
+                "```",
+            ]
     return lines
 
 
