@@ -8,11 +8,12 @@ import json
 import re
 from collections.abc import Iterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import StreamingResponse
 
 from agent.api.deps import AgentDep, ShopperSide
 from agent.api.others import public_reply
+from agent.api.responses import json_response
 from agent.api.schemas import ChatCreate
 from agent.domain import Reply
 
@@ -39,9 +40,9 @@ def chat_reply(agent: AgentDep, caller: ShopperSide, body: ChatCreate) -> Reply:
 
 
 @router.post("", response_model=Reply)
-def chat(agent: AgentDep, caller: ShopperSide, body: ChatCreate) -> Reply:
+def chat(agent: AgentDep, caller: ShopperSide, body: ChatCreate) -> Response:
     """One turn: the reply, its suggestions with reasons, any question or hand-over."""
-    return chat_reply(agent, caller, body)
+    return json_response(chat_reply(agent, caller, body))
 
 
 def _sse(event: str, data: object) -> str:

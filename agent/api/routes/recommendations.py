@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from agent.api.deps import AgentDep, AnyCaller, ShopperSide
 from agent.api.others import public_explanation, public_suggestions
+from agent.api.responses import json_response
 from agent.api.schemas import RecommendationsPublic, RecommendCreate
 from agent.domain import ShopperMode
 from tools.explain import Explanation
@@ -15,19 +16,20 @@ from tools.explain import Explanation
 router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
 
 
-@router.post("")
-def recommend(agent: AgentDep, caller: ShopperSide, body: RecommendCreate) -> RecommendationsPublic:
+@router.post("", response_model=RecommendationsPublic)
+def recommend(agent: AgentDep, caller: ShopperSide, body: RecommendCreate) -> Response:
     """The top ``k`` suggestions, each with the factors behind its score and a reason."""
     shopper_id = caller.shopper(body.shopper_id)
     request = body.model_dump(exclude={"shopper_id"})
     with agent.use() as tactful:
         suggestions = tactful.recommend(shopper_id, **request, name_shoppers=False)
-    return RecommendationsPublic(
+    answer = RecommendationsPublic(
         shopper_id=shopper_id,
         mode=body.mode or ShopperMode.BROWSING,
         query=body.query,
         suggestions=public_suggestions(suggestions),
     )
+    return json_response(answer)
 
 
 @router.get("/{item_id}/why")
