@@ -10,6 +10,7 @@ another order when it splits the work over threads.
 
 from __future__ import annotations
 
+import sys
 import threading
 from types import TracebackType
 from typing import Any
@@ -24,14 +25,19 @@ class _OneBlasThread:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._controller: ThreadpoolController | None = None
+        self._modules = 0
         self._limit: Any = None
         self._inside = 0
 
     def __enter__(self) -> None:
         with self._lock:
             if self._inside == 0:
-                # Found on first use, when numpy's and scipy's libraries are loaded.
-                self._controller = self._controller or ThreadpoolController()
+                # Found on first use, and again after more modules were imported: one may
+                # have loaded another BLAS (scipy.linalg brings its own OpenBLAS), which
+                # the libraries found before would leave unlimited.
+                if self._controller is None or len(sys.modules) != self._modules:
+                    self._controller = ThreadpoolController()
+                    self._modules = len(sys.modules)
                 self._limit = self._controller.limit(limits=1, user_api="blas")
             self._inside += 1
 

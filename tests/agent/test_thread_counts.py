@@ -4,6 +4,11 @@ one thread whatever the process's own setting."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -62,3 +67,37 @@ def test_the_blas_thread_count_comes_back_after_nested_blocks() -> None:
 
     assert inside == still == [1] * len(before)
     assert blas_threads() == before
+
+
+def test_a_blas_loaded_after_the_first_block_is_held_to_one_thread_too() -> None:
+    # In a process of its own: whether scipy.linalg is loaded yet depends on what ran.
+    script = """
+import json
+import numpy  # numpy's OpenBLAS is loaded before the first block, as in any ranking
+from threadpoolctl import threadpool_info
+from tools.threads import one_blas_thread
+
+def blas():
+    return sorted((lib["filepath"], lib["num_threads"]) for lib in threadpool_info()
+                  if lib["user_api"] == "blas")
+
+with one_blas_thread:
+    pass
+import scipy.linalg  # loads scipy's own OpenBLAS beside numpy's
+with one_blas_thread:
+    inside = blas()
+print(json.dumps({"inside": inside, "after": blas()}))
+"""
+    found = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", script],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=os.environ | {"OPENBLAS_NUM_THREADS": "2"},
+        ).stdout
+    )
+
+    assert len(found["inside"]) == 2, "scipy.linalg loads a second BLAS"
+    assert [threads for _, threads in found["inside"]] == [1, 1]
+    assert [threads for _, threads in found["after"]] == [2, 2]
