@@ -15,6 +15,7 @@ from tools.ranker import (
     NEXT_COUNT_REF,
     ORDERS_REF,
     PARTNER_REF,
+    QUERY_LOOSE_REF,
     QUERY_MEANING_REF,
     SINCE_REF,
 )
@@ -244,6 +245,8 @@ def _request_phrase(evidence: list[Evidence]) -> str:
             )
         elif e.ref == QUERY_MEANING_REF:
             phrases.append(prompts.render("reasons/request_meaning", query=e.label).strip())
+        elif e.ref == QUERY_LOOSE_REF:
+            phrases.append(prompts.render("reasons/request_loose", query=e.label).strip())
         else:
             phrases.append(prompts.render("reasons/request", query=e.label).strip())
     return " and ".join(phrases)

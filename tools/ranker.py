@@ -98,9 +98,16 @@ MIN_TOGETHER = 2
 #: something to go with it.
 SAME_KIND_SIMILARITY = 0.8
 #: A request factor's evidence refs: the asked-for words are in the title, or the item
-#: matched the request by meaning only.
+#: matched the request by meaning only, closely or loosely.
 QUERY_WORDS_REF = "query"
 QUERY_MEANING_REF = "query:meaning"
+QUERY_LOOSE_REF = "query:loose"
+#: How clearly (on the request's 0–1 meaning scale: a cosine of 0.45 with this model) an
+#: item must match a request by meaning to be called close to it. Lanterns and paper
+#: stars for "festive illumination" score 0.5–0.6; past the owls themselves, the best a
+#: search for "owls" finds is a sandalwood fan and bird ornaments at about 0.4, which
+#: are only loosely related.
+CLOSE_MEANING = 0.625
 #: Online Retail's country names that read with "the" inside a sentence.
 _COUNTRIES_WITH_THE = frozenset(
     {
@@ -387,6 +394,8 @@ class _Scores:
     likeness: np.ndarray | None = None
     #: The request factor's two parts (weighted): matching the query, being like the anchor.
     query_part: np.ndarray | None = None
+    #: How clearly each item matches the query by meaning, 0–1 (unweighted).
+    query_meaning: np.ndarray | None = None
     like_part: np.ndarray | None = None
     partner_part: np.ndarray | None = None
     #: How many other shoppers chose each item and the partner too.
@@ -564,6 +573,7 @@ class HybridRanker:
                 parts[FactorName.AUDIENCE] = weights.audience * suitability
 
         query_part: np.ndarray | None = None
+        meaning: np.ndarray | None = None
         like_part: np.ndarray | None = None
         partner_part: np.ndarray | None = None
         partner_counts: np.ndarray | None = None
@@ -669,6 +679,7 @@ class HybridRanker:
             likeness=likeness,
             mask=mask,
             query_part=query_part,
+            query_meaning=meaning,
             like_part=like_part,
             partner_part=partner_part,
             partner_counts=partner_counts,
@@ -919,10 +930,15 @@ class HybridRanker:
                 # Quote the words found in the title; a match by meaning alone quotes them all
                 # and says so, so the reason never claims words the title lacks.
                 found = [w for w in request.query_words if self.catalog.keyword_match([w])[row] > 0]
+                close = scores.query_meaning is None or scores.query_meaning[row] >= CLOSE_MEANING
                 evidence.append(
                     Evidence(
                         kind=EvidenceKind.QUERY,
-                        ref=QUERY_WORDS_REF if found else QUERY_MEANING_REF,
+                        ref=QUERY_WORDS_REF
+                        if found
+                        else QUERY_MEANING_REF
+                        if close
+                        else QUERY_LOOSE_REF,
                         label=" ".join(dict.fromkeys(found)) or request.query or "",
                         weight=float(scores.query_part[row]),
                     )

@@ -197,6 +197,28 @@ def test_a_match_by_meaning_is_never_said_to_match_the_words(
     assert said["words"] and said["meaning"], said
 
 
+def test_an_item_only_loosely_like_the_request_is_never_called_close_to_it(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    # Lanterns are close to "festive illumination"; past the owls themselves, a search
+    # for owls reaches a sandalwood fan and birds, which are not.
+    catalog = tactful.index.catalog
+    said = {"close": 0, "loose": 0}
+    for query in ("owls", "festive illumination"):
+        asked = tactful.embedder.embed([query])[0]
+        for suggestion in tactful.recommend(demo_shopper, k=40, mode="research", query=query):
+            row = catalog.row(suggestion.item.item_id)
+            assert row is not None
+            likeness = float(catalog.vectors[row] @ asked)
+            if f'close in meaning to "{query}"' in suggestion.reason:
+                said["close"] += 1
+                assert likeness >= 0.45 - 1e-4, suggestion.reason
+            if f'loosely related to "{query}"' in suggestion.reason:
+                said["loose"] += 1
+                assert likeness < 0.45 + 1e-4, suggestion.reason
+    assert said["close"] and said["loose"], said
+
+
 def test_similar_shoppers_are_summarised_once_however_many_there_are(
     tactful: Tactful, demo_shopper: str
 ) -> None:

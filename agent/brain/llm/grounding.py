@@ -39,7 +39,7 @@ FACTOR_TEMPLATES: dict[FactorName, tuple[str, ...]] = {
         "similar_shopper_country",
     ),
     FactorName.POPULARITY: ("popularity",),
-    FactorName.REQUEST: ("request", "request_meaning", "similar_to", "goes_with"),
+    FactorName.REQUEST: ("request", "request_meaning", "request_loose", "similar_to", "goes_with"),
     FactorName.AUDIENCE: ("audience",),
     FactorName.BUY_AGAIN: ("buy_again_own", "buy_again_item", "buy_again_shop"),
     FactorName.BOUGHT_NEXT: ("bought_next", "bought_next_rated"),
