@@ -53,7 +53,13 @@ from agent.profile_view import what_i_know
 from agent.recommender import Recommender, query_words
 from agent.stores.records import ConversationRecord, RecordStore
 from tools.explain import explain
-from tools.ranker import PARTNER_REF, same_person
+from tools.ranker import (
+    PARTNER_REF,
+    QUERY_LOOSE_REF,
+    QUERY_MEANING_REF,
+    QUERY_WORDS_REF,
+    same_person,
+)
 from tools.types import BehaviourEvent, FactorName
 
 #: Events this recent count as "this session" when guessing the mode; a conversation
@@ -302,6 +308,8 @@ class Handlers:
                 goes_with=_chosen_with(suggestions) if request.goes_with else None,
                 searched=self._searched(request),
             )
+        if isinstance(lead, o.Shown | o.Refined) and _only_loosely(request, suggestions):
+            lead = lead.model_copy(update={"loose": True})
         return Handled(
             lead,
             suggestions=suggestions,
@@ -718,3 +726,17 @@ def _chosen_with(suggestions: list[Suggestion]) -> str | None:
     ]
     common = set.intersection(*partners) if partners else set()
     return next(iter(common)) if len(common) == 1 else None
+
+
+def _only_loosely(request: ActiveRequest, suggestions: list[Suggestion]) -> bool:
+    """Whether words were searched for and no suggestion names them or clearly means them
+    (each is only loosely related: what is left once the close matches were shown)."""
+    if not request.query or not suggestions:
+        return False
+    refs = {
+        e.ref
+        for s in suggestions
+        if (found := s.factor(FactorName.REQUEST)) is not None
+        for e in found.evidence
+    }
+    return not refs & {QUERY_WORDS_REF, QUERY_MEANING_REF} and QUERY_LOOSE_REF in refs

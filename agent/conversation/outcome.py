@@ -12,6 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.domain import EscalationCause, FeedbackValue, ShopperMode
 
+LOOSE_DESCRIPTION = (
+    "none of the suggestions names what was searched for or clearly means it: they are "
+    "only loosely related to it"
+)
+
 
 class _Outcome(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -35,6 +40,7 @@ class Shown(_Outcome):
         default=False,
         description="ranked by what other shoppers buy most, with nothing about this one",
     )
+    loose: bool = Field(default=False, description=LOOSE_DESCRIPTION)
 
 
 class Refined(_Outcome):
@@ -43,6 +49,7 @@ class Refined(_Outcome):
     kind: Literal["refined"] = "refined"
     kept: list[str] = Field(description='constraints carried over, e.g. "for your sister"')
     changed: list[str] = Field(description='what this turn changed, e.g. "under £5"')
+    loose: bool = Field(default=False, description=LOOSE_DESCRIPTION)
 
 
 class NoMatch(_Outcome):

@@ -219,6 +219,22 @@ def test_an_item_only_loosely_like_the_request_is_never_called_close_to_it(
     assert said["close"] and said["loose"], said
 
 
+def test_a_search_left_with_only_loose_matches_says_so(tactful: Tactful, demo_shopper: str) -> None:
+    first = tactful.chat(demo_shopper, "i love owls, anything cute under £5?")
+    # A follow-up leaves out what was shown: the owls under £5 are all on screen.
+    again = tactful.chat(
+        demo_shopper,
+        "the second one is for my niece actually",
+        conversation_id=first.conversation_id,
+    )
+
+    assert any("owl" in s.item.title.lower() for s in first.suggestions)
+    assert "loosely related" not in first.text
+    assert not any("owl" in s.item.title.lower() for s in again.suggestions)
+    assert all("loosely related" in s.reason for s in again.suggestions)
+    assert "only loosely related" in again.text
+
+
 def test_similar_shoppers_are_summarised_once_however_many_there_are(
     tactful: Tactful, demo_shopper: str
 ) -> None:

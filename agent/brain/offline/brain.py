@@ -38,7 +38,10 @@ class OfflineBrain:
         return self._reader.read_surely(message, context)
 
     def word(self, outcome: o.Outcome) -> str:
-        return word(outcome).strip()
+        text = word(outcome).strip()
+        if isinstance(outcome, o.Shown | o.Refined) and outcome.loose:
+            text += " " + prompts.render("offline/loose_matches").strip()
+        return text
 
     def word_shown(self, outcome: o.Outcome, suggestions: Sequence[Suggestion]) -> Worded:
         # The ranker's template reasons are already said from the factors alone.
