@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.brain.offline.negation import parse_exclusions
+from agent.brain.offline.slots import search_slots
 
 CASES: list[tuple[str, list[str]]] = [
     ("something for my niece but nothing with hearts", ["hearts"]),
@@ -41,6 +42,10 @@ CASES: list[tuple[str, list[str]]] = [
     ("nothing with unicorns, she is 12 now", ["unicorns"]),
     ("anything but socks!!", ["socks"]),
     ("no candles no candles", ["candles"]),
+    ("show me candles but not heart shaped ones", ["heart"]),
+    ("nothing heart-shaped", ["heart"]),
+    ("not christmas themed please", ["christmas"]),
+    ("no floral designs", ["floral"]),
     # Negations that exclude nothing.
     ("not sure", []),
     ("no thanks", []),
@@ -67,3 +72,10 @@ CASES: list[tuple[str, list[str]]] = [
 @pytest.mark.parametrize(("text", "excluded"), CASES)
 def test_exclusions_are_the_content_words_under_a_negation(text: str, excluded: list[str]) -> None:
     assert parse_exclusions(text) == excluded
+
+
+def test_a_shape_word_under_a_negation_is_neither_ruled_out_nor_asked_for() -> None:
+    for text in ("any lights? nothing heart-shaped", "lights but not heart shaped ones"):
+        slots = search_slots(text)
+        assert slots["exclude"] == ["heart"], text
+        assert slots["query"] == "lights", text

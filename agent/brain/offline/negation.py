@@ -12,7 +12,7 @@ import re
 
 from agent.brain.offline.lexicon import alternation, default_lexicon
 
-__all__ = ["parse_exclusions"]
+__all__ = ["negated_words", "parse_exclusions"]
 
 # Past this many content words a scope is a sentence, not a list of things.
 _MOST_WORDS_PER_CUE = 3
@@ -32,14 +32,16 @@ def _compile() -> dict[str, re.Pattern[str]]:
 _PATTERNS = _compile()
 
 
-def _scope(text: str, position: int) -> list[str]:
+def _scope(text: str, position: int) -> list[tuple[str, bool]]:
+    """The words under the cue at ``position``, each with whether it is ruled out (an
+    empty noun or a shape word, "ones", "shaped", is in the scope but rules out nothing)."""
     neg = default_lexicon().negation
     while True:
         filler = _PATTERNS["filler"].match(text, position)
         if not filler:
             break
         position = filler.end()
-    words: list[str] = []
+    words: list[tuple[str, bool]] = []
     for token in _PATTERNS["token"].finditer(text, position):
         if token.start() != position:
             break
@@ -49,10 +51,18 @@ def _scope(text: str, position: int) -> list[str]:
             break
         if _PATTERNS["cue"].match(text, token.start("word")):
             break  # the next cue opens its own scope
-        if word in neg.joiners or word in neg.skip_words:
+        if word in neg.joiners:
             continue
-        words.append(word)
-        if len(words) == _MOST_WORDS_PER_CUE:
+        if word in neg.skip_words:
+            words.append((word, False))
+            continue
+        # "heart-shaped" rules out hearts, as "heart shaped" does.
+        head, _, tail = word.rpartition("-")
+        if head and tail in neg.skip_words:
+            words += [(head, True), (tail, False), (word, False)]
+        else:
+            words.append((word, True))
+        if sum(kept for _, kept in words) == _MOST_WORDS_PER_CUE:
             break
     return words
 
@@ -72,13 +82,19 @@ def parse_exclusions(text: str) -> list[str]:
     "…but nothing with hearts" gives ``["hearts"]``; "she already has loads of dolls,
     something else" ``["dolls"]``; "not sure", "no thanks" and "not too expensive" ``[]``.
     """
+    return [word for word, kept in negated_words(text) if kept]
+
+
+def negated_words(text: str) -> list[tuple[str, bool]]:
+    """Every word under a negation, once each, with whether it is ruled out: "not heart
+    shaped ones" gives ``[("heart", True), ("shaped", False), ("ones", False)]``. None
+    of them is something asked for."""
     # One apostrophe for the other keeps every offset, and the cues need only one form.
     text = text.replace("’", "'")
-    found: list[str] = []
+    found: dict[str, bool] = {}
     for cue in _PATTERNS["cue"].finditer(text):
         if not _opens_scope(text, cue.end()):
             continue
-        for word in _scope(text, cue.end()):
-            if word not in found:
-                found.append(word)
-    return found
+        for word, kept in _scope(text, cue.end()):
+            found.setdefault(word, kept)
+    return list(found.items())

@@ -10,7 +10,7 @@ from typing import Any
 import prompts
 from agent.brain.offline.cues import default_cues
 from agent.brain.offline.money import parse_money
-from agent.brain.offline.negation import parse_exclusions
+from agent.brain.offline.negation import negated_words
 from agent.brain.offline.recipients import Recipient, parse_recipient
 from agent.domain import ShopperMode
 
@@ -207,11 +207,12 @@ def search_slots(text: str) -> dict[str, Any]:
     spans = list(money.spans)
     if recipient is not None:
         spans.append(recipient.span)
-    exclude = parse_exclusions(text)
+    negated = negated_words(text)
+    exclude = [word for word, kept in negated if kept]
     goes_with, goes_with_span = _goes_with(blank(text, spans))
     if goes_with:
         spans.append(goes_with_span)  # type: ignore[arg-type]
-    words = content_words(blank(text, spans), exclude)
+    words = content_words(blank(text, spans), [word for word, _ in negated])
     bounded = money.found and not money.around
     audience = recipient.audience if recipient is not None else None
     pronoun = None
