@@ -930,15 +930,17 @@ class HybridRanker:
                 # Quote the words found in the title; a match by meaning alone quotes them all
                 # and says so, so the reason never claims words the title lacks.
                 found = [w for w in request.query_words if self.catalog.keyword_match([w])[row] > 0]
-                close = scores.query_meaning is None or scores.query_meaning[row] >= CLOSE_MEANING
+                meaning = scores.query_meaning
+                if found:
+                    ref = QUERY_WORDS_REF
+                elif meaning is None or meaning[row] >= CLOSE_MEANING:
+                    ref = QUERY_MEANING_REF
+                else:
+                    ref = QUERY_LOOSE_REF
                 evidence.append(
                     Evidence(
                         kind=EvidenceKind.QUERY,
-                        ref=QUERY_WORDS_REF
-                        if found
-                        else QUERY_MEANING_REF
-                        if close
-                        else QUERY_LOOSE_REF,
+                        ref=ref,
                         label=" ".join(dict.fromkeys(found)) or request.query or "",
                         weight=float(scores.query_part[row]),
                     )

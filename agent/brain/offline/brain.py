@@ -38,10 +38,7 @@ class OfflineBrain:
         return self._reader.read_surely(message, context)
 
     def word(self, outcome: o.Outcome) -> str:
-        text = word(outcome).strip()
-        if isinstance(outcome, o.Shown | o.Refined) and outcome.loose:
-            text += " " + prompts.render("offline/loose_matches").strip()
-        return text
+        return word(outcome).strip()
 
     def word_shown(self, outcome: o.Outcome, suggestions: Sequence[Suggestion]) -> Worded:
         # The ranker's template reasons are already said from the factors alone.
@@ -58,6 +55,13 @@ def offline_brain(embedder: Embedder) -> OfflineBrain:
 
 def word(outcome: o.Outcome) -> str:
     """The offline wording of one outcome."""
+    text = _intro(outcome)
+    if isinstance(outcome, o.Shown | o.Refined) and outcome.loose:
+        text = f"{text.strip()} {prompts.render('offline/loose_matches').strip()}"
+    return text
+
+
+def _intro(outcome: o.Outcome) -> str:
     r = prompts.render
     match outcome:
         case o.Shown(goes_with=goes_with) if goes_with:
