@@ -308,8 +308,6 @@ class Handlers:
                 goes_with=_chosen_with(suggestions) if request.goes_with else None,
                 searched=self._searched(request),
             )
-        if isinstance(lead, o.Shown | o.Refined) and _only_loosely(request, suggestions):
-            lead = lead.model_copy(update={"loose": True})
         return Handled(
             lead,
             suggestions=suggestions,
@@ -728,10 +726,10 @@ def _chosen_with(suggestions: list[Suggestion]) -> str | None:
     return next(iter(common)) if len(common) == 1 else None
 
 
-def _only_loosely(request: ActiveRequest, suggestions: list[Suggestion]) -> bool:
+def only_loosely(request: ActiveRequest | None, suggestions: list[Suggestion]) -> bool:
     """Whether words were searched for and no suggestion names them or clearly means them
     (each is only loosely related: what is left once the close matches were shown)."""
-    if not request.query or not suggestions:
+    if request is None or not request.query or not suggestions:
         return False
     refs = {
         e.ref

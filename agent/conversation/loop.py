@@ -22,6 +22,7 @@ from agent.conversation.handlers import (
     Handled,
     Handlers,
     TurnContext,
+    only_loosely,
 )
 from agent.conversation.state import ShownItem, TurnState
 from agent.domain import (
@@ -200,6 +201,8 @@ class Conversations:
         if suggestions:
             worded = self._brain.word_shown(handled.outcome, suggestions)
             said.append(worded.text)
+            if only_loosely(handled.request, suggestions):
+                said.append(self._brain.word(o.LooseMatches()))
             suggestions = [
                 s.model_copy(update={"reason": reason})
                 for s, reason in zip(suggestions, worded.reasons, strict=True)

@@ -12,11 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.domain import EscalationCause, FeedbackValue, ShopperMode
 
-LOOSE_DESCRIPTION = (
-    "none of the suggestions names what was searched for or clearly means it: they are "
-    "only loosely related to it"
-)
-
 
 class _Outcome(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -40,7 +35,6 @@ class Shown(_Outcome):
         default=False,
         description="ranked by what other shoppers buy most, with nothing about this one",
     )
-    loose: bool = Field(default=False, description=LOOSE_DESCRIPTION)
 
 
 class Refined(_Outcome):
@@ -49,7 +43,13 @@ class Refined(_Outcome):
     kind: Literal["refined"] = "refined"
     kept: list[str] = Field(description='constraints carried over, e.g. "for your sister"')
     changed: list[str] = Field(description='what this turn changed, e.g. "under £5"')
-    loose: bool = Field(default=False, description=LOOSE_DESCRIPTION)
+
+
+class LooseMatches(_Outcome):
+    """Words were searched for and none of the suggestions names them or clearly means
+    them: each is only loosely related (what is left once the close matches were shown)."""
+
+    kind: Literal["loose_matches"] = "loose_matches"
 
 
 class NoMatch(_Outcome):
@@ -219,6 +219,7 @@ class HandoverNote(_Outcome):
 Outcome = Annotated[
     Shown
     | Refined
+    | LooseMatches
     | NoMatch
     | AnswerTaken
     | QuestionExplained

@@ -25,6 +25,7 @@ SAMPLES: list[o.Outcome] = [
     o.Shown(mode=ShopperMode.PURCHASE, personalized=False),
     o.Refined(kept=["for your sister"], changed=["under £5"]),
     o.NoMatch(constraints='"unicorns"'),
+    o.LooseMatches(),
     o.AnswerTaken(item="Owl Mug", about_me=True),
     o.AnswerTaken(item="Owl Mug", about_me=False, recipient="niece"),
     o.AnswerTaken(item="Owl Mug", about_me=False),

@@ -55,13 +55,6 @@ def offline_brain(embedder: Embedder) -> OfflineBrain:
 
 def word(outcome: o.Outcome) -> str:
     """The offline wording of one outcome."""
-    text = _intro(outcome)
-    if isinstance(outcome, o.Shown | o.Refined) and outcome.loose:
-        text = f"{text.strip()} {prompts.render('offline/loose_matches').strip()}"
-    return text
-
-
-def _intro(outcome: o.Outcome) -> str:
     r = prompts.render
     match outcome:
         case o.Shown(goes_with=goes_with) if goes_with:
@@ -80,6 +73,8 @@ def _intro(outcome: o.Outcome) -> str:
             return r(f"offline/intro_{mode.value}")
         case o.Refined(kept=kept, changed=changed):
             return _refined(kept, changed)
+        case o.LooseMatches():
+            return r("offline/loose_matches")
         case o.NoMatch(constraints=constraints):
             return r("offline/no_results", constraints=constraints)
         case o.AnswerTaken(item=item, about_me=True):
