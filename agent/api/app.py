@@ -119,6 +119,7 @@ def _limiter(settings: Settings, keys: KeyStore, secret: bytes) -> Limiter:
     rate, burst = settings.api.rate_per_second, settings.api.rate_burst
     if settings.api.workers == 1:
         return RateLimiter(rate, burst)
+    workers = settings.api.workers
     if settings.database_url is None:
-        return SharedRateLimiter.beside(settings.home, rate, burst, secret)
-    return SharedRateLimiter(keys.engine, rate, burst, secret)
+        return SharedRateLimiter.beside(settings.home, rate, burst, secret, workers=workers)
+    return SharedRateLimiter(keys.engine, rate, burst, secret, workers=workers)
