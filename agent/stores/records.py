@@ -427,6 +427,7 @@ class RecordStore:
         """Release every pooled connection."""
         if self._checkpoints is not None:
             self._checkpoints.stop()
+        self.changes.close()
         self.engine.dispose()
 
     def __enter__(self) -> RecordStore:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import event as sa_event
 
 from agent.domain import (
     AnswerKind,
@@ -559,6 +560,32 @@ def test_the_change_feed_names_whose_facts_or_personalization_changed_in_order(
     assert store.changes.latest() == start + 3
     assert store.changes.since(start + 3) == []
     assert [c.seq for c in store.changes.since(start, limit=2)] == [start + 1, start + 2]
+
+
+def test_the_change_feed_read_again_and_again_finds_what_another_process_wrote(
+    store: RecordStore,
+) -> None:
+    other = RecordStore(store.engine.url.render_as_string(hide_password=False))
+    reads: list[str] = []
+    sa_event.listen(store.engine, "before_cursor_execute", lambda *args: reads.append(args[2]))
+    try:
+        start = store.changes.latest()
+        for _ in range(3):
+            assert store.changes.since(start) == []
+        quiet = [sql for sql in reads if "FROM changes" in sql]
+        add_fact(other, fact("f1"))
+        assert [c.seq for c in store.changes.since(start)] == [start + 1]
+        assert store.changes.since(start + 1) == []
+        add_fact(other, fact("f2", shopper_id="s2"))
+        found = store.changes.since(start + 1)
+        # An earlier place in the feed still reads what lies after it.
+        assert [c.seq for c in store.changes.since(start)] == [start + 1, start + 2]
+    finally:
+        other.close()
+    assert [(c.seq, c.shopper_id) for c in found] == [(start + 2, "s2")]
+    if store.engine.url.get_backend_name() == "sqlite":
+        # With no commit in between, SQLite tells so without reading the feed again.
+        assert len(quiet) == 1
 
 
 def test_an_erasure_enters_the_change_feed_naming_nobody_and_takes_their_rows_with_it(

@@ -27,6 +27,8 @@ feed from 0 again (the saved snapshots of :mod:`agent.snapshot` rely on this).
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -110,7 +112,12 @@ def append_many(
 
 
 class ChangeFeed:
-    """Reads the feed; writers append through :func:`append`."""
+    """Reads the feed; writers append through :func:`append`.
+
+    In a SQLite file, a read that would find nothing is skipped: every answer reads the
+    feed first, and SQLite can tell for almost nothing whether anyone has committed
+    since the last look (see :class:`_Commits`).
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -121,6 +128,16 @@ class ChangeFeed:
         except IntegrityError:
             pass  # another process created the row first
         self.era = self._era()
+        file = engine.url.database
+        in_file = engine.url.get_backend_name() == "sqlite" and file not in (None, "", ":memory:")
+        self._commits = _Commits(file) if in_file and file else None
+        #: After reading to the end of the feed: the commit count then, and the position.
+        self._read_to: tuple[int, int] | None = None
+        self._guard = threading.Lock()
+
+    def close(self) -> None:
+        if self._commits is not None:
+            self._commits.close()
 
     def _era(self) -> str:
         with self._engine.connect() as conn:
@@ -147,9 +164,39 @@ class ChangeFeed:
 
     def since(self, seq: int, limit: int = 1000) -> list[Change]:
         """Up to ``limit`` rows after ``seq``, oldest first."""
+        with self._guard:
+            commits = self._commits.count() if self._commits is not None else None
+            if commits is not None and self._read_to is not None:
+                last_commits, end = self._read_to
+                if commits == last_commits and seq >= end:
+                    return []  # no one has committed since the feed was read to its end
         query = sa.select(changes).where(changes.c.seq > seq).order_by(changes.c.seq).limit(limit)
         with self._engine.connect() as conn:
-            return [_change_from_row(row) for row in conn.execute(query)]
+            found = [_change_from_row(row) for row in conn.execute(query)]
+        if commits is not None and len(found) < limit:
+            # Counted before the read, so a commit during it is not missed next time.
+            with self._guard:
+                self._read_to = (commits, found[-1].seq if found else seq)
+        return found
+
+
+class _Commits:
+    """How many times anyone has committed to one SQLite file, as far as telling that
+    it changed goes: ``PRAGMA data_version`` on a connection kept for asking, which
+    changes with every commit made through any other connection, in this process or
+    another, and costs a few microseconds to read."""
+
+    def __init__(self, file: str) -> None:
+        self._connection = sqlite3.connect(file, check_same_thread=False)
+        self._lock = threading.Lock()
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
 
 
 def _change_from_row(row: sa.Row[Any]) -> Change:
