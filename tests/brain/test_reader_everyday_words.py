@@ -114,6 +114,14 @@ def test_trade_buyers_are_not_gift_shoppers_and_their_shop_is_no_product(
     assert isinstance(reading, Request) and reading.query == "notebooks"
 
 
+def test_w_slash_is_with_and_w_slash_o_is_without(reader: OfflineReader) -> None:
+    reading = reader.read("smth w/ trucks on it", SHOWN)
+    assert isinstance(reading, Request) and reading.query == "trucks"
+    reading = reader.read("candles w/o scent", FRESH)
+    assert isinstance(reading, Request)
+    assert (reading.query, reading.exclude) == ("candles", ["scent"])
+
+
 def test_how_they_shop_is_a_mode_and_names_no_product(reader: OfflineReader) -> None:
     assert reader.read("just having a look round", FRESH) == ModeSwitch(mode=ShopperMode.BROWSING)
     reading = reader.read("comparing teapots before i buy", FRESH)

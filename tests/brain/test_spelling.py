@@ -44,3 +44,17 @@ def test_real_words_product_names_and_known_slang_are_left_alone(word: str) -> N
 def test_correct_keeps_everything_but_the_mistyped_words() -> None:
     typed = "any candels for less tahn £5, pease?"
     assert correct(typed) == "any candels for less than £5, please?"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("smth w/ trucks", "smth with trucks"),
+        ("mugs w/lids", "mugs with lids"),
+        ("tea w/o sugar", "tea without sugar"),
+        ("see shop.example/w/2", "see shop.example/w/2"),
+        ("a bow/ribbon", "a bow/ribbon"),
+    ],
+)
+def test_w_slash_is_read_as_with(typed: str, meant: str) -> None:
+    assert correct(typed) == meant

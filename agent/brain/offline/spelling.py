@@ -23,6 +23,9 @@ from tools.vocabulary import deletions, edit
 _WORD = re.compile(r"[a-z]+")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _SPACES = re.compile(r"\s+")
+#: "w/" and "w/o" as people type them for "with" and "without" ("mugs w/ lids"); not
+#: inside a path or a web address.
+_WITH = re.compile(r"(?<![\w/.])w/(o\b)?[ ]*")
 #: Shorter words are too close to too many others for one keystroke to say which.
 MIN_LENGTH = 3
 #: One letter changed for another is only believed in words this long.
@@ -107,7 +110,9 @@ def correction(word: str) -> str | None:
 
 
 def correct(text: str) -> str:
-    """``text`` (lower case) with each mistyped function word put right."""
+    """``text`` (lower case) with each mistyped function word put right, and "w/" and
+    "w/o" written out."""
+    text = _WITH.sub(lambda m: "without " if m.group(1) else "with ", text).rstrip()
     return _WORD.sub(lambda m: correction(m.group()) or m.group(), text)
 
 
