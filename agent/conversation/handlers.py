@@ -508,12 +508,8 @@ class Handlers:
 
     def _owned(self, turn: TurnContext, position: int | None) -> Handled:
         shown = turn.state.shown
-        if position is None and turn.state.focus is not None:
-            # "I already have that one" right after "why the second one?" means the second.
-            position = next(
-                (n for n, s in enumerate(shown, start=1) if s.item_id == turn.state.focus), None
-            )
-        targets = _pick(shown, position or 1)
+        # "I already have that one" right after "why the second one?" means the second.
+        targets = _pick(shown, position or _focused(turn) or 1)
         if not targets:
             return Handled(o.NothingToExplain())
         self._record_events(turn.shopper_id, [t.item_id for t in targets], EventKind.OWN, "stated")
@@ -550,7 +546,8 @@ class Handlers:
                 (n for n, s in enumerate(shown, start=1) if words & set(s.title.lower().split())),
                 None,
             )
-        chosen = _pick(shown, position or 1)
+        # "Why that one?" after "how much is the third one?" asks about the third.
+        chosen = _pick(shown, position or _focused(turn) or 1)
         if not chosen or turn.state.request is None:
             return Handled(o.NothingToExplain())
         now_scored = self._recommender.rescore(
@@ -659,6 +656,14 @@ def _without(request: ActiveRequest | None, items: list[ShownItem]) -> ActiveReq
     base.exclude_ids = sorted({*base.exclude_ids, *(t.item_id for t in items)})
     base.like_item_id = None
     return base
+
+
+def _focused(turn: TurnContext) -> int | None:
+    """The place in the list of the item the last turn was about, if it was about one."""
+    focus = turn.state.focus
+    if focus is None:
+        return None
+    return next((n for n, s in enumerate(turn.state.shown, start=1) if s.item_id == focus), None)
 
 
 def _pick(shown: list[ShownItem], position: int | None) -> list[ShownItem]:

@@ -20,3 +20,15 @@ def test_how_much_one_costs_is_answered_with_its_price_and_why(
     assert second.title in reply.text and f"({money(second.price)})" in reply.text
     # A question is no verdict: nothing was recorded as feedback on the item.
     assert tactful.records.feedback_for_conversation(shown.conversation_id) == []
+
+
+def test_why_that_one_asks_about_the_item_just_talked_about(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    shown = tactful.chat(demo_shopper, "show me something")
+    first, third = shown.suggestions[0].item, shown.suggestions[2].item
+    tactful.chat(demo_shopper, "how much is the 3rd one", conversation_id=shown.conversation_id)
+
+    reply = tactful.chat(demo_shopper, "why that one", conversation_id=shown.conversation_id)
+
+    assert third.title in reply.text and first.title not in reply.text
