@@ -7,8 +7,8 @@ it by the workers would hold a single-connection caller to a fraction. The worke
 share the database already, and the bucket lives there. A write per request, though,
 cost a busy caller's requests milliseconds each and queued both workers behind one
 row's lock, so a worker takes a few tokens at a time (a lease: a quarter of the burst,
-divided among the workers, at least one) and spends them locally for up to a second. A worker
-never admits a request without a token from the shared bucket, so the limit holds;
+divided among the workers, at least one) and spends them locally for up to a second.
+A worker never admits a request without a token from the shared bucket, so the limit holds;
 tokens another worker holds are not spendable here, so a caller may be refused up to a
 lease early. Tokens left when a lease lapses go back to the bucket with the worker's
 next request from that caller, or are forfeited if the caller stays away long enough

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from agent.domain import (
@@ -40,7 +40,7 @@ from agent.domain import (
 from agent.errors import InvalidInput, StoreUnavailable, UnknownShopper
 from agent.stores.sql import audit, changes
 from agent.stores.sql.audit import AuditRecord
-from agent.stores.sql.base import ID, KIND, create_tables, metadata
+from agent.stores.sql.base import ID, KIND, create_tables, metadata, sqlite_file
 from agent.stores.sql.base import chunks as _chunks
 from agent.stores.sql.base import dump_json as _dump_json
 from agent.stores.sql.base import utc as _utc
@@ -359,17 +359,13 @@ def add_missing_columns(engine: Engine) -> None:
                 conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
-def _in_sqlite_file(url: URL) -> bool:
-    return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-
-
 def _make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise InvalidInput(f"Not a database URL: {url!r}") from exc
     shown = parsed.render_as_string(hide_password=True)
-    is_sqlite, in_file = parsed.get_backend_name() == "sqlite", _in_sqlite_file(parsed)
+    is_sqlite, in_file = parsed.get_backend_name() == "sqlite", sqlite_file(parsed) is not None
     in_memory = is_sqlite and not in_file
     if in_file and parsed.database:
         try:
@@ -419,9 +415,7 @@ class RecordStore:
             self.engine.dispose()
             raise StoreUnavailable(f"Cannot open the database at {self.url}: {exc.orig}") from exc
         self.facts = FactStore(self.engine)
-        self._checkpoints = (
-            WalCheckpoints(self.engine) if _in_sqlite_file(self.engine.url) else None
-        )
+        self._checkpoints = WalCheckpoints(self.engine) if sqlite_file(self.engine.url) else None
 
     def close(self) -> None:
         """Release every pooled connection."""

@@ -17,6 +17,13 @@ KIND = sa.String(32)
 IN_CHUNK = 500
 
 
+def sqlite_file(url: sa.URL) -> str | None:
+    """The file of a SQLite database URL; None for another database or one in memory."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return url.database
+
+
 def create_tables(tables: sa.MetaData, engine: sa.Engine) -> None:
     """``create_all`` that survives another process creating the same table meanwhile.
 

@@ -40,7 +40,7 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from agent.stores.sql.base import ID, KIND, metadata, utc
+from agent.stores.sql.base import ID, KIND, metadata, sqlite_file, utc
 
 changes = sa.Table(
     "changes",
@@ -128,16 +128,16 @@ class ChangeFeed:
         except IntegrityError:
             pass  # another process created the row first
         self.era = self._era()
-        file = engine.url.database
-        in_file = engine.url.get_backend_name() == "sqlite" and file not in (None, "", ":memory:")
-        self._commits = _Commits(file) if in_file and file else None
+        file = sqlite_file(engine.url)
+        self._commits = _Commits(file) if file else None
         #: After reading to the end of the feed: the commit count then, and the position.
         self._read_to: tuple[int, int] | None = None
         self._guard = threading.Lock()
 
     def close(self) -> None:
         if self._commits is not None:
-            self._commits.close()
+            with self._guard:
+                self._commits.close()
 
     def _era(self) -> str:
         with self._engine.connect() as conn:
@@ -187,16 +187,14 @@ class _Commits:
     another, and costs a few microseconds to read."""
 
     def __init__(self, file: str) -> None:
+        # Asked only under the feed's lock, from whichever thread reads the feed.
         self._connection = sqlite3.connect(file, check_same_thread=False)
-        self._lock = threading.Lock()
 
     def count(self) -> int:
-        with self._lock:
-            return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+        return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
 
     def close(self) -> None:
-        with self._lock:
-            self._connection.close()
+        self._connection.close()
 
 
 def _change_from_row(row: sa.Row[Any]) -> Change:
