@@ -69,7 +69,10 @@ def apply_refine(
         case "among_shown":
             only = frozenset(shown_ids)
         case "different":
-            after.exclude_words = _union(after.exclude_words, query_words(before.query))
+            # "Not those, toy trucks" after "toys": what is asked for again is not left out.
+            asked = {w.removesuffix("s") for w in query_words(meaning.query)}
+            dropped = [w for w in query_words(before.query) if w.removesuffix("s") not in asked]
+            after.exclude_words = _union(after.exclude_words, dropped)
             after.exclude_ids = _union(after.exclude_ids, shown_ids)
             after.query, after.goes_with = None, None
     _apply_slots(after, meaning)
@@ -179,8 +182,8 @@ def describe_change(
         case "among_shown":
             order = {"price_low": ", cheapest first", "price_high": ", dearest first"}
             changed.append("from the ones you've seen" + order.get(meaning.order or "", ""))
-        case "different":
-            changed.append("something different")
+        case "different" if not after.query:
+            changed.append("something different")  # a new query says what instead
     # Words a new direction drops silently are the old search's; the shopper's own are said.
     said = meaning.exclude if meaning.change == "different" else after.exclude_words
     new_words = [w for w in said if w not in before.exclude_words]

@@ -78,6 +78,12 @@ def test_something_different_drops_the_search_and_rules_out_its_words() -> None:
     assert after.recipient == "sister"
 
 
+def test_a_different_direction_keeps_the_words_it_asks_for_again() -> None:
+    after, _ = apply_refine(SISTER_MUGS, Refine(change="different", query="mug trees"), SHOWN)
+    assert after.query == "mug trees"
+    assert after.exclude_words == []
+
+
 def test_a_new_person_replaces_the_recipient_and_forgets_the_old_age() -> None:
     niece = ActiveRequest(query="toys", recipient="niece", audience="child", age=6)
     after, _ = apply_refine(niece, Refine(recipient="dad"), SHOWN)

@@ -57,6 +57,10 @@ CASES: list[tuple[str, list[str]]] = [
     ("not for me", []),
     ("no, something bigger", []),
     ("not really", []),
+    ("dont show me anything pink", ["pink"]),
+    ("please don't suggest candles again", ["candles"]),
+    ("i do not want to see mugs", ["mugs"]),
+    ("stop showing me tea towels", ["tea", "towels"]),
     ("no idea", []),
     ("no problem", []),
     ("not yet", []),
@@ -79,3 +83,18 @@ def test_a_shape_word_under_a_negation_is_neither_ruled_out_nor_asked_for() -> N
         slots = search_slots(text)
         assert slots["exclude"] == ["heart"], text
         assert slots["query"] == "lights", text
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "excluded"),
+    [
+        ("dont show me anything pink", "", ["pink"]),
+        ("not interested in tea towels, got any bags?", "bags", ["tea", "towels"]),
+        ("steer clear of glass, lanterns maybe", "lanterns", ["glass"]),
+    ],
+)
+def test_the_words_that_say_no_are_not_searched_for(
+    text: str, query: str, excluded: list[str]
+) -> None:
+    slots = search_slots(text)
+    assert (slots["query"], slots["exclude"]) == (query, excluded)

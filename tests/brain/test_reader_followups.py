@@ -110,3 +110,43 @@ def test_more_like_one_of_them_keeps_the_price_said_with_it(
 
     assert isinstance(reading, Refine) and reading.change == "more_like"
     assert (reading.position, reading.price, reading.budget_max) == (position, price, budget)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not those, smth w/ trucks",
+        "no not those. trucks?",
+        "those are rubbish, she likes trucks",
+        "trucks please, not these",
+        "nah none of them - got anything with trucks",
+    ],
+)
+def test_turning_down_the_list_and_naming_something_else_goes_that_way(
+    reader: OfflineReader, text: str
+) -> None:
+    reading = reader.read(text, ON_SCREEN)
+    assert isinstance(reading, Refine) and reading.change == "different", reading
+    assert reading.query == "trucks"
+
+
+def test_turning_down_the_list_for_someone_new_is_a_new_search(reader: OfflineReader) -> None:
+    reading = reader.read("nah not them, for my brother then, something with cars", ON_SCREEN)
+    assert isinstance(reading, Request)
+    assert (reading.recipient, reading.query) == ("brother", "cars")
+
+
+@pytest.mark.parametrize(
+    "text", ["not those, too pricey", "none of those, sorry", "love those, any in blue?"]
+)
+def test_a_verdict_that_names_nothing_new_keeps_its_own_reading(
+    reader: OfflineReader, text: str
+) -> None:
+    reading = reader.read(text, ON_SCREEN)
+    assert not (isinstance(reading, Refine) and reading.change == "different"), reading
+
+
+def test_gift_search_keeps_its_person_when_pink_is_ruled_out(reader: OfflineReader) -> None:
+    reading = reader.read("dont show me anything pink", ON_SCREEN)
+    assert isinstance(reading, Refine) and reading.exclude == ["pink"]
+    assert not reading.query and reading.recipient is None

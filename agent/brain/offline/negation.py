@@ -12,7 +12,7 @@ import re
 
 from agent.brain.offline.lexicon import alternation, default_lexicon
 
-__all__ = ["negated_words", "parse_exclusions"]
+__all__ = ["cue_spans", "negated_words", "parse_exclusions"]
 
 # Past this many content words a scope is a sentence, not a list of things.
 _MOST_WORDS_PER_CUE = 3
@@ -83,6 +83,13 @@ def parse_exclusions(text: str) -> list[str]:
     something else" ``["dolls"]``; "not sure", "no thanks" and "not too expensive" ``[]``.
     """
     return [word for word, kept in negated_words(text) if kept]
+
+
+def cue_spans(text: str) -> list[tuple[int, int]]:
+    """Where the cues that open a scope are: "steer clear of" in "steer clear of glass"
+    is the shopper's way of saying no, not something to look for."""
+    text = text.replace("’", "'")
+    return [cue.span() for cue in _PATTERNS["cue"].finditer(text) if _opens_scope(text, cue.end())]
 
 
 def negated_words(text: str) -> list[tuple[str, bool]]:

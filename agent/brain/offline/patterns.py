@@ -133,6 +133,8 @@ JUDGES_AGENT = re.compile(
     rf"^(?:(?:ugh|god|honestly|seriously|wow|omg|jeez)[\s,!.]+)?"
     rf"(?:{_AT_AGENT}\s+{_NO_GOOD}(?:\s+{_ASSISTANT})?|{_NO_GOOD}\s+{_ASSISTANT})[\s!.?]*$"
 )
+#: The words of that verdict anywhere: "these are all sh*t, useless bloody thing".
+NO_GOOD = re.compile(rf"\b{_NO_GOOD}\b")
 #: The same verdict on "this" or "it", which is about the list when one is on screen.
 JUDGES_THIS = re.compile(rf"^(?:this|it|that)(?:\s+is|'s|\s+was)\s+{_NO_GOOD}[\s!.?]*$")
 #: Words about the shopper's data or history, which a data or personalization request names.

@@ -70,6 +70,7 @@ from agent.brain.offline.patterns import (
     LOVES_DESPITE_NOT,
     MY_HISTORY,
     NEGATING,
+    NO_GOOD,
     OTHER_DIRECTION,
     OTHERS_ASK_FOR_PERSON,
     PERSONALISING,
@@ -117,6 +118,8 @@ from agent.embedding import Embedder
 
 #: "A doorstop shaped like a cat": a thing named with an article ("a bit much" is none).
 NAMES_ONE_THING = re.compile(r"(?:an?|some)\s+(?!(?:bit|lot|little|while)\b)\w")
+#: Where one clause of a message ends and the next begins: "not those, smth with trucks".
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;.!?]+|\s[-–]\s|\bbut\b)\s*")
 #: How likely a hand-over reading must be when no safety rule matched.
 HANDOVER_BY_MEANING = 0.5
 _ABOUT_ME = frozenset({"like", "dislike", "owned"})
@@ -209,6 +212,9 @@ class OfflineReader:
         about_one = _about_one_shown(low, context)
         if about_one is not None:
             return about_one, True
+        new_direction = _ask_after_verdict(low, context)
+        if new_direction is not None and safe is None:
+            return new_direction, True
         rejected: set[str] = set()
         while (ruled_out := _implausible(guess, low, context, searching, safe)) is not None:
             rejected |= ruled_out
@@ -297,6 +303,41 @@ def _about_one_shown(text: str, context: ReadContext) -> Understanding | None:
             # "is the 2nd one popular?", "how much is number 3?": what we know of it.
             return Why(position=position)
     return None
+
+
+def _ask_after_verdict(text: str, context: ReadContext) -> Understanding | None:
+    """ "Not those, smth with trucks", "those are rubbish, she likes trucks": one clause
+    turns down what is on screen and another names something new to look for. The
+    search goes that way; the verdict's own words are no part of it. None when the
+    message is not made that way."""
+    if not context.suggestion_count:
+        return None
+    clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
+    asking = [c for c in clauses if not _points_at_shown(c, context) and _asks_for(c)]
+    verdict = ", ".join(c for c in clauses if c not in asking)
+    asks = ", ".join(asking)
+    if not (asks and _points_at_shown(verdict, context) and _turns_down(verdict)):
+        return None  # "love those, any in blue?", "not those, too pricey"
+    if ASKS_WHY_ANYWHERE.search(asks) or NO_GOOD.search(asks) or is_furious(text):
+        return None  # "…why do you keep showing me mugs", "…useless bloody thing"
+    slots = search_slots(asks)
+    if slots["recipient"]:
+        return Request.model_validate(slots)  # "…for my brother then": a new search
+    return Refine.model_validate({**slots, "change": "different"})
+
+
+def _asks_for(clause: str) -> bool:
+    """Whether ``clause`` names something to find or someone to find it for."""
+    slots = search_slots(clause)
+    return names_wanted(slots) or slots["recipient"] is not None
+
+
+def _turns_down(verdict: str) -> bool:
+    """Whether a clause about what is on screen turns it down: "not those", "those are
+    rubbish", "number 2 - not for me"."""
+    if narrows(verdict) or feedback_value(verdict) == "up":
+        return False
+    return bool(NEGATING.search(verdict) or NO_GOOD.search(verdict) or says_dislike(verdict))
 
 
 def _asks_for_popular(text: str, context: ReadContext) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 import prompts
 from agent.brain.offline.cues import default_cues
 from agent.brain.offline.money import parse_money
-from agent.brain.offline.negation import negated_words
+from agent.brain.offline.negation import cue_spans, negated_words
 from agent.brain.offline.recipients import Recipient, parse_recipient
 from agent.domain import ShopperMode
 
@@ -212,7 +212,7 @@ def search_slots(text: str) -> dict[str, Any]:
     goes_with, goes_with_span = _goes_with(blank(text, spans))
     if goes_with:
         spans.append(goes_with_span)  # type: ignore[arg-type]
-    words = content_words(blank(text, spans), [word for word, _ in negated])
+    words = content_words(blank(text, spans + cue_spans(text)), [word for word, _ in negated])
     bounded = money.found and not money.around
     audience = recipient.audience if recipient is not None else None
     pronoun = None
