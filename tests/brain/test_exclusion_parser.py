@@ -61,6 +61,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("please don't suggest candles again", ["candles"]),
     ("i do not want to see mugs", ["mugs"]),
     ("stop showing me tea towels", ["tea", "towels"]),
+    ("I want to stop getting mug suggestions", ["mug"]),
     ("no idea", []),
     ("no problem", []),
     ("not yet", []),

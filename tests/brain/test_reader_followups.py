@@ -150,3 +150,19 @@ def test_gift_search_keeps_its_person_when_pink_is_ruled_out(reader: OfflineRead
     reading = reader.read("dont show me anything pink", ON_SCREEN)
     assert isinstance(reading, Refine) and reading.exclude == ["pink"]
     assert not reading.query and reading.recipient is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'd rather something practical",
+        "i would prefer something practical",
+        "rather sth practical",
+    ],
+)
+def test_a_preference_for_something_else_is_asked_for_not_held(
+    reader: OfflineReader, text: str
+) -> None:
+    reading = reader.read(text, ON_SCREEN)
+    assert isinstance(reading, (Request, Refine)), reading
+    assert reading.query == "practical"

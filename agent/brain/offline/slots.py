@@ -268,7 +268,8 @@ def narrows(text: str) -> bool:
 
 #: "I'd like to see…", "looks like": the verb "like" without a taste in it.
 _NOT_A_TASTE = re.compile(
-    r"\b(?:would|'d|wd|should|might)\s+(?:really\s+|also\s+)?(?:like|love)\b"
+    r"\b(?:would|'d|wd|should|might)\s+(?:really\s+|also\s+|much\s+)?(?:like|love|prefer)\b"
+    r"|\bprefer\s+(?:something|anything|smth|sth|one|ones)\b"
     r"|\blike\s+to\s+(?:see|have|get|buy|order|find|look|know|ask|try|check)\b"
     r"|\b(?:looks?|looking|feels?|sounds?|smells?|tastes?|something|anything|things?|more|"
     r"one|ones|just|shaped|styled|designed|made|carved|painted|dressed|decorated)\s+like\b"
