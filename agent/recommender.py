@@ -51,6 +51,11 @@ def _load_stopwords(path: Path) -> frozenset[str]:
 STOPWORDS = _load_stopwords(Path(__file__).parent / "brain" / "stopwords.txt")
 
 
+#: How alike in meaning (cosine of the two words' embeddings) a real word must be to the
+#: catalog word it looks like a form of for it to be read as that word.
+SAME_WORD_MEANING = 0.5
+
+
 def query_words(query: str | None) -> list[str]:
     """The content words of a request, for matching item titles."""
     if not query:
@@ -203,7 +208,18 @@ class Recommender:
         words = query_words(text)
         if not words:
             return []  # most calls ask for nothing, and the English words load slowly
-        return self._index.catalog.in_catalog_words(words, english_words())
+        real = english_words()
+        spelled = self._index.catalog.in_catalog_words(words, real)
+        return [
+            form if form == word or word not in real or self._same_meaning(word, form) else word
+            for word, form in zip(words, spelled, strict=True)
+        ]
+
+    def _same_meaning(self, word: str, form: str) -> bool:
+        """Whether a real word and the catalog word it looks like a form of mean the same
+        thing: "glittery" is "glitter", but "whisky" is no "whisk" and "party" no "part"."""
+        vectors = self._embedder.embed([word, form])
+        return float(vectors[0] @ vectors[1]) >= SAME_WORD_MEANING
 
     def _partner(self, goes_with: str | None, taste: TasteSignal) -> int | None:
         """The item "goes with …" names: among the items whose titles hold the most of

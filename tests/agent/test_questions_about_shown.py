@@ -32,3 +32,34 @@ def test_why_that_one_asks_about_the_item_just_talked_about(
     reply = tactful.chat(demo_shopper, "why that one", conversation_id=shown.conversation_id)
 
     assert third.title in reply.text and first.title not in reply.text
+
+
+def test_a_question_of_fact_about_one_records_no_verdict(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    shown = tactful.chat(demo_shopper, "show me something")
+    second = shown.suggestions[1].item
+
+    reply = tactful.chat(
+        demo_shopper, "what's the second one made of?", conversation_id=shown.conversation_id
+    )
+
+    assert second.title in reply.text
+    assert tactful.records.feedback_for_conversation(shown.conversation_id) == []
+
+
+def test_choosing_one_is_a_thumbs_up_for_it(tactful: Tactful, demo_shopper: str) -> None:
+    shown = tactful.chat(demo_shopper, "show me something")
+    first = shown.suggestions[0].item
+
+    tactful.chat(demo_shopper, "ok i'll take the first one", conversation_id=shown.conversation_id)
+
+    feedback = tactful.records.feedback_for(demo_shopper)
+    assert [(f.item_id, f.value.value) for f in feedback] == [(first.item_id, "up")]
+
+
+def test_a_real_word_is_not_read_as_a_catalog_word_it_only_looks_like(tactful: Tactful) -> None:
+    words = tactful.recommender.catalog_words
+    # The demo catalog sells whisks and glitter, and no whisky.
+    assert words("whisky") == ["whisky"]
+    assert words("glittery") == ["glitter"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.brain.base import ReadContext
-from agent.brain.intents import Answer, Correction, Feedback, Refine, Request
+from agent.brain.intents import Answer, Correction, Feedback, Refine, Request, Why
 from agent.brain.offline.reader import OfflineReader
 
 ON_SCREEN = ReadContext(suggestion_count=10)
@@ -166,3 +166,36 @@ def test_a_preference_for_something_else_is_asked_for_not_held(
     reading = reader.read(text, ON_SCREEN)
     assert isinstance(reading, (Request, Refine)), reading
     assert reading.query == "practical"
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("ok i'll take the first one", 1),
+        ("great, ill buy the third", 3),
+        ("number 2 please", 2),
+        ("i'd like to order the last one", 10),
+    ],
+)
+def test_choosing_one_is_a_thumbs_up(reader: OfflineReader, text: str, position: int) -> None:
+    reading = reader.read(text, ON_SCREEN)
+    assert isinstance(reading, Feedback), reading
+    assert (reading.position, reading.value.value) == (position, "up")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the second one made of?",
+        "how big is the 2nd one",
+        "what colours does the 2nd come in",
+        "can you tell me more about number 2",
+    ],
+)
+def test_a_question_of_fact_about_one_asks_about_it(reader: OfflineReader, text: str) -> None:
+    reading = reader.read(text, ON_SCREEN)
+    assert isinstance(reading, Why) and reading.position == 2, reading
+
+
+def test_what_about_one_in_another_colour_is_no_verdict(reader: OfflineReader) -> None:
+    assert not isinstance(reader.read("what about number 2 in blue", ON_SCREEN), Feedback)

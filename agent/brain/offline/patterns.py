@@ -174,6 +174,28 @@ ASKS_ELSEWHERE = re.compile(
 )
 #: "is the first one popular?", "are the mugs dishwasher safe?": a question, no verdict.
 YES_NO_QUESTION = re.compile(r"^(?:is|are|does|do|was|were|has|have|can|will)\b[^?]*\?\s*$")
+#: "ok, …", "hmm, …": a word that opens a message and changes nothing.
+_OPENER = r"^(?:(?:ok|okay|so|and|hmm|um|oh)[\s,]+)?"
+#: "what's the second one made of?", "how big is #3", "tell me more about number 5":
+#: a question of fact about one.
+ASKS_DETAIL = re.compile(
+    rf"{_OPENER}(?!(?:what|how)\s+about\b)"
+    r"(?:what(?:'s|s|\s+is|\s+are|\s+does|\s+do)?|how(?:'s|\s+\w+)?|which|where|who|when)\b"
+    r"|\btell\s+me\s+(?:a\s+(?:bit|little)\s+)?(?:more\s+)?about\b"
+    r"|\bmore\s+(?:info|information|details?)\s+(?:on|about)\b"
+)
+#: "what about number 2 in blue?": a suggestion of where to look, no verdict.
+WHAT_ABOUT = re.compile(rf"{_OPENER}(?:what|how)\s+about\b")
+#: "I'd like to…", "would like": wanting, not likeness.
+WANTING = re.compile(r"(?:'d|\bwould|\bwd)\s+(?:really\s+)?like\b")
+#: "I'll take the first one", "gonna get number 2", "the 3rd please": one chosen.
+CHOOSES_ONE = re.compile(
+    r"\b(?:i'?ll|ill|i\s+will|i'?d\s+like\s+to|let\s+me|i\s+want\s+to|i'?m\s+going\s+to"
+    r"|i'?m\s+gonna|gonna|going\s+to)\s+(?:take|get|buy|have|order|grab|pick|choose|purchase"
+    r"|go\s+(?:for|with))\b"
+    r"|^(?:(?:ok|okay|great|perfect|lovely|yes|yeah|yep|right|cool)[\s,!.]+)?(?:the\s+)?"
+    r"(?:(?:number|no\.?)\s*)?(?:\w+|#\s*\d+)(?:\s+one)?\s+(?:please|pls|plz)[\s!.]*$"
+)
 #: "too pricey", "a bit overpriced", "out of my budget": a price that puts them off.
 TOO_DEAR = re.compile(
     r"\b(?:too|a\s+bit|bit|rather|quite|pretty|so)\s+(?:pricey|pricy|expensive|dear|costly|spendy"

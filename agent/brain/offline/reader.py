@@ -46,6 +46,7 @@ from agent.brain.offline.patterns import (
     ABOUT_SHOWN_WORDS,
     AMONG_SHOWN,
     ASKS_ABOUT,
+    ASKS_DETAIL,
     ASKS_ELSEWHERE,
     ASKS_OF_SHOWN,
     ASKS_PRICE,
@@ -54,6 +55,7 @@ from agent.brain.offline.patterns import (
     ASKS_WHY_ANYWHERE,
     CALLS_OFF,
     CARRIES_ON,
+    CHOOSES_ONE,
     CHOOSING,
     EYE_ROLL,
     FIRST_PERSON,
@@ -79,8 +81,10 @@ from agent.brain.offline.patterns import (
     TASK_ELSEWHERE,
     THIRD_PERSON,
     TOO_DEAR,
+    WANTING,
     WANTS_MORE_LIKE,
     WAVES_OFF,
+    WHAT_ABOUT,
     YES_NO_QUESTION,
 )
 from agent.brain.offline.positions import parse_position
@@ -296,6 +300,13 @@ def _about_one_shown(text: str, context: ReadContext) -> Understanding | None:
     if TOO_DEAR.search(text):
         # "the first one looks nice but too pricey": like it, for less.
         return Refine(change="more_like", position=position, price="cheaper")
+    likeness = LIKENESS.search(WANTING.sub(" ", text))
+    if CHOOSES_ONE.search(text) and not (likeness or NEGATING.search(text)):
+        # "I'll take the first one": a choice, the warmest verdict there is.
+        return Feedback(position=position, value=FeedbackValue.UP)
+    if ASKS_DETAIL.search(text) and not (ASKS_WHY.search(text) or narrows(text)):
+        # "what's the second one made of?", "how big is #3": all we know of it.
+        return Why(position=position)
     if YES_NO_QUESTION.match(text) or ASKS_PRICE.search(text):
         slots = search_slots(text)
         bounded = slots["budget_max"] is not None or slots["budget_min"] is not None
@@ -465,8 +476,10 @@ def _implausible(
         # "any nice lanterns in?" asks for lanterns, it judges none; "nah, none of those,
         # show me some others" asks for more of the search.
         return _FEEDBACK
-    if intent.startswith("feedback_") and YES_NO_QUESTION.match(text):
-        return _FEEDBACK  # "is the first one popular?" asks, it judges nothing
+    asks = YES_NO_QUESTION.match(text) or ASKS_DETAIL.search(text) or WHAT_ABOUT.match(text)
+    judges = NEGATING.search(text) or says_dislike(text) or NO_GOOD.search(text)
+    if intent.startswith("feedback_") and asks and not judges:
+        return _FEEDBACK  # "is the first one popular?", "what colours does the 3rd come in"
     if intent.startswith("feedback_") and (WANTS_MORE_LIKE.search(text) or narrows(text)):
         return _FEEDBACK  # "number 4, more like that please", "the first but in navy?"
     price_change = intent in ("refine_cheaper", "refine_pricier")
