@@ -109,9 +109,9 @@ def http_load(
                 )
                 fresh.used(level["requests"])
                 levels.append(level)
-            for rate in rates or []:
+            for n, rate in enumerate(rates or []):
                 level = asyncio.run(
-                    _open_level(url, key, rate, open_seconds, fresh.next(), seed, pids)
+                    _open_level(url, key, rate, open_seconds, fresh.next(), seed + n, pids)
                 )
                 fresh.used(level["requests"])
                 open_levels.append(level)
@@ -234,7 +234,10 @@ class _Meter:
 
     def summary(self, latencies: list[float], errors: list[str]) -> dict[str, Any]:
         elapsed = time.perf_counter() - self.started
-        server_cpu = _cpu_s(self._pids) - self._server_cpu
+        per_worker = {
+            pid: used - self._server_cpu.get(pid, 0.0) for pid, used in _cpu_s(self._pids).items()
+        }
+        server_cpu = sum(per_worker.values())
         client_cpu = time.process_time() - self._client_cpu
         served = max(len(latencies), 1)
         return {
@@ -249,6 +252,11 @@ class _Meter:
                 "server": round(server_cpu / served * 1000, 2),
                 "clients": round(client_cpu / served * 1000, 2),
             },
+            # Connections stay with the worker that accepted them, so work need not split
+            # evenly: each worker's share of the server's CPU.
+            "worker_cpu_shares": [
+                round(used / server_cpu, 3) if server_cpu else 0.0 for used in per_worker.values()
+            ],
         }
 
 
@@ -311,14 +319,14 @@ async def _open_level(
     }
 
 
-def _cpu_s(pids: set[int]) -> float:
-    """User and system CPU seconds the workers have used so far."""
-    total = 0.0
-    for pid in pids:
+def _cpu_s(pids: set[int]) -> dict[int, float]:
+    """User and system CPU seconds each worker has used so far."""
+    used = {}
+    for pid in sorted(pids):
         with contextlib.suppress(psutil.NoSuchProcess):
             times = psutil.Process(pid).cpu_times()
-            total += times.user + times.system
-    return total
+            used[pid] = times.user + times.system
+    return used
 
 
 async def _recommend_loop(

@@ -124,17 +124,20 @@ def http_lines(http: dict[str, Any]) -> list[str]:
         "the server does. Below, open loop: recommend requests arrive at a fixed rate "
         "(Poisson, seeded) however fast answers come, each timed from when it was due, so "
         "any backlog is charged to the server; requests/s runs from the start to the last "
-        "answer.",
+        "answer. A connection stays with the worker that accepted it, so the work need not "
+        "split evenly between workers: the last column is each worker's share of the "
+        "server's CPU.",
         "",
         "| workers | arriving/s | seconds | requests | requests/s | p50 / p95 / p99 ms | "
-        "errors | most in flight | CPU ms/request: server / clients |",
-        "|" + "---|" * 9,
+        "errors | most in flight | CPU ms/request: server / clients | workers' CPU shares |",
+        "|" + "---|" * 10,
     ]
     for workers, level in opened:
+        shares = " / ".join(f"{share:.0%}" for share in level.get("worker_cpu_shares", [])) or "–"
         lines.append(
             f"| {workers} | {level['offered_per_s']:g} | {level['seconds']:g} | "
             f"{level['requests']} | {_cell(level['requests_per_s'])} | {_percentiles(level)} | "
-            f"{level['errors']} | {level['connections_busy_max']} | {_spent(level)} |"
+            f"{level['errors']} | {level['connections_busy_max']} | {_spent(level)} | {shares} |"
         )
     return lines + _failures(http["runs"])
 
