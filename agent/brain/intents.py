@@ -169,7 +169,7 @@ class Sensitive(_Intent):
     """A topic a person should handle."""
 
     kind: Literal["sensitive"] = "sensitive"
-    topic: Literal["complaint", "payment", "return"]
+    topic: Literal["complaint", "payment", "return", "delivery"]
 
 
 class Feedback(_Intent):

@@ -158,6 +158,9 @@ def test_sentences_that_name_returns_complaints_or_people_are_still_requests(
         ("I was charged twice for my order", "payment"),
         ("i want to return the kettle", "return"),
         ("my order never arrived", "complaint"),
+        ("do you deliver to france?", "delivery"),
+        ("how long does shipping take", "delivery"),
+        ("is there free delivery?", "delivery"),
     ],
 )
 def test_sensitive_topics_go_to_a_person_even_mid_conversation(
@@ -174,7 +177,14 @@ def test_angry_messages_that_ask_for_nothing_escalate(reader: OfflineReader, mes
 
 
 @pytest.mark.parametrize(
-    "message", ["a candle that smells of fresh linen", "ok cool", "hmm not sure yet"]
+    "message",
+    [
+        "a candle that smells of fresh linen",
+        "ok cool",
+        "hmm not sure yet",
+        "a model ship to put on the shelf",
+        "something i can post to my nephew",
+    ],
 )
 def test_calm_messages_do_not_escalate(reader: OfflineReader, message: str) -> None:
     assert not isinstance(reader.read(message, SHOWN), Handoff | Sensitive)

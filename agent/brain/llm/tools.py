@@ -260,7 +260,8 @@ def _forget(backend: ToolBackend, args: ForgetArgs) -> dict[str, Any]:
 
 def _escalate(backend: ToolBackend, args: EscalateArgs) -> dict[str, Any]:
     """Hand the conversation to a person: when the shopper asks for one, is frustrated,
-    raises a complaint, payment or return, or when you have no good answer."""
+    raises a complaint, payment, return or delivery question, or when you have no good
+    answer."""
     return {"escalation_id": backend.escalate(args.shopper_id, args.conversation_id, args.reason)}
 
 

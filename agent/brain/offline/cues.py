@@ -91,6 +91,7 @@ class SafetyRules(BaseModel):
     handoff: tuple[str, ...]
     payment: tuple[str, ...]
     complaint: tuple[str, ...]
+    delivery: tuple[str, ...]
     data_erase: tuple[str, ...]
     data_export: tuple[str, ...]
     data_profile: tuple[str, ...]

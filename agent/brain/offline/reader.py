@@ -130,7 +130,15 @@ _ABOUT_ME = frozenset({"like", "dislike", "owned"})
 _PRONOUNS = frozenset({"she", "he", "they"})
 _FEELERS = frozenset({"i", "i'm", "im", "i've"})
 _ANSWERING = frozenset({"answer_for_me", "answer_for_someone", "ask_why_asked", "decline_answer"})
-_HANDOVER = frozenset({"handoff", "sensitive_complaint", "sensitive_payment", "sensitive_return"})
+_HANDOVER = frozenset(
+    {
+        "handoff",
+        "sensitive_complaint",
+        "sensitive_payment",
+        "sensitive_return",
+        "sensitive_delivery",
+    }
+)
 _CONFIRMING = frozenset({"confirm_yes", "confirm_no"})
 _FEEDBACK = frozenset({"feedback_up", "feedback_down", "feedback_not_for_me"})
 _ABOUT_SHOWN = ("refine_", "feedback_", "why", "owned")

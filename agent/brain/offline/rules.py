@@ -21,6 +21,7 @@ def _compiled() -> dict[str, re.Pattern[str]]:
         "return": _any(rules.return_),
         "payment": _any(rules.payment),
         "complaint": _any(rules.complaint),
+        "delivery": _any(rules.delivery),
         "handoff": _any(rules.handoff),
         "erase": _any(rules.data_erase),
         "export": _any(rules.data_export),
@@ -31,7 +32,8 @@ def _compiled() -> dict[str, re.Pattern[str]]:
 def safety(text: str) -> Sensitive | Handoff | None:
     """A sensitive topic or a request for a person that ``text`` (lower case) states."""
     patterns = _compiled()
-    for topic in ("return", "payment", "complaint"):
+    # "my delivery never came" is a complaint before it is a question about delivery.
+    for topic in ("return", "payment", "complaint", "delivery"):
         if patterns[topic].search(text):
             return Sensitive(topic=topic)
     if patterns["handoff"].search(text):
