@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -20,7 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 
 from agent.errors import InvalidInput, StoreUnavailable
-from agent.stores.sql.base import create_tables
+from agent.stores.sql.base import Commits, create_tables, sqlite_file
 
 #: Every key starts with this, so a leaked one is easy to recognise (and to scan for).
 KEY_PREFIX = "tfk_"
@@ -74,7 +75,12 @@ def hash_secret(secret: str) -> str:
 
 
 class KeyStore:
-    """Create, find, list and revoke API keys in the database at ``url``."""
+    """Create, find, list and revoke API keys in the database at ``url``.
+
+    Every API request finds its key. In a SQLite file a key found is kept until anyone,
+    in any process, commits to the database (see :class:`Commits`), so a revoked key is
+    refused from the next request on while most requests skip the query.
+    """
 
     def __init__(self, url: str) -> None:
         connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
@@ -84,8 +90,17 @@ class KeyStore:
         except OperationalError as exc:
             self.engine.dispose()
             raise StoreUnavailable(f"Cannot open the key table: {exc.orig}") from exc
+        file = sqlite_file(self.engine.url)
+        self._commits = Commits(file) if file else None
+        #: Keys found by secret digest, valid while the commit count is the one kept.
+        self._found: dict[str, ApiKey] = {}
+        self._found_at: int | None = None
+        self._guard = threading.Lock()
 
     def close(self) -> None:
+        if self._commits is not None:
+            with self._guard:
+                self._commits.close()
         self.engine.dispose()
 
     def create(self, kind: KeyKind, name: str | None = None) -> NewKey:
@@ -111,6 +126,10 @@ class KeyStore:
         if not secret.startswith(KEY_PREFIX):
             return None
         digest = hash_secret(secret)
+        with self._guard:
+            commits = self._commits.count() if self._commits is not None else None
+            if commits is not None and commits == self._found_at and digest in self._found:
+                return self._found[digest]
         query = sa.select(api_keys).where(
             api_keys.c.secret_hash == digest, api_keys.c.revoked_at.is_(None)
         )
@@ -119,7 +138,14 @@ class KeyStore:
         # The lookup is by an index; compare again in constant time all the same.
         if row is None or not hmac.compare_digest(row.secret_hash, digest):
             return None
-        return _key(row)
+        key = _key(row)
+        if commits is not None:
+            # Counted before the read: a revocation committed during it is seen next time.
+            with self._guard:
+                if self._found_at != commits:
+                    self._found, self._found_at = {}, commits
+                self._found[digest] = key
+        return key
 
     def list(self) -> list[ApiKey]:
         """Every key, revoked ones too, oldest first."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,23 @@ def sqlite_file(url: sa.URL) -> str | None:
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
     return url.database
+
+
+class Commits:
+    """How many times anyone has committed to one SQLite file, as far as telling that
+    it changed goes: ``PRAGMA data_version`` on a connection kept for asking, which
+    changes with every commit made through any other connection, in this process or
+    another, and costs a few microseconds to read."""
+
+    def __init__(self, file: str) -> None:
+        # Asked under its user's lock, from whichever thread asks.
+        self._connection = sqlite3.connect(file, check_same_thread=False)
+
+    def count(self) -> int:
+        return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+
+    def close(self) -> None:
+        self._connection.close()
 
 
 def create_tables(tables: sa.MetaData, engine: sa.Engine) -> None:

@@ -27,7 +27,6 @@ feed from 0 again (the saved snapshots of :mod:`agent.snapshot` rely on this).
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections.abc import Sequence
 from datetime import datetime
@@ -40,7 +39,7 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from agent.stores.sql.base import ID, KIND, metadata, sqlite_file, utc
+from agent.stores.sql.base import ID, KIND, Commits, metadata, sqlite_file, utc
 
 changes = sa.Table(
     "changes",
@@ -116,7 +115,7 @@ class ChangeFeed:
 
     In a SQLite file, a read that would find nothing is skipped: every answer reads the
     feed first, and SQLite can tell for almost nothing whether anyone has committed
-    since the last look (see :class:`_Commits`).
+    since the last look (see :class:`Commits`).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -129,7 +128,7 @@ class ChangeFeed:
             pass  # another process created the row first
         self.era = self._era()
         file = sqlite_file(engine.url)
-        self._commits = _Commits(file) if file else None
+        self._commits = Commits(file) if file else None
         #: After reading to the end of the feed: the commit count then, and the position.
         self._read_to: tuple[int, int] | None = None
         self._guard = threading.Lock()
@@ -178,23 +177,6 @@ class ChangeFeed:
             with self._guard:
                 self._read_to = (commits, found[-1].seq if found else seq)
         return found
-
-
-class _Commits:
-    """How many times anyone has committed to one SQLite file, as far as telling that
-    it changed goes: ``PRAGMA data_version`` on a connection kept for asking, which
-    changes with every commit made through any other connection, in this process or
-    another, and costs a few microseconds to read."""
-
-    def __init__(self, file: str) -> None:
-        # Asked only under the feed's lock, from whichever thread reads the feed.
-        self._connection = sqlite3.connect(file, check_same_thread=False)
-
-    def count(self) -> int:
-        return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
-
-    def close(self) -> None:
-        self._connection.close()
 
 
 def _change_from_row(row: sa.Row[Any]) -> Change:
