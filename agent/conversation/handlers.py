@@ -448,6 +448,13 @@ class Handlers:
         )
         # "My sister loves cats" is about a gift: show ideas for her, with cats in them.
         request = ActiveRequest(recipient=meaning.recipient)
+        search = turn.state.request
+        theirs = meaning.recipient is None or (
+            search is not None and same_person(meaning.recipient, search.recipient)
+        )
+        if search is not None and meaning.polarity < 0 and theirs:
+            # "I don't like scented ones" while looking at candles: still the candles.
+            request = search.model_copy(deep=True)
         return self._suggest(turn, request, lead, facts=[fact])
 
     def _budget(self, turn: TurnContext, amount: float) -> Handled:

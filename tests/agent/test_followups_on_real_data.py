@@ -177,3 +177,18 @@ def test_warming_up_embeds_every_audience_so_the_first_child_request_embeds_noth
 
     assert warmed > 0
     assert counting.texts == warmed
+
+
+def test_a_dislike_said_during_a_search_keeps_the_search(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    shown = tactful.chat(demo_shopper, "show me some candles")
+    assert any("SCENTED" in s.item.title.upper() for s in shown.suggestions)
+
+    reply = tactful.chat(
+        demo_shopper, "i don't like scented ones", conversation_id=shown.conversation_id
+    )
+
+    titles = [s.item.title.upper() for s in reply.suggestions]
+    assert not any("SCENTED" in t for t in titles), titles
+    assert len(candles(reply.suggestions)) >= len(titles) // 2, titles
