@@ -307,6 +307,7 @@ class Handlers:
                 recipient=request.recipient,
                 goes_with=_chosen_with(suggestions) if request.goes_with else None,
                 searched=self._searched(request),
+                excluded=list(request.exclude_words),
             )
         return Handled(
             lead,

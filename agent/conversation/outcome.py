@@ -35,6 +35,9 @@ class Shown(_Outcome):
         default=False,
         description="ranked by what other shoppers buy most, with nothing about this one",
     )
+    excluded: list[str] = Field(
+        default_factory=list, description='words the shopper ruled out ("pink")'
+    )
 
 
 class Refined(_Outcome):

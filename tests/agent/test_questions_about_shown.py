@@ -63,3 +63,11 @@ def test_a_real_word_is_not_read_as_a_catalog_word_it_only_looks_like(tactful: T
     # The demo catalog sells whisks and glitter, and no whisky.
     assert words("whisky") == ["whisky"]
     assert words("glittery") == ["glitter"]
+
+
+def test_a_new_search_that_rules_something_out_says_so(tactful: Tactful, demo_shopper: str) -> None:
+    reply = tactful.chat(demo_shopper, "something for my niece, dont show me anything pink")
+
+    assert '"pink"' in reply.text
+    assert reply.suggestions
+    assert not any("PINK" in s.item.title.upper() for s in reply.suggestions)

@@ -56,6 +56,11 @@ def offline_brain(embedder: Embedder) -> OfflineBrain:
 def word(outcome: o.Outcome) -> str:
     """The offline wording of one outcome."""
     r = prompts.render
+    if isinstance(outcome, o.Shown) and outcome.excluded:
+        # "Something for my niece, nothing pink": say it was heard.
+        shown = word(outcome.model_copy(update={"excluded": []})).strip()
+        words = " or ".join(f'"{w}"' for w in outcome.excluded)
+        return f"{shown} {r('offline/excluding', words=words).strip()}"
     match outcome:
         case o.Shown(goes_with=goes_with) if goes_with:
             return r("offline/intro_goes_with", item=goes_with)
