@@ -165,11 +165,15 @@ class Handoff(_Intent):
     upset: bool = False
 
 
+#: What a person must handle: the reader and the LLM brain name these and nothing else.
+SensitiveTopic = Literal["complaint", "payment", "return", "delivery"]
+
+
 class Sensitive(_Intent):
     """A topic a person should handle."""
 
     kind: Literal["sensitive"] = "sensitive"
-    topic: Literal["complaint", "payment", "return", "delivery"]
+    topic: SensitiveTopic
 
 
 class Feedback(_Intent):

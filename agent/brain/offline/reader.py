@@ -9,7 +9,7 @@ something to look for is a search and anything else is :class:`Unclear`.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from agent.brain.base import ReadContext
 from agent.brain.intents import (
@@ -32,6 +32,7 @@ from agent.brain.intents import (
     Refine,
     Request,
     Sensitive,
+    SensitiveTopic,
     SmallTalk,
     Thanks,
     Unclear,
@@ -130,15 +131,7 @@ _ABOUT_ME = frozenset({"like", "dislike", "owned"})
 _PRONOUNS = frozenset({"she", "he", "they"})
 _FEELERS = frozenset({"i", "i'm", "im", "i've"})
 _ANSWERING = frozenset({"answer_for_me", "answer_for_someone", "ask_why_asked", "decline_answer"})
-_HANDOVER = frozenset(
-    {
-        "handoff",
-        "sensitive_complaint",
-        "sensitive_payment",
-        "sensitive_return",
-        "sensitive_delivery",
-    }
-)
+_HANDOVER = frozenset({"handoff", *(f"sensitive_{topic}" for topic in get_args(SensitiveTopic))})
 _CONFIRMING = frozenset({"confirm_yes", "confirm_no"})
 _FEEDBACK = frozenset({"feedback_up", "feedback_down", "feedback_not_for_me"})
 _ABOUT_SHOWN = ("refine_", "feedback_", "why", "owned")
