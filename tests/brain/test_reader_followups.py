@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.brain.base import ReadContext
-from agent.brain.intents import Answer, Correction, Feedback, Refine, Request, Why
+from agent.brain.intents import Answer, Confirm, Correction, Feedback, Refine, Request, Why
 from agent.brain.offline.reader import OfflineReader
 
 ON_SCREEN = ReadContext(suggestion_count=10)
@@ -199,3 +199,17 @@ def test_a_question_of_fact_about_one_asks_about_it(reader: OfflineReader, text:
 
 def test_what_about_one_in_another_colour_is_no_verdict(reader: OfflineReader) -> None:
     assert not isinstance(reader.read("what about number 2 in blue", ON_SCREEN), Feedback)
+
+
+def test_slang_names_the_person_and_adds_no_words_to_the_search(reader: OfflineReader) -> None:
+    reading = reader.read("yo need sumthing for my lil bro, hes 9 n into space", ReadContext())
+    assert isinstance(reading, Request)
+    assert (reading.recipient, reading.query) == ("brother, 9", "space")
+    tail = reader.read("no pink stuff tho", ON_SCREEN)
+    assert isinstance(tail, Refine | Request) and (tail.query, tail.exclude) == ("", ["pink"])
+
+
+@pytest.mark.parametrize(("text", "yes"), [("y", True), ("n", False), ("N.", False)])
+def test_one_letter_answers_a_confirmation(reader: OfflineReader, text: str, yes: bool) -> None:
+    # "n" must never erase anything: it is a no.
+    assert reader.read(text, ReadContext(confirming=True)) == Confirm(yes=yes)

@@ -125,6 +125,8 @@ from agent.embedding import Embedder
 NAMES_ONE_THING = re.compile(r"(?:an?|some)\s+(?!(?:bit|lot|little|while)\b)\w")
 #: Where one clause of a message ends and the next begins: "not those, smth with trucks".
 _CLAUSE_BREAK = re.compile(r"\s*(?:[,;.!?]+|\s[-–]\s|\bbut\b)\s*")
+#: "y" or "n" alone, as people answer a yes-or-no question in a hurry.
+_ONE_LETTER_ANSWER = re.compile(r"^\s*([yn])\s*[.!]*\s*$")
 #: How likely a hand-over reading must be when no safety rule matched.
 HANDOVER_BY_MEANING = 0.5
 _ABOUT_ME = frozenset({"like", "dislike", "owned"})
@@ -367,7 +369,10 @@ def _asks_for_popular(text: str, context: ReadContext) -> bool:
 
 def _while_confirming(reading: Understanding, text: str) -> Understanding:
     """A yes or no to the action awaiting one, said any way: "okay", "yes, erase it",
-    "not now". Anything else keeps its own meaning."""
+    "not now", a bare "y" or "n". Anything else keeps its own meaning."""
+    letter = _ONE_LETTER_ANSWER.match(text)
+    if letter:
+        return Confirm(yes=letter.group(1) == "y")
     if isinstance(reading, SmallTalk) and not NEGATING.search(text):
         return Confirm(yes=True)
     if isinstance(reading, DataRequest) and reading.action == "erase":
