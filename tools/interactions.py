@@ -353,6 +353,28 @@ class InteractionIndex:
         top = np.argpartition(-sims, k - 1)[:k]
         return top[np.argsort(-sims[top])]
 
+    def nearest_pool(self, likeness: np.ndarray, size: int) -> NearestPool:
+        """The ``size`` shoppers most like one (by ``likeness``), to find the nearest
+        among them many times over with different shoppers left out."""
+        rows = self.nearest_rows(likeness, size)
+        return NearestPool(rows, complete=len(rows) < size)
+
+    def nearest_rows_without(
+        self, pool: NearestPool, likeness: np.ndarray, k: int, leave_out: Collection[int]
+    ) -> np.ndarray:
+        """:meth:`nearest_rows` with the shoppers in rows ``leave_out`` left out: the same
+        shoppers, read off ``pool`` (from :meth:`nearest_pool`) when it tells which they are,
+        worked out in full when it does not (too many left out, or a tie at the k-th).
+        Shoppers equally like come in the pool's order."""
+        out = np.zeros(len(self.shopper_ids), dtype=bool)
+        out[np.fromiter(leave_out, dtype=np.int64, count=len(leave_out))] = True
+        rest = pool.rows[~out[pool.rows]]
+        if len(rest) > k and likeness[rest[k - 1]] > likeness[rest[k]]:
+            return rest[:k]
+        if len(rest) <= k and pool.complete:
+            return rest
+        return self.nearest_rows(likeness, k, leave_out=leave_out)
+
     def neighbours_at(self, likeness: np.ndarray, rows: np.ndarray) -> list[Neighbour]:
         """The shoppers in ``rows``, each with their ``likeness``."""
         ids, countries = self.shopper_ids, self.countries
@@ -422,6 +444,14 @@ class InteractionIndex:
         behind = np.flatnonzero((recent > 0) & (latest > 0))
         since_build = (now - self.built_at).total_seconds() / 86400.0
         return behind, np.maximum(latest[behind] - 1.0 + since_build, 0.0)
+
+
+class NearestPool(NamedTuple):
+    """Shoppers' rows, most like one shopper first: every shopper with any likeness
+    (``complete``), or the most alike of them."""
+
+    rows: np.ndarray
+    complete: bool
 
 
 def _neighbour_query(weights: np.ndarray) -> np.ndarray:

@@ -19,10 +19,11 @@ from pydantic import BaseModel, Field
 import prompts
 from tools.buy_again import BuyAgainPolicy, Habit, ago, habit, span
 from tools.catalog_index import CatalogIndex
-from tools.interactions import POPULAR_NOW, InteractionIndex, Neighbour
+from tools.interactions import POPULAR_NOW, InteractionIndex, NearestPool, Neighbour
 from tools.latent import ENGAGED_KINDS, LatentShopper, engaged_weights
 from tools.signals import DecayPolicy, fact_strength
 from tools.taste import TasteSignal
+from tools.taste_evidence import CONTENT_BASELINE, MIN_CONTRIBUTION, taste_evidence
 from tools.threads import one_blas_thread
 from tools.types import (
     MAX_AGE,
@@ -38,16 +39,6 @@ from tools.types import (
     Suggestion,
 )
 
-#: Contributions smaller than this are not factors at all (and never cited).
-MIN_CONTRIBUTION = 1e-3
-#: Text similarity below this says nothing about taste (unrelated products sit near 0.2).
-CONTENT_BASELINE = 0.25
-#: At most this many of the shopper's items are cited for one item's taste. Many, not a
-#: few: the same events also choose the similar shoppers, so taking away only a couple of
-#: them can shift the community part by more than the taste part falls.
-MAX_TASTE_EVIDENCE = 20
-#: An item adding less than this share of an item's taste score is not named for it.
-MATERIAL_TASTE_SHARE = 0.01
 #: At most this many of the shopper's items are cited for one item's latent score, and
 #: none that adds less than this share of it.
 MAX_LATENT_EVIDENCE = 10
@@ -81,6 +72,10 @@ QUERY_WORD_SHARE = 0.15
 #: The ``ref`` of a bought-next statistic: how many times shoppers went from the item
 #: with this id (after the prefix) to the suggested one.
 NEXT_COUNT_REF = "next_count:"
+#: Finding the neighbours without those cited reads this many times as many of the most
+#: alike shoppers, found once per list: enough for all but the rare item whose citing
+#: leaves out more than twice the neighbours.
+NEAREST_POOL_SIZE = 3
 #: A factor's contribution has fallen once it is lower by more than this: contributions
 #: are given to six decimals.
 MIN_FALL = 2e-6
@@ -347,38 +342,6 @@ class RankInput:
         return self
 
 
-@dataclass(frozen=True)
-class _TasteBasis:
-    """A taste signal's items, their weights and text vectors, in one order, and each
-    item's strongest event with its weight."""
-
-    rows: np.ndarray
-    weights: np.ndarray
-    vectors: np.ndarray
-    strongest: list[tuple[BehaviourEvent, float]]
-    strongest_weights: np.ndarray
-    #: ``rows`` as a list, for looking items up one at a time.
-    row_list: list[int]
-    #: Each item's share of the weight.
-    shares: np.ndarray
-
-    @classmethod
-    def of(cls, taste: TasteSignal, vectors: np.ndarray) -> _TasteBasis:
-        rows = np.fromiter(taste.item_weights, dtype=np.int64)
-        row_list = rows.tolist()
-        strongest = [max(taste.event_weights[r], key=lambda ew: ew[1]) for r in row_list]
-        weights = np.fromiter(taste.item_weights.values(), dtype=np.float64)
-        return cls(
-            row_list=row_list,
-            shares=weights / weights.sum(),
-            rows=rows,
-            weights=weights,
-            vectors=vectors[rows],
-            strongest=strongest,
-            strongest_weights=np.array([w for _, w in strongest], dtype=np.float64),
-        )
-
-
 @dataclass
 class _Scores:
     """Per-item factor vectors (already weighted) for one ranking."""
@@ -404,8 +367,13 @@ class _Scores:
     habits: dict[int, Habit] = field(default_factory=dict)
     #: When the ranking is made: evidence says how long ago things happened.
     now: datetime | None = None
-    #: The scoring taste's items as taste evidence weighs them, once per ranking.
-    taste_basis: _TasteBasis | None = None
+    #: The rows being listed, in order: their evidence is worked out together.
+    listed: list[int] = field(default_factory=list)
+    #: The shoppers most like this one, to find the neighbours in their place when some
+    #: are left out (see _community_choices).
+    nearest_pool: NearestPool | None = None
+    #: Taste evidence by row, for every listed row at once (see :mod:`tools.taste_evidence`).
+    taste_evidence: dict[int, list[Evidence]] = field(default_factory=dict)
     #: With a request, the candidates that match it well: they are listed first.
     strong: np.ndarray | None = None
     #: Of those, the ones whose titles hold the words of the query: at least half the list.
@@ -473,7 +441,8 @@ class HybridRanker:
                 rows += self._select(total, strong, request.k - len(rows), weights.diversity)
                 rest = scores.mask & ~scores.strong
                 rows += self._select(total, rest, request.k - len(rows), weights.diversity)
-            return [self._suggestion(int(r), request, weights, scores) for r in rows]
+            scores.listed = [int(r) for r in rows]
+            return [self._suggestion(r, request, weights, scores) for r in scores.listed]
 
     def suggestion_for(self, request: RankInput, row: int, now: datetime) -> Suggestion:
         """One item scored as it would be for this request now, whether or not it ranks."""
@@ -863,19 +832,10 @@ class HybridRanker:
         scores: _Scores,
     ) -> list[Evidence]:
         if name is FactorName.TASTE:
-            taste, taste_weight = _scoring_taste(request, weights)
-            owned = scores.parts.get(FactorName.OWNED)
-            # Buying this very item adds its own likeness to taste, but the same event costs
-            # it the "already bought" penalty, which usually outweighs that: it is cited
-            # only when nothing else is.
-            skip = row if owned is not None and owned[row] < 0 else None
-            if scores.taste_basis is None:
-                scores.taste_basis = _TasteBasis.of(taste, self.catalog.vectors)
-            unsold = weights.unsold_share > 0 and bool(self.interactions.unsold[row])
-            text_share = 1.0 if unsold else weights.taste_content_share
-            return self._taste_evidence(
-                row, taste, scores.taste_basis, text_share, taste_weight, skip=skip
-            )
+            if row not in scores.taste_evidence:
+                listed = [r for r in scores.listed if r not in scores.taste_evidence]
+                self._taste_evidence(listed if row in listed else [row], request, weights, scores)
+            return scores.taste_evidence[row]
         if name is FactorName.STATED:
             return [
                 Evidence(kind=EvidenceKind.FACT, ref=f.fact_id, label=f.text, weight=float(p[row]))
@@ -1007,6 +967,23 @@ class HybridRanker:
             return [Evidence(kind=EvidenceKind.EVENT, ref=event.event_id, label=said, weight=1)]
         return []
 
+    def _taste_evidence(
+        self, rows: list[int], request: RankInput, weights: RankWeights, scores: _Scores
+    ) -> None:
+        """Work out the taste evidence of ``rows`` together, into ``scores``."""
+        taste, taste_weight = _scoring_taste(request, weights)
+        owned = scores.parts.get(FactorName.OWNED)
+        # Buying this very item adds its own likeness to taste, but the same event costs
+        # it the "already bought" penalty, which usually outweighs that: it is cited only
+        # when nothing else is.
+        skips = [row if owned is not None and owned[row] < 0 else None for row in rows]
+        unsold = self.interactions.unsold[rows] & (weights.unsold_share > 0)
+        text_shares = np.where(unsold, 1.0, weights.taste_content_share)
+        found = taste_evidence(
+            self.catalog, self.interactions, rows, taste, text_shares, taste_weight, skips
+        )
+        scores.taste_evidence.update(zip(rows, found, strict=True))
+
     def _chosen_with_share(self, partner_row: int, counts: np.ndarray) -> np.ndarray:
         """How much each item's choosers overlap the partner's (a cosine of the two
         shopper sets, from ``counts`` of other shoppers who chose both), less the more it
@@ -1048,7 +1025,12 @@ class HybridRanker:
         likeness = scores.likeness
         while chosen and likeness is not None:
             cited = {n.row for n in chosen}
-            rows = interactions.nearest_rows(likeness, weights.neighbours, leave_out=cited)
+            if scores.nearest_pool is None:
+                size = NEAREST_POOL_SIZE * weights.neighbours
+                scores.nearest_pool = interactions.nearest_pool(likeness, size)
+            rows = interactions.nearest_rows_without(
+                scores.nearest_pool, likeness, weights.neighbours, cited
+            )
             after = weights.community * interactions.community_score(likeness, rows, row)
             # The ranking scores in single precision: a fall is only counted with room for it.
             if after * (1 + SINGLE_PRECISION_SLACK) < before - MIN_FALL:
@@ -1155,102 +1137,6 @@ class HybridRanker:
                 )
                 for e, w in sorted(events, key=lambda ew: -ew[1])
             )
-        return evidence
-
-    def _taste_evidence(
-        self,
-        row: int,
-        taste: TasteSignal,
-        basis: _TasteBasis,
-        content_share: float,
-        weight: float,
-        *,
-        skip: int | None = None,
-    ) -> list[Evidence]:
-        """The shopper's events behind this item's taste score, in the score's own terms.
-
-        The score is a share-weighted mean over the shopper's items (its text part
-        clipped at 0), so it splits exactly into one term per item: share × fit. Taking
-        weight from an item that fits better than the mean lowers the score, so the
-        items that lower it most are cited, each by its strongest event, as long as
-        taking them all away really does (the clip can turn the text part back on),
-        listed by term. ``skip`` is cited only when no other item qualifies. When none
-        fits better (one item alone, or all alike), every event of the largest terms is
-        cited. Each weight is the item's term, split among its cited events.
-        """
-        if taste.empty:
-            return []
-        sources, weights_now = basis.rows, basis.weights
-        similarity = basis.vectors @ self.catalog.vectors[row]
-        content = (similarity.astype(np.float64) - CONTENT_BASELINE) / (1.0 - CONTENT_BASELINE)
-        co = self.interactions.co_engaged_pairs(sources, row)
-
-        def score(item_weights: np.ndarray) -> float:
-            kept = np.where(item_weights > 1e-6, item_weights, 0.0)
-            if kept.sum() <= 0:
-                return 0.0
-            share = kept / kept.sum()
-            text = max(float(share @ content), 0.0)
-            return content_share * text + (1.0 - content_share) * float(share @ co)
-
-        share = basis.shares
-        text = float(share @ content)
-        fit = content_share * content * (text > 0) + (1.0 - content_share) * co
-        terms = share * fit
-        before = score(weights_now)
-        above = np.flatnonzero(fit > before + 1e-9)
-        # Like factors, an item adding too little is not worth naming (an old view, a cart
-        # left months ago): less than MIN_CONTRIBUTION, or than a small share of the whole.
-        floor = max(MIN_CONTRIBUTION, MATERIAL_TASTE_SHARE * weight * before)
-        material = above[weight * terms[above] >= floor]
-        above = material if material.size else above
-        if skip is not None:
-            others = above[sources[above] != skip]
-            above = others if others.size else above
-        # Most lowering first: share times how much better than the mean it fits.
-        lowering = share * (fit - before)
-        candidates = above[np.argsort(-lowering[above], kind="stable")].tolist()
-
-        def lowers(cited: list[int]) -> bool:
-            removed = np.zeros_like(weights_now)
-            removed[cited] = basis.strongest_weights[cited]
-            return score(weights_now - removed) < before - 1e-9
-
-        chosen = candidates[:MAX_TASTE_EVIDENCE]
-        if chosen and not lowers(chosen):
-            chosen = []
-            for i in candidates:
-                if lowers([*chosen, i]):
-                    chosen.append(i)
-                if len(chosen) == MAX_TASTE_EVIDENCE:
-                    break
-        # One event per item is enough when the item fits better than the mean; otherwise
-        # (one item alone, say) only all of an item's events together lower the score: the
-        # items with the largest terms, and more when taking those away turns the clipped
-        # text part back on for the rest and raises the score.
-        if chosen:
-            cited = [(i, [basis.strongest[i]]) for i in sorted(chosen, key=lambda i: -terms[i])]
-        else:
-            order = np.argsort(-terms, kind="stable")
-            size = min(max(int((terms > 0).sum()), 1), MAX_TASTE_EVIDENCE)
-            while True:
-                left = weights_now.copy()
-                left[order[:size]] = 0.0
-                if score(left) < before - 1e-9:
-                    break
-                if size >= min(order.size, MAX_TASTE_EVIDENCE):
-                    return []  # nothing the shopper did can be shown to carry it
-                size += 1
-            cited = [
-                (i, [ew for ew in taste.event_weights[sources[i]] if ew[1] > 0])
-                for i in order[:size].tolist()
-            ]
-        evidence: list[Evidence] = []
-        items, event = self.catalog.items, EvidenceKind.EVENT
-        for i, events in cited:
-            title = items[basis.row_list[i]].title
-            part = weight * float(terms[i]) / sum(w for _, w in events)
-            evidence += [Evidence.of(event, e.event_id, title, part * w) for e, w in events]
         return evidence
 
 
