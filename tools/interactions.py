@@ -323,8 +323,8 @@ class InteractionIndex:
         vals = _neighbour_query(np.array([item_weights[c] for c in cols], dtype=np.float32))
         if not vals.any():
             return sims
-        # Only the shopper's own item columns are read: a slice, then one product.
-        sims = np.asarray(self._unit_by_item[:, cols] @ vals).ravel()
+        # Only the shopper's own item columns are read.
+        sims = _weighted_rows(self._unit_by_item, np.array(cols, dtype=np.int64), vals)
         for shopper_id in exclude:
             if shopper_id in self._row_of:
                 sims[self._row_of[shopper_id]] = 0.0
@@ -418,9 +418,9 @@ class InteractionIndex:
         neighbour's choices fade with the policy's ``neighbour_days``."""
         if not neighbours:
             return np.zeros(self.n_items, dtype=np.float32)
-        rows = [n.row for n in neighbours]
+        rows = np.array([n.row for n in neighbours], dtype=np.int64)
         sims = np.array([n.similarity for n in neighbours], dtype=np.float32)
-        scores = np.asarray(self.recent_engagement[rows].T @ sims).ravel() / float(sims.sum())
+        scores = _weighted_rows(self.recent_engagement, rows, sims) / float(sims.sum())
         return scores.astype(np.float32)
 
     def community_score(self, likeness: np.ndarray, rows: np.ndarray, item_row: int) -> float:
@@ -505,14 +505,18 @@ def _by_column(matrix: sparse.spmatrix) -> sparse.csc_matrix:
     return by_column
 
 
-def _weighted_rows(matrix: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def _weighted_rows(
+    matrix: sparse.csr_matrix | sparse.csc_matrix, rows: np.ndarray, weights: np.ndarray
+) -> np.ndarray:
     """``matrix[rows].T @ weights``, without making the slice: each stored value times its
     row's weight, added up per column in the product's own order (row by row), so in
-    single precision it gives the very same numbers, for a fraction of scipy's slicing."""
-    starts, counts = matrix.indptr[rows], np.diff(matrix.indptr)[rows]
+    single precision it gives the very same numbers, for a fraction of scipy's slicing.
+    Of a compressed-column matrix, the same by columns: ``matrix[:, rows] @ weights``."""
+    starts, counts = matrix.indptr[rows], matrix.indptr[rows + 1] - matrix.indptr[rows]
     # Positions of the rows' stored values, row after row.
     take = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-    out = np.zeros(matrix.shape[1], dtype=np.result_type(matrix.dtype, weights.dtype))
+    size = matrix.shape[1] if matrix.format == "csr" else matrix.shape[0]
+    out = np.zeros(size, dtype=np.result_type(matrix.dtype, weights.dtype))
     np.add.at(out, matrix.indices[take], matrix.data[take] * np.repeat(weights, counts))
     return out
 

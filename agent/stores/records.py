@@ -101,6 +101,20 @@ questions = sa.Table(
     sa.Column("recipient", sa.String(200), nullable=True),
 )
 
+# The reads every answer makes, built once: making a statement cost more than running it.
+_SHOPPER_ID: sa.BindParameter[str] = sa.bindparam("shopper_id")
+_SHOPPER = sa.select(shoppers).where(shoppers.c.shopper_id == _SHOPPER_ID)
+_EVENTS_OF = (
+    sa.select(events)
+    .where(events.c.shopper_id == _SHOPPER_ID)
+    .order_by(events.c.at, events.c.event_id)
+)
+_QUESTIONS_OF = (
+    sa.select(questions)
+    .where(questions.c.shopper_id == _SHOPPER_ID)
+    .order_by(questions.c.created_at, questions.c.question_id)
+)
+
 conversations = sa.Table(
     "conversations",
     metadata,
@@ -476,9 +490,7 @@ class RecordStore:
     def get_shopper(self, shopper_id: str) -> Shopper | None:
         """One shopper, or None if unknown."""
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(shoppers).where(shoppers.c.shopper_id == shopper_id)
-            ).first()
+            row = conn.execute(_SHOPPER, {"shopper_id": shopper_id}).first()
         if row is None:
             return None
         return Shopper(
@@ -559,13 +571,8 @@ class RecordStore:
 
     def event_rows_for(self, shopper_id: str) -> list[EventRow]:
         """A shopper's events as plain rows (see :func:`event_from_row`), oldest first."""
-        query = (
-            sa.select(events)
-            .where(events.c.shopper_id == shopper_id)
-            .order_by(events.c.at, events.c.event_id)
-        )
         with self.engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(query)]
+            return [tuple(row) for row in conn.execute(_EVENTS_OF, {"shopper_id": shopper_id})]
 
     def iter_events(self, batch: int = 50_000) -> Iterator[list[BehaviourEvent]]:
         """Every event, oldest first, in lists of up to ``batch``.
@@ -700,11 +707,6 @@ class RecordStore:
 
     def questions_for(self, shopper_id: str) -> list[ClarifyingQuestion]:
         """A shopper's questions, oldest first."""
-        query = (
-            sa.select(questions)
-            .where(questions.c.shopper_id == shopper_id)
-            .order_by(questions.c.created_at, questions.c.question_id)
-        )
         with self.engine.connect() as conn:
             return [
                 ClarifyingQuestion(
@@ -720,7 +722,7 @@ class RecordStore:
                     answer=AnswerKind(row.answer) if row.answer else None,
                     recipient=row.recipient,
                 )
-                for row in conn.execute(query)
+                for row in conn.execute(_QUESTIONS_OF, {"shopper_id": shopper_id})
             ]
 
     def open_question_event_ids(self) -> set[str]:
