@@ -148,6 +148,9 @@ class Why(_Intent):
     kind: Literal["why"] = "why"
     position: int | None = Field(default=None, ge=1)
     item_words: list[str] = Field(default_factory=list)
+    #: A question of fact about it ("is it dishwasher safe?"), which only what the catalog
+    #: says of it can answer.
+    asks_fact: bool = False
 
 
 class Personalization(_Intent):
@@ -226,10 +229,11 @@ class Goodbye(_Intent):
 
 
 class SmallTalk(_Intent):
-    """A laugh or a plain acknowledgement ("lol", "ok cool", "hmm") that asks for nothing."""
+    """A laugh or a plain acknowledgement ("lol", "ok cool", "hmm") that asks for nothing,
+    or a question whether a person is answering ("am I talking to a bot?")."""
 
     kind: Literal["smalltalk"] = "smalltalk"
-    what: Literal["laughter", "acknowledgement"]
+    what: Literal["laughter", "acknowledgement", "identity"]
 
 
 class Greeting(_Intent):

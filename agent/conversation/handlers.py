@@ -32,6 +32,7 @@ from agent.conversation.followups import (
 from agent.conversation.shop_view import TurnShop
 from agent.conversation.state import ActiveRequest, ShownItem, TurnState
 from agent.domain import (
+    CatalogItem,
     ClarifyingQuestion,
     ConversationStatus,
     Escalation,
@@ -69,6 +70,8 @@ SESSION_WINDOW = timedelta(hours=2)
 PRONOUNS = frozenset({"she", "he", "they", "her", "him", "them"})
 #: Below this request match (0–1), the best suggestion does not answer what was asked.
 GOOD_ANSWER_MATCH = 0.35
+#: A catalog description quoted in a reply is cut at a word before this many characters.
+QUOTED_DESCRIPTION = 300
 
 
 #: A brain's search with tools it chooses (``Brain.choose``).
@@ -581,6 +584,7 @@ class Handlers:
                 price=None if item.price is None else wording.money(item.price),
                 reason=breakdown.reason,
                 factors=factors,
+                described=quoted_description(item) if meaning.asks_fact else None,
             ),
             focus=chosen[0].item_id,
         )
@@ -672,6 +676,17 @@ def _focused(turn: TurnContext) -> int | None:
     if focus is None:
         return None
     return next((n for n, s in enumerate(turn.state.shown, start=1) if s.item_id == focus), None)
+
+
+def quoted_description(item: CatalogItem) -> str:
+    """An item's catalog description as a reply quotes it: one paragraph, at most
+    :data:`QUOTED_DESCRIPTION` characters; "" when it only repeats the title."""
+    flat = " ".join(item.description.split())
+    if _TOKEN.findall(flat.lower()) == _TOKEN.findall(item.title.lower()):
+        return ""
+    if len(flat) <= QUOTED_DESCRIPTION:
+        return flat
+    return flat[:QUOTED_DESCRIPTION].rsplit(" ", 1)[0] + "…"
 
 
 def _pick(shown: list[ShownItem], position: int | None) -> list[ShownItem]:

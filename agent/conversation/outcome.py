@@ -146,10 +146,11 @@ class Greeted(_Outcome):
 
 
 class Closing(_Outcome):
-    """Thanks, goodbyes, laughter and plain acknowledgements: a short reply, no search."""
+    """Thanks, goodbyes, laughter and plain acknowledgements, and saying who answers: a
+    short reply, no search."""
 
     kind: Literal["closing"] = "closing"
-    what: Literal["thanks", "goodbye", "laughter", "acknowledgement"]
+    what: Literal["thanks", "goodbye", "laughter", "acknowledgement", "identity"]
 
 
 class Escalated(_Outcome):
@@ -177,6 +178,9 @@ class Explained(_Outcome):
     price: str | None = Field(default=None, description="its price as the catalog has it")
     reason: str
     factors: list[str] = Field(description="one line per factor with its contribution")
+    #: Asked a question of fact about it: what the catalog says of it ("" when only its
+    #: name and price), said first, since nothing else here can answer.
+    described: str | None = None
 
 
 class NothingToExplain(_Outcome):

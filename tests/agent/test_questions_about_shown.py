@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from agent.conversation.handlers import QUOTED_DESCRIPTION, quoted_description
+from agent.domain import CatalogItem
 from agent.facade import Tactful
 from agent.wording import money
 
@@ -71,3 +73,55 @@ def test_a_new_search_that_rules_something_out_says_so(tactful: Tactful, demo_sh
     assert '"pink"' in reply.text
     assert reply.suggestions
     assert not any("PINK" in s.item.title.upper() for s in reply.suggestions)
+
+
+def test_asked_whether_a_person_answers_it_says_it_is_an_automated_assistant(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    reply = tactful.chat(demo_shopper, "am i talking to a real person?")
+
+    assert "automated" in reply.text and "not a person" in reply.text
+    # The question is answered, not turned into a hand-over nobody asked for.
+    assert tactful.records.escalations_for(demo_shopper) == []
+    assert reply.suggestions == []
+
+
+def test_one_in_another_colour_looks_for_it_in_that_colour(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    shown = tactful.chat(demo_shopper, "show me some mugs")
+
+    reply = tactful.chat(
+        demo_shopper, "does number 2 come in blue", conversation_id=shown.conversation_id
+    )
+
+    assert tactful.records.feedback_for_conversation(shown.conversation_id) == []
+    assert reply.suggestions and "blue" in reply.suggestions[0].item.title.lower()
+
+
+def test_a_question_the_catalog_cannot_answer_says_so_before_why(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    shown = tactful.chat(demo_shopper, "show me some mugs")
+    second = shown.suggestions[1].item
+
+    reply = tactful.chat(
+        demo_shopper, "is the second one dishwasher safe?", conversation_id=shown.conversation_id
+    )
+
+    # The demo catalog's descriptions only repeat the titles: nothing is quoted or claimed.
+    assert second.title in reply.text and "can't tell you more" in reply.text
+    assert "dishwasher" not in reply.text.lower()
+    assert tactful.records.feedback_for_conversation(shown.conversation_id) == []
+
+
+def test_a_description_is_quoted_only_when_it_says_more_than_the_title() -> None:
+    plain = CatalogItem(item_id="a", title="Owl Mug", description="OWL MUG")
+    told = CatalogItem(
+        item_id="b", title="Owl Mug", description="Stoneware,\n  dishwasher safe. " * 40
+    )
+
+    assert quoted_description(plain) == ""
+    quoted = quoted_description(told)
+    assert quoted.startswith("Stoneware, dishwasher safe.") and quoted.endswith("…")
+    assert len(quoted) <= QUOTED_DESCRIPTION + 1

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from agent.brain.base import ReadContext
-from agent.brain.intents import Answer, Confirm, Correction, Feedback, Refine, Request, Why
+from agent.brain.intents import (
+    Answer,
+    Confirm,
+    Correction,
+    Feedback,
+    Handoff,
+    Refine,
+    Request,
+    SmallTalk,
+    Why,
+)
 from agent.brain.offline.reader import OfflineReader
 
 ON_SCREEN = ReadContext(suggestion_count=10)
@@ -175,6 +185,10 @@ def test_a_preference_for_something_else_is_asked_for_not_held(
         ("great, ill buy the third", 3),
         ("number 2 please", 2),
         ("i'd like to order the last one", 10),
+        ("can i get the first one", 1),
+        ("could i order the third", 3),
+        # "I have" here is choosing, not owning it already.
+        ("can i have number 2 please", 2),
     ],
 )
 def test_choosing_one_is_a_thumbs_up(reader: OfflineReader, text: str, position: int) -> None:
@@ -199,6 +213,65 @@ def test_a_question_of_fact_about_one_asks_about_it(reader: OfflineReader, text:
 
 def test_what_about_one_in_another_colour_is_no_verdict(reader: OfflineReader) -> None:
     assert not isinstance(reader.read("what about number 2 in blue", ON_SCREEN), Feedback)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is the second one dishwasher safe",
+        "does the 2nd have a lid?",
+        "can number 2 be engraved?",
+        "is #2 in stock?",
+        "do you think number 2 would suit a 5 year old",
+        "is the second one any good",
+    ],
+)
+def test_a_yes_no_question_about_one_asks_about_it_whatever_it_names(
+    reader: OfflineReader, text: str
+) -> None:
+    # Not a search for lids or engraving, and never a verdict on it.
+    reading = reader.read(text, ON_SCREEN)
+    assert isinstance(reading, Why) and reading.position == 2, reading
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "does number 2 come in blue",
+        "number 2 in blue?",
+        "do you have the second one in blue",
+        "is number 2 available in blue?",
+    ],
+)
+def test_one_in_another_colour_asks_for_more_like_it_in_that_colour(
+    reader: OfflineReader, text: str
+) -> None:
+    reading = reader.read(text, ON_SCREEN)
+    assert isinstance(reading, Refine), reading
+    assert (reading.change, reading.position, reading.query) == ("more_like", 2, "blue")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is this a real person?",
+        "am i talking to a bot",
+        "are you human",
+        "r u a bot or a real person",
+        "hi, is this automated?",
+    ],
+)
+def test_asked_whether_a_person_answers_it_says_it_is_an_assistant(
+    reader: OfflineReader, text: str
+) -> None:
+    assert reader.read(text, ReadContext()) == SmallTalk(what="identity")
+
+
+@pytest.mark.parametrize(
+    "text", ["is this a real person? i want to talk to one", "can i speak to a human"]
+)
+def test_asking_for_a_person_still_fetches_one(reader: OfflineReader, text: str) -> None:
+    assert isinstance(reader.read(text, ReadContext()), Handoff)
 
 
 def test_slang_names_the_person_and_adds_no_words_to_the_search(reader: OfflineReader) -> None:

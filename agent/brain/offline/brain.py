@@ -133,9 +133,16 @@ def word(outcome: o.Outcome) -> str:
             return r("offline/handover_called_off")
         case o.WithStaff(staff=staff):
             return r("offline/handover_with_staff", staff=staff)
-        case o.Explained(item=item, price=price, reason=reason, factors=factors):
+        case o.Explained(
+            item=item, price=price, reason=reason, factors=factors, described=described
+        ):
             priced = f" ({price})" if price else ""
             intro = r("offline/why_intro", item=item, price=priced).strip()
+            if described is not None:
+                # A question of fact: what the catalog says is all there is to go on.
+                said = "why_fact_described" if described else "why_fact_undescribed"
+                known = r(f"offline/{said}", item=item, price=priced, description=described)
+                intro = f"{known.strip()} {r('offline/why_fact_intro').strip()}"
             return "\n".join([intro, reason, *factors])
         case o.NothingToExplain():
             return r("offline/why_nothing")

@@ -172,6 +172,19 @@ ASKS_ELSEWHERE = re.compile(
     r"^\W*(?:how|what|what'?s|who|who'?s|when|where|why|which|is|are|was|were|will|would"
     r"|can|could|do|does|did|tell)\b|" + TASK_ELSEWHERE.pattern
 )
+#: "am I talking to a bot?", "is this a real person", "are you human or AI": whether a
+#: person answers, and nothing more (asking for one is a hand-over).
+ASKS_IF_HUMAN = re.compile(
+    r"^(?:(?:hi|hiya|hey|hello|yo|wait|sorry|excuse\s+me|um+|erm+|hm+|just\s+wondering"
+    r"|quick\s+question|so|ok|okay|also|btw|but|and|there)[\s,!.]+)*"
+    r"(?:am\s+i\s+(?:talking|chatting|speaking|texting|writing)\s+(?:to|with)"
+    r"|(?:are|r)\s+(?:you|u)|is\s+(?:this|that|it)|is\s+there)\s+"
+    r"(?:(?:a|an|actually|really|even|just)\s+)*"
+    r"(?:(?:real|live|actual)\s+)?(?:person|human|people|bot|robot|chat\s*bot|ai|machine|computer"
+    r"|automated|automatic|real|a\s+real\s+person)"
+    r"(?:\s+(?:or\s+(?:a\s+|an\s+)?(?:real\s+)?(?:person|human|bot|robot|chat\s*bot|ai|machine"
+    r"|computer|not)|here|there|answering|replying|typing))*[\s?!.]*$"
+)
 #: "is the first one popular?", "are the mugs dishwasher safe?": a question, no verdict.
 YES_NO_QUESTION = re.compile(r"^(?:is|are|does|do|was|were|has|have|can|will)\b[^?]*\?\s*$")
 #: "ok, …", "hmm, …": a word that opens a message and changes nothing.
@@ -184,6 +197,20 @@ ASKS_DETAIL = re.compile(
     r"|\btell\s+me\s+(?:a\s+(?:bit|little)\s+)?(?:more\s+)?about\b"
     r"|\bmore\s+(?:info|information|details?)\s+(?:on|about)\b"
 )
+#: "is the second one dishwasher safe", "does number 2 come in blue", "do you think #3
+#: would suit her": a question put about what follows the verb (see
+#: :func:`reader._about_one_shown`), asked by no "I" or "we".
+ASKS_OF = re.compile(
+    r"^(?:(?:ok|okay|so|and|hmm|um|oh|also|just\s+wondering)[\s,]+)?"
+    r"(?:is|are|does|do|did|has|have|can|could|will|would|was|were)\s+"
+    r"(?!i\b|we\b)(?P<subject>(?:\S+\s+){0,3}\S+)"
+)
+#: "… in blue", "… in a bigger size": another version of something, asked for (not "in
+#: stock", "in the middle", "in my basket").
+IN_ANOTHER = re.compile(
+    r"\bin\s+(?:a\s+|an\s+)?(?!stock\b|the\b|my\b|your\b|our\b|total\b|it\b|there\b"
+    r"|here\b|time\b|case\b|mind\b|general\b|person\b)[a-z]"
+)
 #: "what about number 2 in blue?": a suggestion of where to look, no verdict.
 WHAT_ABOUT = re.compile(rf"{_OPENER}(?:what|how)\s+about\b")
 #: "I'd like to…", "would like": wanting, not likeness.
@@ -191,7 +218,8 @@ WANTING = re.compile(r"(?:'d|\bwould|\bwd)\s+(?:really\s+)?like\b")
 #: "I'll take the first one", "gonna get number 2", "the 3rd please": one chosen.
 CHOOSES_ONE = re.compile(
     r"\b(?:i'?ll|ill|i\s+will|i'?d\s+like\s+to|let\s+me|i\s+want\s+to|i'?m\s+going\s+to"
-    r"|i'?m\s+gonna|gonna|going\s+to)\s+(?:take|get|buy|have|order|grab|pick|choose|purchase"
+    r"|i'?m\s+gonna|gonna|going\s+to|(?:can|could|may)\s+i)\s+"
+    r"(?:take|get|buy|have|order|grab|pick|choose|purchase"
     r"|go\s+(?:for|with))\b"
     r"|^(?:(?:ok|okay|great|perfect|lovely|yes|yeah|yep|right|cool)[\s,!.]+)?(?:the\s+)?"
     r"(?:(?:number|no\.?)\s*)?(?:\w+|#\s*\d+)(?:\s+one)?\s+(?:please|pls|plz)[\s!.]*$"

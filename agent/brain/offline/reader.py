@@ -49,6 +49,8 @@ from agent.brain.offline.patterns import (
     ASKS_ABOUT,
     ASKS_DETAIL,
     ASKS_ELSEWHERE,
+    ASKS_IF_HUMAN,
+    ASKS_OF,
     ASKS_OF_SHOWN,
     ASKS_PRICE,
     ASKS_REASON,
@@ -66,6 +68,7 @@ from agent.brain.offline.patterns import (
     FORGETS_REMARK,
     FROM_THE_TOP,
     HAVING,
+    IN_ANOTHER,
     JOKING,
     JUDGES_AGENT,
     JUDGES_THIS,
@@ -192,6 +195,9 @@ class OfflineReader:
     def _read(self, low: str, tidied: str, context: ReadContext) -> tuple[Understanding, bool]:
         if context.handover_open and CALLS_OFF.search(low):
             return CallOff(), True
+        if ASKS_IF_HUMAN.match(low) and not context.handover_open:
+            # Asked whether a person answers, the answer is the truth, not a person fetched.
+            return SmallTalk(what="identity"), True
         allowed = allowed_intents(self._intents.intents, context)
         searching = asks_search(low)
         safe = rules.safety(low)
@@ -297,7 +303,8 @@ class OfflineReader:
 def _about_one_shown(text: str, context: ReadContext) -> Understanding | None:
     """A question or a price complaint about one suggestion, which no near example tells
     apart from a verdict on it; None when ``text`` is neither."""
-    position = parse_position(text, context.suggestion_count)
+    shown = context.suggestion_count
+    position = parse_position(text, shown)
     if position is None:
         return None
     if TOO_DEAR.search(text):
@@ -307,16 +314,30 @@ def _about_one_shown(text: str, context: ReadContext) -> Understanding | None:
     if CHOOSES_ONE.search(text) and not (likeness or NEGATING.search(text)):
         # "I'll take the first one": a choice, the warmest verdict there is.
         return Feedback(position=position, value=FeedbackValue.UP)
+    asked_of = ASKS_OF.match(text)
+    asks_of_it = asked_of is not None and parse_position(asked_of["subject"], shown) == position
+    slots = search_slots(text)
+    if (asks_of_it or text.endswith("?")) and IN_ANOTHER.search(text) and names_wanted(slots):
+        # "does number 2 come in blue", "number 2 in blue?": the same thing, otherwise.
+        return _member("refine_more_like", text, context)
     if ASKS_DETAIL.search(text) and not (ASKS_WHY.search(text) or narrows(text)):
         # "what's the second one made of?", "how big is #3": all we know of it.
-        return Why(position=position)
+        return Why(position=position, asks_fact=True)
+    if asks_of_it and not _judges(text):
+        # "is the second one dishwasher safe", "can the 3rd be engraved?": a question of
+        # fact about it, whatever it names; all we know of it is the honest answer.
+        return Why(position=position, asks_fact=not ASKS_PRICE.search(text))
     if YES_NO_QUESTION.match(text) or ASKS_PRICE.search(text):
-        slots = search_slots(text)
         bounded = slots["budget_max"] is not None or slots["budget_min"] is not None
         if not (names_wanted(slots) or bounded):
             # "is the 2nd one popular?", "how much is number 3?": what we know of it.
-            return Why(position=position)
+            return Why(position=position, asks_fact=not ASKS_PRICE.search(text))
     return None
+
+
+def _judges(text: str) -> bool:
+    """Whether ``text`` has a word of judgement: "not", "don't like", "rubbish"."""
+    return bool(NEGATING.search(text) or says_dislike(text) or NO_GOOD.search(text))
 
 
 def _ask_after_verdict(text: str, context: ReadContext) -> Understanding | None:
@@ -483,8 +504,7 @@ def _implausible(
         # show me some others" asks for more of the search.
         return _FEEDBACK
     asks = YES_NO_QUESTION.match(text) or ASKS_DETAIL.search(text) or WHAT_ABOUT.match(text)
-    judges = NEGATING.search(text) or says_dislike(text) or NO_GOOD.search(text)
-    if intent.startswith("feedback_") and asks and not judges:
+    if intent.startswith("feedback_") and asks and not _judges(text):
         return _FEEDBACK  # "is the first one popular?", "what colours does the 3rd come in"
     if intent.startswith("feedback_") and (WANTS_MORE_LIKE.search(text) or narrows(text)):
         return _FEEDBACK  # "number 4, more like that please", "the first but in navy?"
