@@ -236,6 +236,15 @@ class SmallTalk(_Intent):
     what: Literal["laughter", "acknowledgement", "identity"]
 
 
+class Basket(_Intent):
+    """The shopper's basket or cart: what is in it, or putting something there
+    ("add number 2 to my basket"). Tactful sees and changes neither; ``position`` is the
+    suggestion they named, if any."""
+
+    kind: Literal["basket"] = "basket"
+    position: int | None = Field(default=None, ge=1)
+
+
 class Greeting(_Intent):
     """Hello, and nothing else."""
 
@@ -276,6 +285,7 @@ Understanding = Annotated[
     | CallOff
     | Goodbye
     | SmallTalk
+    | Basket
     | Greeting
     | Thanks
     | Unclear,

@@ -217,6 +217,9 @@ class Handlers:
                 return self._request(turn, meaning)
             case i.Greeting():
                 return Handled(o.Greeted())
+            case i.Basket(position=position):
+                named = _pick(turn.state.shown, position) if position is not None else []
+                return Handled(o.BasketElsewhere(item=named[0].title if named else None))
             case i.Thanks():
                 return Handled(o.Closing(what="thanks"))
             case i.Goodbye():

@@ -141,6 +141,14 @@ class ModeSwitched(_Outcome):
     mode: ShopperMode
 
 
+class BasketElsewhere(_Outcome):
+    """Asked about their basket, which the shop keeps: ``item`` is the suggestion they
+    wanted in it, if they named one."""
+
+    kind: Literal["basket_elsewhere"] = "basket_elsewhere"
+    item: str | None = None
+
+
 class Greeted(_Outcome):
     kind: Literal["greeted"] = "greeted"
 
@@ -239,6 +247,7 @@ Outcome = Annotated[
     | FeedbackTaken
     | OwnedNoted
     | ModeSwitched
+    | BasketElsewhere
     | Greeted
     | Closing
     | Escalated

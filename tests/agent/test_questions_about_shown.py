@@ -125,3 +125,18 @@ def test_a_description_is_quoted_only_when_it_says_more_than_the_title() -> None
     quoted = quoted_description(told)
     assert quoted.startswith("Stoneware, dishwasher safe.") and quoted.endswith("…")
     assert len(quoted) <= QUOTED_DESCRIPTION + 1
+
+
+def test_asked_to_add_one_to_the_basket_it_says_it_cannot(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    shown = tactful.chat(demo_shopper, "show me some mugs")
+    first = shown.suggestions[0].item
+
+    reply = tactful.chat(
+        demo_shopper, "add the first one to my basket", conversation_id=shown.conversation_id
+    )
+
+    assert "can't add" in reply.text and first.title in reply.text
+    assert reply.suggestions == []
+    assert tactful.records.feedback_for_conversation(shown.conversation_id) == []

@@ -7,9 +7,12 @@ import pytest
 from agent.brain.base import ReadContext
 from agent.brain.intents import (
     Answer,
+    Basket,
     Confirm,
     Correction,
+    DataRequest,
     Feedback,
+    Greeting,
     Handoff,
     Refine,
     Request,
@@ -286,3 +289,37 @@ def test_slang_names_the_person_and_adds_no_words_to_the_search(reader: OfflineR
 def test_one_letter_answers_a_confirmation(reader: OfflineReader, text: str, yes: bool) -> None:
     # "n" must never erase anything: it is a no.
     assert reader.read(text, ReadContext(confirming=True)) == Confirm(yes=yes)
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("what's in my basket", None),
+        ("whats in my cart?", None),
+        ("add number 2 to cart", 2),
+        ("can you put the first one in my basket", 1),
+        ("empty my trolley", None),
+    ],
+)
+def test_the_basket_is_the_shops_not_a_search(
+    reader: OfflineReader, text: str, position: int | None
+) -> None:
+    # "add number 2 to cart" was a thumbs-down on it, "what's in my basket" a search.
+    assert reader.read(text, ON_SCREEN) == Basket(position=position)
+
+
+@pytest.mark.parametrize("text", ["a basket for my mum", "wicker baskets please", "shopping bags"])
+def test_baskets_to_buy_are_still_searched(reader: OfflineReader, text: str) -> None:
+    assert isinstance(reader.read(text, ReadContext()), Request)
+
+
+@pytest.mark.parametrize("text", ["are you there?", "anyone there?", "hello? u there"])
+def test_asking_if_anyone_is_there_is_a_hello(reader: OfflineReader, text: str) -> None:
+    assert reader.read(text, ReadContext()) == Greeting()
+
+
+@pytest.mark.parametrize(
+    "text", ["what did i buy last time", "what have i ordered before", "show me my past orders"]
+)
+def test_asking_what_they_bought_shows_what_is_known(reader: OfflineReader, text: str) -> None:
+    assert reader.read(text, ReadContext()) == DataRequest(action="profile")

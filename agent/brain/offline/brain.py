@@ -121,6 +121,10 @@ def word(outcome: o.Outcome) -> str:
             return r(f"offline/mode_switched_{mode.value}")
         case o.Greeted():
             return r("offline/greeting")
+        case o.BasketElsewhere(item=None):
+            return r("offline/basket_elsewhere")
+        case o.BasketElsewhere(item=item):
+            return r("offline/basket_elsewhere_item", item=item)
         case o.Closing(what="thanks"):
             return r("offline/thanks")
         case o.Closing(what="goodbye"):

@@ -185,6 +185,22 @@ ASKS_IF_HUMAN = re.compile(
     r"(?:\s+(?:or\s+(?:a\s+|an\s+)?(?:real\s+)?(?:person|human|bot|robot|chat\s*bot|ai|machine"
     r"|computer|not)|here|there|answering|replying|typing))*[\s?!.]*$"
 )
+#: "are you there?", "anyone there?": whether anyone answers, and nothing more.
+CHECKS_PRESENCE = re.compile(
+    r"^(?:(?:hello|hi|hey|hiya|um+|erm+)[\s,?!.]*)?(?:(?:are|r)\s+(?:you|u)\s+(?:still\s+)?there"
+    r"|(?:is\s+)?(?:any\s*one|any\s*body|some\s*one)\s+(?:there|here|home|around|about)"
+    r"|(?:you|u)\s+(?:still\s+)?there)[\s?!.]*$"
+)
+#: "what's in my basket", "add number 2 to my cart", "put the first one in my basket":
+#: the shopper's basket, which the shop keeps ("a basket for my mum" is a search).
+ABOUT_BASKET = re.compile(
+    r"\b(?:add|put|pop|stick|throw|chuck|move|drop|place)\b[^.?!]{0,40}\b(?:to|in|into)\s+"
+    r"(?:my\s+|the\s+|your\s+)?(?:basket|cart|trolley|shopping\s+bag)\b"
+    r"|\b(?:in|from|on|inside|of)\s+my\s+(?:shopping\s+)?(?:basket|cart|trolley)\b"
+    r"|\bmy\s+(?:shopping\s+)?(?:basket|cart|trolley)\b\s*(?:\?|$)"
+    r"|\b(?:empty|clear|show|see|view|check|open)\s+(?:me\s+)?my\s+(?:shopping\s+)?"
+    r"(?:basket|cart|trolley)\b"
+)
 #: "is the first one popular?", "are the mugs dishwasher safe?": a question, no verdict.
 YES_NO_QUESTION = re.compile(r"^(?:is|are|does|do|was|were|has|have|can|will)\b[^?]*\?\s*$")
 #: "ok, …", "hmm, …": a word that opens a message and changes nothing.

@@ -15,6 +15,7 @@ from agent.brain.base import ReadContext
 from agent.brain.intents import (
     Answer,
     AskWhyAsked,
+    Basket,
     Budget,
     CallOff,
     Confirm,
@@ -43,6 +44,7 @@ from agent.brain.offline import rules
 from agent.brain.offline.anger import is_furious
 from agent.brain.offline.money import parse_money
 from agent.brain.offline.patterns import (
+    ABOUT_BASKET,
     ABOUT_MY_DATA,
     ABOUT_SHOWN_WORDS,
     AMONG_SHOWN,
@@ -58,6 +60,7 @@ from agent.brain.offline.patterns import (
     ASKS_WHY_ANYWHERE,
     CALLS_OFF,
     CARRIES_ON,
+    CHECKS_PRESENCE,
     CHOOSES_ONE,
     CHOOSING,
     EYE_ROLL,
@@ -198,6 +201,11 @@ class OfflineReader:
         if ASKS_IF_HUMAN.match(low) and not context.handover_open:
             # Asked whether a person answers, the answer is the truth, not a person fetched.
             return SmallTalk(what="identity"), True
+        if CHECKS_PRESENCE.match(low) and not context.handover_open:
+            return Greeting(), True  # "are you there?": yes, and ready
+        if ABOUT_BASKET.search(low):
+            # The basket is the shop's: saying where it is beats searching for baskets.
+            return Basket(position=parse_position(low, context.suggestion_count)), True
         allowed = allowed_intents(self._intents.intents, context)
         searching = asks_search(low)
         safe = rules.safety(low)
