@@ -336,6 +336,13 @@ class ProfileService:
         self._records.set_event_recipient(event_id, recipient)
         self._entry(shopper_id).event_rows = None
 
+    def set_events_recipient(
+        self, shopper_id: str, event_ids: list[str], recipient: str | None
+    ) -> None:
+        """:meth:`set_event_recipient` for many events at once."""
+        self._records.set_events_recipient(shopper_id, event_ids, recipient)
+        self._entry(shopper_id).event_rows = None
+
     # -- facts -----------------------------------------------------------------------
     def add_fact(
         self,

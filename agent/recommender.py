@@ -215,6 +215,21 @@ class Recommender:
             for word, form in zip(words, spelled, strict=True)
         ]
 
+    def titled(self, words: list[str], item_ids: set[str]) -> dict[str, str]:
+        """Those of ``item_ids`` whose titles hold every one of ``words`` as the catalog
+        spells them ("tea towels": the tea towels, not the tea sets), with their titles."""
+        spelled = self.catalog_words(" ".join(words))
+        if not spelled:
+            return {}
+        catalog = self._index.catalog
+        match = catalog.keyword_match(spelled)
+        rows = {item: catalog.row(item) for item in item_ids}
+        return {
+            item: catalog.items[row].title
+            for item, row in rows.items()
+            if row is not None and match[row] >= 1.0 - 1e-6
+        }
+
     def _same_meaning(self, word: str, form: str) -> bool:
         """Whether a real word and the catalog word it looks like a form of mean the same
         thing: "glittery" is "glitter", but "whisky" is no "whisk" and "party" no "part"."""

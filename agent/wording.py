@@ -61,6 +61,16 @@ def counts(values: Mapping[str, int]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def titles(names: list[str], total: int) -> str:
+    """Item titles in a sentence: "Tea Towel Owl and Tea Towel Hen"; "A, B, C and
+    others" when there are ``total`` in all, more than those named."""
+    if total > len(names):
+        return ", ".join(names) + " and others"
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def times(n: int) -> str:
     return {1: "once", 2: "twice"}.get(n, f"{n:,} times")
 

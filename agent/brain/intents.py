@@ -121,6 +121,16 @@ class Answer(_Intent):
     )
 
 
+class BoughtFor(_Intent):
+    """Past purchases the shopper says were for someone else, unasked: "the tea towels I
+    bought were for my mum". ``item_words`` pick out the purchases by title."""
+
+    kind: Literal["bought_for"] = "bought_for"
+    item_words: list[str] = Field(min_length=1)
+    recipient: str | None = None
+    sex: Literal["f", "m"] | None = None
+
+
 class Correction(_Intent):
     """A stated like or dislike: becomes a preference fact."""
 
@@ -286,6 +296,7 @@ Understanding = Annotated[
     | Goodbye
     | SmallTalk
     | Basket
+    | BoughtFor
     | Greeting
     | Thanks
     | Unclear,

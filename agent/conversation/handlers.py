@@ -217,6 +217,8 @@ class Handlers:
                 return self._request(turn, meaning)
             case i.Greeting():
                 return Handled(o.Greeted())
+            case i.BoughtFor():
+                return self._bought_for(turn, meaning)
             case i.Basket(position=position):
                 named = _pick(turn.state.shown, position) if position is not None else []
                 return Handled(o.BasketElsewhere(item=named[0].title if named else None))
@@ -422,6 +424,45 @@ class Handlers:
                 mode=ShopperMode.GIFT, recipient=meaning.recipient, sex=meaning.sex
             )
         return handled
+
+    def _bought_for(self, turn: TurnContext, meaning: i.BoughtFor) -> Handled:
+        """Purchases the shopper says were someone else's, unasked: each is answered as
+        "was that for someone else?" is, so it leaves their own taste and, when they say
+        who, is kept for gift ideas for that person."""
+        shopper_id = turn.shopper_id
+        own = [
+            e
+            for e in self._profiles.events(shopper_id)
+            if e.kind is EventKind.PURCHASE and not e.recipient
+        ]
+        named = self._recommender.titled(meaning.item_words, {e.item_id for e in own})
+        bought = [e for e in own if e.item_id in named]
+        words = " ".join(meaning.item_words)
+        if not bought:
+            return Handled(
+                o.BoughtForNoted(words=words, recipient=meaning.recipient), may_ask=False
+            )
+        who = meaning.recipient or "someone else"
+        self._profiles.set_events_recipient(shopper_id, [e.event_id for e in bought], who)
+        learned = []
+        if meaning.recipient:
+            learned.append(
+                self._profiles.add_fact(
+                    shopper_id,
+                    prompts.render("facts/recipient", recipient=meaning.recipient).strip(),
+                    kind=FactKind.RECIPIENT,
+                    subject=meaning.recipient,
+                    recipient=meaning.recipient,
+                    source=FactSource.STATED,
+                    actor="shopper",
+                    evidence=[e.event_id for e in bought],
+                )
+            )
+        titles = list(dict.fromkeys(named[e.item_id] for e in bought))
+        lead = o.BoughtForNoted(
+            words=words, items=titles, count=len(bought), recipient=meaning.recipient
+        )
+        return self._suggest(turn, ActiveRequest(), lead, facts=learned)
 
     def _why_asked(self, question: ClarifyingQuestion) -> Handled:
         """Say what the question is for; it stays open, and nothing else is asked."""

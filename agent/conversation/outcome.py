@@ -141,6 +141,18 @@ class ModeSwitched(_Outcome):
     mode: ShopperMode
 
 
+class BoughtForNoted(_Outcome):
+    """Purchases the shopper said were someone else's, now kept out of their own taste:
+    ``items`` are their distinct titles, ``count`` how many purchases, and
+    ``recipient`` who they were for (None: not said). ``count`` 0: none matched."""
+
+    kind: Literal["bought_for_noted"] = "bought_for_noted"
+    words: str
+    items: list[str] = Field(default_factory=list)
+    count: int = 0
+    recipient: str | None = None
+
+
 class BasketElsewhere(_Outcome):
     """Asked about their basket, which the shop keeps: ``item`` is the suggestion they
     wanted in it, if they named one."""
@@ -248,6 +260,7 @@ Outcome = Annotated[
     | OwnedNoted
     | ModeSwitched
     | BasketElsewhere
+    | BoughtForNoted
     | Greeted
     | Closing
     | Escalated

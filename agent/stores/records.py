@@ -672,6 +672,19 @@ class RecordStore:
                 changes.append(conn, shopper_id, ChangeKind.EVENTS, datetime.now(UTC))
         return result.rowcount > 0
 
+    def set_events_recipient(
+        self, shopper_id: str, event_ids: Sequence[str], recipient: str | None
+    ) -> None:
+        """:meth:`set_event_recipient` for many of one shopper's events, in one commit."""
+        with self.engine.begin() as conn:
+            for chunk in _chunks(list(event_ids)):
+                conn.execute(
+                    sa.update(events)
+                    .where(events.c.shopper_id == shopper_id, events.c.event_id.in_(chunk))
+                    .values(recipient=recipient)
+                )
+            changes.append(conn, shopper_id, ChangeKind.EVENTS, datetime.now(UTC))
+
     def note_catalog_changes(self, item_ids: Sequence[str]) -> None:
         """Tell other processes these items were added or changed in the vector store
         (the catalog itself lives there; the feed that announces it lives here)."""

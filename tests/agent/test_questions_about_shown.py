@@ -140,3 +140,32 @@ def test_asked_to_add_one_to_the_basket_it_says_it_cannot(
     assert "can't add" in reply.text and first.title in reply.text
     assert reply.suggestions == []
     assert tactful.records.feedback_for_conversation(shown.conversation_id) == []
+
+
+def test_purchases_said_to_be_for_someone_else_leave_own_taste(
+    tactful: Tactful, demo_shopper: str
+) -> None:
+    bought = [e for e in tactful.profiles.events(demo_shopper) if e.kind.value == "purchase"]
+    title = tactful.index.catalog.items[tactful.index.catalog.row(bought[-1].item_id)].title
+    word = max(title.lower().split(), key=len)
+
+    reply = tactful.chat(demo_shopper, f"the {word} i bought was a present for my sister")
+
+    marked = [e for e in tactful.profiles.events(demo_shopper) if e.recipient == "sister"]
+    assert marked and all(word in _title(tactful, e.item_id).lower() for e in marked)
+    assert "sister" in reply.text and f"{len(marked)} purchase" in reply.text
+    assert any(f.recipient == "sister" for f, _ in tactful.profiles.facts(demo_shopper))
+
+
+def test_purchases_no_title_matches_change_nothing(tactful: Tactful, demo_shopper: str) -> None:
+    reply = tactful.chat(demo_shopper, "the zeppelins i bought were for my nephew")
+
+    assert "can't find" in reply.text and "nothing has changed" in reply.text
+    assert not [e for e in tactful.profiles.events(demo_shopper) if e.recipient]
+
+
+def _title(tactful: Tactful, item_id: str) -> str:
+    catalog = tactful.index.catalog
+    row = catalog.row(item_id)
+    assert row is not None
+    return catalog.items[row].title

@@ -8,6 +8,7 @@ from agent.brain.base import ReadContext
 from agent.brain.intents import (
     Answer,
     Basket,
+    BoughtFor,
     Confirm,
     Correction,
     DataRequest,
@@ -323,3 +324,34 @@ def test_asking_if_anyone_is_there_is_a_hello(reader: OfflineReader, text: str) 
 )
 def test_asking_what_they_bought_shows_what_is_known(reader: OfflineReader, text: str) -> None:
     assert reader.read(text, ReadContext()) == DataRequest(action="profile")
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "recipient"),
+    [
+        ("the candles i bought were a gift for my sister", ["candles"], "sister"),
+        ("those mugs were for my dad", ["mugs"], "dad"),
+        ("i bought loads of tea towels for my mum, theyre not for me", ["tea", "towels"], "mum"),
+        ("the lego was a present for my nephew", ["lego"], "nephew"),
+    ],
+)
+def test_saying_past_purchases_were_for_someone_else_sets_them_aside(
+    reader: OfflineReader, text: str, words: list[str], recipient: str
+) -> None:
+    reading = reader.read(text, ReadContext())
+    assert isinstance(reading, BoughtFor), reading
+    assert (reading.item_words, reading.recipient) == (words, recipient)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm buying tea towels for my mum",
+        "tea towels for my mum",
+        "i bought a mug for my dad last year, what else would he like?",
+        "i bought candles for my sister, show me more like them",
+        "the owl mug is for me",
+    ],
+)
+def test_a_gift_to_find_is_not_a_purchase_set_aside(reader: OfflineReader, text: str) -> None:
+    assert not isinstance(reader.read(text, ReadContext()), BoughtFor)

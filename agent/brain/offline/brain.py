@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import prompts
+from agent import wording
 from agent.brain.base import ReadContext, ShopView, Worded
 from agent.brain.intents import Understanding
 from agent.brain.offline.reader import OfflineReader
@@ -14,6 +15,9 @@ from agent.domain import FeedbackValue, ShopperMode
 from agent.embedding import Embedder
 from agent.wording import someone
 from tools.types import Suggestion
+
+#: Of the purchases a shopper says were someone else's, this many titles are named.
+NAMED_TITLES = 3
 
 
 class Reader(Protocol):
@@ -88,6 +92,14 @@ def word(outcome: o.Outcome) -> str:
             return r("offline/answer_for_someone", item=item, recipient=someone(recipient))
         case o.AnswerTaken(item=item):
             return r("offline/answer_for_someone_unnamed", item=item)
+        case o.BoughtForNoted(words=words, count=0):
+            return r("offline/bought_for_none", words=words)
+        case o.BoughtForNoted(items=items, count=count, recipient=recipient):
+            named = wording.titles(items[:NAMED_TITLES], len(items))
+            bought = f"{wording.count(count, 'purchase')} ({named})"
+            if recipient:
+                return r("offline/bought_for", bought=bought, recipient=someone(recipient))
+            return r("offline/bought_for_unnamed", bought=bought)
         case o.QuestionExplained(item=item, bought_at=bought_at):
             return r("offline/question_explained", item=item, when=bought_at)
         case o.AnswerDeclined(item=item):

@@ -185,6 +185,16 @@ ASKS_IF_HUMAN = re.compile(
     r"(?:\s+(?:or\s+(?:a\s+|an\s+)?(?:real\s+)?(?:person|human|bot|robot|chat\s*bot|ai|machine"
     r"|computer|not)|here|there|answering|replying|typing))*[\s?!.]*$"
 )
+#: "I bought the tea towels for my mum", "those mugs were a present for my dad", "the
+#: lego I got was for my nephew": what was bought (``what``), said to be someone else's.
+BOUGHT_FOR = re.compile(
+    r"\b(?:i|we)\s+(?:(?:only|just|actually)\s+)?(?:bought|got|ordered|purchased|picked\s+up)\s+"
+    r"(?P<what>[^,.;!?]+?)\s+(?:as\s+(?:a\s+)?(?:gifts?|presents?)\s+)?for\s+"
+    r"(?!me\b|myself\b|us\b|ourselves\b|the\s+house\b|home\b|work\b)"
+    r"|\b(?:the|those|these|that|all\s+the|my)\s+(?P<thing>[^,.;!?]+?)\s+(?:(?:i|we)\s+(?:bought|got"
+    r"|ordered|purchased)\s+(?:\w+\s+){0,3}(?:was|were|are|is)|was|were)\s+(?:all\s+|actually\s+|really\s+"
+    r"|just\s+)?(?:(?:a|an)\s+)?(?:gifts?|presents?|for)\s+(?:for\s+)?(?!me\b|myself\b|us\b)"
+)
 #: "are you there?", "anyone there?": whether anyone answers, and nothing more.
 CHECKS_PRESENCE = re.compile(
     r"^(?:(?:hello|hi|hey|hiya|um+|erm+)[\s,?!.]*)?(?:(?:are|r)\s+(?:you|u)\s+(?:still\s+)?there"

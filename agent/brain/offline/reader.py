@@ -16,6 +16,7 @@ from agent.brain.intents import (
     Answer,
     AskWhyAsked,
     Basket,
+    BoughtFor,
     Budget,
     CallOff,
     Confirm,
@@ -58,6 +59,7 @@ from agent.brain.offline.patterns import (
     ASKS_REASON,
     ASKS_WHY,
     ASKS_WHY_ANYWHERE,
+    BOUGHT_FOR,
     CALLS_OFF,
     CARRIES_ON,
     CHECKS_PRESENCE,
@@ -203,6 +205,9 @@ class OfflineReader:
             return SmallTalk(what="identity"), True
         if CHECKS_PRESENCE.match(low) and not context.handover_open:
             return Greeting(), True  # "are you there?": yes, and ready
+        bought_for = _bought_for(low)
+        if bought_for is not None:
+            return bought_for, True
         if ABOUT_BASKET.search(low):
             # The basket is the shop's: saying where it is beats searching for baskets.
             return Basket(position=parse_position(low, context.suggestion_count)), True
@@ -341,6 +346,30 @@ def _about_one_shown(text: str, context: ReadContext) -> Understanding | None:
             # "is the 2nd one popular?", "how much is number 3?": what we know of it.
             return Why(position=position, asks_fact=not ASKS_PRICE.search(text))
     return None
+
+
+#: Words that ask for something: a message with one is a search, whatever it tells.
+_ASKS_FOR_ANY = re.compile(
+    r"\b(?:show|find|suggest\w*|recommend\w*|looking|look|need|needs|want|wants|idea|ideas"
+    r"|something|anything|smth|sth|else|more|any|help|could|can|would|please|pls|plz)\b"
+)
+
+
+def _bought_for(text: str) -> BoughtFor | None:
+    """Purchases said to be someone else's ("the candles I bought were for my sister");
+    None when the message asks for anything, or names no one or nothing bought."""
+    found = BOUGHT_FOR.search(text)
+    if found is None or "?" in text or _ASKS_FOR_ANY.search(text):
+        return None
+    words = content_words(found["what"] or found["thing"])
+    recipient = parse_recipient(text[found.end() :])
+    if not words or recipient is None:
+        return None
+    return BoughtFor(
+        item_words=words,
+        recipient=recipient_text(recipient),
+        sex={"female": "f", "male": "m"}.get(recipient.sex or ""),
+    )
 
 
 def _judges(text: str) -> bool:
