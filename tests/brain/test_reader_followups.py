@@ -355,3 +355,15 @@ def test_saying_past_purchases_were_for_someone_else_sets_them_aside(
 )
 def test_a_gift_to_find_is_not_a_purchase_set_aside(reader: OfflineReader, text: str) -> None:
     assert not isinstance(reader.read(text, ReadContext()), BoughtFor)
+
+
+@pytest.mark.parametrize(
+    "text", ["too childish", "bit too girly for him", "way too plain tbh", "hmm too big"]
+)
+def test_too_something_said_of_the_list_is_a_verdict_on_it(
+    reader: OfflineReader, text: str
+) -> None:
+    # "too childish" searched for "childish".
+    reading = reader.read(text, ON_SCREEN)
+    assert isinstance(reading, Feedback) and reading.position is None, reading
+    assert reading.value.value == "down"

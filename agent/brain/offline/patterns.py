@@ -195,6 +195,14 @@ BOUGHT_FOR = re.compile(
     r"|ordered|purchased)\s+(?:\w+\s+){0,3}(?:was|were|are|is)|was|were)\s+(?:all\s+|actually\s+|really\s+"
     r"|just\s+)?(?:(?:a|an)\s+)?(?:gifts?|presents?|for)\s+(?:for\s+)?(?!me\b|myself\b|us\b)"
 )
+#: "too childish", "bit too girly for him", "way too plain tbh": a verdict on what is on
+#: screen that leaves out its subject ("these are …").
+BARE_TOO = re.compile(
+    r"^(?:(?:hmm+|um+|nah|no|meh|ugh|eh|oh|hm+)[\s,]+)?(?:(?:a\s+)?(?:bit|little|tad|way|far|much"
+    r"|kinda|rather|just|all|a\s+tad|slightly|definitely)\s+)?too\s+[a-z]+(?:-[a-z]+)?"
+    r"(?:\s+for\s+(?:him|her|them|me|my\s+\w+|a\s+\w+))?"
+    r"(?:[\s,]+(?:tbh|tho|though|honestly|imo|really|sorry))?[\s!.]*$"
+)
 #: "are you there?", "anyone there?": whether anyone answers, and nothing more.
 CHECKS_PRESENCE = re.compile(
     r"^(?:(?:hello|hi|hey|hiya|um+|erm+)[\s,?!.]*)?(?:(?:are|r)\s+(?:you|u)\s+(?:still\s+)?there"

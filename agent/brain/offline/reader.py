@@ -59,6 +59,7 @@ from agent.brain.offline.patterns import (
     ASKS_REASON,
     ASKS_WHY,
     ASKS_WHY_ANYWHERE,
+    BARE_TOO,
     BOUGHT_FOR,
     CALLS_OFF,
     CARRIES_ON,
@@ -205,6 +206,9 @@ class OfflineReader:
             return SmallTalk(what="identity"), True
         if CHECKS_PRESENCE.match(low) and not context.handover_open:
             return Greeting(), True  # "are you there?": yes, and ready
+        if context.suggestion_count and BARE_TOO.match(low) and not TOO_DEAR.search(low):
+            # "too childish" says what "these are too childish" says.
+            return self._read(f"these are {low}", tidied, context)
         bought_for = _bought_for(low)
         if bought_for is not None:
             return bought_for, True
