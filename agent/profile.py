@@ -331,15 +331,11 @@ class ProfileService:
             recipient=recipient,
         )
 
-    def set_event_recipient(self, shopper_id: str, event_id: str, recipient: str | None) -> None:
-        """Mark an event as bought for someone else, which keeps it out of own taste."""
-        self._records.set_event_recipient(event_id, recipient)
-        self._entry(shopper_id).event_rows = None
-
     def set_events_recipient(
         self, shopper_id: str, event_ids: list[str], recipient: str | None
     ) -> None:
-        """:meth:`set_event_recipient` for many events at once."""
+        """Mark events as bought for someone else (or, with None, for the shopper), which
+        keeps them out of (or puts them back in) the shopper's own taste."""
         self._records.set_events_recipient(shopper_id, event_ids, recipient)
         self._entry(shopper_id).event_rows = None
 

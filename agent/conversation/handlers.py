@@ -442,22 +442,9 @@ class Handlers:
             return Handled(
                 o.BoughtForNoted(words=words, recipient=meaning.recipient), may_ask=False
             )
-        who = meaning.recipient or "someone else"
-        self._profiles.set_events_recipient(shopper_id, [e.event_id for e in bought], who)
-        learned = []
-        if meaning.recipient:
-            learned.append(
-                self._profiles.add_fact(
-                    shopper_id,
-                    prompts.render("facts/recipient", recipient=meaning.recipient).strip(),
-                    kind=FactKind.RECIPIENT,
-                    subject=meaning.recipient,
-                    recipient=meaning.recipient,
-                    source=FactSource.STATED,
-                    actor="shopper",
-                    evidence=[e.event_id for e in bought],
-                )
-            )
+        learned = self._clarifier.set_aside(
+            shopper_id, [e.event_id for e in bought], meaning.recipient, source=FactSource.STATED
+        )
         titles = list(dict.fromkeys(named[e.item_id] for e in bought))
         lead = o.BoughtForNoted(
             words=words, items=titles, count=len(bought), recipient=meaning.recipient

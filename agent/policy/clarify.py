@@ -448,20 +448,30 @@ class Clarifier:
             update={"status": QuestionStatus.ANSWERED, "answer": answer, "recipient": who}
         )
         self._profiles.save_question(answered)
-        shopper_id = question.shopper_id
         if about_me:
             return answered, []  # the event now counts in full, and a little more
-        self._profiles.set_event_recipient(shopper_id, question.event_id, who)
+        learned = self.set_aside(
+            question.shopper_id, [question.event_id], recipient, source=FactSource.CONFIRMED
+        )
+        return answered, learned
+
+    def set_aside(
+        self, shopper_id: str, event_ids: list[str], recipient: str | None, *, source: FactSource
+    ) -> list[PreferenceFact]:
+        """Mark events as bought for ``recipient`` (None: someone unnamed), which keeps them
+        out of the shopper's own taste, and remember a named person for gift ideas."""
+        who = (recipient or "someone else")[:200]
+        self._profiles.set_events_recipient(shopper_id, event_ids, who)
         if not recipient:
-            return answered, []
+            return []
         fact = self._profiles.add_fact(
             shopper_id,
             prompts.render("facts/recipient", recipient=recipient).strip(),
             kind=FactKind.RECIPIENT,
             subject=recipient,
             recipient=recipient,
-            source=FactSource.CONFIRMED,
+            source=source,
             actor="shopper",
-            evidence=[question.event_id],
+            evidence=event_ids,
         )
-        return answered, [fact]
+        return [fact]

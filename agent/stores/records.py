@@ -659,23 +659,11 @@ class RecordStore:
             row = conn.execute(sa.select(events).where(events.c.event_id == event_id)).first()
         return None if row is None else event_from_row(row)
 
-    def set_event_recipient(self, event_id: str, recipient: str | None) -> bool:
-        """Record who an event was for (None: the shopper); False if the event is unknown."""
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                sa.update(events).where(events.c.event_id == event_id).values(recipient=recipient)
-            )
-            shopper_id = conn.scalar(
-                sa.select(events.c.shopper_id).where(events.c.event_id == event_id)
-            )
-            if shopper_id is not None:
-                changes.append(conn, shopper_id, ChangeKind.EVENTS, datetime.now(UTC))
-        return result.rowcount > 0
-
     def set_events_recipient(
         self, shopper_id: str, event_ids: Sequence[str], recipient: str | None
     ) -> None:
-        """:meth:`set_event_recipient` for many of one shopper's events, in one commit."""
+        """Record who some of a shopper's events were for (None: the shopper), in one
+        commit; event ids that are not the shopper's are left alone."""
         with self.engine.begin() as conn:
             for chunk in _chunks(list(event_ids)):
                 conn.execute(

@@ -105,7 +105,7 @@ def test_at_most_one_question_per_turn(
         event = purchase(demo_shopper, catalog.items[int(row)].item_id, clock, suffix="b")
         if tactful.record_events([event]).questions:
             break
-        tactful.profiles.set_event_recipient(demo_shopper, event.event_id, "someone")
+        tactful.profiles.set_events_recipient(demo_shopper, [event.event_id], "someone")
     tactful.record_events([purchase(demo_shopper, gift_item, clock)])
     assert len(tactful.open_questions(demo_shopper)) == 2
 
@@ -256,7 +256,7 @@ def test_a_purchase_that_would_reshape_a_search_of_its_kind_is_held_without_aski
         search = clarifier._kind_search(event)
         if clarifier.impact(event) < 3 <= clarifier.impact(event, request=search):
             break
-        tactful.profiles.set_event_recipient(demo_shopper, event.event_id, "someone")
+        tactful.profiles.set_events_recipient(demo_shopper, [event.event_id], "someone")
     else:
         raise AssertionError("no purchase in the demo data reshapes only a search")
     without = [s.item.item_id for s in clarifier._rankings(event, request=search)[0]]

@@ -187,11 +187,13 @@ def test_iterating_events_pages_through_all_in_time_order(store: RecordStore) ->
 def test_event_recipient_can_be_set_and_cleared(store: RecordStore) -> None:
     store.add_events([event(1)])
 
-    assert store.set_event_recipient("e1", "niece")
+    store.set_events_recipient("s1", ["e1"], "niece")
     assert store.get_event("e1").recipient == "niece"  # type: ignore[union-attr]
-    assert store.set_event_recipient("e1", None)
+    store.set_events_recipient("s1", ["e1"], None)
     assert store.get_event("e1").recipient is None  # type: ignore[union-attr]
-    assert not store.set_event_recipient("missing", "friend")
+    # Another shopper's event is never changed.
+    store.set_events_recipient("someone-else", ["e1"], "friend")
+    assert store.get_event("e1").recipient is None  # type: ignore[union-attr]
 
 
 def test_upserting_shoppers_adds_new_ones_and_updates_known_countries(store: RecordStore) -> None:
