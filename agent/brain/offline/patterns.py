@@ -195,6 +195,11 @@ BOUGHT_FOR = re.compile(
     r"|ordered|purchased)\s+(?:\w+\s+){0,3}(?:was|were|are|is)|was|were)\s+(?:all\s+|actually\s+|really\s+"
     r"|just\s+)?(?:(?:a|an)\s+)?(?:gifts?|presents?|for)\s+(?:for\s+)?(?!me\b|myself\b|us\b)"
 )
+#: Words that ask for something: with one, what a message tells is part of a search.
+ASKS_FOR_ANY = re.compile(
+    r"\b(?:show|find|suggest\w*|recommend\w*|looking|look|need|needs|want|wants|idea|ideas"
+    r"|something|anything|smth|sth|else|more|any|help|could|can|would|please|pls|plz)\b"
+)
 #: "too childish", "bit too girly for him", "way too plain tbh": a verdict on what is on
 #: screen that leaves out its subject ("these are …").
 BARE_TOO = re.compile(

@@ -52,6 +52,7 @@ from agent.brain.offline.patterns import (
     ASKS_ABOUT,
     ASKS_DETAIL,
     ASKS_ELSEWHERE,
+    ASKS_FOR_ANY,
     ASKS_IF_HUMAN,
     ASKS_OF,
     ASKS_OF_SHOWN,
@@ -115,6 +116,7 @@ from agent.brain.offline.slots import (
     personalization_words,
     popular_spans,
     price_order,
+    recipient_sex,
     recipient_text,
     says_dislike,
     says_forget,
@@ -352,18 +354,11 @@ def _about_one_shown(text: str, context: ReadContext) -> Understanding | None:
     return None
 
 
-#: Words that ask for something: a message with one is a search, whatever it tells.
-_ASKS_FOR_ANY = re.compile(
-    r"\b(?:show|find|suggest\w*|recommend\w*|looking|look|need|needs|want|wants|idea|ideas"
-    r"|something|anything|smth|sth|else|more|any|help|could|can|would|please|pls|plz)\b"
-)
-
-
 def _bought_for(text: str) -> BoughtFor | None:
     """Purchases said to be someone else's ("the candles I bought were for my sister");
     None when the message asks for anything, or names no one or nothing bought."""
     found = BOUGHT_FOR.search(text)
-    if found is None or "?" in text or _ASKS_FOR_ANY.search(text):
+    if found is None or "?" in text or ASKS_FOR_ANY.search(text):
         return None
     words = content_words(found["what"] or found["thing"])
     recipient = parse_recipient(text[found.end() :])
@@ -372,7 +367,7 @@ def _bought_for(text: str) -> BoughtFor | None:
     return BoughtFor(
         item_words=words,
         recipient=recipient_text(recipient),
-        sex={"female": "f", "male": "m"}.get(recipient.sex or ""),
+        sex=recipient_sex(recipient),
     )
 
 
@@ -709,7 +704,7 @@ def _simple(intent: str, text: str, shown: int) -> Understanding:
             return Answer(
                 about_me=False,
                 recipient=recipient_text(recipient),
-                sex={"female": "f", "male": "m"}.get(recipient.sex or "") if recipient else None,
+                sex=recipient_sex(recipient),
             )
         case "ask_why_asked":
             return AskWhyAsked()

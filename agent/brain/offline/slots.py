@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import prompts
 from agent.brain.offline.cues import default_cues
@@ -49,6 +49,13 @@ def content_words(text: str, exclude: list[str] | None = None) -> list[str]:
     # "he's", "she'd": a contraction of a stop-word is one too, not the word "hes".
     words = [w.replace("'", "") for w in _WORD.findall(text) if w.split("'", 1)[0] not in stop]
     return [w for w in words if w not in stop and w not in ruled_out and not w.isdigit()]
+
+
+def recipient_sex(found: Recipient | None) -> Literal["f", "m"] | None:
+    """The recipient's sex as intents keep it ("f" or "m"), when the words say it."""
+    if found is None:
+        return None
+    return "f" if found.sex == "female" else "m" if found.sex == "male" else None
 
 
 def recipient_text(found: Recipient | None) -> str | None:
@@ -226,7 +233,7 @@ def search_slots(text: str) -> dict[str, Any]:
         "currency": money.currency,
         "recipient": recipient_text(recipient),
         "pronoun": pronoun,
-        "sex": {"female": "f", "male": "m"}.get(recipient.sex or "") if recipient else None,
+        "sex": recipient_sex(recipient),
         "mode": mode,
         "audience": audience if audience in ("baby", "child", "teen") else None,
         "age": recipient.age if recipient is not None else None,
