@@ -22,11 +22,12 @@ from tools.catalog_index import CatalogIndex
 from tools.interactions import POPULAR_NOW, InteractionIndex, NearestPool, Neighbour
 from tools.latent import ENGAGED_KINDS, LatentShopper, engaged_weights
 from tools.signals import DecayPolicy, fact_strength
-from tools.taste import TasteSignal
-from tools.taste_evidence import CONTENT_BASELINE, MIN_CONTRIBUTION, taste_evidence
+from tools.taste import CONTENT_BASELINE, TasteSignal
+from tools.taste_evidence import taste_evidence
 from tools.threads import one_blas_thread
 from tools.types import (
     MAX_AGE,
+    MIN_CONTRIBUTION,
     BehaviourEvent,
     EventKind,
     Evidence,
@@ -833,8 +834,8 @@ class HybridRanker:
     ) -> list[Evidence]:
         if name is FactorName.TASTE:
             if row not in scores.taste_evidence:
-                listed = [r for r in scores.listed if r not in scores.taste_evidence]
-                self._taste_evidence(listed if row in listed else [row], request, weights, scores)
+                rows = scores.listed if row in scores.listed else [row]
+                self._taste_evidence(rows, request, weights, scores)
             return scores.taste_evidence[row]
         if name is FactorName.STATED:
             return [

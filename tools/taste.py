@@ -19,6 +19,8 @@ from tools.types import BehaviourEvent, EventKind
 OWNING_KINDS = frozenset({EventKind.PURCHASE, EventKind.OWN})
 #: A choice faded below this share says nothing about what comes next any more.
 MIN_LATELY = 1e-3
+#: Text similarity below this says nothing about taste (unrelated products sit near 0.2).
+CONTENT_BASELINE = 0.25
 
 
 class Standing(StrEnum):

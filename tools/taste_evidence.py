@@ -23,13 +23,9 @@ import numpy as np
 
 from tools.catalog_index import CatalogIndex
 from tools.interactions import InteractionIndex
-from tools.taste import TasteSignal
-from tools.types import BehaviourEvent, Evidence, EvidenceKind
+from tools.taste import CONTENT_BASELINE, TasteSignal
+from tools.types import MIN_CONTRIBUTION, BehaviourEvent, Evidence, EvidenceKind
 
-#: Contributions smaller than this are not factors at all (and never cited).
-MIN_CONTRIBUTION = 1e-3
-#: Text similarity below this says nothing about taste (unrelated products sit near 0.2).
-CONTENT_BASELINE = 0.25
 #: At most this many of the shopper's items are cited for one item's taste. Many, not a
 #: few: the same events also choose the similar shoppers, so taking away only a couple of
 #: them can shift the community part by more than the taste part falls.
@@ -44,7 +40,7 @@ _Cited = list[tuple[int, list[tuple[BehaviourEvent, float]]]]
 
 
 @dataclass(frozen=True)
-class TasteBasis:
+class _TasteBasis:
     """A taste signal's items, their weights and text vectors, in one order, and each
     item's strongest event with its weight."""
 
@@ -59,7 +55,7 @@ class TasteBasis:
     shares: np.ndarray
 
     @classmethod
-    def of(cls, taste: TasteSignal, vectors: np.ndarray) -> TasteBasis:
+    def of(cls, taste: TasteSignal, vectors: np.ndarray) -> _TasteBasis:
         rows = np.fromiter(taste.item_weights, dtype=np.int64)
         row_list = rows.tolist()
         strongest = [max(taste.event_weights[r], key=lambda ew: ew[1]) for r in row_list]
@@ -112,7 +108,7 @@ def taste_evidence(
     the taste factor's, and ``skips`` the item each may cite only as a last resort."""
     if taste.empty or not rows:
         return [[] for _ in rows]
-    basis = TasteBasis.of(taste, catalog.vectors)
+    basis = _TasteBasis.of(taste, catalog.vectors)
     sources, weights_now, share = basis.rows, basis.weights, basis.shares
     # One product per item: a matrix product would round differently in single precision.
     similarity = np.stack([basis.vectors @ catalog.vectors[r] for r in rows], axis=1)
@@ -164,7 +160,7 @@ def _cited_alone(
     col: int,
     candidates: list[int],
     taste: TasteSignal,
-    basis: TasteBasis,
+    basis: _TasteBasis,
     fits: _Fits,
     before: float,
     terms: np.ndarray,
@@ -209,7 +205,7 @@ def _cited_alone(
 
 
 def _as_evidence(
-    cited: _Cited, catalog: CatalogIndex, basis: TasteBasis, terms: np.ndarray, weight: float
+    cited: _Cited, catalog: CatalogIndex, basis: _TasteBasis, terms: np.ndarray, weight: float
 ) -> list[Evidence]:
     evidence: list[Evidence] = []
     items, event = catalog.items, EvidenceKind.EVENT

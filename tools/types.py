@@ -306,6 +306,10 @@ class FactorName(StrEnum):
     LATENT = "latent"
 
 
+#: Contributions smaller than this are not factors at all (and never cited).
+MIN_CONTRIBUTION = 1e-3
+
+
 class Factor(BaseModel):
     """One named contribution to a suggestion's score, with what it came from."""
 

@@ -62,10 +62,11 @@ from bench.ranking.tactful_method import (
     shipped_config,
 )
 from bench.ranking.tuning import TactfulTuner
-from tools.ranker import MIN_CONTRIBUTION, RankWeights
+from tools.ranker import RankWeights
 from tools.signals import DecayPolicy
 from tools.tuning.metrics import K, mean_metrics, top_k, user_metrics
 from tools.tuning.search import coordinate_search
+from tools.types import MIN_CONTRIBUTION
 
 log = logging.getLogger("bench.ranking")
 

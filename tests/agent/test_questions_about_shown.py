@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.conversation.handlers import QUOTED_DESCRIPTION, quoted_description
-from agent.domain import CatalogItem
+from agent.domain import CatalogItem, Reply
 from agent.facade import Tactful
 from agent.wording import money
 
@@ -15,9 +15,7 @@ def test_how_much_one_costs_is_answered_with_its_price_and_why(
     second = shown.suggestions[1].item
     assert second.price is not None
 
-    reply = tactful.chat(
-        demo_shopper, "how much is the second one?", conversation_id=shown.conversation_id
-    )
+    reply = _then(tactful, demo_shopper, shown, "how much is the second one?")
 
     assert second.title in reply.text and f"({money(second.price)})" in reply.text
     # A question is no verdict: nothing was recorded as feedback on the item.
@@ -29,9 +27,9 @@ def test_why_that_one_asks_about_the_item_just_talked_about(
 ) -> None:
     shown = tactful.chat(demo_shopper, "show me something")
     first, third = shown.suggestions[0].item, shown.suggestions[2].item
-    tactful.chat(demo_shopper, "how much is the 3rd one", conversation_id=shown.conversation_id)
+    _then(tactful, demo_shopper, shown, "how much is the 3rd one")
 
-    reply = tactful.chat(demo_shopper, "why that one", conversation_id=shown.conversation_id)
+    reply = _then(tactful, demo_shopper, shown, "why that one")
 
     assert third.title in reply.text and first.title not in reply.text
 
@@ -42,9 +40,7 @@ def test_a_question_of_fact_about_one_records_no_verdict(
     shown = tactful.chat(demo_shopper, "show me something")
     second = shown.suggestions[1].item
 
-    reply = tactful.chat(
-        demo_shopper, "what's the second one made of?", conversation_id=shown.conversation_id
-    )
+    reply = _then(tactful, demo_shopper, shown, "what's the second one made of?")
 
     assert second.title in reply.text
     assert tactful.records.feedback_for_conversation(shown.conversation_id) == []
@@ -54,7 +50,7 @@ def test_choosing_one_is_a_thumbs_up_for_it(tactful: Tactful, demo_shopper: str)
     shown = tactful.chat(demo_shopper, "show me something")
     first = shown.suggestions[0].item
 
-    tactful.chat(demo_shopper, "ok i'll take the first one", conversation_id=shown.conversation_id)
+    _then(tactful, demo_shopper, shown, "ok i'll take the first one")
 
     feedback = tactful.records.feedback_for(demo_shopper)
     assert [(f.item_id, f.value.value) for f in feedback] == [(first.item_id, "up")]
@@ -91,9 +87,7 @@ def test_one_in_another_colour_looks_for_it_in_that_colour(
 ) -> None:
     shown = tactful.chat(demo_shopper, "show me some mugs")
 
-    reply = tactful.chat(
-        demo_shopper, "does number 2 come in blue", conversation_id=shown.conversation_id
-    )
+    reply = _then(tactful, demo_shopper, shown, "does number 2 come in blue")
 
     assert tactful.records.feedback_for_conversation(shown.conversation_id) == []
     assert reply.suggestions and "blue" in reply.suggestions[0].item.title.lower()
@@ -105,9 +99,7 @@ def test_a_question_the_catalog_cannot_answer_says_so_before_why(
     shown = tactful.chat(demo_shopper, "show me some mugs")
     second = shown.suggestions[1].item
 
-    reply = tactful.chat(
-        demo_shopper, "is the second one dishwasher safe?", conversation_id=shown.conversation_id
-    )
+    reply = _then(tactful, demo_shopper, shown, "is the second one dishwasher safe?")
 
     # The demo catalog's descriptions only repeat the titles: nothing is quoted or claimed.
     assert second.title in reply.text and "can't tell you more" in reply.text
@@ -133,9 +125,7 @@ def test_asked_to_add_one_to_the_basket_it_says_it_cannot(
     shown = tactful.chat(demo_shopper, "show me some mugs")
     first = shown.suggestions[0].item
 
-    reply = tactful.chat(
-        demo_shopper, "add the first one to my basket", conversation_id=shown.conversation_id
-    )
+    reply = _then(tactful, demo_shopper, shown, "add the first one to my basket")
 
     assert "can't add" in reply.text and first.title in reply.text
     assert reply.suggestions == []
@@ -169,3 +159,8 @@ def _title(tactful: Tactful, item_id: str) -> str:
     row = catalog.row(item_id)
     assert row is not None
     return catalog.items[row].title
+
+
+def _then(tactful: Tactful, shopper: str, shown: Reply, message: str) -> Reply:
+    """The shopper's next message in the conversation of ``shown``."""
+    return tactful.chat(shopper, message, conversation_id=shown.conversation_id)

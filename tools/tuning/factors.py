@@ -21,8 +21,8 @@ import numpy as np
 from scipy import sparse
 
 from tools.latent import engaged_weights
-from tools.ranker import CONTENT_BASELINE, HybridRanker, RankInput, RankWeights
-from tools.taste import TasteSignal
+from tools.ranker import HybridRanker, RankInput, RankWeights
+from tools.taste import CONTENT_BASELINE, TasteSignal
 from tools.types import ShopperMode
 
 #: Shoppers whose batched scores are compared with the ranker's before a search trusts them.

@@ -203,11 +203,12 @@ class OfflineReader:
     def _read(self, low: str, tidied: str, context: ReadContext) -> tuple[Understanding, bool]:
         if context.handover_open and CALLS_OFF.search(low):
             return CallOff(), True
-        if ASKS_IF_HUMAN.match(low) and not context.handover_open:
+        if not context.handover_open:
             # Asked whether a person answers, the answer is the truth, not a person fetched.
-            return SmallTalk(what="identity"), True
-        if CHECKS_PRESENCE.match(low) and not context.handover_open:
-            return Greeting(), True  # "are you there?": yes, and ready
+            if ASKS_IF_HUMAN.match(low):
+                return SmallTalk(what="identity"), True
+            if CHECKS_PRESENCE.match(low):
+                return Greeting(), True  # "are you there?": yes, and ready
         if context.suggestion_count and BARE_TOO.match(low) and not TOO_DEAR.search(low):
             # "too childish" says what "these are too childish" says.
             return self._read(f"these are {low}", tidied, context)
