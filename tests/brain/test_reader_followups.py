@@ -262,6 +262,7 @@ def test_one_in_another_colour_asks_for_more_like_it_in_that_colour(
         "am i talking to a bot",
         "are you human",
         "r u a bot or a real person",
+        "r u a real person lol",
         "hi, is this automated?",
     ],
 )

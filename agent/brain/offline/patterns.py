@@ -183,7 +183,9 @@ ASKS_IF_HUMAN = re.compile(
     r"(?:(?:real|live|actual)\s+)?(?:person|human|people|bot|robot|chat\s*bot|ai|machine|computer"
     r"|automated|automatic|real|a\s+real\s+person)"
     r"(?:\s+(?:or\s+(?:a\s+|an\s+)?(?:real\s+)?(?:person|human|bot|robot|chat\s*bot|ai|machine"
-    r"|computer|not)|here|there|answering|replying|typing))*[\s?!.]*$"
+    r"|computer|not)|here|there|answering|replying|typing))*"
+    r"(?:[\s,?!.]+(?:lol|lmao|haha+|tho|though|tbh|then|right|honestly|seriously|or\s+what))*"
+    r"[\s?!.]*$"
 )
 #: "I bought the tea towels for my mum", "those mugs were a present for my dad", "the
 #: lego I got was for my nephew": what was bought (``what``), said to be someone else's.
