@@ -194,6 +194,11 @@ class Reply(BaseModel):
     erased: dict[str, int] | None = Field(
         default=None, description="what this turn erased, by kind (the conversation is gone too)"
     )
+    exposure_id: str | None = Field(
+        default=None,
+        description="while an experiment runs: the id to confirm once the suggestions are on "
+        "screen (POST /v1/exposures/{id}/shown)",
+    )
 
 
 class BehaviourSignal(BaseModel):

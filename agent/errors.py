@@ -74,3 +74,20 @@ class ModelUnavailable(TactfulError):
 class StoreUnavailable(TactfulError):
     title = "Store unavailable"
     exit_code = 5
+
+
+class UnknownList(TactfulError):
+    title = "Unknown list"
+    exit_code = 3
+
+
+class UnknownExperiment(TactfulError):
+    title = "Unknown experiment"
+    exit_code = 3
+
+
+class Conflict(TactfulError):
+    """The request clashes with what is stored: a name taken, a second running experiment."""
+
+    title = "Conflict"
+    exit_code = 2

@@ -40,6 +40,9 @@ from agent.domain import (
 )
 from agent.embedding import Embedder, content_hash, load_default_embedder
 from agent.errors import InvalidInput, UnknownConversation, UnknownEscalation, UnknownItem
+from agent.experiments.curation import CuratedList, CuratedListDraft
+from agent.experiments.report import ExperimentReport
+from agent.experiments.service import Experiments
 from agent.policy.clarify import Clarifier, ClarifyConfig
 from agent.profile import OPEN_QUESTION, ProfileService
 from agent.recommender import Recommender, Request
@@ -51,6 +54,7 @@ from agent.stores.records import RecordStore, TurnRecord
 from agent.stores.sql import ratings
 from agent.stores.sql.audit import AuditRecord
 from agent.stores.sql.erasure import ErasureReport
+from agent.stores.sql.experiments import ExperimentStore
 from agent.stores.sql.ratings import SatisfactionRating
 from agent.stores.vectors import ChromaVectorStore
 from tools.explain import Explanation, explain
@@ -160,6 +164,9 @@ class Tactful:
         self.recommender = Recommender(
             self.profiles, self.index, embedder, self.clock, policy, weights
         )
+        #: Curated lists and experiments (:mod:`agent.experiments`).
+        self.experiments = Experiments(ExperimentStore(records.engine), self.clock)
+        self.recommender.arms = self.experiments
         self.clarifier = Clarifier(self.profiles, self.recommender, self.clock, clarify)
         #: What reads messages and words replies: the offline brain unless an LLM is set.
         self.brain: Brain = brain or brain_for(self.settings, embedder)
@@ -350,12 +357,20 @@ class Tactful:
     ) -> Reply:
         """One turn of conversation; new shoppers are welcome (they start with no history)."""
         self.sync()
-        return self.conversations.turn(
+        reply = self.conversations.turn(
             _check_id(shopper_id, "shopper"),
             message,
             conversation_id=conversation_id,
             mode=parse_mode(mode),
         )
+        if reply.suggestions and reply.erased is None:
+            reply.exposure_id = self.experiments.expose(
+                shopper_id,
+                reply.suggestions,
+                personalized=reply.personalized,
+                conversation_id=reply.conversation_id,
+            )
+        return reply
 
     def recommend(
         self,
@@ -371,6 +386,7 @@ class Tactful:
         new_only: bool = False,
         goes_with_item_id: str | None = None,
         name_shoppers: bool = True,
+        occasion: str | None = None,
     ) -> list[Suggestion]:
         """Top ``k`` suggestions for a known shopper, each with factors and a reason.
 
@@ -379,6 +395,9 @@ class Tactful:
         what the other shoppers who chose it also chose ("bought together").
         ``name_shoppers=False`` cites the similar shoppers behind a community factor as
         one piece of evidence (how many, never who), as the HTTP API shows them.
+        ``occasion`` names what the page is for ("christmas"), which a curated list may
+        be aimed at. While an experiment runs, the list is the shopper's arm's; log it
+        with :meth:`expose` when it is shown.
         """
         if not 1 <= k <= 100:
             raise InvalidInput(f"k must be between 1 and 100, not {k}.")
@@ -394,6 +413,7 @@ class Tactful:
             same_country=same_country,
             new_only=new_only,
             goes_with_item_id=goes_with_item_id,
+            occasion=occasion,
         )
         return self.recommender.recommend(
             shopper.shopper_id,
@@ -402,6 +422,56 @@ class Tactful:
             shopper=shopper,
             name_shoppers=name_shoppers,
         )
+
+    def expose(
+        self,
+        shopper_id: str,
+        suggestions: Sequence[Suggestion],
+        *,
+        conversation_id: str | None = None,
+        shown: bool = False,
+    ) -> str | None:
+        """Log a list of suggestions served to a shopper while an experiment runs; the
+        exposure's id (None when none runs). It counts from :meth:`exposure_shown`, or at
+        once with ``shown``: only lists a shopper saw are compared."""
+        shopper = self.profiles.shopper(_check_id(shopper_id, "shopper"))
+        return self.experiments.expose(
+            shopper.shopper_id,
+            suggestions,
+            personalized=shopper.personalized,
+            conversation_id=conversation_id,
+            shown=shown,
+        )
+
+    def exposure_shown(self, exposure_id: str, *, shopper_id: str | None = None) -> None:
+        """The exposure's list is on screen (``shopper_id``: only if it was theirs)."""
+        self.experiments.shown(exposure_id, shopper_id=shopper_id)
+
+    def save_list(
+        self, draft: CuratedListDraft, *, actor: str, list_id: str | None = None
+    ) -> CuratedList:
+        """Make a curated list (named after ``draft.name``) or replace list ``list_id``;
+        every item must be in the catalog."""
+        self.sync()
+        missing = [i.item_id for i in draft.items if i.item_id not in self.index.catalog]
+        if missing:
+            raise UnknownItem(
+                f"Not in the catalog: {', '.join(repr(m) for m in missing[:5])}"
+                + (f" and {len(missing) - 5} more." if len(missing) > 5 else ".")
+            )
+        return self.experiments.save_list(draft, actor=actor, list_id=list_id)
+
+    def experiment_report(self, key: str) -> ExperimentReport:
+        """Experiment ``key``'s readout: each arm's engagement and satisfaction, the lifts
+        with intervals, the sample-ratio check and the verdict."""
+        self.sync()
+        catalog = self.index.catalog
+
+        def price(item_id: str) -> float | None:
+            row = catalog.row(item_id)
+            return None if row is None else catalog.items[row].price
+
+        return self.experiments.report(key, self.records, price)
 
     def explain(self, shopper_id: str, item_id: str, **request: Any) -> Explanation:
         """The full breakdown for one item as it would be ranked for this shopper now."""
@@ -455,6 +525,8 @@ class Tactful:
             self._reload_items(None if news.everything else news.items)
         if news.erased:
             self.index.invalidate()  # similar shoppers may include someone erased
+        if news.experiments or news.erased or news.everything:
+            self.experiments.invalidate()
 
     def _reload_items(self, item_ids: frozenset[str] | None) -> None:
         """Items another process added or changed (None: any of them), embedded here from
@@ -702,6 +774,9 @@ class Tactful:
                 r.model_dump(mode="json") for r in ratings.ratings_for(records.engine, shopper_id)
             ],
             "escalations": [e.model_dump(mode="json") for e in records.escalations_for(shopper_id)],
+            "exposures": [
+                e.model_dump(mode="json") for e in self.experiments.store.exposures_of(shopper_id)
+            ],
             "audit": [a.model_dump(mode="json") for a in records.audit_for(shopper_id)],
         }
 

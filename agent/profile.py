@@ -70,6 +70,7 @@ class Catchup:
     erased: bool = False  # someone was erased: shop-wide data built from them is stale
     everything: bool = False  # too far behind to tell what changed: reload it all
     items: frozenset[str] = frozenset()  # catalog items added or changed elsewhere
+    experiments: bool = False  # a curated list or an experiment changed
 
 
 #: Feed rows that change what a shopper's facts say.
@@ -160,6 +161,8 @@ class ProfileService:
             erased=self._news.erased or erased,
             everything=self._news.everything,
             items=self._news.items | items,
+            experiments=self._news.experiments
+            or any(c.kind is ChangeKind.EXPERIMENTS for c in changes),
         )
         return erased
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -14,6 +15,9 @@ from agent.domain import Shopper
 from agent.embedding import Embedder
 from agent.english import english_words
 from agent.errors import InvalidInput, UnknownItem
+from agent.experiments import serving
+from agent.experiments.curation import CuratedList, ListContext
+from agent.experiments.model import Arm
 from agent.ingest.audience import AudienceTable, default_audiences
 from agent.profile import ProfileService
 from agent.shop_index import ShopIndex
@@ -100,6 +104,26 @@ class Request:
     #: Discovery only: nothing the shopper bought before (or has) is suggested, for
     #: shops that do not want re-orders in the list.
     new_only: bool = False
+    #: The occasion the shop's page is for ("christmas"), which a curated list may target.
+    occasion: str | None = None
+
+    def opens_list(self) -> bool:
+        """Whether it asks for a list in general, which staff may curate, rather than
+        for items like, with or among given ones."""
+        return (
+            self.like_item_id is None
+            and self.goes_with is None
+            and self.goes_with_item_id is None
+            and self.only_ids is None
+        )
+
+
+class ArmSource(Protocol):
+    """Where the arm of a running experiment and its staff lists come from."""
+
+    def arm_for(self, shopper_id: str, personalized: bool) -> str | None: ...
+
+    def list_for(self, context: ListContext) -> CuratedList | None: ...
 
 
 class Recommender:
@@ -123,6 +147,8 @@ class Recommender:
         self.weights = weights or MODE_WEIGHTS
         self._audiences = audiences or default_audiences()
         self._audience_rules: dict[Audience, AudienceRules] = {}
+        #: A running experiment's arms, when the shop runs experiments.
+        self.arms: ArmSource | None = None
 
     def ranker(self) -> HybridRanker:
         now = self._clock.now()
@@ -312,6 +338,15 @@ class Recommender:
         row = self._index.catalog.row(item_id)
         if row is None:
             return None
+        staff_list = self._staff_list(shopper_id, request, personalized)
+        if staff_list is not None and staff_list[1].holds(item_id):
+            # Ranked as the list it is on: its place there is part of its score.
+            served = self.recommend(
+                shopper_id,
+                replace(request, k=max(request.k, len(staff_list[1].items))),
+                personalized=personalized,
+            )
+            return next((s for s in served if s.item.item_id == item_id), None)
         rank_input = self.rank_input(shopper_id, request, personalized=personalized)
         ranker = self.ranker()
         if ranker.ruled_out(rank_input)[row]:
@@ -332,15 +367,83 @@ class Recommender:
         """Ranked suggestions, each with its factors and a plain-language reason
         (``shopper`` as for :meth:`rank_input`, ``name_shoppers`` as for
         :class:`RankInput`)."""
-        rank_input = self.rank_input(
-            shopper_id, request, personalized=personalized, shopper=shopper
-        )
-        rank_input.name_shoppers = name_shoppers
-        suggestions = self.ranker().rank(rank_input, self._clock.now())
+        staff_list = self._staff_list(shopper_id, request, personalized)
+        if staff_list is not None:
+            suggestions = self._from_list(*staff_list, shopper_id, request, shopper, name_shoppers)
+        else:
+            suggestions = self._ranked(shopper_id, request, personalized, shopper, name_shoppers)
         events = self._events_by_id(shopper_id)
         for suggestion in suggestions:
             suggestion.reason = reason_for(suggestion, events)
         return suggestions
+
+    def _ranked(
+        self,
+        shopper_id: str,
+        request: Request,
+        personalized: bool,
+        shopper: Shopper | None,
+        name_shoppers: bool,
+    ) -> list[Suggestion]:
+        rank_input = self.rank_input(
+            shopper_id, request, personalized=personalized, shopper=shopper
+        )
+        rank_input.name_shoppers = name_shoppers
+        return self.ranker().rank(rank_input, self._clock.now())
+
+    def _staff_list(
+        self, shopper_id: str, request: Request, personalized: bool
+    ) -> tuple[Arm, CuratedList] | None:
+        """The staff list the shopper's arm shows for this request, if any: none outside
+        the curated and hybrid arms, and none for a request no list is aimed at."""
+        if self.arms is None or not request.opens_list():
+            return None
+        arm = self.arms.arm_for(shopper_id, personalized)
+        if arm not in (Arm.CURATED, Arm.HYBRID):
+            return None
+        recipients = {w.strip().lower() for w in (request.recipient, request.audience) if w}
+        context = ListContext(
+            mode=request.mode,
+            category=request.category,
+            recipients=frozenset(recipients),
+            occasion=(request.occasion or "").strip().lower() or None,
+            searched=tuple(self.catalog_words(request.query)),
+        )
+        found = self.arms.list_for(context)
+        return None if found is None else (Arm(arm), found)
+
+    def _from_list(
+        self,
+        arm: Arm,
+        staff_list: CuratedList,
+        shopper_id: str,
+        request: Request,
+        shopper: Shopper | None,
+        name_shoppers: bool,
+    ) -> list[Suggestion]:
+        """The curated arm's list (staff order) or the hybrid arm's (the staff pool in
+        tactful's order, then tactful's own picks)."""
+        pool = frozenset(item.item_id for item in staff_list.items)
+        if arm is Arm.CURATED:
+            rank_input = self.rank_input(shopper_id, request, personalized=True, shopper=shopper)
+            ranker = self.ranker()
+            allowed = self._index.catalog.filter_mask(
+                price_min=rank_input.price_min, price_max=rank_input.price_max
+            ) & ~ranker.ruled_out(rank_input)
+            # What the shopper turned down stays away, whoever picked it.
+            allowed[list(rank_input.taste.dismissed)] = False
+            return serving.curated(staff_list, self._index.catalog, allowed, request.k)
+        ranked = self._ranked(
+            shopper_id, replace(request, only_ids=pool), True, shopper, name_shoppers
+        )
+        fill = self._ranked(
+            shopper_id,
+            replace(request, k=request.k + len(ranked)),
+            True,
+            shopper,
+            name_shoppers,
+        )
+        return serving.hybrid(staff_list, ranked, fill, request.k)
 
     def search(
         self,

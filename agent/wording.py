@@ -32,6 +32,8 @@ NOUNS: dict[str, tuple[str, str]] = {
     "satisfaction": ("satisfaction rating", "satisfaction ratings"),
     "escalations": ("request for a person", "requests for a person"),
     "exports": ("data export", "data exports"),
+    "exposures": ("list shown in an experiment", "lists shown in an experiment"),
+    "assignments": ("experiment you were part of", "experiments you were part of"),
 }
 
 #: What the shopper did, by event kind, for "bought 3 times, last 9 days ago".

@@ -81,8 +81,13 @@ def cited_factors(suggestion: Suggestion) -> list[Factor]:
     total = sum(f.contribution for f in positive)
     if total <= 0:
         return []
-    ranked = sorted(positive, key=lambda f: -f.contribution)
-    cited = [f for f in ranked if f.contribution / total >= CITE_SHARE and _nameable(f)]
+    # A person's pick is why the item is on the list at all: it is always said, first.
+    ranked = sorted(positive, key=lambda f: (f.name is not FactorName.CURATED, -f.contribution))
+    cited = [
+        f
+        for f in ranked
+        if (f.contribution / total >= CITE_SHARE or f.name is FactorName.CURATED) and _nameable(f)
+    ]
     if not cited:
         cited = [f for f in ranked if _nameable(f)][:1]
     return cited[:MAX_PHRASES]
@@ -146,6 +151,8 @@ def _nameable(factor: Factor) -> bool:
         )
     if factor.name is FactorName.LATENT:
         return any(e.kind is EvidenceKind.EVENT and e.weight > 0 for e in evidence)
+    if factor.name is FactorName.CURATED:
+        return bool(evidence and evidence[0].label)
     return False
 
 
@@ -170,7 +177,17 @@ def _phrase(factor: Factor, events: Mapping[str, BehaviourEvent]) -> str | None:
         return _next_phrase(evidence, events)
     if factor.name is FactorName.LATENT:
         return _latent_phrase(evidence, events)
+    if factor.name is FactorName.CURATED:
+        return _curated_phrase(evidence)
     return _request_phrase(evidence)
+
+
+def _curated_phrase(evidence: list[Evidence]) -> str:
+    """ "a person on our team chose it: our bestseller for new parents", the note staff
+    wrote for the item, else the list's name."""
+    if len(evidence) > 1 and evidence[1].label:
+        return prompts.render("reasons/curated_note", note=evidence[1].label).strip()
+    return prompts.render("reasons/curated", list=evidence[0].label).strip()
 
 
 def _community_phrase(evidence: list[Evidence]) -> str:

@@ -238,6 +238,8 @@ class EvidenceKind(StrEnum):
     SHOPPER = "shopper"
     QUERY = "query"
     STATISTIC = "statistic"
+    #: A list shop staff made (the ref is its id), or their note on the item.
+    LIST = "list"
 
 
 class Evidence(BaseModel):
@@ -304,6 +306,9 @@ class FactorName(StrEnum):
     #: Shoppers whose choices resemble this shopper's, in a factorisation of everyone's
     #: choices, tend to choose it.
     LATENT = "latent"
+    #: A person on the shop's team chose it for a list (experiments' curated and hybrid
+    #: arms).
+    CURATED = "curated"
 
 
 #: Contributions smaller than this are not factors at all (and never cited).

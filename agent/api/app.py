@@ -22,6 +22,7 @@ from agent.api.routes import (
     demo,
     escalations,
     events,
+    experiments,
     health,
     live,
     lookup,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, tactful: Tactful | None = None)
         shoppers,
         live,
         escalations,
+        experiments,
         widget,
     ):
         app.include_router(module.router)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.errors import (
+    Conflict,
     IngestError,
     InvalidInput,
     ModelUnavailable,
@@ -26,8 +27,10 @@ from agent.errors import (
     TactfulError,
     UnknownConversation,
     UnknownEscalation,
+    UnknownExperiment,
     UnknownFact,
     UnknownItem,
+    UnknownList,
     UnknownShopper,
 )
 
@@ -73,6 +76,9 @@ STATUS: dict[type[TactfulError], int] = {
     UnknownFact: 404,
     UnknownConversation: 404,
     UnknownEscalation: 404,
+    UnknownList: 404,
+    UnknownExperiment: 404,
+    Conflict: 409,
     PayloadTooLarge: 413,
     RateLimited: 429,
     ModelUnavailable: 503,

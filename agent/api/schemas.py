@@ -66,6 +66,9 @@ class RecommendCreate(BaseModel):
         description='what goes with this item ("bought together"): what the other shoppers '
         "who chose it also chose",
     )
+    occasion: str | None = Field(
+        default=None, max_length=100, description="what the page is for, e.g. 'christmas'"
+    )
 
 
 class RecommendationsPublic(BaseModel):
@@ -73,6 +76,11 @@ class RecommendationsPublic(BaseModel):
     mode: ShopperMode
     query: str | None
     suggestions: list[Suggestion] = Field(description="best first, each with factors and reason")
+    exposure_id: str | None = Field(
+        default=None,
+        description="while an experiment runs: confirm with POST /v1/exposures/{id}/shown once "
+        "the suggestions are on screen",
+    )
 
 
 class EventCreate(BaseModel):

@@ -13,6 +13,7 @@ import typer
 from agent.cli import asking, profiles
 from agent.cli.console import console
 from agent.cli.events import events_app
+from agent.cli.experiments import curate_app, experiments_app
 from agent.cli.home import HomeOption, settings_for
 from agent.cli.keys import keys_app
 from agent.cli.loading import import_app, ingest_app
@@ -70,6 +71,8 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(import_app, name="import")
 app.add_typer(events_app, name="events")
 app.add_typer(keys_app, name="keys")
+app.add_typer(curate_app, name="curate")
+app.add_typer(experiments_app, name="experiments")
 app.command()(asking.recommend)
 app.command()(asking.chat)
 app.command()(profiles.profile)

@@ -46,6 +46,7 @@ from agent.stores.sql.base import dump_json as _dump_json
 from agent.stores.sql.base import utc as _utc
 from agent.stores.sql.changes import ChangeFeed, ChangeKind
 from agent.stores.sql.erasure import ErasureReport
+from agent.stores.sql.experiments import assignments, exposures
 from agent.stores.sql.facts import FactStore, facts, vector_keys
 from agent.stores.sql.ratings import satisfaction
 from agent.stores.sql.wal import WalCheckpoints
@@ -998,6 +999,8 @@ class RecordStore:
             ("questions", questions, owned(questions)),
             ("events", events, owned(events)),
             ("facts", facts, owned(facts)),
+            ("exposures", exposures, owned(exposures)),
+            ("assignments", assignments, owned(assignments)),
             (None, vector_keys, owned(vector_keys)),
             (None, changes.changes, owned(changes.changes)),
             (None, shoppers, owned(shoppers)),

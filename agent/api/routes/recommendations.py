@@ -23,11 +23,13 @@ def recommend(agent: AgentDep, caller: ShopperSide, body: RecommendCreate) -> Re
     request = body.model_dump(exclude={"shopper_id"})
     with agent.use() as tactful:
         suggestions = tactful.recommend(shopper_id, **request, name_shoppers=False)
+        exposure_id = tactful.expose(shopper_id, suggestions)
     answer = RecommendationsPublic(
         shopper_id=shopper_id,
         mode=body.mode or ShopperMode.BROWSING,
         query=body.query,
         suggestions=public_suggestions(suggestions),
+        exposure_id=exposure_id,
     )
     return json_response(answer)
 

@@ -26,12 +26,17 @@
     audience: "Who it is for",
     dismissed: "Things you turned down",
     owned: "Things you already have",
+    buy_again: "Due for a re-order",
+    bought_next: "What shoppers chose next",
+    latent: "Shoppers whose choices resemble yours",
+    curated: "Picked by a person on our team",
   };
 
   const EVIDENCE_LEADS = {
     event: "From your history: ",
     fact: "You told me: ",
     query: "You asked for: ",
+    list: "Our team: ",
   };
 
   const SOURCE_NAMES = {
@@ -673,6 +678,11 @@ button.danger { background: #b91c1c; color: #fff; border-color: #b91c1c; }
       this.setPersonalizedSwitch(reply.personalized);
       if (reply.suggestions && reply.suggestions.length) {
         bubble.append(this.cardList(reply.suggestions));
+        // While an experiment runs, only lists a shopper saw count: say this one is on screen.
+        if (reply.exposure_id) {
+          this.api.send("POST", `/v1/exposures/${encodeURIComponent(reply.exposure_id)}/shown`)
+            .catch(() => {});
+        }
       }
       const replies = reply.question ? QUESTION_REPLIES : reply.confirming === "erase" ? ERASE_REPLIES : null;
       if (replies) bubble.append(this.quickReplies(replies));

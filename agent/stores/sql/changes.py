@@ -67,6 +67,7 @@ class ChangeKind(StrEnum):
     # New events, or a question or an event's recipient changed: the shopper's history.
     EVENTS = "events"
     CATALOG = "catalog"  # an item was added or changed (``item_id``)
+    EXPERIMENTS = "experiments"  # a curated list or an experiment changed
 
 
 class Change(BaseModel):

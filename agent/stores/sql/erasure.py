@@ -18,6 +18,8 @@ class ErasureReport(BaseModel):
     feedback: int = 0
     satisfaction: int = Field(default=0, description="satisfaction ratings of conversations")
     escalations: int = 0
+    exposures: int = Field(default=0, description="lists shown in experiments")
+    assignments: int = Field(default=0, description="experiment arms they were in")
     exports: int = Field(default=0, description="export files deleted from the data folder")
     audit_token: str | None = Field(
         default=None,
@@ -35,6 +37,8 @@ class ErasureReport(BaseModel):
             "feedback": self.feedback,
             "satisfaction": self.satisfaction,
             "escalations": self.escalations,
+            "exposures": self.exposures,
+            "assignments": self.assignments,
             "exports": self.exports,
         }
 
