@@ -368,3 +368,14 @@ def test_too_something_said_of_the_list_is_a_verdict_on_it(
     reading = reader.read(text, ON_SCREEN)
     assert isinstance(reading, Feedback) and reading.position is None, reading
     assert reading.value.value == "down"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what would you suggest?", "what do you suggest", "so what would you recommend for me?"],
+)
+def test_asking_what_we_suggest_is_a_request_whatever_is_on_screen(
+    reader: OfflineReader, text: str
+) -> None:
+    assert reader.read(text, ON_SCREEN) == Request()
+    assert reader.read(text, ReadContext()) == Request()

@@ -275,3 +275,24 @@ def test_screenshots_at_desktop_and_phone_width(
         page.screenshot(path=str(artifacts / f"widget-{name}.png"))
         chat.get_by_role("button", name="About me").click()
         page.screenshot(path=str(artifacts / f"widget-{name}-about.png"))
+
+
+def test_in_an_experiment_the_widget_confirms_the_list_it_showed(
+    page: Page, server: Server
+) -> None:
+    items = [{"item_id": i} for i in ("22728", "22727", "22726")]
+    made = server.as_shop("POST", "/v1/curated-lists", {"name": "Clocks", "items": items})
+    assert made.status_code == 201, made.text
+    experiment = {"key": "widget", "weights": {"ai": 0, "curated": 1}, "start": True}
+    assert server.as_shop("POST", "/v1/experiments", experiment).status_code == 201
+    try:
+        chat = open_shop_page(page, server, "b-experiment")
+        with page.expect_response(lambda r: "/v1/exposures/" in r.url) as confirmed:
+            reply = say(chat, "what would you suggest?")
+        assert confirmed.value.status == 204
+        assert all("a person on our team chose it" in r for r in card_reasons(reply))
+        report = server.as_shop("GET", "/v1/experiments/widget/report").json()
+        assert report["shoppers"]["curated"] == 1
+    finally:
+        server.as_shop("POST", "/v1/experiments/widget/stop")
+        server.as_shop("DELETE", "/v1/curated-lists/clocks")

@@ -172,6 +172,13 @@ ASKS_ELSEWHERE = re.compile(
     r"^\W*(?:how|what|what'?s|who|who'?s|when|where|why|which|is|are|was|were|will|would"
     r"|can|could|do|does|did|tell)\b|" + TASK_ELSEWHERE.pattern
 )
+#: "what would you suggest?", "so what do you recommend for me": asks for suggestions and
+#: narrows nothing, whatever is on screen already.
+ASKS_WHAT_YOU_SUGGEST = re.compile(
+    r"^(?:(?:so|ok|okay|well|hmm+|then|right)[\s,]+)?what(?:\s+things?|\s+stuff)?"
+    r"\s+(?:would|do|can|could|should|will|d)\s+(?:you|u)\s+(?:suggest|recommend)"
+    r"(?:\s+(?:for\s+me|to\s+me|then|now|today))*[\s?!.]*$"
+)
 #: "am I talking to a bot?", "is this a real person", "are you human or AI": whether a
 #: person answers, and nothing more (asking for one is a hand-over).
 ASKS_IF_HUMAN = re.compile(

@@ -46,6 +46,7 @@ from agent.brain.offline.anger import is_furious
 from agent.brain.offline.money import parse_money
 from agent.brain.offline.patterns import (
     ABOUT_BASKET,
+    ASKS_WHAT_YOU_SUGGEST,
     ABOUT_MY_DATA,
     ABOUT_SHOWN_WORDS,
     AMONG_SHOWN,
@@ -215,6 +216,8 @@ class OfflineReader:
         bought_for = _bought_for(low)
         if bought_for is not None:
             return bought_for, True
+        if ASKS_WHAT_YOU_SUGGEST.match(low) and not context.awaiting_answer:
+            return _member("request", low, context), True
         if ABOUT_BASKET.search(low):
             # The basket is the shop's: saying where it is beats searching for baskets.
             return Basket(position=parse_position(low, context.suggestion_count)), True
