@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 import numpy as np
 
 from agent.domain import (
-    BehaviourEvent,
     EscalationCause,
     EventKind,
     FeedbackValue,
@@ -106,13 +106,26 @@ METRICS: tuple[Metric, ...] = (
 BY_NAME = {m.name: m for m in METRICS}
 
 
+class Outcome(NamedTuple):
+    """A click, basket addition or purchase: what the windows credit to a list."""
+
+    kind: EventKind
+    item_id: str
+    at: datetime
+    quantity: float = 1.0
+
+
+#: The event kinds a list can be credited with.
+OUTCOME_KINDS = (EventKind.VIEW, EventKind.CART, EventKind.PURCHASE)
+
+
 @dataclass
 class ShopperRecord:
     """What one exposed shopper did, as read from the stores."""
 
     shopper_id: str
     exposures: list[Exposure]
-    events: list[BehaviourEvent] = field(default_factory=list)
+    events: list[Outcome] = field(default_factory=list)
     #: (value, item id or None, conversation id or None, when)
     feedback: list[tuple[FeedbackValue, str | None, str | None, datetime]] = field(
         default_factory=list

@@ -16,7 +16,6 @@ import numpy as np
 
 from agent.experiments import stats
 from agent.experiments.metrics import (
-    CORRECTION,
     METRICS,
     ArmValues,
     Metric,
@@ -32,7 +31,7 @@ from agent.experiments.report import (
     SampleRatioResult,
 )
 from agent.stores.records import RecordStore
-from agent.stores.sql import ratings
+from agent.stores.sql.experiments import outcomes
 
 PRIMARY_SATISFACTION = "thumbs_up"
 PRIMARY_ENGAGEMENT = "click_through"
@@ -228,19 +227,21 @@ def _arm_sentence(
         said = f"{arm} {moved} the {satisfaction.label} by {_percent(sat.lift)} ({_span(sat)})"
     else:
         said = (
-            f"{arm}: no difference in the {satisfaction.label} from {control} beyond chance "
-            f"yet ({_percent(sat.lift)}, {_span(sat)})"
+            f"{arm}: no clear difference in the {satisfaction.label} from {control} yet "
+            f"({_percent(sat.lift)}, {_span(sat)})"
         )
+    engaged = f"{engagement.label} {_percent(eng.lift)}, {_span(eng)}"
     if eng.lift is None:
         said += "; engagement cannot be compared yet"
     elif eng.significant and eng.lift < 0:
         said += f", but lowered {engagement.label} by {_percent(eng.lift)} ({_span(eng)})"
     elif eng.significant:
         said += f", and raised {engagement.label} by {_percent(eng.lift)} ({_span(eng)})"
+    elif eng.low is not None and eng.low > -margin:
+        # Not hurt means shown to lose less than the margin, not merely no significant loss.
+        said += f" without hurting engagement ({engaged})"
     else:
-        said += (
-            f" without hurting engagement ({engagement.label} {_percent(eng.lift)}, {_span(eng)})"
-        )
+        said += f"; engagement shows no clear change yet ({engaged})"
     harmed = [
         m.label
         for m in metrics
@@ -256,30 +257,4 @@ def shopper_records(records: RecordStore, exposures: list[Exposure]) -> list[Sho
     by_shopper: dict[str, list[Exposure]] = defaultdict(list)
     for exposure in exposures:
         by_shopper[exposure.shopper_id].append(exposure)
-    return [_read(records, shopper, held) for shopper, held in by_shopper.items()]
-
-
-def _read(records: RecordStore, shopper_id: str, exposures: list[Exposure]) -> ShopperRecord:
-    return ShopperRecord(
-        shopper_id=shopper_id,
-        exposures=exposures,
-        events=records.events_for(shopper_id),
-        feedback=[
-            (f.value, f.item_id, f.conversation_id, f.at) for f in records.feedback_for(shopper_id)
-        ],
-        ratings=[
-            (r.score, r.conversation_id, r.at)
-            for r in ratings.ratings_for(records.engine, shopper_id)
-        ],
-        corrections=[
-            a.at
-            for a in records.audit_for(shopper_id)
-            if a.action == CORRECTION and not a.actor.startswith("staff")
-        ],
-        questions=[
-            (q.status, q.asked_at or q.created_at) for q in records.questions_for(shopper_id)
-        ],
-        escalations=[
-            (e.cause, e.conversation_id, e.at) for e in records.escalations_for(shopper_id)
-        ],
-    )
+    return outcomes(records.engine, by_shopper)

@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from agent.domain import (
-    BehaviourEvent,
     EscalationCause,
     EventKind,
     FeedbackValue,
     QuestionStatus,
 )
-from agent.experiments.metrics import ShopperRecord, tally
+from agent.experiments.metrics import Outcome, ShopperRecord, tally
 from agent.experiments.model import ExposedItem, Exposure, Source
 
 SHOWN = datetime(2026, 12, 1, 12)
@@ -42,15 +41,8 @@ def exposure(
     )
 
 
-def event(item: str, kind: EventKind, after: timedelta, quantity: float = 1.0) -> BehaviourEvent:
-    return BehaviourEvent(
-        event_id=f"e-{item}-{kind.value}-{after.total_seconds():.0f}",
-        shopper_id="s1",
-        item_id=item,
-        kind=kind,
-        at=SHOWN + after,
-        quantity=quantity,
-    )
+def event(item: str, kind: EventKind, after: timedelta, quantity: float = 1.0) -> Outcome:
+    return Outcome(kind, item, SHOWN + after, quantity)
 
 
 def prices(item_id: str) -> float | None:

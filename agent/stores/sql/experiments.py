@@ -16,11 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from agent.domain import EscalationCause, EventKind, FeedbackValue, QuestionStatus
 from agent.experiments.curation import CuratedItem, CuratedList, ListTarget
+from agent.experiments.metrics import CORRECTION, OUTCOME_KINDS, Outcome, ShopperRecord
 from agent.experiments.model import Arm, Experiment, ExposedItem, Exposure
-from agent.stores.sql import changes
-from agent.stores.sql.base import ID, KIND, dump_json, metadata, utc
+from agent.stores.sql import audit, changes
+from agent.stores.sql.base import ID, KIND, chunks, dump_json, metadata, utc
 from agent.stores.sql.changes import ChangeKind
+from agent.stores.sql.ratings import satisfaction
 
 curated_lists = sa.Table(
     "curated_lists",
@@ -250,6 +253,74 @@ class ExperimentStore:
         if items:
             with self._engine.begin() as conn:
                 conn.execute(sa.insert(exposures), [_exposure_row(e) for e in items])
+
+
+def outcomes(
+    engine: Engine, exposures_by_shopper: dict[str, list[Exposure]]
+) -> list[ShopperRecord]:
+    """What each exposed shopper did from their first list on, read a chunk of shoppers
+    at a time: clicks, basket additions and purchases, feedback, ratings, corrections,
+    answered or declined questions, and hand-overs."""
+    # Imported here: the record tables' module imports this one for erasure.
+    from agent.stores.records import escalations, events, feedback, questions
+
+    found = {
+        shopper: ShopperRecord(shopper_id=shopper, exposures=held)
+        for shopper, held in exposures_by_shopper.items()
+    }
+    if not found:
+        return []
+    since = min(e.shown_at or e.at for held in exposures_by_shopper.values() for e in held)
+    kinds = [k.value for k in OUTCOME_KINDS]
+    with engine.connect() as conn:
+        for chunk in chunks(sorted(found)):
+            for ev in conn.execute(
+                sa.select(events.c.shopper_id, events.c.kind, events.c.item_id, events.c.at,
+                          events.c.quantity)
+                .where(events.c.shopper_id.in_(chunk), events.c.kind.in_(kinds),
+                       events.c.at >= since)
+                .order_by(events.c.at, events.c.event_id)
+            ):  # fmt: skip
+                found[ev.shopper_id].events.append(
+                    Outcome(EventKind(ev.kind), ev.item_id, ev.at, ev.quantity)
+                )
+            for fb in conn.execute(
+                sa.select(feedback).where(feedback.c.shopper_id.in_(chunk), feedback.c.at >= since)
+                .order_by(feedback.c.id)
+            ):  # fmt: skip
+                found[fb.shopper_id].feedback.append(
+                    (FeedbackValue(fb.value), fb.item_id, fb.conversation_id, fb.at)
+                )
+            for rt in conn.execute(
+                sa.select(satisfaction).where(satisfaction.c.shopper_id.in_(chunk))
+            ):
+                found[rt.shopper_id].ratings.append((rt.score, rt.conversation_id, rt.at))
+            for au in conn.execute(
+                sa.select(audit.audit_log.c.shopper_id, audit.audit_log.c.at).where(
+                    audit.audit_log.c.shopper_id.in_(chunk),
+                    audit.audit_log.c.action == CORRECTION,
+                    ~audit.audit_log.c.actor.startswith("staff"),
+                )
+            ):
+                found[au.shopper_id].corrections.append(au.at)
+            for qu in conn.execute(
+                sa.select(questions).where(
+                    questions.c.shopper_id.in_(chunk),
+                    questions.c.status.in_(
+                        [QuestionStatus.ANSWERED.value, QuestionStatus.DECLINED.value]
+                    ),
+                )
+            ):
+                found[qu.shopper_id].questions.append(
+                    (QuestionStatus(qu.status), qu.asked_at or qu.created_at)
+                )
+            for es in conn.execute(
+                sa.select(escalations).where(escalations.c.shopper_id.in_(chunk))
+            ):
+                found[es.shopper_id].escalations.append(
+                    (EscalationCause(es.cause), es.conversation_id, es.at)
+                )
+    return list(found.values())
 
 
 def _changed(conn: Connection, at: datetime) -> None:
