@@ -46,7 +46,6 @@ from agent.brain.offline.anger import is_furious
 from agent.brain.offline.money import parse_money
 from agent.brain.offline.patterns import (
     ABOUT_BASKET,
-    ASKS_WHAT_YOU_SUGGEST,
     ABOUT_MY_DATA,
     ABOUT_SHOWN_WORDS,
     AMONG_SHOWN,
@@ -59,6 +58,7 @@ from agent.brain.offline.patterns import (
     ASKS_OF_SHOWN,
     ASKS_PRICE,
     ASKS_REASON,
+    ASKS_WHAT_YOU_SUGGEST,
     ASKS_WHY,
     ASKS_WHY_ANYWHERE,
     BARE_TOO,
