@@ -423,16 +423,18 @@ class Recommender:
     ) -> list[Suggestion]:
         """The curated arm's list (staff order) or the hybrid arm's (the staff pool in
         tactful's order, then tactful's own picks)."""
-        pool = frozenset(item.item_id for item in staff_list.items)
+        catalog = self._index.catalog
+        rank_input = self.rank_input(shopper_id, request, personalized=True, shopper=shopper)
+        # What the shopper turned down stays away, whoever picked it.
+        dismissed = list(rank_input.taste.dismissed)
         if arm is Arm.CURATED:
-            rank_input = self.rank_input(shopper_id, request, personalized=True, shopper=shopper)
-            ranker = self.ranker()
-            allowed = self._index.catalog.filter_mask(
+            allowed = catalog.filter_mask(
                 price_min=rank_input.price_min, price_max=rank_input.price_max
-            ) & ~ranker.ruled_out(rank_input)
-            # What the shopper turned down stays away, whoever picked it.
-            allowed[list(rank_input.taste.dismissed)] = False
-            return serving.curated(staff_list, self._index.catalog, allowed, request.k)
+            ) & ~self.ranker().ruled_out(rank_input)
+            allowed[dismissed] = False
+            return serving.curated(staff_list, catalog, allowed, request.k)
+        turned_down = {catalog.items[row].item_id for row in dismissed}
+        pool = frozenset(item.item_id for item in staff_list.items) - turned_down
         ranked = self._ranked(
             shopper_id, replace(request, only_ids=pool), True, shopper, name_shoppers
         )

@@ -53,15 +53,17 @@ class Metric:
     guardrail: bool = False
     #: Capped at the pooled 99th percentile before comparing (revenue).
     capped: bool = False
+    #: A share of a count, so never above 1 (click-through, the thumbs-up share).
+    share: bool = False
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("click_through", "click-through", Family.ENGAGEMENT, ratio=True),
+    Metric("click_through", "click-through", Family.ENGAGEMENT, ratio=True, share=True),
     Metric("add_to_cart", "basket additions per shopper", Family.ENGAGEMENT, ratio=False),
     Metric("purchases", "attributed purchases per shopper", Family.ENGAGEMENT, ratio=False),
     Metric("revenue", "revenue per shopper (capped at p99)", Family.ENGAGEMENT, False, capped=True),
     Metric("rating", "satisfaction rating (1-5)", Family.SATISFACTION, ratio=False),
-    Metric("thumbs_up", "thumbs-up share", Family.SATISFACTION, ratio=True),
+    Metric("thumbs_up", "thumbs-up share", Family.SATISFACTION, ratio=True, share=True),
     Metric(
         "not_for_me",
         '"not for me" per impression',
@@ -76,6 +78,7 @@ METRICS: tuple[Metric, ...] = (
         Family.SATISFACTION,
         ratio=True,
         higher_is_better=False,
+        share=True,
     ),
     Metric(
         "corrections",
@@ -100,8 +103,14 @@ METRICS: tuple[Metric, ...] = (
         higher_is_better=False,
         guardrail=True,
     ),
-    Metric("questions_answered", "clarifying questions answered", Family.SATISFACTION, True),
-    Metric("resolution", "conversations resolved", Family.SATISFACTION, ratio=True),
+    Metric(
+        "questions_answered",
+        "clarifying questions answered",
+        Family.SATISFACTION,
+        ratio=True,
+        share=True,
+    ),
+    Metric("resolution", "conversations resolved", Family.SATISFACTION, ratio=True, share=True),
 )
 BY_NAME = {m.name: m for m in METRICS}
 

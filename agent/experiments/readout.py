@@ -72,7 +72,7 @@ def build(
         verdict=verdict(metrics, shoppers, srm, control, experiment.guardrail_margin),
         metrics=metrics,
         personalization_off=(
-            {m.name: _interval(_sample(off, m.name)) for m in METRICS} if off else {}
+            {m.name: _interval(_sample(off, m.name), m) for m in METRICS} if off else {}
         ),
     )
 
@@ -81,11 +81,22 @@ def _sample(values: ArmValues, name: str) -> stats.Sample:
     return stats.Sample(values.numerators[name], values.denominators[name])
 
 
-def _interval(sample: stats.Sample) -> Interval:
+def _interval(sample: stats.Sample, metric: Metric) -> Interval:
+    """The estimate with its interval, kept within what the metric can be: no metric is
+    below 0, and no share above 1."""
     found = stats.estimate(sample, ALPHA)
+    low, high = _finite(found.low), _finite(found.high)
     return Interval(
-        value=_finite(found.value), low=_finite(found.low), high=_finite(found.high), n=found.n
+        value=_finite(found.value),
+        low=None if low is None else max(low, 0.0),
+        high=None if high is None else min(high, 1.0) if metric.share else high,
+        n=found.n,
     )
+
+
+def _at_least_all_lost(value: float) -> float | None:
+    """A lower bound of a lift: no metric here falls by more than all of it (-100 %)."""
+    return None if not math.isfinite(value) else max(value, -1.0)
 
 
 def _finite(value: float) -> float | None:
@@ -117,15 +128,15 @@ def _metric(
         c = compared[arm]
         lift = Lift(
             lift=_finite(c.lift),
-            low=_finite(c.low),
+            low=_at_least_all_lost(c.low),
             high=_finite(c.high),
             p_value=c.p_value,
             p_adjusted=adjusted[arm],
-            sequential_low=_finite(c.sequential_low),
+            sequential_low=_at_least_all_lost(c.sequential_low),
             sequential_high=_finite(c.sequential_high),
             significant=c.enough_data and adjusted[arm] < ALPHA,
         )
-        if metric.guardrail:
+        if metric.guardrail and c.enough_data:
             check = stats.non_inferior(samples[control], samples[arm], margin, ALPHA)
             lift.upper = _finite(check.upper)
             lift.non_inferior = check.passed
@@ -136,7 +147,7 @@ def _metric(
         family=metric.family.value,
         higher_is_better=metric.higher_is_better,
         guardrail=metric.guardrail,
-        arms={arm: _interval(samples[arm]) for arm in arms},
+        arms={arm: _interval(samples[arm], metric) for arm in arms},
         lifts=lifts,
     )
 
@@ -172,6 +183,15 @@ def _sample_ratio(
 
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:+.1f} %"
+
+
+def _moved(lift: Lift) -> str:
+    return "raised" if (lift.lift or 0) > 0 else "lowered"
+
+
+def _size(lift: Lift) -> str:
+    """How big a lift is, without its sign: the verb says which way."""
+    return "n/a" if lift.lift is None else f"{abs(lift.lift) * 100:.1f} %"
 
 
 def _span(lift: Lift, *, sequential: bool = False) -> str:
@@ -223,8 +243,7 @@ def _arm_sentence(
     if sat.lift is None:
         said = f"{arm}: not enough feedback yet to compare the {satisfaction.label} with {control}"
     elif sat.significant:
-        moved = "raised" if sat.lift > 0 else "lowered"
-        said = f"{arm} {moved} the {satisfaction.label} by {_percent(sat.lift)} ({_span(sat)})"
+        said = f"{arm} {_moved(sat)} the {satisfaction.label} by {_size(sat)} ({_span(sat)})"
     else:
         said = (
             f"{arm}: no clear difference in the {satisfaction.label} from {control} yet "
@@ -233,10 +252,12 @@ def _arm_sentence(
     engaged = f"{engagement.label} {_percent(eng.lift)}, {_span(eng)}"
     if eng.lift is None:
         said += "; engagement cannot be compared yet"
-    elif eng.significant and eng.lift < 0:
-        said += f", but lowered {engagement.label} by {_percent(eng.lift)} ({_span(eng)})"
     elif eng.significant:
-        said += f", and raised {engagement.label} by {_percent(eng.lift)} ({_span(eng)})"
+        if sat.significant and sat.lift is not None:
+            joined = "and" if (sat.lift > 0) == (eng.lift > 0) else "but"
+        else:
+            joined = "but" if eng.lift < 0 else "and"
+        said += f", {joined} {_moved(eng)} {engagement.label} by {_size(eng)} ({_span(eng)})"
     elif eng.low is not None and eng.low > -margin:
         # Not hurt means shown to lose less than the margin, not merely no significant loss.
         said += f" without hurting engagement ({engaged})"
@@ -248,7 +269,9 @@ def _arm_sentence(
         if m.guardrail and m.lifts[arm].lift is not None and not m.lifts[arm].non_inferior
     ]
     if harmed:
-        said += f"; not shown to stay within {margin:.0%} of {control} on: " + ", ".join(harmed)
+        said += f"; not shown to stay within {margin * 100:.0f} % of {control} on: " + ", ".join(
+            harmed
+        )
     return said + "."
 
 

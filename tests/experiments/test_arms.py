@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from agent.clock import FixedClock
+from agent.domain import FeedbackValue
 from agent.embedding import Embedder
 from agent.errors import Conflict, InvalidInput
 from agent.experiments.curation import CuratedItem, CuratedListDraft
@@ -182,3 +183,14 @@ def test_a_report_with_few_shoppers_says_there_is_not_enough_data(
     found = tactful.experiment_report("exp")
     assert found.verdict.startswith("Not enough data yet")
     assert sum(found.shoppers.values()) == 1 and found.sample_ratio.passed
+
+
+@pytest.mark.parametrize("arm", [Arm.CURATED, Arm.HYBRID])
+def test_an_item_the_shopper_turned_down_never_comes_back_from_a_staff_list(
+    tactful: Tactful, demo_shopper: str, arm: Arm
+) -> None:
+    items = staff_list(tactful, n=4)
+    run_only(tactful, arm)
+    tactful.feedback(demo_shopper, FeedbackValue.NOT_FOR_ME, item_id=items[0])
+    shown = [s.item.item_id for s in tactful.recommend(demo_shopper, k=4)]
+    assert items[0] not in shown
