@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, Input, Static
 from tui import wording
 from tui.client import ConsoleError, Gone, StaffApi, TokenRefused
 from tui.models import AuditRecord, EscalationDetail, Profile, QueueEntry, ShopperMatch
+from tui.screens.curation import CurationScreen
 from tui.screens.fact_change import FactChange, FactChangeScreen
 from tui.screens.note import NoteScreen
 from tui.screens.search import SearchScreen
@@ -39,6 +40,7 @@ ACTIONS = [
     ("hand_back", "Hand back", "Give the conversation back to the agent"),
     ("resolve", "Resolve", "Close the hand-over with a note"),
     ("search", "Search", "Find a shopper by id"),
+    ("curation", "Curated lists", "See, make, edit and delete staff's curated lists"),
 ]
 
 
@@ -52,6 +54,8 @@ class ConsoleApp(App[None]):
         Binding("b", "hand_back", "Hand back", id="hand_back"),
         Binding("x", "resolve", "Resolve", id="resolve"),
         Binding("slash", "search", "Search", id="search"),
+        # Not in the footer, already full at 80 columns; the command palette offers it.
+        Binding("l", "curation", "Lists", id="curation", show=False),
         Binding("escape", "focus_queue", "Queue", show=False),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -94,12 +98,17 @@ class ConsoleApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for action, title, help_text in ACTIONS:
-            yield SystemCommand(title, help_text, self._runner(action))
+        # Each screen's own actions only: the queue's would act on a screen out of sight.
+        if isinstance(screen, CurationScreen):
+            for action, title, help_text in screen.COMMAND_ACTIONS:
+                yield SystemCommand(title, help_text, self._runner(action, screen))
+        elif screen is self.default_screen:
+            for action, title, help_text in ACTIONS:
+                yield SystemCommand(title, help_text, self._runner(action))
 
-    def _runner(self, action: str) -> Callable[[], Awaitable[None]]:
+    def _runner(self, action: str, screen: Screen | None = None) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
-            await self.run_action(action)
+            await self.run_action(action, screen)
 
         return run
 
@@ -308,6 +317,10 @@ class ConsoleApp(App[None]):
         )
         if note is not None:
             await self._act(self.client.resolve(escalation_id, note or None), "Resolved.")
+
+    def action_curation(self) -> None:
+        """Open the curated lists over the queue; Esc comes back to it."""
+        self.push_screen(CurationScreen(self.client))
 
     @work(group="action")
     async def action_search(self) -> None:

@@ -17,8 +17,12 @@ from pydantic import TypeAdapter
 
 from tui.models import (
     AuditRecord,
+    CuratedList,
+    CuratedListDraft,
     Escalation,
     EscalationDetail,
+    Experiment,
+    ExperimentReport,
     Profile,
     QueueEntry,
     ShopperMatch,
@@ -28,6 +32,8 @@ from tui.models import (
 _QUEUE = TypeAdapter(list[QueueEntry])
 _AUDIT = TypeAdapter(list[AuditRecord])
 _MATCHES = TypeAdapter(list[ShopperMatch])
+_LISTS = TypeAdapter(list[CuratedList])
+_EXPERIMENTS = TypeAdapter(list[Experiment])
 
 
 class ConsoleError(Exception):
@@ -78,6 +84,12 @@ class StaffApi(Protocol):
     async def retract_fact(self, shopper_id: str, fact_id: str, reason: str) -> None: ...
     async def correct_fact(self, shopper_id: str, fact_id: str, text: str, reason: str) -> None: ...
     async def find_shoppers(self, query: str) -> list[ShopperMatch]: ...
+    async def curated_lists(self) -> list[CuratedList]: ...
+    async def create_list(self, draft: CuratedListDraft) -> CuratedList: ...
+    async def replace_list(self, list_id: str, draft: CuratedListDraft) -> CuratedList: ...
+    async def delete_list(self, list_id: str) -> None: ...
+    async def experiments(self) -> list[Experiment]: ...
+    async def experiment_report(self, key: str) -> ExperimentReport: ...
     async def aclose(self) -> None: ...
 
 
@@ -104,7 +116,8 @@ class StaffClient:
         except httpx.TransportError as exc:
             raise self._unreachable(exc) from None
         _raise_for(response)
-        return response.json()
+        # A 204 (a deletion) has no body to read.
+        return response.json() if response.content else None
 
     def _unreachable(self, exc: Exception) -> ServerUnreachable:
         return ServerUnreachable(
@@ -172,6 +185,33 @@ class StaffClient:
     async def find_shoppers(self, query: str) -> list[ShopperMatch]:
         return _MATCHES.validate_python(
             await self._call("GET", "/v1/shoppers", params={"q": query})
+        )
+
+    async def curated_lists(self) -> list[CuratedList]:
+        return _LISTS.validate_python(await self._call("GET", "/v1/curated-lists"))
+
+    async def create_list(self, draft: CuratedListDraft) -> CuratedList:
+        """Make a list named after ``draft.name``; :class:`Refused` when that name is taken,
+        :class:`Gone` naming any item the catalog does not have."""
+        body = draft.model_dump(mode="json")
+        return CuratedList.model_validate(await self._call("POST", "/v1/curated-lists", json=body))
+
+    async def replace_list(self, list_id: str, draft: CuratedListDraft) -> CuratedList:
+        """Replace list ``list_id``'s name, items, targets and dates; its id stays."""
+        body = draft.model_dump(mode="json")
+        return CuratedList.model_validate(
+            await self._call("PUT", f"/v1/curated-lists/{list_id}", json=body)
+        )
+
+    async def delete_list(self, list_id: str) -> None:
+        await self._call("DELETE", f"/v1/curated-lists/{list_id}")
+
+    async def experiments(self) -> list[Experiment]:
+        return _EXPERIMENTS.validate_python(await self._call("GET", "/v1/experiments"))
+
+    async def experiment_report(self, key: str) -> ExperimentReport:
+        return ExperimentReport.model_validate(
+            await self._call("GET", f"/v1/experiments/{key}/report")
         )
 
 

@@ -1,8 +1,8 @@
-"""What the console reads from the server, as the JSON the HTTP API sends.
+"""What the console reads from the server, and sends to it, as the JSON the HTTP API has.
 
-These mirror the API's response bodies, keeping only the fields the console shows (the
-rest is ignored), so the console depends on the HTTP contract and never on the server's
-Python code.
+These mirror the API's bodies, keeping only the fields the console shows (the rest is
+ignored), so the console depends on the HTTP contract and never on the server's Python
+code.
 """
 
 from __future__ import annotations
@@ -131,3 +131,52 @@ class ShopperMatch(Model):
     shopper_id: str
     open_escalations: list[Escalation]
     now: datetime
+
+
+class CuratedItem(Model):
+    item_id: str
+    note: str | None = None
+
+
+class ListTarget(Model):
+    """Where a curated list applies; a target left empty matches anything."""
+
+    mode: str | None = None
+    category: str | None = None
+    recipient: str | None = None
+    occasion: str | None = None
+
+
+class CuratedListDraft(Model):
+    """What staff send to make or replace a curated list; the server checks it."""
+
+    name: str
+    items: list[CuratedItem]
+    target: ListTarget = Field(default_factory=ListTarget)
+    #: Naive datetimes in UTC, as the server keeps them.
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class CuratedList(CuratedListDraft):
+    list_id: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class Experiment(Model):
+    key: str
+    status: str
+    control: str
+    weights: dict[str, float] = Field(default_factory=dict)
+    bucket_version: int = 1
+
+
+class ExperimentReport(Model):
+    key: str
+    status: str
+    verdict: str
+    #: Exposed shoppers per arm.
+    shoppers: dict[str, int] = Field(default_factory=dict)
+    blocked: bool = False

@@ -4,19 +4,26 @@ alone; the console's behaviour against the real server is tested in test_console
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from tui.client import ConsoleError
+from tui.client import ConsoleError, Gone, Refused
 from tui.models import (
     AuditRecord,
+    CuratedItem,
+    CuratedList,
+    CuratedListDraft,
     Escalation,
     EscalationDetail,
+    Experiment,
+    ExperimentReport,
     Fact,
     Factor,
     HeldEvent,
     Item,
+    ListTarget,
     Profile,
     QueueEntry,
     Shopper,
@@ -149,6 +156,53 @@ AUDIT = [
     ),
 ]
 
+LISTS = [
+    CuratedList(
+        list_id="new-parents",
+        name="New parents",
+        items=[
+            CuratedItem(item_id="22728", note="our bestseller for new parents"),
+            CuratedItem(item_id="22727", note="soft enough for a first birthday"),
+            CuratedItem(item_id="22726"),
+        ],
+        target=ListTarget(mode="gift", recipient="baby"),
+        created_by="staff:Priya",
+        created_at=NOW - timedelta(days=3),
+        updated_at=NOW - timedelta(hours=5),
+    ),
+    CuratedList(
+        list_id="christmas-baking",
+        name="Christmas baking",
+        items=[
+            CuratedItem(item_id="22423", note="the cakestand everyone asks for"),
+            CuratedItem(item_id="84991"),
+        ],
+        target=ListTarget(category="kitchen", occasion="christmas"),
+        valid_from=datetime(2011, 12, 1),
+        valid_until=datetime(2011, 12, 24, 18, 0),
+        created_by="staff:Sam",
+        created_at=NOW - timedelta(days=9),
+        updated_at=NOW - timedelta(days=9),
+    ),
+]
+
+EXPERIMENT = Experiment(
+    key="dec-2011",
+    status="running",
+    control="ai",
+    weights={"ai": 1.0, "curated": 1.0, "hybrid": 1.0},
+)
+
+REPORT = ExperimentReport(
+    key="dec-2011",
+    status="running",
+    verdict="Not enough data yet: each arm needs 100 exposed shoppers.",
+    shoppers={"ai": 41, "curated": 38, "hybrid": 44},
+)
+
+#: The items the fake's catalog has, for lists made through it.
+CATALOG = {"22423", "22726", "22727", "22728", "84991", "85123A"}
+
 
 class FakeStaffApi:
     """Answers from the data above; ``calls`` records what the app asked for."""
@@ -159,6 +213,7 @@ class FakeStaffApi:
         self.calls: list[tuple[str, Any]] = []
         self.queue_failures = list(queue_failures or [])
         self.stop = asyncio.Event()
+        self.lists = {lst.list_id: lst for lst in LISTS}
 
     async def queue_events(self) -> AsyncIterator[list[QueueEntry]]:
         if self.queue_failures:
@@ -207,6 +262,48 @@ class FakeStaffApi:
 
     async def find_shoppers(self, query: str) -> list[ShopperMatch]:
         return [ShopperMatch(shopper_id="16915", open_escalations=[QUEUE[0].escalation], now=NOW)]
+
+    async def curated_lists(self) -> list[CuratedList]:
+        return list(self.lists.values())
+
+    async def create_list(self, draft: CuratedListDraft) -> CuratedList:
+        self.calls.append(("create_list", draft.name))
+        list_id = re.sub(r"[^a-z0-9]+", "-", draft.name.lower()).strip("-")
+        if list_id in self.lists:
+            raise Refused(f"A list with id {list_id!r} exists: give another name, or replace it.")
+        return self._store(list_id, draft)
+
+    async def replace_list(self, list_id: str, draft: CuratedListDraft) -> CuratedList:
+        self.calls.append(("replace_list", list_id))
+        if list_id not in self.lists:
+            raise Gone(f"No curated list {list_id!r}.")
+        return self._store(list_id, draft)
+
+    def _store(self, list_id: str, draft: CuratedListDraft) -> CuratedList:
+        missing = [i.item_id for i in draft.items if i.item_id not in CATALOG]
+        if missing:
+            raise Gone(f"Not in the catalog: {', '.join(repr(m) for m in missing)}.")
+        old = self.lists.get(list_id)
+        saved = CuratedList(
+            list_id=list_id,
+            created_by=old.created_by if old else "staff:Priya",
+            created_at=old.created_at if old else NOW,
+            updated_at=NOW,
+            **draft.model_dump(),
+        )
+        self.lists[list_id] = saved
+        return saved
+
+    async def delete_list(self, list_id: str) -> None:
+        self.calls.append(("delete_list", list_id))
+        if self.lists.pop(list_id, None) is None:
+            raise Gone(f"No curated list {list_id!r}.")
+
+    async def experiments(self) -> list[Experiment]:
+        return [EXPERIMENT]
+
+    async def experiment_report(self, key: str) -> ExperimentReport:
+        return REPORT
 
     async def aclose(self) -> None:
         self.stop.set()
