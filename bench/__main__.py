@@ -1,6 +1,6 @@
-"""``python -m bench [ranking|tact|speed|conversation|llm|all] [--quick] [--brain llm]``:
-what ``tactful eval`` runs, from the source checkout (the benchmarks are not part of the
-installed package)."""
+"""``python -m bench [ranking|tact|speed|conversation|experiments|llm|all] [--quick]
+[--brain llm]``: what ``tactful eval`` runs, from the source checkout (the benchmarks are
+not part of the installed package)."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ run; nothing here computes or rounds a result into something it was not.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ def write() -> Path:
     calibration = _load("clarify_calibration.json")
     conversation = _load("conversation.json")
     simulated = _load("simulated_shoppers.json")
+    experiments = _load("experiments.json")
     combined: dict[str, Any] = {"targets": {}}
     sections = [_header(ranking, speed)]
     if ranking:
@@ -48,6 +50,8 @@ def write() -> Path:
         sections.append(_conversation(conversation, combined))
     if simulated:
         sections.append(_simulated_shoppers(simulated, combined))
+    if experiments:
+        sections.append(_experiments(experiments, combined))
     (BENCH / "results.json").write_text(json.dumps(combined, indent=2) + "\n", encoding="utf-8")
     path = BENCH / "RESULTS.md"
     path.write_text("\n\n".join(sections) + "\n", encoding="utf-8")
@@ -61,8 +65,9 @@ def _header(ranking: dict[str, Any] | None, speed: dict[str, Any] | None) -> str
         "",
         "Reproduce everything below with one command on a clean clone (with `../shared`"
         " beside it): `make bench` (the same as `tactful eval all`). Each part can be run"
-        " alone: `tactful eval ranking|tact|speed|conversation`; `--quick` runs a small slice"
-        " that only checks the harness works (part of `make test`). `make bench-scale` adds"
+        " alone: `tactful eval ranking|tact|speed|conversation|experiments`; `--quick` runs a"
+        " small slice that only checks the harness works (part of `make test`). `make"
+        " bench-scale` adds"
         " the 1M-item speed run. Machine-readable: `bench/results.json` and"
         " `bench/results/*.json`.",
         "",
@@ -569,3 +574,194 @@ def _by_group(groups: dict[str, dict[str, Any]]) -> str:
 
 def _ci(bounds: list[float]) -> str:
     return f"[{bounds[0]:.4f}, {bounds[1]:.4f}]"
+
+
+def _experiments(data: dict[str, Any], combined: dict[str, Any]) -> str:
+    """The simulated experiment's readout, beside the proof that its statistics are honest."""
+
+    def number(value: float | None) -> str:
+        return "–" if value is None else f"{value:.4g}"
+
+    def percent(value: float | None) -> str:
+        return "–" if value is None else f"{value * 100:+.1f} %"
+
+    def span(low: float | None, high: float | None, show: Callable[[float | None], str]) -> str:
+        return "–" if low is None or high is None else f"{show(low)} to {show(high)}"
+
+    report, params, lists = data["report"], data["reactions"], data["staff_lists"]
+    split, timings, proof = data["split"], data["timings"], data["statistics"]
+    arms, control = report["arms"], report["control"]
+    treatments = [arm for arm in arms if arm != control]
+    k = data["k"]
+    combined["experiments"] = {
+        "customers": data["customers"],
+        "shoppers": report["shoppers"],
+        "blocked": report["blocked"],
+        "verdict": report["verdict"],
+        "lifts": {
+            m["name"]: {
+                arm: {key: m["lifts"][arm][key] for key in ("lift", "low", "high", "significant")}
+                for arm in treatments
+            }
+            for m in report["metrics"]
+        },
+    }
+    combined["targets"]["experiments_statistics"] = {
+        part: {"target": proof[part]["target"], "met": proof[part]["met"]}
+        for part in ("aa", "peeking", "planted", "srm")
+    }
+    out = [
+        "## Experiments: AI-only vs human-curated vs hybrid",
+        "",
+        f"Command: `{data['command']}` ({data['seconds']} s: {timings['setup_seconds']} s to"
+        f" load the training data and curate, {timings['simulate_seconds']} s to play the"
+        f" shoppers, {timings['report_seconds']} s for the readout,"
+        f" {timings['statistics_seconds']} s for the statistics proof).",
+        "",
+        "The shop is a real tactful holding the Online Retail training data from before the"
+        f" cut ({split['catalog_items']:,} items sold before 2011-11-01,"
+        f" {split['train_events']:,} purchase lines), with staff lists playing the curators:"
+        f" for each category, the {lists['per_category']} items bought by the most customers"
+        f" in the {lists['bestseller_days']} days before the cut, aimed at that category, and"
+        f" the {lists['overall']} such items overall for requests that name no category"
+        f" ({len(lists['lists'])} lists). {data['customers']} seeded test customers (seed"
+        f" {data['seed']}) are assigned by the experiment's own hash to three equal arms"
+        f" (control: {control}) and visit {data['sessions']} times,"
+        f" {data['session_gap_days']:g} days apart: each visit opens the chat, asks"
+        f" `Tactful.recommend` for {k} suggestions (in browsing mode, or with probability"
+        f" {params['p_category']} for a category the customer buys from) and logs them as"
+        " shown. What a customer bought after the cut, re-orders included, is what they like:"
+        f" they click such an item with probability {params['p_click_hit']} and any other"
+        f" with {params['p_click_noise']}, may then add it to the basket and buy it, give a"
+        f" thumbs up to a clicked hit ({params['p_up']}) or down to a clicked miss"
+        f' ({params["p_down"]}), say "not for me" to an unclicked miss more often the'
+        " further the list lies from the categories they buy, and rate"
+        f" {params['p_rate']} of their visits 1–5, higher the more hits the list held."
+        " The readout is the experiment's own report over what the stores hold (as"
+        " `tactful experiments report` shows it); the reaction model and every parameter are"
+        " in `bench/experiments/simulator.py`, and the model has no position bias, so order"
+        f" within a list matters only through which items make the top {k}: hybrid differs"
+        f" from curated only where a staff list holds more than {k} items.",
+        "",
+        "Each arm's value with its 95 % interval and the number of shoppers it rests on"
+        " (↑ higher is better, ↓ lower is better). Corrections, hand-overs, complaints and"
+        " clarifying questions are not simulated.",
+        "",
+        "| metric | " + " | ".join(arms) + " |",
+        "|---|" + "---|" * len(arms),
+    ]
+    for m in report["metrics"]:
+        label = m["label"] + (" ↑" if m["higher_is_better"] else " ↓")
+        if m["guardrail"]:
+            label += " (guardrail)"
+        cells = [
+            f"{number(i['value'])} [{number(i['low'])}, {number(i['high'])}], n={i['n']}"
+            if i["value"] is not None
+            else f"–, n={i['n']}"
+            for i in (m["arms"][arm] for arm in arms)
+        ]
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    out += [
+        "",
+        f"Lifts over {control}, relative, with the fixed 95 % interval, the always-valid 95 %"
+        " interval (safe to read at any time) and the p-value Holm-adjusted over the"
+        f" treatments; a guardrail must not worsen by more than"
+        f" {report['guardrail_margin'] * 100:g} %.",
+        "",
+        "| metric | arm | lift | 95 % CI | always-valid 95 % CI | p (Holm) | significant |"
+        " guardrail |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for m in report["metrics"]:
+        for arm in treatments:
+            lift = m["lifts"][arm]
+            guard = ""
+            # As the verdict does: with no lift there is nothing a guardrail could judge.
+            if m["guardrail"] and lift["lift"] is not None:
+                guard = "held" if lift["non_inferior"] else "**not shown to hold**"
+            out.append(
+                f"| {m['label']} | {arm} | {percent(lift['lift'])} |"
+                f" {span(lift['low'], lift['high'], percent)} |"
+                f" {span(lift['sequential_low'], lift['sequential_high'], percent)} |"
+                f" {lift['p_adjusted']:.2g} | {'yes' if lift['significant'] else 'no'} |"
+                f" {guard} |"
+            )
+    srm = report["sample_ratio"]
+    observed = ", ".join(f"{arm} {n:,}" for arm, n in srm["observed"].items())
+    expected = ", ".join(f"{arm} {n:,.1f}" for arm, n in srm["expected"].items())
+    out += [
+        "",
+        f"Sample-ratio check: exposed shoppers {observed} against {expected} expected from the"
+        f" weights; p = {srm['p_value']:.3g},"
+        + (" passed." if srm["passed"] else " **failed: the readout is blocked**."),
+        "",
+        "Verdict (the report's own words): " + report["verdict"],
+        "",
+        "What the simulator itself counted, beside the readout: the share of shown items"
+        " that the customer bought after the cut (hit share) is the truth the arms differ in.",
+        "",
+        "| arm | lists | asked for a category | items shown, by who chose them | hit share |"
+        " clicks | purchases | ratings (mean) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for arm, t in data["simulated"].items():
+        sources = ", ".join(f"{source} {n:,}" for source, n in t["items_by_source"].items())
+        out.append(
+            f"| {arm} | {t['lists']:,} | {t['category_requests']:,} | {sources} |"
+            f" {_f(t['hit_share'])} | {t['clicks']:,} | {t['purchases']:,} |"
+            f" {t['ratings']:,} ({number(t['mean_rating'])}) |"
+        )
+    aa, peek, planted, srm_proof = proof["aa"], proof["peeking"], proof["planted"], proof["srm"]
+    low, high = aa["target"]
+    limits = peek["target"]
+    dropped = srm_proof["after_dropping"]
+    out += [
+        "",
+        "The statistics proof (`python -m bench.experiments.statistics`, run by the same"
+        f" command: seed {proof['seed']}, {aa['runs']:,} simulated experiments per check,"
+        f" {proof['seconds']} s) checks the same machinery on synthetic shoppers whose truth"
+        " is known:",
+        "",
+        "| check | value | target | |",
+        "|---|---|---|---|",
+    ]
+    for name, rate in aa["false_positive_rate"].items():
+        out.append(
+            f"| A/A, three identical arms of {aa['shoppers_per_arm']:,}: share of runs with a"
+            f" Holm-significant winner, {name} | {_f(rate, 3)} | [{low}, {high}] |"
+            f" {_f(low <= rate <= high)} |"
+        )
+    for name, naive in peek["naive_false_positive_rate"].items():
+        sequential = peek["sequential_false_positive_rate"][name]
+        held = naive > limits["naive_above"] and sequential <= limits["sequential_at_most"]
+        out.append(
+            f"| peeking, {peek['looks']} looks up to {peek['shoppers_per_arm']:,} per arm of"
+            f" two identical arms: runs with any look excluding 0, {name}, fixed / always-valid"
+            f" interval | {_f(naive, 3)} / {_f(sequential, 3)} | fixed >"
+            f" {limits['naive_above']}, always-valid ≤ {limits['sequential_at_most']} |"
+            f" {_f(held)} |"
+        )
+    out += [
+        f"| planted {percent(planted['true_lift'])} {planted['metric']} lift on"
+        f" {planted['arm']} ({planted['shoppers_per_arm']:,} per arm): 95 % interval covers"
+        f" it | {_f(planted['coverage'], 3)} | ≥ {planted['target']['coverage_at_least']} |"
+        f" {_f(planted['met'])} |",
+        f"| planted lift: found (Holm, positive) | {_f(planted['detection_rate'], 3)} | | |",
+        f"| planted lift: always-valid interval covers it |"
+        f" {_f(planted['sequential_coverage'], 3)} | | |",
+        f"| planted lift: mean estimate | {_f(planted['mean_estimated_lift'], 4)} | | |",
+        "| planted lift: untouched arm called significant |"
+        f" {_f(planted['untouched_arm_false_positive_rate'], 3)} | | |",
+        f"| sample-ratio check on {srm_proof['shoppers']:,} real assignments: p |"
+        f" {srm_proof['p_value']:.3g} | passes | {_f(srm_proof['passed'])} |",
+        f"| sample-ratio check after losing {dropped['share'] * 100:g} % of {dropped['arm']}'s"
+        f" shoppers ({dropped['shoppers']:,}): p | {dropped['p_value']:.2g} | <"
+        f" {srm_proof['target']['after_dropping_fails_below']} (trips) |"
+        f" {_f(not dropped['passed'])} |",
+        f"| sample-ratio check tripping on untouched assignments ({srm_proof['aa_keys']}"
+        f" keys of {srm_proof['aa_shoppers_per_key']:,}) | {_f(srm_proof['aa_failure_rate'], 3)}"
+        f" | about {srm_proof['target']['aa_failure_rate_about']} | |",
+        "",
+        "![Experiment lifts](plots/experiments.png)",
+    ]
+    return "\n".join(out)

@@ -5,6 +5,7 @@ tactful eval ranking --quick
 tactful eval conversation   # the reader on labelled utterances, then simulated shoppers (~4 min)
 tactful eval conversation --brain llm   # the utterances read by the LLM brain too
 tactful eval llm            # LLM calls and tokens per turn over the scripted conversations
+tactful eval experiments    # simulated shoppers in an AI / curated / hybrid experiment (~3 min)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 
 from bench import report
 
-PARTS = ("ranking", "tact", "speed", "conversation")
+PARTS = ("ranking", "tact", "speed", "conversation", "experiments")
 #: Run by name only: they need an LLM endpoint (or the local stand-in).
 LLM_PARTS = ("llm",)
 BRAINS = ("offline", "llm")
@@ -28,7 +29,8 @@ def run_all(what: str = "all", *, quick: bool = False, brain: str = "offline") -
     unknown = [p for p in parts if p not in (*PARTS, *LLM_PARTS)]
     if unknown:
         raise InvalidInput(
-            f"Unknown benchmark {what!r}; choose ranking, tact, speed, conversation, llm or all."
+            f"Unknown benchmark {what!r}; choose ranking, tact, speed, conversation, "
+            "experiments, llm or all."
         )
     if brain not in BRAINS:
         raise InvalidInput(f"Unknown brain {brain!r}; choose offline or llm.")
@@ -63,6 +65,10 @@ def run_all(what: str = "all", *, quick: bool = False, brain: str = "offline") -
 
             run_conversation(quick=quick)
             run_simulated_shoppers(quick=quick)
+        elif part == "experiments":
+            from bench.experiments.simulator import run as run_experiments
+
+            run_experiments(quick=quick)
         else:
             from bench.speed.run import run as run_speed
 

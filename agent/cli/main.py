@@ -87,7 +87,7 @@ app.command()(console)
 @app.command("eval")
 def evaluate(
     what: Annotated[
-        str, typer.Argument(help="ranking | tact | speed | conversation | llm | all")
+        str, typer.Argument(help="ranking | tact | speed | conversation | experiments | llm | all")
     ] = "all",
     quick: Annotated[bool, typer.Option(help="A small slice: checks the harness works.")] = False,
     brain: Annotated[
