@@ -32,8 +32,10 @@ from agent.domain import (
     ShopperMode,
 )
 from agent.errors import StoreUnavailable, UnknownShopper
+from agent.experiments.model import Arm, Experiment, ExposedItem, Exposure, Source
 from agent.stores.records import RecordStore
 from agent.stores.sql.changes import ChangeKind
+from agent.stores.sql.experiments import ExperimentStore
 from tests.helpers import values_mentioning
 from tests.pg import postgres_server, postgres_url  # noqa: F401
 from tests.scan import files_mentioning
@@ -123,7 +125,29 @@ def fill_shopper(store: RecordStore, shopper: str, offset: int = 0) -> str:
     )
     store.add_feedback(shopper, conversation, "i1", FeedbackValue.DOWN, T0)
     store.audit("staff:ann", shopper, "note", shopper, {"shopper": shopper, "n": 1}, T0)
+    shown_in_experiment(store, shopper, conversation)
     return conversation
+
+
+def shown_in_experiment(store: RecordStore, shopper: str, conversation: str) -> None:
+    """An arm and a list shown, as a running experiment records them."""
+    experiments = ExperimentStore(store.engine)
+    experiment = experiments.get_experiment("exp") or Experiment(key="exp", created_at=T0)
+    experiments.save_experiment(experiment, new=experiments.get_experiment("exp") is None, at=T0)
+    experiments.assign(experiment, shopper, Arm.AI, T0)
+    experiments.add_exposure(
+        Exposure(
+            exposure_id=f"ex-{shopper}",
+            experiment_key="exp",
+            bucket_version=1,
+            shopper_id=shopper,
+            arm=Arm.AI.value,
+            at=T0,
+            shown_at=T0,
+            conversation_id=conversation,
+            items=[ExposedItem(item_id="i1", position=1, source=Source.AI)],
+        )
+    )
 
 
 def test_the_database_file_and_its_folder_are_created(tmp_path: Path) -> None:
@@ -303,6 +327,8 @@ def test_erasing_a_shopper_leaves_no_row_mentioning_them(store: RecordStore) -> 
         "feedback": 1,
         "satisfaction": 0,
         "escalations": 1,
+        "exposures": 1,
+        "assignments": 1,
         "exports": 0,
     }
     # The other shopper is untouched.
