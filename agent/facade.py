@@ -39,7 +39,13 @@ from agent.domain import (
     Turn,
 )
 from agent.embedding import Embedder, content_hash, load_default_embedder
-from agent.errors import InvalidInput, UnknownConversation, UnknownEscalation, UnknownItem
+from agent.errors import (
+    InvalidInput,
+    StoreUnavailable,
+    UnknownConversation,
+    UnknownEscalation,
+    UnknownItem,
+)
 from agent.experiments.curation import CuratedList, CuratedListDraft
 from agent.experiments.report import ExperimentReport
 from agent.experiments.service import Experiments
@@ -49,14 +55,15 @@ from agent.recommender import Recommender, Request
 from agent.settings import Settings
 from agent.shop_index import ShopIndex
 from agent.snapshot.shop import ShopSnapshots
-from agent.stores.migration import migrate
+from agent.stores.migration import copy_catalog, migrate
 from agent.stores.records import RecordStore, TurnRecord
 from agent.stores.sql import ratings
 from agent.stores.sql.audit import AuditRecord
 from agent.stores.sql.erasure import ErasureReport
 from agent.stores.sql.experiments import ExperimentStore
+from agent.stores.sql.items import ItemStore, StoredItem
 from agent.stores.sql.ratings import SatisfactionRating
-from agent.stores.vectors import ChromaVectorStore
+from agent.stores.vectors import REINDEX_HINT, ChromaVectorStore
 from tools.explain import Explanation, explain
 from tools.ranker import MODE_WEIGHTS, RankWeights
 from tools.search import SearchHit
@@ -137,6 +144,11 @@ class Tactful:
         #: How fast events and facts fade here: the settings', or the tuning's.
         self.policy = policy
         migrate(records, vectors)  # a data folder written by an older version, once
+        #: The catalog's records and texts (:mod:`agent.stores.sql.items`); Chroma holds
+        #: their vectors, an index that ``tactful reindex`` rebuilds from these.
+        self.items = ItemStore(records.engine)
+        copy_catalog(self.items, vectors)  # a catalog an older version kept only in Chroma
+        self._check_index_is_there()
         self.profiles = ProfileService(records, vectors, embedder, self.clock, policy)
         snapshots = (
             None
@@ -159,8 +171,16 @@ class Tactful:
             self._held_event_ids,
             snapshots,
             fit_latent=any(w.latent > 0 for w in weights.values()),
+            refresh=self.settings.snapshot.refresh,
+            poll_seconds=self.settings.snapshot.poll_seconds,
         )
+        # Read before the catalog is: an item filed by then is in Chroma when it is read.
+        had_items = self.items.any_filed()
+        # Before the catalog is read: what a stopped process left unfiled is then in it.
+        self._file_waiting_items()
         self.index.load_catalog()
+        if had_items and len(self.index.catalog) == 0:
+            raise self._index_lost("holds no catalog")
         self.recommender = Recommender(
             self.profiles, self.index, embedder, self.clock, policy, weights
         )
@@ -214,7 +234,7 @@ class Tactful:
             clock=clock,
             settings=settings,
             brain=brain,
-            snapshot_folder=settings.home / "snapshot",
+            snapshot_folder=settings.snapshot.folder_in(settings.home),
         )
         # What is loaded by now (modules, the catalog, every fact) lives as long as the
         # process, and a full garbage collection scanning all of it took about 150 ms in
@@ -264,24 +284,69 @@ class Tactful:
 
     def _ingest_item_batch(self, batch: list[CatalogItem], report: ItemIngestReport) -> None:
         unique = {item.item_id: item for item in batch}  # last one wins within a batch
-        known = self.vectors.item_hashes(list(unique))
+        known = self.items.states(list(unique))
         # The hash covers what is embedded and the audience fields the ranker reads, so an
         # item whose audience or ages change is stored again.
         hashes = {i: content_hash(item.content_key()) for i, item in unique.items()}
-        changed = [item for i, item in unique.items() if known.get(i) != hashes[i]]
+        changed = {
+            i: item
+            for i, item in unique.items()
+            if i not in known or known[i].content_hash != hashes[i]
+        }
+        # Stored as it is but not in Chroma yet: a run that stopped halfway left it.
+        unfiled = [item for i, item in unique.items() if i not in changed and not known[i].filed]
         report.unchanged += len(unique) - len(changed)
-        if not changed:
-            return
-        vectors = self.embedder.embed([item.embedding_text() for item in changed])
-        self.vectors.upsert_items(changed, vectors, [hashes[i.item_id] for i in changed])
-        self.index.add_items(changed, vectors)
-        # After the vector store has them, so a process that reads the note finds them.
-        self.records.note_catalog_changes([item.item_id for item in changed])
-        for item in changed:
-            if item.item_id in known:
+        for i in changed:
+            if i in known:
                 report.updated += 1
             else:
                 report.added += 1
+        if changed or unfiled:
+            self._file_items([*changed.values(), *unfiled], hashes)
+
+    def _file_items(self, items: list[CatalogItem], hashes: dict[str, str]) -> None:
+        """Store items in SQL, then their vectors in Chroma and the catalog here, then
+        mark them filed and announce them (see :mod:`agent.stores.sql.items`)."""
+        texts = [item.embedding_text() for item in items]
+        vectors = self.embedder.embed(texts)
+        self.items.put(
+            [
+                StoredItem(item, text, hashes[item.item_id])
+                for item, text in zip(items, texts, strict=True)
+            ]
+        )
+        self.vectors.upsert_items(items, vectors, [hashes[item.item_id] for item in items])
+        self.index.add_items(items, vectors)
+        # After the vector store has them, so a process that reads the note finds them
+        # in Chroma as well as in SQL.
+        filed = [(item.item_id, hashes[item.item_id]) for item in items]
+        self.items.mark_filed(filed, at=datetime.now(UTC))
+
+    def _file_waiting_items(self) -> None:
+        """File in Chroma the items SQL holds but Chroma may not: a process that stored
+        them stopped before filing them, or a rebuild was interrupted."""
+        if self.items.count(filed=False) == 0:
+            return
+        for page in self.items.pages(256, unfiled=True):
+            vectors = self.embedder.embed([stored.text for stored in page])
+            self.vectors.upsert_items(
+                [stored.item for stored in page], vectors, [stored.content_hash for stored in page]
+            )
+            filed = [(stored.item.item_id, stored.content_hash) for stored in page]
+            self.items.mark_filed(filed, at=datetime.now(UTC))
+
+    def _check_index_is_there(self) -> None:
+        """Refuse to start on an embedded Chroma whose folder has gone while SQL says it
+        holds items (told before connecting, so no empty store is made in its place):
+        the catalog would silently come up empty."""
+        if self.vectors.surely_without_items() and self.items.any_filed():
+            raise self._index_lost("is missing or holds no catalog")
+
+    def _index_lost(self, what: str) -> StoreUnavailable:
+        return StoreUnavailable(
+            f"The Chroma store at {self.vectors.location} {what}, but the database has "
+            f"{self.items.count(filed=True):,} items filed there. {REINDEX_HINT}"
+        )
 
     def record_events(
         self,
@@ -527,17 +592,20 @@ class Tactful:
             self.index.invalidate()  # similar shoppers may include someone erased
         if news.experiments or news.erased or news.everything:
             self.experiments.invalidate()
+        # After the erasures above: a snapshot loaded before one is not swapped in.
+        self.index.take_newer(self.clock.now())
 
     def _reload_items(self, item_ids: frozenset[str] | None) -> None:
-        """Items another process added or changed (None: any of them), embedded here from
-        their stored text (the same model on the same text gives the writer's vector)."""
-        stored = self.vectors.item_texts(None if item_ids is None else sorted(item_ids))
+        """Items another process added or changed (None: any of them), read from SQL and
+        embedded here from their stored text (the same model on the same text gives the
+        writer's vector)."""
+        stored = self.items.get(None if item_ids is None else sorted(item_ids))
         # This process's own writes come back through the feed too: those it holds
         # already cost nothing, above all not a rebuild of the interaction snapshot.
-        fresh = [(item, text) for item, text in stored if self.index.held(item) != item]
+        fresh = [s for s in stored if self.index.held(s.item) != s.item]
         if fresh:
-            vectors = self.embedder.embed([text for _, text in fresh])
-            self.index.add_items([item for item, _ in fresh], vectors)
+            vectors = self.embedder.embed([s.text for s in fresh])
+            self.index.add_items([s.item for s in fresh], vectors)
 
     def profile(self, shopper_id: str) -> Profile:
         self.sync()

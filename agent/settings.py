@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.clock import parse_time
 from agent.policy.escalation import EscalationConfig
+from agent.snapshot.config import SnapshotConfig
 from tools.signals import DecayPolicy
 from tools.types import as_naive_utc
 
@@ -58,6 +61,21 @@ class ApiConfig(BaseModel):
         description="serve the demo shop page at / and let it get tokens for the demo's "
         "customers without a shop key; never on a real shop",
     )
+    metrics_from: list[str] = Field(
+        default_factory=lambda: ["127.0.0.0/8", "::1/128"],
+        description="networks whose direct requests may read /metrics (Prometheus scrapes "
+        "each server itself); loopback only by default, never through a proxy",
+    )
+
+    @field_validator("metrics_from")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an address or network") from None
+        return value
 
 
 class Settings(BaseSettings):
@@ -88,6 +106,12 @@ class Settings(BaseSettings):
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     max_message_chars: int = Field(default=2000, ge=1)
     api: ApiConfig = Field(default_factory=ApiConfig)
+    snapshot: SnapshotConfig = Field(default_factory=SnapshotConfig)
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="how `tactful serve` writes its log to stderr: readable lines, or one "
+        "JSON object per line for a log collector",
+    )
     llm_model: str | None = Field(
         default=None,
         description="a chat model name (e.g. gpt-4o-mini, or llama3.1 on Ollama): the agent "

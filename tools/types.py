@@ -119,16 +119,21 @@ class CatalogItem(BaseModel):
 
     def content_key(self) -> str:
         """What a stored copy must match to be current: the embedding text, plus who it is
-        for when that is said. An item that says nothing about its audience has exactly
+        for and the price and link when they are said (a reply quotes the price, so a new
+        price must replace the stored one). An item that says none of these has exactly
         its embedding text here, so catalogs stored before these fields existed still
         match and are not embedded again."""
-        text = self.embedding_text()
+        key = self.embedding_text()
         said = self.audience is not None or self.age_min is not None or self.age_max is not None
-        if not said and not self.tags:
-            return text
-        ages = "-".join("" if age is None else f"{age:g}" for age in (self.age_min, self.age_max))
-        suitability = f"{self.audience or ''};{ages};{TAG_SEPARATOR.join(self.tags)}"
-        return f"{text}\x1f{suitability}"
+        if said or self.tags:
+            ages = "-".join(
+                "" if age is None else f"{age:g}" for age in (self.age_min, self.age_max)
+            )
+            key += f"\x1f{self.audience or ''};{ages};{TAG_SEPARATOR.join(self.tags)}"
+        if self.price is not None or self.url:
+            price = "" if self.price is None else repr(self.price)
+            key += f"\x1f{price};{self.url or ''}"
+        return key
 
     def embedding_text(self) -> str:
         """The text the item is embedded from: what a shopper would read."""

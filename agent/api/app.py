@@ -14,6 +14,12 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from agent.api.body_limit import BodySizeLimit
 from agent.api.errors import install_error_handlers
+from agent.api.observability import (
+    REQUEST_ID_HEADER,
+    Observability,
+    RequestObservability,
+    install_request_context,
+)
 from agent.api.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from agent.api.routes import (
     catalog,
@@ -26,6 +32,7 @@ from agent.api.routes import (
     health,
     live,
     lookup,
+    metrics,
     recommendations,
     shoppers,
     tokens,
@@ -52,9 +59,19 @@ Every error is `{"error": {"code": "...", "message": "..."}}`.
 """
 
 
-def create_app(settings: Settings | None = None, tactful: Tactful | None = None) -> FastAPI:
-    """The app on ``settings`` (by default those of ``tactful``, else ``TACTFUL_*``)."""
+def create_app(
+    settings: Settings | None = None, tactful: Tactful | None = None, *, warm: bool | None = None
+) -> FastAPI:
+    """The app on ``settings`` (by default those of ``tactful``, else ``TACTFUL_*``).
+
+    ``warm``: load the shop-wide snapshot at startup, before the server listens, so that
+    a server that answers is ready (by default when the app opens its own agent, as each
+    worker of ``tactful serve --workers`` does); else the first ranking loads it.
+    """
     settings = settings or (tactful.settings if tactful is not None else Settings())
+    warm_up = tactful is None if warm is None else warm
+    observability = Observability(settings)
+    install_request_context()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,6 +87,10 @@ def create_app(settings: Settings | None = None, tactful: Tactful | None = None)
             signer=TokenSigner(secret),
             limiter=_limiter(settings, keys, secret),
         )
+        if warm_up:
+            with app.state.api.agent.use() as loading:
+                loading.index.current(loading.clock.now())
+        observability.watch(agent, keys)
         try:
             yield
         finally:
@@ -84,9 +105,11 @@ def create_app(settings: Settings | None = None, tactful: Tactful | None = None)
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    app.state.observability = observability
     install_error_handlers(app)
     for module in (
         health,
+        metrics,
         chat,
         completions,
         recommendations,
@@ -108,11 +131,21 @@ def create_app(settings: Settings | None = None, tactful: Tactful | None = None)
             CORSMiddleware,
             allow_origins=settings.api.cors_origins,
             allow_methods=["GET", "POST", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "X-Tactful-Conversation"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-Tactful-Conversation",
+                REQUEST_ID_HEADER,
+            ],
+            expose_headers=[REQUEST_ID_HEADER],
             max_age=600,
         )
-    # Outermost, so an oversized body is refused before anything reads it.
+    # Outside everything but the request ids, so an oversized body is refused before
+    # anything reads it.
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
+    # Outermost: every answer, a refusal of the middleware above included, gets an id
+    # and is counted.
+    app.add_middleware(RequestObservability, observability=observability)
     return app
 
 

@@ -33,6 +33,7 @@ from agent.errors import (
     UnknownList,
     UnknownShopper,
 )
+from agent.stores.vectors import index_failure
 
 log = logging.getLogger("tactful.api")
 
@@ -157,5 +158,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        damaged = index_failure(exc)  # Chroma's index is damaged: `tactful reindex` repairs it
+        if damaged is not None:
+            log.error("vector index failure: %s", type(exc).__name__, exc_info=exc)
+            return tactful_error_response(damaged)
         log.error("unexpected failure", exc_info=exc)
         return error_response(500, "internal_error", "Something went wrong on our side.")

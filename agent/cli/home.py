@@ -7,6 +7,8 @@ database); that becomes one line naming the problem, not a traceback.
 from __future__ import annotations
 
 import errno
+import os
+import resource
 import shutil
 import sqlite3
 import sys
@@ -25,6 +27,7 @@ from agent.errors import InvalidInput, StoreUnavailable
 from agent.facade import Tactful
 from agent.ingest.readers import explain_validation_error
 from agent.settings import Settings
+from agent.stores.vectors import index_failure
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -62,12 +65,23 @@ def open_tactful(settings: Settings) -> Iterator[Tactful]:
             yield tactful
 
 
+@contextmanager
+def guarded(settings: Settings) -> Iterator[None]:
+    """For a command that opens the stores itself: the data folder made, the log kept
+    there, and a store failure inside the block turned into one line, as in
+    :func:`open_tactful`."""
+    _make_home(settings.home)
+    with _store_errors(settings.home), logging_to(settings.home):
+        yield
+
+
 def check_stores(settings: Settings) -> None:
     """Open the stores the settings name and close them again, translating a failure as
     :func:`open_tactful` does; also brings an old data folder up to date, once, before
     several processes open it at the same time."""
-    from agent.stores.migration import migrate
+    from agent.stores.migration import copy_catalog, migrate
     from agent.stores.records import RecordStore
+    from agent.stores.sql.items import ItemStore
     from agent.stores.vectors import ChromaVectorStore, make_chroma_client
 
     _make_home(settings.home)
@@ -75,6 +89,7 @@ def check_stores(settings: Settings) -> None:
         vectors = ChromaVectorStore(make_chroma_client(settings))
         try:
             migrate(records, vectors)
+            copy_catalog(ItemStore(records.engine), vectors)
         finally:
             vectors.close()
 
@@ -90,6 +105,12 @@ def _store_errors(home: Path) -> Iterator[None]:
         if exc.errno not in _NO_ROOM:
             raise
         raise _store_failure(exc, home) from None
+    except BaseException as exc:
+        # A panic in Chroma's Rust core is no Exception: anything else goes on as it was.
+        damaged = index_failure(exc)
+        if damaged is None:
+            raise
+        raise damaged from None
 
 
 def _store_errors_known() -> tuple[type[Exception], ...]:
@@ -130,21 +151,53 @@ def _make_home(home: Path) -> None:
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         reason = getattr(exc, "strerror", None) or exc
         raise InvalidInput(f"Cannot make the data folder {home} ({reason}).") from None
+    if not os.access(home, os.W_OK):
+        # Every command writes there (the database's log, tactful.log), reads included;
+        # SQLite would only say it is "unable to open database file".
+        raise StoreUnavailable(
+            f"The data folder {home} is read-only; tactful needs to write there. Make it "
+            "writable, or point TACTFUL_HOME or --home at a folder that is."
+        )
 
 
 def _store_failure(exc: Exception, home: Path) -> StoreUnavailable:
+    low = _low_space(home)
+    damaged = index_failure(exc)  # the index is damaged: `tactful reindex` repairs it
+    if damaged is not None:
+        # A disk that filled up is what damaged it, and a rebuild needs room: say so first.
+        return StoreUnavailable(f"{low[0].upper()}{low[1:]}. {damaged.message}") if low else damaged
     cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error
     reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:300]
-    try:
-        free = shutil.disk_usage(home).free
-    except OSError:
-        free = None
-    room = (
-        f"; the disk holding {home} has only {free / 1e6:.1f} MB free"
-        if free is not None and free < _LOW_SPACE_BYTES
-        else ""
-    )
+    if isinstance(cause, sqlite3.OperationalError) and "locked" in reason:
+        # Another process held the write lock past SQLite's busy timeout: nothing is
+        # wrong, and the same command succeeds once that process is done.
+        return StoreUnavailable(
+            f"The data folder {home} is busy: another tactful process is writing to it "
+            f"({reason}). Try again in a moment; what was stored before this is kept."
+        )
+    room = f"; {low}" if low else _file_size_limit()
     return StoreUnavailable(
         f"Storing or reading data failed ({reason}){room}. What was stored before this is "
         "kept; run the command again once the problem is fixed."
     )
+
+
+def _low_space(home: Path) -> str:
+    """How little room is left on the disk holding ``home``, when that is little; else
+    an empty string."""
+    try:
+        free = shutil.disk_usage(home).free
+    except OSError:
+        return ""
+    if free >= _LOW_SPACE_BYTES:
+        return ""
+    return f"the disk holding {home} has only {free / 1e6:.1f} MB free"
+
+
+def _file_size_limit() -> str:
+    """Where a file size limit is set, what it is: SQLite reports the EFBIG of a write
+    past it only as a "disk I/O error"."""
+    limit, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if limit == resource.RLIM_INFINITY:
+        return ""
+    return f"; a file size limit of {limit / 1e6:.1f} MB applies to this process (ulimit -f)"

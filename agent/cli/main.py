@@ -17,10 +17,12 @@ from agent.cli.experiments import curate_app, experiments_app
 from agent.cli.home import HomeOption, settings_for
 from agent.cli.keys import keys_app
 from agent.cli.loading import import_app, ingest_app
+from agent.cli.refresh import refresh
+from agent.cli.reindex import reindex
 from agent.cli.render import clean, say_error
 from agent.cli.serve import serve
 from agent.cli.tune import tune
-from agent.errors import TactfulError
+from agent.errors import InvalidInput, TactfulError
 
 T = TypeVar("T")
 
@@ -80,7 +82,9 @@ app.command()(profiles.forget)
 app.command()(profiles.export)
 app.command()(profiles.erase)
 app.command()(serve)
+app.command()(refresh)
 app.command()(tune)
+app.command()(reindex)
 app.command()(console)
 
 
@@ -90,6 +94,13 @@ def evaluate(
         str, typer.Argument(help="ranking | tact | speed | conversation | experiments | llm | all")
     ] = "all",
     quick: Annotated[bool, typer.Option(help="A small slice: checks the harness works.")] = False,
+    soak: Annotated[
+        bool,
+        typer.Option(
+            help="With speed: ten minutes of mixed load at two workers instead (40 s with "
+            "--quick), into bench/results/soak.json and bench/RESULTS.md."
+        ),
+    ] = False,
     brain: Annotated[
         str,
         typer.Option(
@@ -115,6 +126,14 @@ def evaluate(
         *(["--quick"] if quick else []),
         *(["--brain", brain] if brain != "offline" else []),
     ]
+    if soak:
+        if what != "speed" or brain != "offline":
+            raise InvalidInput(
+                "--soak is a speed benchmark: use it as `tactful eval speed --soak`."
+            )
+        # Straight to the speed benchmark's own entry: the soak is not part of `eval all`.
+        command = [sys.executable, "-m", "bench.speed.run", "--soak"]
+        command += ["--quick"] if quick else []
     finished = subprocess.run(command, cwd=checkout, check=False)
     if finished.returncode:
         raise typer.Exit(finished.returncode)

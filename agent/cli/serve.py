@@ -20,8 +20,9 @@ import typer
 
 from agent.cli.chroma_server import chroma_server
 from agent.cli.home import HomeOption, check_stores, open_tactful, settings_for
+from agent.cli.logs import server_logging
 from agent.cli.render import err
-from agent.cli.workers import run_workers
+from agent.cli.workers import DRAIN_SECONDS, metrics_folder, run_workers
 from agent.clock import SystemClock
 from agent.errors import InvalidInput
 from agent.settings import Settings
@@ -67,9 +68,20 @@ def serve(
     if demo:
         err.print(f"Demo shop on http://{host}:{port}/ ; Ctrl+C stops it.")
     if workers == 1:
-        with open_tactful(settings) as tactful:
+        with (
+            server_logging(settings.log_format),
+            metrics_folder(1),
+            open_tactful(settings) as tactful,
+        ):
             err.print(f"tactful API on http://{host}:{port} (docs at /docs); Ctrl+C stops it.")
-            uvicorn.run(create_app(settings, tactful), host=host, port=port, log_level="warning")
+            uvicorn.run(
+                create_app(settings, tactful, warm=True),
+                host=host,
+                port=port,
+                log_level="warning",
+                log_config=None,  # its records go to the server's log, in its format
+                timeout_graceful_shutdown=DRAIN_SECONDS,
+            )
         return
     # A store that cannot open fails here, once and clearly, not in every worker.
     check_stores(settings)
@@ -81,7 +93,8 @@ def serve(
             f"tactful API on http://{host}:{port} (docs at /docs), {workers} workers; "
             "Ctrl+C stops it."
         )
-        run_workers(host, port, workers)
+        with server_logging(settings.log_format), metrics_folder(workers):
+            run_workers(host, port, workers, log_format=settings.log_format)
 
 
 @contextmanager

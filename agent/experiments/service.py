@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from agent.clock import Clock
@@ -53,6 +54,15 @@ class Experiments:
         self._lists: list[CuratedList] | None = None
         self._running: Experiment | object | None = _UNREAD
         self._arms: dict[str, Arm] = {}
+        self._logged: Counter[tuple[str, str]] = Counter()
+        # Its own lock: read after every request, never behind a store read.
+        self._counting = threading.Lock()
+
+    def exposures_logged(self) -> dict[tuple[str, str], int]:
+        """How many exposures this process logged since it started, by experiment and arm
+        (operators' metrics; the exposures themselves are in the store)."""
+        with self._counting:
+            return dict(self._logged)
 
     def invalidate(self) -> None:
         """Forget what is held: another process changed lists or experiments, or erased
@@ -253,6 +263,8 @@ class Experiments:
             ],
         )
         self.store.add_exposure(exposure)
+        with self._counting:
+            self._logged[(experiment.key, arm)] += 1
         return exposure.exposure_id
 
     def shown(self, exposure_id: str, *, shopper_id: str | None = None) -> None:

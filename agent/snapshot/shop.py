@@ -17,15 +17,22 @@ stores are read as before and the snapshot saved anew.
   order (its columns), the feed's era and position when it was built, how many events
   it was built from, a digest of the events held back for a question, and when it was
   built. An erasure after that position makes it unusable (it may hold the erased
-  shopper); so does a different held set. New events count towards the usual rebuild
-  after :data:`~agent.shop_index.REBUILD_AFTER_EVENTS` of them, and its age towards the
-  rebuild after a day, exactly as for an index built in this process (which does not
-  watch shoppers' countries either: those are read when it is built).
+  shopper); so does a different held set at a start. New events count towards the usual
+  rebuild after :data:`~agent.shop_index.REBUILD_AFTER_EVENTS` of them, and its age
+  towards the rebuild after a day, exactly as for an index built in this process (which
+  does not watch shoppers' countries either: those are read when it is built).
+
+  A running process may also replace the index it holds with a newer one another process
+  saved (``tactful refresh``, or another worker). Then the held set is not compared: the
+  index in hand was built with the events held when it was built, and a newer one with
+  those held later, as this process's own rebuild at that time would have held them.
+  Each save keeps the version before it on disk (see :mod:`agent.snapshot.files`).
 """
 
 from __future__ import annotations
 
 import hashlib
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -35,7 +42,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from agent.snapshot.catalog import catalog_parts, read_catalog
-from agent.snapshot.files import Saved, SnapshotFiles
+from agent.snapshot.files import Saved, SnapshotFiles, Stamp
 from agent.snapshot.interactions import interaction_parts, read_interactions
 from agent.stores.records import RecordStore
 from agent.stores.sql.changes import ChangeKind
@@ -47,6 +54,9 @@ from tools.signals import DecayPolicy
 FORMAT = 1
 CATALOG = "catalog"
 INTERACTIONS = "interactions"
+#: Versions of the interaction snapshot kept on disk: the newest, and the one before it
+#: for a process that read the index file just before the newest replaced it.
+KEEP_INTERACTIONS = 2
 #: The modules whose code decides what a rebuilt interaction index holds.
 _BUILDERS = (
     "tools.interactions",
@@ -90,6 +100,8 @@ Key = TypeVar("Key", CatalogKey, InteractionsKey)
 class SavedInteractions:
     index: InteractionIndex
     new_events: int  # events stored since it was built
+    position: int  # the change feed's position just before its events were read
+    version: int  # counts the saves in its folder (see agent.snapshot.files)
 
 
 @dataclass(frozen=True)
@@ -161,15 +173,16 @@ class ShopSnapshots:
     def interactions(
         self,
         catalog: CatalogIndex,
-        held: frozenset[str],
+        held: frozenset[str] | None,
         *,
         now: datetime,
-        max_new_events: int,
+        max_new_events: float,
         max_age_days: float,
     ) -> SavedInteractions | None:
         """The saved index, if it was built for ``catalog``'s rows under this policy, with the
-        same events held, nobody erased since, fewer than ``max_new_events`` events
-        stored since and at most ``max_age_days`` from ``now``."""
+        same events held (not compared when ``held`` is None), nobody erased since, fewer
+        than ``max_new_events`` events stored since and at most ``max_age_days`` from
+        ``now``."""
         found = self._read(INTERACTIONS, InteractionsKey)
         if found is None:
             return None
@@ -181,7 +194,7 @@ class ShopSnapshots:
             and key.policy == self._policy
             and key.items == _rows_digest(catalog)
             and key.era == feed.era
-            and key.held == _digest(held)
+            and (held is None or key.held == _digest(held))
             and abs((now - key.built_at).total_seconds()) <= max_age_days * 86400
             and key.position <= feed.latest()
         )
@@ -194,7 +207,7 @@ class ShopSnapshots:
             index = read_interactions(saved, key.built_at, len(catalog))
         except Exception:  # whatever fails in reading it, the stores still hold the truth
             return None
-        return SavedInteractions(index, new_events)
+        return SavedInteractions(index, new_events, key.position, saved.version)
 
     def save_interactions(
         self,
@@ -204,12 +217,14 @@ class ShopSnapshots:
         events: int,
         held: frozenset[str],
         catalog: CatalogIndex,
-    ) -> None:
+        wait: bool = False,
+    ) -> int | None:
         """Save ``index``, built for ``catalog`` from ``events`` events read after
-        ``start`` with ``held`` held back.
+        ``start`` with ``held`` held back; the version saved, or None when it was not.
 
         Not when someone was erased since ``start``: the index may hold them, and
-        nothing of an erased shopper may be written anywhere.
+        nothing of an erased shopper may be written anywhere. Nor when another process
+        is saving one at the moment, unless ``wait``.
         """
         key = InteractionsKey(
             code=_builders_digest(),
@@ -227,12 +242,23 @@ class ShopSnapshots:
         def nobody_erased() -> bool:
             return ChangeKind.ERASE not in self._records.changes.kinds_since(start.position)
 
-        self._files.write(
+        return self._files.write(
             INTERACTIONS,
             key.model_dump(mode="json"),
             interaction_parts(index),
             allowed=nobody_erased,
+            wait=wait,
+            keep=KEEP_INTERACTIONS,
         )
+
+    def interactions_stamp(self) -> Stamp | None:
+        """What tells the saved interaction index from any other saved later (one stat)."""
+        return self._files.stamp(INTERACTIONS)
+
+    def building(self, *, wait: bool) -> AbstractContextManager[bool]:
+        """The interaction index's build lock, held for a block: whether this process
+        got it (see :meth:`SnapshotFiles.building`)."""
+        return self._files.building(INTERACTIONS, wait=wait)
 
     def _read(self, name: str, kind: type[Key]) -> tuple[Saved, Key] | None:
         """The snapshot ``name`` with its key, if both can be read."""

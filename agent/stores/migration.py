@@ -8,9 +8,15 @@ the shopper's vector key (:mod:`agent.stores.vectors`); the taste snapshots are 
 (they are recomputed on demand); the old collections are deleted and scrubbed; the audit
 loses its texts and those hashes become random tokens; and an SQLite file is rebuilt so
 that no free page keeps the old bytes.
+
+Older versions also kept the catalog only in Chroma. :func:`copy_catalog` copies each
+item's record and text into SQL (:mod:`agent.stores.sql.items`), once, so that Chroma
+can be rebuilt from SQL like everything else it holds.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import numpy as np
 import sqlalchemy as sa
@@ -18,6 +24,7 @@ import sqlalchemy as sa
 from agent.stores.records import RecordStore
 from agent.stores.sql import audit
 from agent.stores.sql.facts import fact_row, facts, key_for
+from agent.stores.sql.items import ItemStore, StoredItem
 from agent.stores.vectors import ChromaVectorStore
 
 
@@ -50,3 +57,25 @@ def migrate(records: RecordStore, vectors: ChromaVectorStore) -> bool:
     vectors.drop_legacy()
     records.vacuum()
     return True
+
+
+def copy_catalog(items: ItemStore, vectors: ChromaVectorStore) -> int:
+    """Copy into SQL the items Chroma holds and SQL does not, once per data folder; how
+    many were copied.
+
+    Copied as filed (Chroma has them), a page at a time in Chroma's order, so a rebuild
+    files them in the order the catalog has them. Safe to interrupt: an item SQL holds
+    is skipped, and the copy counts as done only once every page is in.
+    """
+    if items.copied():
+        return 0
+    copied = 0
+    # A new data folder's embedded store has no items and no database yet: nothing to
+    # open Chroma for.
+    if not vectors.surely_without_items():
+        for page in vectors.item_records():
+            copied += items.add_missing(
+                [StoredItem(item, text, content_hash) for item, text, content_hash in page]
+            )
+    items.mark_copied(datetime.now(UTC))
+    return copied

@@ -29,6 +29,7 @@ import json
 import logging
 import shutil
 import sqlite3
+import sys
 import threading
 import time
 import uuid
@@ -108,7 +109,35 @@ def make_chroma_client(settings: Settings) -> ClientAPI:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:  # disk full, permissions, a locked or corrupt database…
+        damaged = index_failure(exc, f"Cannot open the Chroma store at {path}")
+        if damaged is not None:
+            raise damaged from exc
         raise StoreUnavailable(f"Cannot open the Chroma store at {path}: {exc}") from exc
+
+
+#: What every failure of the index that a rebuild repairs ends with.
+REINDEX_HINT = (
+    "What was stored before this is kept: the database holds every item and fact; "
+    "run `tactful reindex` to rebuild the index from it."
+)
+
+
+def index_failure(
+    exc: BaseException, what: str = "Chroma's index failed"
+) -> StoreUnavailable | None:
+    """The one line for a failure inside Chroma that rebuilding it repairs, or None.
+
+    Those are chromadb's ``InternalError`` (a damaged or half-written index: "Failed to
+    apply logs to the hnsw segment writer", "Error finding id", a database that is not
+    one) and a panic in its Rust core. A dropped connection or a full disk is not among
+    them: a rebuild would meet it again.
+    """
+    errors = sys.modules.get("chromadb.errors")
+    internal = errors is not None and isinstance(exc, errors.InternalError)
+    if not internal and type(exc).__name__ != "PanicException":
+        return None
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+    return StoreUnavailable(f"{what} ({reason}). {REINDEX_HINT}")
 
 
 def _describe(client: ClientAPI) -> str:
@@ -484,33 +513,29 @@ class ChromaVectorStore:
                 return
             offset += len(ids)
 
-    @_unavailable_on_disconnect
-    def item_texts(self, ids: Sequence[str] | None = None) -> list[tuple[CatalogItem, str]]:
-        """The stored ones of ``ids`` (None: every item), each with the text its vector was
-        made from.
-
-        Not the vectors: embedded Chroma keeps them in a per-process index that does not
-        see what another process wrote until it is opened again, while the records and
-        texts are read from its database and are current.
-        """
-        self._fact_writes.flush()
+    def item_records(self, batch: int = 1000) -> Iterator[list[tuple[CatalogItem, str, str]]]:
+        """Every stored item with the text its vector was made from and its content hash,
+        a page at a time in the order they were first filed (not the vectors)."""
+        size = max(1, min(batch, self._max_batch))
         include: Any = ["metadatas", "documents"]
-        if ids is None:
-            pages = (
-                self._items.get(limit=self._max_batch, offset=offset, include=include)
-                for offset in itertools.count(0, self._max_batch)
-            )
-        else:
-            chunks = _chunks(list(dict.fromkeys(ids)), self._max_batch)
-            pages = (self._items.get(ids=list(chunk), include=include) for chunk in chunks)
-        found: list[tuple[CatalogItem, str]] = []
-        for got in pages:
-            if ids is None and not got["ids"]:
-                break
+        for offset in itertools.count(0, size):
+            # Not decorated: a decorator would only guard creating the generator.
+            try:
+                self._fact_writes.flush()
+                got = self._items.get(limit=size, offset=offset, include=include)
+            except _disconnections() as exc:
+                raise StoreUnavailable(
+                    f"Lost the connection to Chroma at {self.location}: {exc}"
+                ) from exc
+            if not got["ids"]:
+                return
             metadatas, documents = got["metadatas"] or [], got["documents"] or []
-            for item_id, metadata, text in zip(got["ids"], metadatas, documents, strict=True):
-                found.append((_item_from_metadata(item_id, metadata or {}), text or ""))
-        return found
+            yield [
+                (_item_from_metadata(i, m or {}), text or "", str((m or {}).get(HASH_KEY, "")))
+                for i, m, text in zip(got["ids"], metadatas, documents, strict=True)
+            ]
+            if len(got["ids"]) < size:
+                return
 
     @_unavailable_on_disconnect
     def count_items(self) -> int:
@@ -524,6 +549,13 @@ class ChromaVectorStore:
         self._fact_writes.flush()
         for chunk in _chunks(list(ids), self._max_batch):
             self._items.delete(ids=list(chunk))
+
+    def surely_without_items(self) -> bool:
+        """Whether the store surely holds no item, told without connecting: an embedded
+        store not opened yet whose database is missing or names no item collection."""
+        if self._connection is not None or self._embedded is None:
+            return False
+        return not _names_collections(self._embedded / "chroma.sqlite3", (ITEMS,))
 
     # -- shoppers' facts and tastes ---------------------------------------------------------
 
@@ -653,6 +685,66 @@ class ChromaVectorStore:
         self._facts.delete(where={OWNER: owner})
         self.delete_taste(owner)
 
+    # -- rebuilding -------------------------------------------------------------------------
+
+    @_unavailable_on_disconnect
+    def reset(self) -> None:
+        """Delete the item, fact and taste collections and make them again, empty.
+
+        Whatever was queued for filing is dropped: a rebuild files every fact again.
+        """
+        client = self._client
+        present = {c.name for c in client.list_collections()}
+        for name in (ITEMS, FACT_VECTORS, TASTE_VECTORS):
+            if name in present:
+                client.delete_collection(name)
+        with self._lock:
+            self._connection = self._open(client)
+        config = client.get_settings()
+        if config.is_persistent and not config.chroma_server_host and config.persist_directory:
+            # The deleted collections' segment folders and free pages go too.
+            _scrub_embedded(Path(config.persist_directory))
+
+    @_unavailable_on_disconnect
+    def check(self) -> None:
+        """Read every collection as a search does (a count, a stored vector, a nearest
+        neighbour); raises what Chroma raises when its files are damaged."""
+        for collection in (self._items, self._facts, self._tastes):
+            if not collection.count():
+                continue
+            got = collection.get(limit=1, include=["embeddings"])
+            vector = _as_matrix(np.asarray(got["embeddings"], dtype=np.float32), 1)
+            collection.query(query_embeddings=vector, n_results=1, include=[])
+
+    @_unavailable_on_disconnect
+    def probe(self, dim: int) -> None:
+        """Write, find and delete one vector in each collection; raises what Chroma raises
+        when it cannot (see :func:`index_failure`)."""
+        vector = np.full((1, dim), 1.0 / np.sqrt(dim), dtype=np.float32)
+        probe_id = f"probe-{uuid.uuid4().hex}"
+        for collection in (self._items, self._facts, self._tastes):
+            collection.upsert(ids=[probe_id], embeddings=vector)
+            found = collection.query(query_embeddings=vector, n_results=1, include=[])
+            collection.delete(ids=[probe_id])
+            if not found["ids"] or found["ids"][0] != [probe_id]:
+                raise StoreUnavailable(
+                    f"Chroma at {self.location} did not find a vector just written to "
+                    f"{collection.name}."
+                )
+
+    def close_client(self) -> None:
+        """Let go of the client, so an embedded store's folder can be moved away; the
+        store connects again when used next."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+        # chromadb's clients can close; the interface they are typed by does not say so.
+        close = getattr(connection.client, "close", None) if connection is not None else None
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close()
+        if self._embedded is not None:
+            release_embedded(self._embedded)
+
     # -- what older versions kept here ------------------------------------------------------
 
     def may_hold_legacy(self) -> bool:
@@ -693,6 +785,26 @@ class ChromaVectorStore:
         config = self._client.get_settings()
         if config.is_persistent and not config.chroma_server_host and config.persist_directory:
             _scrub_embedded(Path(config.persist_directory))
+
+
+def release_embedded(path: Path) -> None:
+    """Make the next client for the embedded store at ``path`` open its folder afresh.
+
+    chromadb keeps one running store per folder for the whole process, and keeps it
+    even when it failed to start, so every later client there fails the same way. This
+    reaches into chromadb's client cache, one more reason chromadb is pinned below 1.6.
+    """
+    if "chromadb" not in sys.modules:
+        return  # nothing was opened in this process
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    key = str(path)
+    with SharedSystemClient._refcount_lock:
+        system = SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+    if system is not None:
+        with contextlib.suppress(Exception):  # it may never have started
+            system.stop()
 
 
 def _scrub_embedded(root: Path) -> None:

@@ -351,3 +351,10 @@ def test_asking_in_chat_for_a_young_person_gets_things_that_suit_them(
         or s.factor(FactorName.AUDIENCE) is not None
     ]
     assert len(suited) >= 6, titles
+
+
+def test_a_new_price_or_link_changes_the_content_key() -> None:
+    item = CatalogItem(item_id="1", title="Owl Mug", price=4.5)
+
+    assert item.model_copy(update={"price": 3.99}).content_key() != item.content_key()
+    assert item.model_copy(update={"url": "https://shop/owl"}).content_key() != item.content_key()

@@ -4,14 +4,12 @@ to both on purpose."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -21,37 +19,7 @@ from agent.settings import Settings
 from agent.stores.keys import KeyKind, KeyStore
 from agent.stores.vectors import FACT_WRITE_DELAY
 from bench.api.server import running_server, wait_for_workers
-
-
-def pinned(url: str, secret: str, avoid: set[int]) -> tuple[httpx.Client, int]:
-    """A client whose one connection is held by a worker not in ``avoid``."""
-    for _ in range(200):
-        client = httpx.Client(
-            base_url=url,
-            headers={"Authorization": f"Bearer {secret}"},
-            limits=httpx.Limits(max_connections=1),
-            timeout=60,
-        )
-        worker = int(client.get("/health").json()["worker"])
-        if worker not in avoid:
-            return client, worker
-        client.close()
-    raise AssertionError("every new connection went to the same worker")
-
-
-def two_workers(url: str, secret: str) -> tuple[httpx.Client, httpx.Client]:
-    first, one = pinned(url, secret, set())
-    second, _ = pinned(url, secret, {one})
-    return first, second
-
-
-def new_home(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> tuple[Path, str]:
-    home = tmp_path_factory.mktemp("workers") / "home"
-    shutil.copytree(demo_template, home)
-    keys = KeyStore(Settings(home=home).sql_url)
-    secret = keys.create(KeyKind.SHOP, "web backend").secret
-    keys.close()
-    return home, secret
+from tests.api.servers import new_home, two_workers
 
 
 @pytest.fixture(scope="module")

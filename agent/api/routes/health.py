@@ -1,13 +1,15 @@
-"""``/health`` (the process answers) and ``/ready`` (its stores answer too)."""
+"""``/health`` (the process answers: liveness) and ``/ready`` (it should get traffic:
+readiness)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from fastapi import APIRouter
+from typing import Any
 
-from agent.api.deps import AgentDep, StateDep
+from fastapi import APIRouter, Request
+
+from agent.api.errors import error_response
+from agent.api.observability import Observability
 from agent.api.schemas import HealthPublic
-from agent.errors import StoreUnavailable
 
 router = APIRouter(tags=["health"])
 
@@ -18,14 +20,22 @@ def health() -> HealthPublic:
     return HealthPublic()
 
 
-@router.get("/ready", responses={503: {"description": "a store does not answer"}})
-def ready(agent: AgentDep, state: StateDep) -> HealthPublic:
-    """Ready for traffic: the database answers and the catalog is loaded."""
-    try:
-        with state.keys.engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        with agent.use() as tactful, tactful.records.engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
-        raise StoreUnavailable("The database does not answer.") from None
+@router.get(
+    "/ready",
+    response_model=HealthPublic,
+    responses={
+        503: {
+            "description": "not ready: the shop-wide snapshot is loading (`loading`), or a "
+            "store does not answer (`store_unavailable`)"
+        }
+    },
+)
+def ready(request: Request) -> Any:
+    """Ready for traffic: the shop-wide snapshot is loaded (not being rebuilt) and the
+    database (and a Chroma server, when one is configured) answers. Answers at once,
+    without waiting for the requests in progress."""
+    observability: Observability = request.app.state.observability
+    problem = observability.not_ready()
+    if problem is not None:
+        return error_response(503, problem.code, problem.message)
     return HealthPublic()

@@ -42,17 +42,22 @@ class Commits:
         self._connection.close()
 
 
-def create_tables(tables: sa.MetaData, engine: sa.Engine) -> None:
+def create_tables(
+    tables: sa.MetaData, engine: sa.Engine, only: Sequence[sa.Table] | None = None
+) -> None:
     """``create_all`` that survives another process creating the same table meanwhile.
 
     ``create_all`` checks for a table, then creates it; the workers of one server open the
     same database at once, and the slower of two finds the table already made. A second
     pass checks again and skips it; any other failure repeats there and is raised.
+    ``only`` limits it to those tables.
+    PostgreSQL says so as a ProgrammingError, or, when both CREATEs reach its catalog at
+    once, as an IntegrityError on the table's row type (``pg_type_typname_nsp_index``).
     """
     try:
-        tables.create_all(engine)
-    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
-        tables.create_all(engine)
+        tables.create_all(engine, tables=only)
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+        tables.create_all(engine, tables=only)
 
 
 def utc(value: datetime) -> datetime:
