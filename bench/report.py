@@ -46,6 +46,9 @@ def write() -> Path:
         sections.append(_tact(tact, calibration, combined))
     if speed:
         sections.append(_speed(speed, combined))
+    soak = _load("soak.json")
+    if soak:
+        sections.append(_soak(soak, combined))
     if conversation:
         sections.append(_conversation(conversation, combined))
     if simulated:
@@ -438,6 +441,103 @@ def _speed(data: dict[str, Any], combined: dict[str, Any]) -> str:
     for note in data.get("notes", []):
         out += ["", f"- {note}"]
     out += ["", "![Latency against catalog size](plots/latency.png)"]
+    return "\n".join(out)
+
+
+def _soak(data: dict[str, Any], combined: dict[str, Any]) -> str:
+    plan, stability, judged = data["plan"], data["p99_stability"], data["judged"]
+    mix = data["mix"]
+    workers = list(data["rss"])
+    out = [
+        "## Soak: two workers under mixed load",
+        "",
+        f"Command: `tactful eval speed --soak` ({plan['seconds'] / 60:g} minutes, the first"
+        f" {plan['warmup_seconds'] / 60:g} a warm-up). A real"
+        f" `tactful serve --workers {plan['workers']}` on loopback at the"
+        f" {data['label']} ({data['items']:,} items, {data['shoppers']:,} shoppers,"
+        f" {data['events']:,} events), its vectors in a Chroma server on the home's folder,"
+        f" {data['cores']} cores shared with the load clients. Arriving at fixed rates"
+        f" (Poisson, timed from when each was due): {mix['recommend_per_s']:g} recommends,"
+        f" {mix['events_per_s']:g} event batches and {mix['profiles_per_s']:g} profile reads"
+        f" a second, a fact stated and corrected every {1 / mix['corrections_per_s']:g} s;"
+        f" {mix['chat_clients']} shoppers chatting in six-turn sessions with about"
+        f" {mix['chat_think_s']:g} s between turns; {len(data['erasures'])} erasures (each"
+        " makes every worker drop its shop-wide snapshot: one rebuilds it, the other takes"
+        " it up) and one `tactful refresh` in a process of its own (both workers take up the"
+        " new snapshot in the background while answering).",
+        "",
+        "| from | requests | errors | p50 / p95 / p99 ms | p99 recommend / chat ms | RSS MB"
+        " per worker | what happened |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for minute in data["minutes"]:
+        ms, by_kind = minute["latency_ms"], minute["p99_ms_by_kind"]
+        memory = " / ".join(_f(minute["rss_mb"].get(pid), 0) for pid in workers)
+        happened = ", ".join(minute["marks"] + (["warm-up"] if minute["warmup"] else []))
+        out.append(
+            f"| {minute['start_s'] / 60:g} min | {minute['requests']:,} | {minute['errors']} |"
+            f" {_f(ms['p50'], 1)} / {_f(ms['p95'], 1)} / {_f(ms['p99'], 1)} |"
+            f" {_f(by_kind.get('recommend'), 1)} / {_f(by_kind.get('chat'), 1)} | {memory} |"
+            f" {happened} |"
+        )
+    growth = ", ".join(f"{_f(w['growth_pct'], 2)} %" for w in data["rss"].values())
+    refresh = data.get("refresh") or {}
+    saved = refresh.get("saved") or {}
+    taken = [t for t in data.get("taken_up", []) if "background" in t["message"]]
+    out += [
+        "",
+        f"Requests: {data['requests']:,}; errors: {data['errors']} ({_f(judged['errors_zero'])}"
+        " against 0). Memory of each worker from the minute after the warm-up to the last"
+        f" minute (medians of samples every {plan['sample_seconds']:g} s): {growth}"
+        f" ({_f(judged['rss_growth_below_5_pct'])} against < 5 %; the warm-up lasts until each"
+        " worker's cache of 2,048 shoppers' histories is full). Their low-water marks, first"
+        " third after the warm-up against the last: "
+        + ", ".join(
+            f"{_f(w['floor_mb'][0], 0)} → {_f(w['floor_mb'][1], 0)} MB"
+            f" ({_f(w['floor_growth_pct'], 2)} %)"
+            for w in data["rss"].values()
+            if "floor_mb" in w
+        )
+        + " (a leak raises the floor; a rebuild or an erasure, which empties the shoppers'"
+        " cache, moves memory up or down for a while). p99 of the quiet minutes"
+        " after the warm-up (no erasure, no refresh): "
+        + ", ".join(f"{_f(ms, 1)}" for ms in stability["p99_ms"])
+        + f" ms; median of the first half {_f(stability['first_half_ms'], 1)} ms, of the"
+        f" second {_f(stability['second_half_ms'], 1)} ms (ratio {_f(stability['ratio'], 2)},"
+        f" at most 1.5), the highest {_f(stability.get('spread'), 2)} times the median (at"
+        f" most 2): {_f(judged['p99_stable'])}. The marked minutes' p99: "
+        + ", ".join(
+            f"{_f(m['p99_ms'], 1)} ms ({', '.join(m['marks'])})"
+            for m in data.get("marked_minutes_p99_ms", {}).values()
+        )
+        + ". In a minute with an erasure every worker waits for one rebuild of the shop-wide"
+        " snapshot (one worker builds it, the other takes it up), so a few seconds of requests"
+        " queue behind it.",
+        "",
+        f"`tactful refresh` at {refresh.get('at_s', '?')} s took {refresh.get('seconds', '?')}"
+        f" s as a process (build {saved.get('seconds', '?')} s, version"
+        f" {saved.get('version', '?')}); the workers took it up in the background at "
+        + (", ".join(f"{t['at_s']:g} s" for t in taken) or "–")
+        + ". Erasures at "
+        + ", ".join(f"{e['at_s']:g} s ({e['seconds'] * 1000:.0f} ms)" for e in data["erasures"])
+        + ". Per kind over the run:",
+        "",
+        "| kind | requests | errors | p50 / p95 / p99 ms |",
+        "|---|---|---|---|",
+    ]
+    for kind, summary in data["by_kind"].items():
+        ms = summary["latency_ms"]
+        out.append(
+            f"| {kind} | {summary['requests']:,} | {summary['errors']} |"
+            f" {_f(ms['p50'], 1)} / {_f(ms['p95'], 1)} / {_f(ms['p99'], 1)} |"
+        )
+    combined["soak"] = {
+        "requests": data["requests"],
+        "errors": data["errors"],
+        "rss": data["rss"],
+        "p99_stability": stability,
+    }
+    combined["targets"]["soak"] = judged
     return "\n".join(out)
 
 

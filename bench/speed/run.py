@@ -1,4 +1,5 @@
-"""The speed and memory benchmark: ``python -m bench.speed.run [--quick] [--scale]``.
+"""The speed and memory benchmark: ``python -m bench.speed.run [--quick] [--scale]``, and the
+soak: ``python -m bench.speed.run --soak [--quick]`` (:mod:`bench.speed.soak`).
 
 Each measurement runs in its own process (:mod:`bench.speed.stage`); this module
 decides what to run, gathers the results, judges them against the targets, and
@@ -233,10 +234,34 @@ def run(
     return result
 
 
+def run_soak(quick: bool = False) -> dict[str, Any]:
+    """The soak (:mod:`bench.speed.soak`): ten minutes at two workers, or forty seconds
+    with ``quick``. Writes ``bench/results/soak.json`` (``soak_quick.json``) and, after a
+    full run, its section of bench/RESULTS.md."""
+    from bench import report
+    from bench.speed.soak import plan_for, soak
+
+    plan = plan_for(quick=quick)
+    _log(f"soak: {plan.seconds:g} s at {plan.workers} workers on {plan.size}")
+    result = soak(plan)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{'soak_quick' if quick else 'soak'}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    _log(f"wrote {path}")
+    if not quick:
+        _log(f"wrote {report.write()}")
+    return result
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.speed.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="demo size only, few repetitions")
     parser.add_argument("--scale", action="store_true", help="add a 1M-item synthetic catalog")
+    parser.add_argument(
+        "--soak",
+        action="store_true",
+        help="instead: ten minutes of mixed load at two workers (40 s on the demo with --quick)",
+    )
     parser.add_argument(
         "--blas-threads",
         type=int,
@@ -245,6 +270,11 @@ def main(argv: list[str] | None = None) -> None:
         help="pin BLAS to N threads in every stage (a what-if, written under bench/.cache)",
     )
     args = parser.parse_args(argv)
+    if args.soak:
+        from bench.speed.soak import table as soak_table
+
+        print(soak_table(run_soak(quick=args.quick)))
+        return
     print(table(run(quick=args.quick, scale=args.scale, blas_threads=args.blas_threads)))
 
 

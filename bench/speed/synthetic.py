@@ -17,7 +17,7 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from agent.domain import BehaviourEvent, CatalogItem, EventKind, Shopper
 from agent.embedding import MiniLMEmbedder, content_hash
 from agent.facade import Tactful
 from agent.settings import Settings
+from agent.stores.sql.items import StoredItem
 from bench.speed.homes import cached_home
 from bench.speed.stats import peak_rss_mb
 
@@ -297,16 +298,20 @@ def events(plan: EventPlan) -> Iterator[BehaviourEvent]:
 
 
 def store_items(tactful: Tactful, plan: CatalogPlan, seed: int, chunk: int = 5000) -> None:
-    """Write the catalog through ``ChromaVectorStore.upsert_items``, a chunk at a time."""
+    """Write the catalog as ``ingest_items`` does, with made-up vectors: into SQL, through
+    ``ChromaVectorStore.upsert_items``, then marked filed; a chunk at a time."""
     maker = VectorMaker(plan, seed)
     total = len(plan.noun)
     for start in range(0, total, chunk):
         end = min(start + chunk, total)
         batch = [plan.item(row) for row in range(start, end)]
-        hashes = [content_hash(item.embedding_text()) for item in batch]
+        texts = [item.embedding_text() for item in batch]
+        hashes = [content_hash(text) for text in texts]
+        tactful.items.put([StoredItem(*row) for row in zip(batch, texts, hashes, strict=True)])
         tactful.vectors.upsert_items(batch, maker.rows(start, end), hashes)
         # As ingest_items does: every process, and the saved catalog, learns of them.
-        tactful.records.note_catalog_changes([item.item_id for item in batch])
+        filed = [(item.item_id, h) for item, h in zip(batch, hashes, strict=True)]
+        tactful.items.mark_filed(filed, at=datetime.now(UTC))
 
 
 def build(home: Path, spec: SyntheticSpec) -> dict[str, Any]:
