@@ -205,6 +205,13 @@ def test_kill_9_of_chroma_mid_ingest_from_the_command_line_then_a_rerun_resumes(
 
     shop.chroma.start()
     again = tactful_cli(shop.env, *command)
+    if again.returncode == 5 and "tactful reindex" in again.stderr:
+        # Chroma's own log may not survive a kill -9 (the hnsw segment fails to load, about
+        # one kill in several): the line says so, and the database rebuilds it.
+        assert_one_clear_line(again.stderr.strip().splitlines()[-1])
+        rebuilt = tactful_cli(shop.env, "reindex")
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        again = tactful_cli(shop.env, *command)
     assert again.returncode == 0, again.stderr
     report = re.search(r"Items: ([\d,]+) added, ([\d,]+) updated, ([\d,]+) unchanged", again.stderr)
     assert report is not None, again.stderr
