@@ -674,13 +674,6 @@ class RecordStore:
                 )
             changes.append(conn, shopper_id, ChangeKind.EVENTS, datetime.now(UTC))
 
-    def note_catalog_changes(self, item_ids: Sequence[str]) -> None:
-        """Tell other processes these items were added or changed in the vector store
-        (the catalog itself lives there; the feed that announces it lives here)."""
-        with self.engine.begin() as conn:
-            rows = [(None, item_id) for item_id in dict.fromkeys(item_ids)]
-            changes.append_many(conn, rows, ChangeKind.CATALOG, datetime.now(UTC))
-
     def count_events(self) -> int:
         """How many events are stored."""
         with self.engine.connect() as conn:
