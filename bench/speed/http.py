@@ -95,7 +95,7 @@ def http_load(
         with running_server(home, env, timeout=600, workers=workers, log=server_log) as url:
             started = time.perf_counter()
             pids = wait_for_workers(url, workers)
-            asyncio.run(_warm(url, key, shoppers, pids))
+            asyncio.run(warm(url, key, shoppers, pids))
             warm_s = time.perf_counter() - started
             rss_warm = _rss_mb(pids)
             # Each recommend level starts at the shopper after the last one asked, so
@@ -177,7 +177,7 @@ def _headers(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-async def _warm(url: str, key: str, shoppers: list[str], pids: set[int]) -> None:
+async def warm(url: str, key: str, shoppers: list[str], pids: set[int]) -> None:
     """A ranking and a chat turn on every worker, each reached by new connections."""
     warmed: set[int] = set()
     deadline = time.monotonic() + 600

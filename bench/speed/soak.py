@@ -63,6 +63,7 @@ from agent.stores.keys import KeyKind, KeyStore
 from agent.stores.records import RecordStore, events
 from bench.api.server import running_server, wait_for_workers
 from bench.speed.homes import working_copy
+from bench.speed.http import warm
 from bench.speed.loopback_client import LoopbackClient
 from bench.speed.messages import conversation
 from bench.speed.sizes import DEMO, FULL, SIZES, meta_now
@@ -430,7 +431,7 @@ def soak(plan: SoakPlan, *, seed: int = 7) -> dict[str, Any]:
                 home, env, timeout=600, workers=plan.workers, log=server_log
             ) as url:
                 pids = wait_for_workers(url, plan.workers)
-                asyncio.run(_warm(url, key, shoppers, pids))
+                asyncio.run(warm(url, key, shoppers, pids))
                 run = Run(url, key, plan, shoppers, items, pids, env, seed)
                 started_wall = time.time()
                 asyncio.run(run.drive())
@@ -452,27 +453,6 @@ def soak(plan: SoakPlan, *, seed: int = 7) -> dict[str, Any]:
         "load_average": {"start": list(machine_load), "end": list(os.getloadavg())},
         "server_log_tail": tail,
     }
-
-
-async def _warm(url: str, key: str, shoppers: list[str], pids: set[int]) -> None:
-    """A ranking and a chat turn on every worker, each reached by new connections."""
-    warmed: set[int] = set()
-    deadline = time.monotonic() + 600
-    headers = {"Authorization": f"Bearer {key}"}
-    n = 0
-    while warmed != pids and time.monotonic() < deadline:
-        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=600) as client:
-            pid = int((await client.get("/health")).json()["worker"])
-            if pid in warmed:
-                continue
-            n += 1
-            body = {"shopper_id": shoppers[-n], "k": 10}
-            (await client.post("/v1/recommendations", json=body)).raise_for_status()
-            body = {"shopper_id": shoppers[-n], "message": "a gift for my sister under £10"}
-            (await client.post("/v1/chat", json=body)).raise_for_status()
-            warmed.add(pid)
-    if warmed != pids:
-        raise RuntimeError(f"warmed {len(warmed)} of {len(pids)} workers")
 
 
 def summarize(run: Run, plan: SoakPlan) -> dict[str, Any]:

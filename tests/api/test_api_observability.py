@@ -40,6 +40,7 @@ from agent.settings import ApiConfig, Settings
 from agent.stores.keys import KeyKind, KeyStore
 from bench.api.server import running_server, wait_for_workers, wait_ready
 from tests.api.conftest import OTHER_SHOPPER, Api, open_shop, serve
+from tests.api.servers import pinned
 from tests.api.test_api_support import open_hand_over
 from tests.pg import PostgresServer, postgres_server, postgres_url  # noqa: F401
 
@@ -392,22 +393,6 @@ class Served:
     log: Path
 
 
-def pinned(served: Served, avoid: set[int]) -> tuple[httpx.Client, int]:
-    """A client whose one kept-alive connection is held by a worker not in ``avoid``."""
-    for _ in range(200):
-        client = httpx.Client(
-            base_url=served.url,
-            headers={"Authorization": f"Bearer {served.secret}"},
-            limits=httpx.Limits(max_connections=1),
-            timeout=60,
-        )
-        worker = int(client.get("/health").json()["worker"])
-        if worker not in avoid:
-            return client, worker
-        client.close()
-    raise AssertionError("every new connection went to the same worker")
-
-
 def new_home(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> tuple[Path, str]:
     home = tmp_path_factory.mktemp("ops") / "home"
     shutil.copytree(demo_template, home)
@@ -431,8 +416,8 @@ def two_workers(
 
 
 def test_either_worker_answers_metrics_with_every_workers_requests(two_workers: Served) -> None:
-    first, one = pinned(two_workers, set())
-    second, _ = pinned(two_workers, {one})
+    first, one = pinned(two_workers.url, two_workers.secret, set())
+    second, _ = pinned(two_workers.url, two_workers.secret, {one})
     for client, times in ((first, 3), (second, 2)):
         for _ in range(times):
             assert client.get("/v1/escalations").status_code == 200
@@ -452,8 +437,8 @@ def test_either_worker_answers_metrics_with_every_workers_requests(two_workers: 
 def test_a_killed_worker_is_replaced_its_counts_stay_and_its_requests_in_flight_go(
     two_workers: Served, demo_shopper: str
 ) -> None:
-    doomed, victim = pinned(two_workers, set())
-    survivor, other = pinned(two_workers, {victim})
+    doomed, victim = pinned(two_workers.url, two_workers.secret, set())
+    survivor, other = pinned(two_workers.url, two_workers.secret, {victim})
     for _ in range(4):
         assert doomed.get(f"/v1/shoppers?q={demo_shopper[:2]}").status_code == 200
     route = {"method": "GET", "route": "/v1/shoppers", "status": "200"}
@@ -487,7 +472,7 @@ def test_a_killed_worker_is_replaced_its_counts_stay_and_its_requests_in_flight_
         assert time.monotonic() < deadline, "the killed worker was not replaced"
         replaced |= wait_for_workers(two_workers.url, 1)
 
-    client, _ = pinned(two_workers, set())
+    client, _ = pinned(two_workers.url, two_workers.secret, set())
     text = client.get("/metrics").text
     assert metric(text, "tactful_http_requests_total", **route) == 4
     assert metric(text, "tactful_http_requests_in_flight") == 1  # not the dead one's
@@ -497,7 +482,7 @@ def test_a_killed_worker_is_replaced_its_counts_stay_and_its_requests_in_flight_
 
 
 def test_the_servers_log_is_json_lines_carrying_each_requests_id(two_workers: Served) -> None:
-    client, worker = pinned(two_workers, set())
+    client, worker = pinned(two_workers.url, two_workers.secret, set())
     answer = client.get("/v1/escalations", headers={"X-Request-ID": "ops-log-1"})
     assert answer.headers["X-Request-ID"] == "ops-log-1"
     client.close()
