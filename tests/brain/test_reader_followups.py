@@ -372,7 +372,12 @@ def test_too_something_said_of_the_list_is_a_verdict_on_it(
 
 @pytest.mark.parametrize(
     "text",
-    ["what would you suggest?", "what do you suggest", "so what would you recommend for me?"],
+    [
+        "what would you suggest?",
+        "what do you suggest",
+        "so what would you recommend for me?",
+        "wat wud u suggest?",
+    ],
 )
 def test_asking_what_we_suggest_is_a_request_whatever_is_on_screen(
     reader: OfflineReader, text: str

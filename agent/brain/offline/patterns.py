@@ -175,8 +175,8 @@ ASKS_ELSEWHERE = re.compile(
 #: "what would you suggest?", "so what do you recommend for me": asks for suggestions and
 #: narrows nothing, whatever is on screen already.
 ASKS_WHAT_YOU_SUGGEST = re.compile(
-    r"^(?:(?:so|ok|okay|well|hmm+|then|right)[\s,]+)?what(?:\s+things?|\s+stuff)?"
-    r"\s+(?:would|do|can|could|should|will|d)\s+(?:you|u)\s+(?:suggest|recommend)"
+    r"^(?:(?:so|ok|okay|well|hmm+|then|right)[\s,]+)?(?:what|wat|wot|wht)(?:\s+things?|\s+stuff)?"
+    r"\s+(?:would|wud|wld|do|can|could|should|will|d)\s+(?:you|u|ya)\s+(?:suggest|recommend)"
     r"(?:\s+(?:for\s+me|to\s+me|then|now|today))*[\s?!.]*$"
 )
 #: "am I talking to a bot?", "is this a real person", "are you human or AI": whether a

@@ -217,7 +217,7 @@ class OfflineReader:
         if bought_for is not None:
             return bought_for, True
         if ASKS_WHAT_YOU_SUGGEST.match(low) and not context.awaiting_answer:
-            return _member("request", low, context), True
+            return Request(), True  # it names nothing: "wud" is no product
         if ABOUT_BASKET.search(low):
             # The basket is the shop's: saying where it is beats searching for baskets.
             return Basket(position=parse_position(low, context.suggestion_count)), True
