@@ -243,6 +243,7 @@ class Tactful:
         return tactful
 
     def close(self) -> None:
+        self.index.close()
         # Fact vectors are filed a moment after each turn; a closed shop files them now.
         try:
             self.vectors.close()
@@ -589,7 +590,7 @@ class Tactful:
         if news.everything or news.items:
             self._reload_items(None if news.everything else news.items)
         if news.erased:
-            self.index.invalidate()  # similar shoppers may include someone erased
+            self.index.shoppers_erased()  # similar shoppers may include someone erased
         if news.experiments or news.erased or news.everything:
             self.experiments.invalidate()
         # After the erasures above: a snapshot loaded before one is not swapped in.

@@ -141,8 +141,10 @@ class ProfileService:
         if not changes:
             return False
         erased = any(change.kind is ChangeKind.ERASE for change in changes)
-        if erased:  # an erasure names nobody: drop whoever has no facts left
-            self._forget_all_cached()
+        if erased:  # an erasure names nobody: drop whoever is no longer held
+            shoppers = set(self._records.shopper_ids())
+            for gone in [s for s in self._cache if s not in shoppers]:
+                self.forget_cache(gone)
             keep = self._records.facts.shoppers()
             self._facts = {s: held for s, held in self._facts.items() if s in keep}
             self._without_vectors = {

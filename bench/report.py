@@ -462,9 +462,10 @@ def _soak(data: dict[str, Any], combined: dict[str, Any]) -> str:
         f" a second, a fact stated and corrected every {1 / mix['corrections_per_s']:g} s;"
         f" {mix['chat_clients']} shoppers chatting in six-turn sessions with about"
         f" {mix['chat_think_s']:g} s between turns; {len(data['erasures'])} erasures (each"
-        " makes every worker drop its shop-wide snapshot: one rebuilds it, the other takes"
-        " it up) and one `tactful refresh` in a process of its own (both workers take up the"
-        " new snapshot in the background while answering).",
+        " takes the shopper out of both workers' shop-wide snapshots at once; one worker then"
+        " rebuilds it in the background, the other takes it up) and one `tactful refresh` in a"
+        " process of its own (both workers take up the new snapshot in the background while"
+        " answering).",
         "",
         "| from | requests | errors | p50 / p95 / p99 ms | p99 recommend / chat ms | RSS MB"
         " per worker | what happened |",
@@ -483,7 +484,10 @@ def _soak(data: dict[str, Any], combined: dict[str, Any]) -> str:
     growth = ", ".join(f"{_f(w['growth_pct'], 2)} %" for w in data["rss"].values())
     refresh = data.get("refresh") or {}
     saved = refresh.get("saved") or {}
-    taken = [t for t in data.get("taken_up", []) if "background" in t["message"]]
+    # The refresh's version as each worker took it up (not the rebuilds after erasures).
+    taken = [
+        t for t in data.get("taken_up", []) if f"version {saved.get('version')} (" in t["message"]
+    ]
     out += [
         "",
         f"Requests: {data['requests']:,}; errors: {data['errors']} ({_f(judged['errors_zero'])}"
@@ -498,9 +502,9 @@ def _soak(data: dict[str, Any], combined: dict[str, Any]) -> str:
             for w in data["rss"].values()
             if "floor_mb" in w
         )
-        + " (a leak raises the floor; a rebuild or an erasure, which empties the shoppers'"
-        " cache, moves memory up or down for a while). p99 of the quiet minutes"
-        " after the warm-up (no erasure, no refresh): "
+        + " (a leak raises the floor; a new snapshot moves memory up or down for a while)."
+        " p99 of every minute after the warm-up, those with an erasure or the refresh"
+        " included: "
         + ", ".join(f"{_f(ms, 1)}" for ms in stability["p99_ms"])
         + f" ms; median of the first half {_f(stability['first_half_ms'], 1)} ms, of the"
         f" second {_f(stability['second_half_ms'], 1)} ms (ratio {_f(stability['ratio'], 2)},"
@@ -510,9 +514,7 @@ def _soak(data: dict[str, Any], combined: dict[str, Any]) -> str:
             f"{_f(m['p99_ms'], 1)} ms ({', '.join(m['marks'])})"
             for m in data.get("marked_minutes_p99_ms", {}).values()
         )
-        + ". In a minute with an erasure every worker waits for one rebuild of the shop-wide"
-        " snapshot (one worker builds it, the other takes it up), so a few seconds of requests"
-        " queue behind it.",
+        + ".",
         "",
         f"`tactful refresh` at {refresh.get('at_s', '?')} s took {refresh.get('seconds', '?')}"
         f" s as a process (build {saved.get('seconds', '?')} s, version"

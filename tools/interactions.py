@@ -237,6 +237,33 @@ class InteractionIndex:
             latent=LatentFactors.fit(engagement, LatentSettings()) if fit_latent else None,
         )
 
+    def without(self, shopper_ids: Collection[str]) -> InteractionIndex:
+        """This index with these shoppers' rows taken out: no one finds them as a
+        neighbour, counts them among an item's choosers or reads what they chose. The
+        shop-wide sums built from everyone's rows (co-engagement, popularity, trends,
+        re-order intervals, next choices, latent item factors) are kept as they were;
+        only a rebuild takes their share out of those."""
+        gone = {self._row_of[s] for s in shopper_ids if s in self._row_of}
+        if not gone:
+            return self
+        keep = np.array([r for r in range(len(self.shopper_ids)) if r not in gone], dtype=np.int64)
+        recent = None if self.recent_engagement is self.engagement else self.recent_engagement
+        return InteractionIndex(
+            shopper_ids=[self.shopper_ids[r] for r in keep],
+            countries=[self.countries[r] for r in keep],
+            engagement=sparse.csr_matrix(self.engagement[keep]),
+            co_engagement=self.co_engagement,
+            popularity=self.popularity,
+            recent_buyers=self.recent_buyers,
+            built_at=self.built_at,
+            trending_days=self.trending_days,
+            intervals=self.intervals,
+            recent_engagement=None if recent is None else sparse.csr_matrix(recent[keep]),
+            latest_days=self.latest_days[keep],
+            next_choices=self.next_choices,
+            latent=self._latent,
+        )
+
     @property
     def latent(self) -> LatentFactors:
         """Item factors fitted to ``engagement``, placing shoppers by latent taste;

@@ -5,20 +5,17 @@ One worker serves from this process. Several are processes of their own
 from the ``TACTFUL_*`` environment and opening its own :class:`Tactful` on the same
 stores; what they share is the stores, so the settings this command decides (``--home``,
 demo mode and its clock) are handed to them through that environment. Their vectors are
-one Chroma server's: the configured one, else one this command runs on the home's folder
-(:mod:`agent.cli.chroma_server`).
+one Chroma server's (``TACTFUL_CHROMA_URL``): embedded Chroma keeps its own view of the
+folder in each process, so a fact one worker files is not found by another.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
-from agent.cli.chroma_server import chroma_server
 from agent.cli.home import HomeOption, check_stores, open_tactful, settings_for
 from agent.cli.logs import server_logging
 from agent.cli.render import err
@@ -83,30 +80,28 @@ def serve(
                 timeout_graceful_shutdown=DRAIN_SECONDS,
             )
         return
+    _check_shared_stores(settings)
     # A store that cannot open fails here, once and clearly, not in every worker.
     check_stores(settings)
+    os.environ.update(_worker_environment(settings, workers))
+    err.print(
+        f"tactful API on http://{host}:{port} (docs at /docs), {workers} workers; Ctrl+C stops it."
+    )
+    with server_logging(settings.log_format), metrics_folder(workers):
+        run_workers(host, port, workers, log_format=settings.log_format)
+
+
+def _check_shared_stores(settings: Settings) -> None:
+    """Refuse stores several processes cannot share, saying how to point at servers."""
+    if not settings.chroma_url:
+        raise InvalidInput(
+            "Several workers need a Chroma server, not embedded Chroma: run "
+            f"`chroma run --path {settings.chroma_path} --port 8001` and set "
+            "TACTFUL_CHROMA_URL=http://127.0.0.1:8001 (and TACTFUL_DATABASE_URL to a "
+            "PostgreSQL when the workers run on several machines)."
+        )
     if _in_memory(settings.sql_url):
         raise InvalidInput("Several workers need a database they can share, not an in-memory one.")
-    with _shared_vectors(settings) as vectors:
-        os.environ.update(_worker_environment(settings, workers) | vectors)
-        err.print(
-            f"tactful API on http://{host}:{port} (docs at /docs), {workers} workers; "
-            "Ctrl+C stops it."
-        )
-        with server_logging(settings.log_format), metrics_folder(workers):
-            run_workers(host, port, workers, log_format=settings.log_format)
-
-
-@contextmanager
-def _shared_vectors(settings: Settings) -> Iterator[dict[str, str]]:
-    """The environment that points every worker at one Chroma: the configured server, or
-    one run on the home's own folder for as long as the workers run."""
-    if settings.chroma_url:
-        yield {}
-        return
-    log = settings.home / "chroma-server.log"
-    with chroma_server(settings.chroma_path, log) as url:
-        yield {"TACTFUL_CHROMA_URL": url, "TACTFUL_CHROMA_SERVES_HOME": "true"}
 
 
 def _in_memory(url: str) -> bool:

@@ -536,6 +536,11 @@ class RecordStore:
                 conn.scalars(sa.select(shoppers.c.shopper_id).order_by(shoppers.c.shopper_id))
             )
 
+    def shoppers_with_events(self) -> set[str]:
+        """Every shopper who has an event stored (one pass over the shopper index)."""
+        with self.engine.connect() as conn:
+            return set(conn.scalars(sa.select(events.c.shopper_id).distinct()))
+
     def shopper_countries(self) -> dict[str, str | None]:
         """Each shopper's country (None where unknown)."""
         with self.engine.connect() as conn:

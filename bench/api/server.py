@@ -8,12 +8,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 
 from agent.cli.processes import free_port, stop
+from bench.api.chroma import chroma_server
 
 
 @contextmanager
@@ -28,8 +29,10 @@ def running_server(
 ) -> Iterator[str]:
     """The base URL of a server on ``home``, ready for traffic; stopped on leaving.
 
-    ``workers`` is passed as ``--workers`` (left out: the command's default). Ready means
-    one worker answers; :func:`wait_for_workers` waits for all of them. The server's output
+    ``workers`` is passed as ``--workers`` (left out: the command's default). Several
+    workers with no ``TACTFUL_CHROMA_URL`` in ``env`` get a Chroma server on the home's own
+    vectors, as a shop runs one for them. Ready means one worker answers;
+    :func:`wait_for_workers` waits for all of them. The server's output
     goes to the file ``log`` (a temporary one if not given): a pipe nobody reads would
     fill up under load and stall every worker that logs.
     """
@@ -41,7 +44,10 @@ def running_server(
     if demo:
         command.append("--demo")
     url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="tactful-serve-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="tactful-serve-") as tmp, ExitStack() as stack:
+        if (workers or 1) > 1 and "TACTFUL_CHROMA_URL" not in environment:
+            chroma = stack.enter_context(chroma_server(home / "chroma", Path(tmp) / "chroma.log"))
+            environment |= {"TACTFUL_CHROMA_URL": chroma, "TACTFUL_CHROMA_SERVES_HOME": "true"}
         log = log or Path(tmp) / "serve.log"
         with log.open("wb") as output:
             process = subprocess.Popen(

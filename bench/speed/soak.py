@@ -15,8 +15,9 @@ loopback at fixed rates (Poisson, seeded), each timed from when it was due:
 while a few clients chat in six-turn sessions (:mod:`bench.speed.messages`) with a
 second's thought between turns, and at set moments:
 
-- ``erase``: a shopper made for it (events and a stated fact) is erased, which drops the
-  shop-wide snapshot in every worker: one worker rebuilds it, the other takes it up;
+- ``erase``: a shopper made for it (events and a stated fact) is erased, which takes them
+  out of every worker's shop-wide snapshot at once; one worker then rebuilds it in the
+  background, and the other takes it up;
 - ``tactful refresh`` runs once, in a process of its own, so that both workers take up a
   new snapshot in the background while answering.
 
@@ -26,11 +27,10 @@ percentiles per minute, overall and by kind; when each worker took up which snap
 worker's cache of 2,048 shoppers' histories (:data:`agent.profile.CACHE_SHOPPERS`) takes
 to fill at these rates (memory grows until then, by design): no errors; no worker's
 memory grows by 5 % or more from the minute after the warm-up to the last minute; p99
-stable. An erasure makes every worker wait for one rebuild of the shop-wide snapshot, so
-the minutes with one (and the one with the refresh) are marked and judged apart; the
-quiet minutes after the warm-up are stable when the median of their p99s in the second
-half of the run is at most 1.5 times that of the first half (no drift) and none is more
-than twice their median (no outlier).
+stable: the minutes after the warm-up, those with an erasure or the refresh (marked)
+included, are stable when the median of their p99s in the second half of the run is at
+most 1.5 times that of the first half (no drift) and none is more than twice their
+median (no outlier).
 """
 
 from __future__ import annotations
@@ -57,10 +57,10 @@ import httpx
 import psutil
 import sqlalchemy as sa
 
-from agent.cli.chroma_server import chroma_server
 from agent.settings import Settings
 from agent.stores.keys import KeyKind, KeyStore
 from agent.stores.records import RecordStore, events
+from bench.api.chroma import chroma_server
 from bench.api.server import running_server, wait_for_workers
 from bench.speed.homes import working_copy
 from bench.speed.http import warm
@@ -77,7 +77,7 @@ CONNECTIONS = 32
 RSS_GROWTH_MAX_PCT = 5.0
 #: The second half's typical p99 may be at most this many times the first half's…
 P99_DRIFT_MAX = 1.5
-#: …and no quiet minute's p99 more than this many times the quiet minutes' median.
+#: …and no minute's p99 after the warm-up more than this many times their median.
 P99_SPREAD_MAX = 2.0
 
 
@@ -503,7 +503,7 @@ def summarize(run: Run, plan: SoakPlan) -> dict[str, Any]:
     for kind, _, _ in tally.errors:
         error_kinds[kind] += 1
     rss = _rss_growth(run.rss, workers, plan)
-    stability = _p99_stability([m for m in minutes if not m["warmup"] and not m["marks"]])
+    stability = _p99_stability([m for m in minutes if not m["warmup"]])
     marked = [m for m in minutes if not m["warmup"] and m["marks"]]
     growth = [w["growth_pct"] for w in rss.values() if w["growth_pct"] is not None]
     return {
@@ -547,8 +547,8 @@ def _rss_growth(
 ) -> dict[str, dict[str, Any]]:
     """Each worker's typical memory in the bucket after the warm-up and in the last one,
     and how much it grew between them (the verdict). Beside it, the low-water marks of the
-    first and last thirds after the warm-up: a leak raises the floor, while a rebuild or
-    an erasure (which empties the shoppers' cache) moves memory up or down for a while."""
+    first and last thirds after the warm-up: a leak raises the floor, while a new
+    snapshot moves memory up or down for a while."""
     after = (plan.warmup_seconds, plan.warmup_seconds + plan.bucket_seconds)
     last = (plan.seconds - plan.bucket_seconds, math.inf)
     third = (plan.seconds - plan.warmup_seconds) / 3
@@ -577,10 +577,10 @@ def _growth(start: float | None, end: float | None) -> float | None:
     return round((end - start) / start * 100, 2) if start and end else None
 
 
-def _p99_stability(quiet: list[dict[str, Any]]) -> dict[str, Any]:
-    """Drift and spread of the quiet minutes' p99s: the median of each half's, and the
-    highest against the median of all."""
-    p99s = [m["latency_ms"]["p99"] for m in quiet if m["requests"]]
+def _p99_stability(minutes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Drift and spread of the minutes' p99s: the median of each half's, and the highest
+    against the median of all."""
+    p99s = [m["latency_ms"]["p99"] for m in minutes if m["requests"]]
     half = len(p99s) // 2
     if half == 0:
         return {"p99_ms": p99s, "first_half_ms": None, "second_half_ms": None, "ratio": None}
@@ -646,7 +646,7 @@ def table(result: dict[str, Any]) -> str:
     growth = [w["growth_pct"] for w in result["rss"].values()]
     stability = result["p99_stability"]
     lines.append(
-        f"RSS growth after the warm-up: {growth} %; p99 of the quiet minutes after it: "
+        f"RSS growth after the warm-up: {growth} %; p99 of the minutes after it: "
         f"{stability['p99_ms']} ms (halves' medians {stability['first_half_ms']} / "
         f"{stability['second_half_ms']}); judged: {result['judged']}"
     )

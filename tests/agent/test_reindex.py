@@ -30,7 +30,6 @@ from chromadb.errors import InternalError
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.cli.chroma_server import chroma_server
 from agent.clock import FixedClock
 from agent.embedding import Embedder
 from agent.facade import Tactful
@@ -45,6 +44,7 @@ from agent.stores.vectors import (
     make_chroma_client,
     release_embedded,
 )
+from bench.api.chroma import chroma_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_FILE = ROOT / "data" / "online-retail-demo.csv.gz"

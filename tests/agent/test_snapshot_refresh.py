@@ -27,6 +27,7 @@ from agent.settings import Settings
 from agent.snapshot import shop
 from agent.stores.records import RecordStore
 from tests.helpers import purchase
+from tools.interactions import InteractionIndex
 
 ROOT = Path(__file__).resolve().parents[2]
 TACTFUL = Path(sys.executable).with_name("tactful")
@@ -81,6 +82,17 @@ def answer_until_version(tactful: Tactful, shopper: str, version: int) -> int:
         time.sleep(0.02)
     assert tactful.index.version == version
     return answered
+
+
+def answer_until_saved(tactful: Tactful, shopper: str) -> int:
+    """Answer again and again until the index in hand is a saved version (a minute at
+    most), as a rebuild in the background leaves it; that version."""
+    deadline = time.monotonic() + 60
+    while tactful.index.version is None and time.monotonic() < deadline:
+        tactful.recommend(shopper)
+        time.sleep(0.02)
+    assert tactful.index.version is not None
+    return tactful.index.version
 
 
 def answers(tactful: Tactful, shoppers: list[str]) -> list[Any]:
@@ -145,6 +157,23 @@ class HeldLoad:
             return index
 
         monkeypatch.setattr(shop, "read_interactions", held)
+
+
+class HeldBuild:
+    """Holds every build of an interaction index, once built, until let go: a long build."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.building = threading.Event()
+        self.go = threading.Event()
+        build = InteractionIndex.build
+
+        def held(cls: type[InteractionIndex], *args: Any, **kwargs: Any) -> InteractionIndex:
+            index = build(*args, **kwargs)
+            self.building.set()
+            assert self.go.wait(120), "never let go"
+            return index
+
+        monkeypatch.setattr(InteractionIndex, "build", classmethod(held))
 
 
 def test_a_running_shop_takes_up_what_tactful_refresh_saved_as_a_fresh_build_would_answer(
@@ -220,7 +249,7 @@ def test_a_snapshot_loaded_while_someone_was_erased_is_never_swapped_in(
 
         other.erase(erased)  # through another process, while the load is under way
         load.go.set()
-        loader = tactful.index._loader
+        loader = tactful.index._background
         assert loader is not None
         loader.join(60)
 
@@ -248,11 +277,12 @@ def test_after_an_erasure_two_processes_build_the_index_once(
         assert builds.count == 0  # both loaded the saved one
 
         first.erase(erased)
-        first.recommend(shoppers[0])  # builds
-        second.recommend(shoppers[0])  # learns of the erasure, takes up that build
+        first.recommend(shoppers[0])  # rebuilds in the background
+        second.recommend(shoppers[0])  # learns of the erasure, leaves the build to first
+        version = answer_until_saved(first, shoppers[0])
+        answer_until_version(second, shoppers[0], version)
 
         assert builds.count == 1
-        assert second.index.version == first.index.version
         index = second.index.interactions
         assert index is not None and erased not in index.shopper_ids
 
@@ -298,10 +328,70 @@ def test_the_single_process_default_rebuilds_a_stale_index_itself(
         before = tactful.index.version
         buy(tactful, shoppers[1], clock, 2)
 
-        tactful.recommend(shoppers[0])
+        assert before is not None
+        answer_until_version(tactful, shoppers[0], before + 1)
 
     assert builds.count == 1
-    assert before is not None and tactful.index.version == before + 1
+
+
+def test_no_answer_waits_for_the_rebuild_of_a_stale_index(
+    demo_home: Path,
+    clock: FixedClock,
+    embedder: Embedder,
+    shoppers: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("agent.shop_index.REBUILD_AFTER_EVENTS", 2)
+    with open_shop(demo_home, clock, embedder) as tactful:
+        tactful.recommend(shoppers[0])
+        before, in_hand = tactful.index.version, tactful.index.interactions
+        buy(tactful, shoppers[1], clock, 2)
+        build = HeldBuild(monkeypatch)
+
+        tactful.recommend(shoppers[0])  # stale: starts the rebuild
+        assert build.building.wait(60)
+        for shopper in shoppers:
+            assert tactful.recommend(shopper)
+            assert tactful.index.interactions is in_hand
+        build.go.set()
+
+        assert before is not None
+        answer_until_version(tactful, shoppers[0], before + 1)
+
+
+def test_an_erasure_elsewhere_takes_the_shopper_out_at_the_next_answer_while_the_rebuild_runs(
+    demo_home: Path,
+    clock: FixedClock,
+    embedder: Embedder,
+    shoppers: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with (
+        open_shop(demo_home, clock, embedder) as tactful,
+        open_shop(demo_home, clock, embedder) as other,
+    ):
+        tactful.recommend(shoppers[0])
+        index = tactful.index.interactions
+        assert index is not None
+        # Someone among the first shopper's similar shoppers, so that leaving them out shows.
+        erased = tactful.similar_shoppers(shoppers[0], k=3)[0].shopper_id
+        build = HeldBuild(monkeypatch)
+
+        other.erase(erased)
+        tactful.recommend(shoppers[0])  # learns of it, and starts the rebuild
+        assert build.building.wait(60)
+        masked = tactful.index.interactions
+        assert masked is not None and masked is not index
+        assert erased not in masked.shopper_ids
+        assert len(masked.shopper_ids) == len(index.shopper_ids) - 1
+        assert erased not in {n.shopper_id for n in tactful.similar_shoppers(shoppers[0], k=50)}
+        assert tactful.index.version is None  # no saved version holds just this
+        build.go.set()
+
+        version = answer_until_saved(tactful, shoppers[0])
+        rebuilt = tactful.index.interactions
+        assert rebuilt is not None and erased not in rebuilt.shopper_ids
+        assert version > 0
 
 
 def test_in_job_mode_a_running_process_leaves_a_stale_index_to_the_job(
@@ -324,9 +414,9 @@ def test_in_job_mode_a_running_process_leaves_a_stale_index_to_the_job(
         answer_until_version(tactful, shoppers[0], saved["version"])
         assert builds.count == 0
 
-        # With no index it may use, a process builds one itself, job or not.
+        # After an erasure a process rebuilds, job or not.
         tactful.erase(shoppers[2])
-        tactful.recommend(shoppers[0])
+        answer_until_saved(tactful, shoppers[0])
         assert builds.count == 1
 
 

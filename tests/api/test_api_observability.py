@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ from agent.embedding import Embedder
 from agent.facade import Tactful
 from agent.settings import ApiConfig, Settings
 from agent.stores.keys import KeyKind, KeyStore
+from bench.api.chroma import chroma_server
 from bench.api.server import running_server, wait_for_workers, wait_ready
 from tests.api.conftest import OTHER_SHOPPER, Api, open_shop, serve
 from tests.api.servers import pinned
@@ -520,10 +522,27 @@ def test_a_slow_request_in_flight_when_sigterm_arrives_still_gets_its_answer(
     log = home.parent / "serve.log"
     env = {**os.environ, "TACTFUL_HOME": str(home), "TACTFUL_NOW": data_now.isoformat()}
     command = [sys.executable, "-m", "agent.cli", "serve", "--port", str(port)]
+    stack = ExitStack()
+    if workers > 1:
+        chroma = stack.enter_context(chroma_server(home / "chroma", home.parent / "chroma.log"))
+        env |= {"TACTFUL_CHROMA_URL": chroma, "TACTFUL_CHROMA_SERVES_HOME": "true"}
     with log.open("wb") as output:
         process = subprocess.Popen(
             [*command, "--workers", str(workers)], env=env, stdout=output, stderr=output
         )
+    with stack:
+        _drain_and_stop(process, url, secret, workers, log, demo_shopper, gift_item)
+
+
+def _drain_and_stop(
+    process: subprocess.Popen[bytes],
+    url: str,
+    secret: str,
+    workers: int,
+    log: Path,
+    demo_shopper: str,
+    gift_item: str,
+) -> None:
     try:
         wait_ready(process, url, 300, log=log)
         pids = wait_for_workers(url, workers)

@@ -186,8 +186,19 @@ def test_a_bad_worker_count_is_refused_before_anything_starts(tmp_path: Path, wo
     assert not (tmp_path / "tactful.db").exists()
 
 
+def test_several_workers_refuse_embedded_chroma_in_one_line_saying_how_to_serve_it(
+    tmp_path: Path,
+) -> None:
+    run = CliRunner().invoke(app, ["serve", "--workers", "2", "--home", str(tmp_path)])
+    assert run.exit_code == 2
+    said = run.output.strip()
+    assert "\n" not in said
+    assert "chroma run --path" in said and "TACTFUL_CHROMA_URL" in said
+    assert not (tmp_path / "tactful.db").exists()
+
+
 def test_several_workers_refuse_an_in_memory_database(tmp_path: Path) -> None:
-    env = {"TACTFUL_DATABASE_URL": "sqlite://"}
+    env = {"TACTFUL_DATABASE_URL": "sqlite://", "TACTFUL_CHROMA_URL": "http://127.0.0.1:9"}
     run = CliRunner().invoke(app, ["serve", "--workers", "2", "--home", str(tmp_path)], env=env)
     assert run.exit_code == 2
     assert "in-memory" in run.output

@@ -35,13 +35,14 @@ def test_a_quick_soak_serves_every_request_and_the_workers_share_each_snapshot_t
     assert took_up == workers
     [erasure] = result["erasures"]
     assert erasure["ok"]
-    # After the erasure one worker rebuilt the snapshot and the other took up its build.
-    after = [
-        t
-        for t in result["taken_up"]
-        if t["at_s"] >= erasure["at_s"] and "saved by another process" in t["message"]
-    ]
-    assert len(after) == 1
+    # After the erasure one worker rebuilt the snapshot beside its answers, and the other
+    # took up that build.
+    after = [t for t in result["taken_up"] if t["at_s"] >= erasure["at_s"]]
+    built = [t for t in after if "built in the background" in t["message"]]
+    assert len(built) == 1
+    version = re.search(r"version (\d+)", built[0]["message"])
+    assert version is not None
+    assert {str(t["pid"]) for t in after if f"version {version[1]} (" in t["message"]} == workers
     samples = result["rss_samples"]
     assert samples and all(set(workers) <= set(sample) for sample in samples)
     assert set(result["judged"]) == {"errors_zero", "rss_growth_below_5_pct", "p99_stable"}

@@ -1,10 +1,9 @@
-"""A Chroma server on the data folder's own vectors, for ``tactful serve --workers N``.
+"""A Chroma server on a data folder's own vectors, as a shop runs one for
+``tactful serve --workers N`` (which refuses embedded Chroma: each process would keep its
+own view of the folder, and a fact one worker files would not be found by another).
 
-Embedded Chroma keeps its own view of the folder in each process: a fact one worker
-files is then not found by another ("Error finding id"), and chat turns fail. So with
-several workers and no ``TACTFUL_CHROMA_URL``, the command runs Chroma's own server
-(``chroma run``, from the installed chromadb) on that folder on a free loopback port,
-every worker talks to it, and it stops after them.
+Chroma's own server (``chroma run``, from the installed chromadb) on a free loopback
+port; it stops when the block is left.
 """
 
 from __future__ import annotations
@@ -58,8 +57,7 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise StoreUnavailable(
-                f"The Chroma server for the workers stopped at start (exit {process.returncode}); "
-                f"see {log}."
+                f"The Chroma server stopped at start (exit {process.returncode}); see {log}."
             )
         try:
             with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
@@ -68,5 +66,5 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
             time.sleep(0.2)
     process.kill()
     raise StoreUnavailable(
-        f"The Chroma server for the workers did not answer within {READY_SECONDS:.0f} s; see {log}."
+        f"The Chroma server did not answer within {READY_SECONDS:.0f} s; see {log}."
     )
