@@ -412,8 +412,8 @@ def _speed(data: dict[str, Any], combined: dict[str, Any]) -> str:
             " six-turn sessions. Load 1m is the load average before and after the level; CPU"
             " is what the server's workers and the clients each spent per answered request"
             " (the machine's other work shows in the load, not here). Several workers share"
-            " one home as `tactful serve --workers N` runs them: its SQLite database, and a"
-            " Chroma server the command starts on its vectors folder.",
+            " one home: its SQLite database, and a Chroma server (`chroma run`) on its"
+            " vectors folder, as a shop runs one for `tactful serve --workers N`.",
         ]
         combined["speed_http"] = {
             "size": http["size"],
@@ -493,8 +493,9 @@ def _soak(data: dict[str, Any], combined: dict[str, Any]) -> str:
         f"Requests: {data['requests']:,}; errors: {data['errors']} ({_f(judged['errors_zero'])}"
         " against 0). Memory of each worker from the minute after the warm-up to the last"
         f" minute (medians of samples every {plan['sample_seconds']:g} s): {growth}"
-        f" ({_f(judged['rss_growth_below_5_pct'])} against < 5 %; the warm-up lasts until each"
-        " worker's cache of 2,048 shoppers' histories is full). Their low-water marks, first"
+        f" ({_f(judged['rss_growth_below_5_pct'])} against < 5 %; before the run every shopper"
+        " was asked for twice, filling each worker's cache of 2,048 shoppers' histories)."
+        " Their low-water marks, first"
         " third after the warm-up against the last: "
         + ", ".join(
             f"{_f(w['floor_mb'][0], 0)} → {_f(w['floor_mb'][1], 0)} MB"
@@ -503,8 +504,7 @@ def _soak(data: dict[str, Any], combined: dict[str, Any]) -> str:
             if "floor_mb" in w
         )
         + " (a leak raises the floor; a new snapshot moves memory up or down for a while)."
-        " p99 of every minute after the warm-up, those with an erasure or the refresh"
-        " included: "
+        " p99 of the quiet minutes after the warm-up (no erasure, no refresh): "
         + ", ".join(f"{_f(ms, 1)}" for ms in stability["p99_ms"])
         + f" ms; median of the first half {_f(stability['first_half_ms'], 1)} ms, of the"
         f" second {_f(stability['second_half_ms'], 1)} ms (ratio {_f(stability['ratio'], 2)},"

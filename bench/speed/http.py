@@ -173,7 +173,7 @@ def _rss_mb(pids: set[int]) -> float:
     return round(total / (1024 * 1024), 1)
 
 
-def _headers(key: str) -> dict[str, str]:
+def auth_headers(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
@@ -183,7 +183,9 @@ async def warm(url: str, key: str, shoppers: list[str], pids: set[int]) -> None:
     deadline = time.monotonic() + 600
     n = 0
     while warmed != pids and time.monotonic() < deadline:
-        async with httpx.AsyncClient(base_url=url, headers=_headers(key), timeout=600) as client:
+        async with httpx.AsyncClient(
+            base_url=url, headers=auth_headers(key), timeout=600
+        ) as client:
             pid = int((await client.get("/health")).json()["worker"])
             if pid in warmed:
                 continue
@@ -282,7 +284,7 @@ async def _open_level(
         due.append(at)
     pool: asyncio.Queue[LoopbackClient] = asyncio.Queue()
     for _ in range(OPEN_CONNECTIONS):
-        pool.put_nowait(LoopbackClient(url, _headers(key)))
+        pool.put_nowait(LoopbackClient(url, auth_headers(key)))
     latencies: list[float] = []
     errors: list[str] = []
     busiest = 0
@@ -340,7 +342,7 @@ async def _recommend_loop(
     errors: list[str],
     _seed: int,
 ) -> None:
-    async with LoopbackClient(url, _headers(key)) as client:
+    async with LoopbackClient(url, auth_headers(key)) as client:
         turn = n
         while time.perf_counter() < deadline:
             body = {"shopper_id": shoppers[turn % len(shoppers)], "k": 10}
@@ -360,7 +362,7 @@ async def _chat_loop(
     seed: int,
 ) -> None:
     rng = random.Random(seed * 1000 + n)
-    async with LoopbackClient(url, _headers(key)) as client:
+    async with LoopbackClient(url, auth_headers(key)) as client:
         session = n
         while time.perf_counter() < deadline:
             shopper = shoppers[(session * 7 + 3) % len(shoppers)]
