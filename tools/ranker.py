@@ -455,9 +455,16 @@ class HybridRanker:
     def ruled_out(self, request: RankInput) -> np.ndarray:
         """Boolean mask of the items the request says not to suggest: items and words
         left out, the item it asks for more like, anything outside the items it is
-        limited to, and with ``new_only`` everything the shopper bought or has."""
+        limited to, with ``new_only`` everything the shopper bought or has, and, unless
+        the shopper searches for something, what they turned down lately."""
         out = np.zeros(len(self.catalog), dtype=bool)
         excluded = set(request.exclude_rows)
+        if request.personalized and request.query is None:
+            # "Not for me" holds while the dismissal keeps half its weight (the policy's
+            # dismiss_days); after that it only lowers the item's score, fading.
+            excluded |= {
+                row for row, (_, weight) in request.taste.dismissed.items() if weight >= 0.5
+            }
         if request.new_only:
             excluded |= set(request.taste.owned) | set(request.taste.purchases)
         if request.like_row is not None:
