@@ -243,10 +243,10 @@ class InteractionIndex:
         shop-wide sums built from everyone's rows (co-engagement, popularity, trends,
         re-order intervals, next choices, latent item factors) are kept as they were;
         only a rebuild takes their share out of those."""
-        gone = {self._row_of[s] for s in shopper_ids if s in self._row_of}
+        gone = [self._row_of[s] for s in shopper_ids if s in self._row_of]
         if not gone:
             return self
-        keep = np.array([r for r in range(len(self.shopper_ids)) if r not in gone], dtype=np.int64)
+        keep = np.setdiff1d(np.arange(len(self.shopper_ids)), gone)
         recent = None if self.recent_engagement is self.engagement else self.recent_engagement
         return InteractionIndex(
             shopper_ids=[self.shopper_ids[r] for r in keep],
