@@ -47,7 +47,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
-from agent.memory import release_freed_memory
+from agent.memory import map_large_blocks_apart, release_freed_memory
 from agent.snapshot.config import RefreshMode
 from agent.snapshot.files import Stamp
 from agent.snapshot.shop import BuildStart, SavedInteractions, ShopSnapshots
@@ -128,6 +128,7 @@ class ShopIndex:
         refresh: RefreshMode = "auto",
         poll_seconds: float = 5.0,
     ) -> None:
+        map_large_blocks_apart()  # or each rebuild leaves the process a little larger
         self._records = records
         #: Whether a rebuild fits the latent factors at once (the ranking weighs them)
         #: rather than on first use.

@@ -454,6 +454,9 @@ def test_event_columns_read_a_page_at_a_time_hold_every_event_once(store: Record
     assert list(paged.shopper_ids[order]) == [f"s{n % 2}" for n in range(7)]
     times = [np.datetime64(T0 + timedelta(minutes=n), "s") for n in range(7)]
     assert list(paged.at[order]) == times
+    # One plain string per shopper, however many events and pages name them.
+    assert {type(s) for s in paged.shopper_ids} == {str}
+    assert len({id(s) for s in paged.shopper_ids}) == 2
 
 
 def test_event_columns_hold_every_event_as_parallel_arrays(store: RecordStore) -> None:
