@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import sys
 from collections.abc import Callable
@@ -15,7 +16,7 @@ def release_freed_memory() -> None:
     for reuse, so without this the process stays that large for the rest of its life.
     Elsewhere (another C library, another system) it does nothing.
     """
-    trim = _glibc_function("malloc_trim")
+    trim = _glibc_function("malloc_trim", ctypes.c_size_t)
     if trim is not None:
         trim(0)
 
@@ -31,7 +32,7 @@ def map_large_blocks_apart() -> None:
     beside the answers grew by about 7 MB a rebuild that way at the full Online Retail
     shop (230 to 288 MB over eight); with the bar held, it stayed at 230 MB.
     """
-    mallopt = _glibc_function("mallopt")
+    mallopt = _glibc_function("mallopt", ctypes.c_int, ctypes.c_int)
     if mallopt is not None:
         mallopt(_M_MMAP_THRESHOLD, 1 << 20)
 
@@ -41,11 +42,9 @@ _M_MMAP_THRESHOLD = -3
 
 
 @functools.cache
-def _glibc_function(name: str) -> Callable[..., int] | None:
+def _glibc_function(name: str, *argtypes: type) -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):
         return None
-    import ctypes
-
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc (musl, for one, has neither function)
@@ -53,6 +52,6 @@ def _glibc_function(name: str) -> Callable[..., int] | None:
     function = getattr(libc, name, None)
     if function is None:
         return None
-    function.argtypes = [ctypes.c_int, ctypes.c_int] if name == "mallopt" else [ctypes.c_size_t]
+    function.argtypes = list(argtypes)
     function.restype = ctypes.c_int
     return function
