@@ -21,6 +21,7 @@ from agent.experiments.model import Arm
 from agent.ingest.audience import AudienceTable, default_audiences
 from agent.profile import ProfileService
 from agent.shop_index import ShopIndex
+from tools.catalog_index import CatalogIndex
 from tools.explain import reason_for
 from tools.ranker import (
     MODE_WEIGHTS,
@@ -38,6 +39,7 @@ from tools.types import (
     BehaviourEvent,
     EventKind,
     FactKind,
+    PreferenceFact,
     ShopperMode,
     Suggestion,
 )
@@ -126,6 +128,10 @@ class ArmSource(Protocol):
     def list_for(self, context: ListContext) -> CuratedList | None: ...
 
 
+#: Fact subjects kept spelled the catalog's way before the list starts afresh.
+MAX_SPELLED_SUBJECTS = 10_000
+
+
 class Recommender:
     """Builds the ranker's input from the shopper's profile and the shop's index."""
 
@@ -149,6 +155,8 @@ class Recommender:
         self._audience_rules: dict[Audience, AudienceRules] = {}
         #: A running experiment's arms, when the shop runs experiments.
         self.arms: ArmSource | None = None
+        #: Fact subjects as the catalog spells them, for the catalog they were spelled by.
+        self._subjects: tuple[CatalogIndex | None, dict[str, str]] = (None, {})
 
     def ranker(self) -> HybridRanker:
         now = self._clock.now()
@@ -169,7 +177,10 @@ class Recommender:
         catalog = self._index.catalog
         audience = self._audience(request)
         shopper = shopper or self._profiles.shopper(shopper_id)
-        facts = self._profiles.facts(shopper_id) if personalized else []
+        facts = [
+            (self._as_catalog_spells(fact), vector)
+            for fact, vector in (self._profiles.facts(shopper_id) if personalized else [])
+        ]
         budget_max = request.budget_max
         if budget_max is None and personalized:
             budgets = [f.amount for f, _ in facts if f.kind is FactKind.BUDGET and f.amount]
@@ -240,6 +251,20 @@ class Recommender:
             form if form == word or word not in real or self._same_meaning(word, form) else word
             for word, form in zip(words, spelled, strict=True)
         ]
+
+    def _as_catalog_spells(self, fact: PreferenceFact) -> PreferenceFact:
+        """``fact`` with its subject in the catalog's words, so "dad loves gardnin" matches
+        the garden things by name; its text stays as the shopper said it."""
+        if fact.kind is not FactKind.PREFERENCE or not fact.subject:
+            return fact
+        catalog = self._index.catalog
+        if self._subjects[0] is not catalog or len(self._subjects[1]) > MAX_SPELLED_SUBJECTS:
+            self._subjects = (catalog, {})
+        known = self._subjects[1]
+        if fact.subject not in known:
+            known[fact.subject] = " ".join(self.catalog_words(fact.subject)) or fact.subject
+        spelled = known[fact.subject]
+        return fact if spelled == fact.subject else fact.model_copy(update={"subject": spelled})
 
     def titled(self, words: list[str], item_ids: set[str]) -> dict[str, str]:
         """Those of ``item_ids`` whose titles hold every one of ``words`` as the catalog

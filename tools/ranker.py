@@ -707,11 +707,15 @@ class HybridRanker:
         """The shopper's re-order habit for each item they bought (enough times).
 
         Items they said they already have are left out: "I have that" is not a habit.
+        Nor is one they sent back after their last order of it.
         """
         habits: dict[int, Habit] = {}
         for row, purchases in taste.purchases.items():
             owned = taste.owned.get(row)
             if owned is not None and owned.kind is EventKind.OWN:
+                continue
+            returned = taste.returned.get(row)
+            if returned is not None and returned.at >= max(e.at for e in purchases):
                 continue
             found = habit(purchases, row, self.interactions.intervals, now, self.buy_again)
             if found is not None:

@@ -44,6 +44,9 @@ class TasteSignal:
     #: The shopper's own purchases per row, for buy-again: not those held for a
     #: question, and in a recipient's signal none at all.
     purchases: dict[int, list[BehaviourEvent]] = field(default_factory=dict)
+    #: The shopper's latest return per row: a re-order of something sent back since
+    #: it was last bought is not due, however regular the orders before were.
+    returned: dict[int, BehaviourEvent] = field(default_factory=dict)
     #: The shopper's own purchases and ratings of the last hours per row, each with how
     #: much of it is left at ``policy.next_days``: what others chose next follows them.
     chosen_lately: dict[int, list[tuple[BehaviourEvent, float]]] = field(default_factory=dict)
@@ -137,6 +140,10 @@ def taste_signal(
         if standing is not Standing.HELD:
             if event.kind is EventKind.PURCHASE and not recipient:
                 signal.purchases.setdefault(row, []).append(event)
+            if event.kind is EventKind.RETURN and not recipient:
+                latest = signal.returned.get(row)
+                if latest is None or event.at > latest.at:
+                    signal.returned[row] = event
             if event.kind in CHOSEN_KINDS and not recipient:
                 lately = _left_after(now - event.at, policy.next_days)
                 if lately > MIN_LATELY:

@@ -48,6 +48,20 @@ class CatalogVocabulary:
                     return form
         if len(stem) < MIN_TYPO_LENGTH or stem in real_words:
             return None
+        found = self._one_slip(stem)
+        if found is not None:
+            return found
+        # "gardning", "gardnin": a slip in a word with an ending on it.
+        for ending in _ENDINGS:
+            base = stem.removesuffix(ending)
+            if base != stem and len(base) >= MIN_TYPO_LENGTH and base not in real_words:
+                found = self._one_slip(base)
+                if found is not None:
+                    return found
+        return None
+
+    def _one_slip(self, stem: str) -> str | None:
+        """The one catalog word a keystroke away from ``stem``, or None."""
         index = self.deletions()
         candidates = set(index.get(stem, ()))
         for form in deletions(stem):

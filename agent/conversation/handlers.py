@@ -61,7 +61,7 @@ from tools.ranker import (
     QUERY_WORDS_REF,
     same_person,
 )
-from tools.types import BehaviourEvent, FactorName
+from tools.types import BehaviourEvent, EvidenceKind, FactorName
 
 #: Events this recent count as "this session" when guessing the mode; a conversation
 #: idle for longer is over, and the shopper's next message starts a new one.
@@ -490,7 +490,13 @@ class Handlers:
         if search is not None and meaning.polarity < 0 and theirs:
             # "I don't like scented ones" while looking at candles: still the candles.
             request = search.model_copy(deep=True)
-        return self._suggest(turn, request, lead, facts=[fact])
+        handled = self._suggest(turn, request, lead, facts=[fact])
+        if handled.outcome is lead:
+            # "I'll bring that in" is only said of a list that does.
+            handled.outcome = lead.model_copy(
+                update={"shapes_list": _cites(handled.suggestions, fact.fact_id)}
+            )
+        return handled
 
     def _budget(self, turn: TurnContext, amount: float) -> Handled:
         fact = self._profiles.add_fact(
@@ -771,6 +777,16 @@ def facts_matching(facts: list[PreferenceFact], what: str) -> list[PreferenceFac
         for fact in facts
         if words & {_stem(w) for w in _TOKEN.findall(f"{fact.subject} {fact.text}".lower())}
     ]
+
+
+def _cites(suggestions: list[Suggestion], fact_id: str) -> bool:
+    """Whether any suggestion's reasons draw on the fact ``fact_id``."""
+    return any(
+        e.kind is EvidenceKind.FACT and e.ref == fact_id
+        for s in suggestions
+        for f in s.factors
+        for e in f.evidence
+    )
 
 
 def _chosen_with(suggestions: list[Suggestion]) -> str | None:

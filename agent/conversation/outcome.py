@@ -93,6 +93,9 @@ class FactNoted(_Outcome):
     subject: str
     polarity: Literal[1, -1]
     recipient: str | None = Field(default=None, description="whose like it is, if not theirs")
+    shapes_list: bool = Field(
+        default=True, description="whether any suggestion shown with it draws on it"
+    )
 
 
 class BudgetNoted(_Outcome):

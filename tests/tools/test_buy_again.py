@@ -318,6 +318,22 @@ def test_an_item_the_shopper_said_they_already_have_gets_no_buy_again() -> None:
     assert owned is not None and owned.evidence[0].label == "said they have it"
 
 
+def test_an_item_sent_back_after_the_last_order_is_not_due_until_ordered_again() -> None:
+    shop = SmallShop()
+    tea = shop.row("candle-tea")
+    sent_back = shop.event("candle-tea", EventKind.RETURN, days_ago=40, n=9)
+    returned = shop.taste([*orders(shop, "candle-tea", 112, 77, 42), sent_back])
+    reordered = shop.taste([*orders(shop, "candle-tea", 147, 112, 77, 5), sent_back])
+
+    assert tea not in shop.ranker.habits(returned, NOW)
+    suggestion = shop.ranker.suggestion_for(
+        RankInput(mode=ShopperMode.PURCHASE, taste=returned), tea, NOW
+    )
+    assert suggestion.factor(FactorName.BUY_AGAIN) is None
+    # Ordered again after the return, the habit counts once more.
+    assert tea in shop.ranker.habits(reordered, NOW)
+
+
 def test_purchases_for_someone_else_or_held_for_a_question_are_no_habit() -> None:
     shop = SmallShop()
     gifts = [e.model_copy(update={"recipient": "niece"}) for e in orders(shop, "mug-owl", 60, 30)]

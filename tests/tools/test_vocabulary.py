@@ -29,6 +29,16 @@ def test_typos_and_other_forms_become_the_catalogs_word(catalog: CatalogIndex) -
     ]
 
 
+def test_a_slip_in_a_word_with_an_ending_becomes_the_catalogs_word(
+    catalog: CatalogIndex,
+) -> None:
+    assert catalog.in_catalog_words(["gardning", "gardnin", "lantrens"]) == [
+        "garden",
+        "garden",
+        "lantern",
+    ]
+
+
 def test_a_form_of_a_catalog_word_wins_over_a_typo_of_another() -> None:
     # "gardenin" is one keystroke from "gardenia", but it is "gardening" said casually.
     vocabulary = CatalogVocabulary(["garden", "gardenia", "knit", "robe", "cab"])

@@ -105,10 +105,14 @@ def word(outcome: o.Outcome) -> str:
         case o.AnswerDeclined(item=item):
             return r("offline/answer_declined", item=item)
         case o.FactNoted(subject=subject, polarity=polarity, recipient=recipient) if recipient:
-            key = "offline/correction_recipient" + ("" if polarity > 0 else "_negative")
+            key = "offline/correction_recipient" + (
+                "_negative" if polarity < 0 else "" if outcome.shapes_list else "_unmatched"
+            )
             return r(key, subject=subject, recipient=someone(recipient))
         case o.FactNoted(subject=subject, polarity=polarity):
-            key = "offline/correction_positive" if polarity > 0 else "offline/correction_negative"
+            key = "offline/correction_" + (
+                "negative" if polarity < 0 else "positive" if outcome.shapes_list else "unmatched"
+            )
             return r(key, subject=subject)
         case o.BudgetNoted(amount=amount):
             return r("offline/budget", amount=amount)
