@@ -61,6 +61,11 @@ class _Search(_Intent):
         description="only what the shopper has not bought or got yet: \"anything I haven't "
         'bought before?", "something new", "not the usual"',
     )
+    order: Literal["price_low", "price_high"] | None = Field(
+        default=None,
+        description='a price order asked for: "the cheapest candles", "the cheapest of '
+        'those" → price_low; "your most expensive rugs" → price_high',
+    )
 
 
 class Request(_Search):
@@ -83,9 +88,6 @@ class Refine(_Search):
     kind: Literal["refine"] = "refine"
     change: Change | None = None
     position: int | None = Field(default=None, ge=1, description="the item for more_like")
-    order: Literal["price_low", "price_high"] | None = Field(
-        default=None, description='"the cheapest of those" → price_low'
-    )
     price: Literal["cheaper", "pricier"] | None = Field(
         default=None, description='the price moving with another change: "like #2 but cheaper"'
     )

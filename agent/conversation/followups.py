@@ -39,7 +39,12 @@ def search_from(meaning: i.Request | i.Refine) -> ActiveRequest:
         goes_with=meaning.goes_with or None,
         new_only=meaning.new_only,
         popular=meaning.popular,
+        order=meaning.order,
     )
+
+
+#: A price order, as a reply says it.
+PRICE_ORDERS = {"price_low": "cheapest first", "price_high": "dearest first"}
 
 
 def apply_refine(
@@ -122,6 +127,8 @@ def _apply_slots(after: ActiveRequest, meaning: i.Refine) -> None:
         after.query = " ".join(kept) or None
     after.new_only = after.new_only or meaning.new_only
     after.popular = after.popular or meaning.popular
+    if meaning.order is not None and meaning.change != "among_shown":
+        after.order = meaning.order
 
 
 def describe_change(
@@ -169,6 +176,8 @@ def describe_change(
     )
     note(before.new_only, after.new_only, f"only things {NEW_TO_YOU}" if after.new_only else None)
     note(before.popular, after.popular, "what other shoppers buy most" if after.popular else None)
+    if meaning.change != "among_shown":  # which says its own order
+        note(before.order, after.order, PRICE_ORDERS.get(after.order or ""))
     if before.exclude_words and meaning.change != "different":
         kept.append("without " + " or ".join(before.exclude_words))
     match meaning.change:
@@ -180,8 +189,8 @@ def describe_change(
             title = next(s.title for s in shown if s.item_id == after.like_item_id)
             changed.append(f'more like the "{title}"')
         case "among_shown":
-            order = {"price_low": ", cheapest first", "price_high": ", dearest first"}
-            changed.append("from the ones you've seen" + order.get(meaning.order or "", ""))
+            order = PRICE_ORDERS.get(meaning.order or "")
+            changed.append("from the ones you've seen" + (f", {order}" if order else ""))
         case "different" if not after.query:
             changed.append("something different")  # a new query says what instead
     # Words a new direction drops silently are the old search's; the shopper's own are said.

@@ -7,11 +7,10 @@ the reply carries. Nothing here writes text.
 
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +24,7 @@ from agent.clock import Clock
 from agent.conversation import outcome as o
 from agent.conversation.followups import (
     NEW_TO_YOU,
+    PRICE_ORDERS,
     apply_refine,
     describe_change,
     search_from,
@@ -72,6 +72,8 @@ PRONOUNS = frozenset({"she", "he", "they", "her", "him", "them"})
 GOOD_ANSWER_MATCH = 0.35
 #: A catalog description quoted in a reply is cut at a word before this many characters.
 QUOTED_DESCRIPTION = 300
+#: "The cheapest candles" are found among this many of the best matches for "candles".
+PRICE_ORDER_POOL = 60
 
 
 #: A brain's search with tools it chooses (``Brain.choose``).
@@ -262,10 +264,7 @@ class Handlers:
             only_ids=only,
         )
         if only is not None and meaning.order is not None:
-            handled.suggestions.sort(
-                key=lambda s: s.item.price if s.item.price is not None else math.inf,
-                reverse=meaning.order == "price_high",
-            )
+            handled.suggestions = in_price_order(handled.suggestions, meaning.order)
         return handled
 
     def _suggest(
@@ -292,11 +291,15 @@ class Handlers:
         if chosen is not None:
             suggestions, request = chosen
         else:
+            wanted = request.to_request(only_ids=only_ids)
+            by_price = request.order is not None and bool(request.query) and only_ids is None
             suggestions = self._recommender.recommend(
                 turn.shopper_id,
-                request.to_request(only_ids=only_ids),
+                replace(wanted, k=PRICE_ORDER_POOL) if by_price else wanted,
                 personalized=turn.personalized and not request.popular,
             )
+            if by_price:
+                suggestions = self._cheapest_matches(request, suggestions)[: wanted.k]
         if answer_check and not self._answers(request, suggestions):
             if turn.state.no_answer_streak + 1 >= self._escalation.no_answer_in_a_row:
                 return self.escalate(turn, EscalationCause.NO_GOOD_ANSWER)
@@ -326,6 +329,18 @@ class Handlers:
             mode_reason=mode_reason,
         )
 
+    def _cheapest_matches(
+        self, request: ActiveRequest, suggestions: list[Suggestion]
+    ) -> list[Suggestion]:
+        """ "The cheapest candles": the suggestions whose titles name what was asked for
+        (when none does, the closest few), in ``request.order``."""
+        named = self._recommender.titled(
+            query_words(request.query), {s.item.item_id for s in suggestions}
+        )
+        matches = [s for s in suggestions if s.item.item_id in named]
+        closest = matches or suggestions[: request.to_request().k]
+        return in_price_order(closest, request.order or "price_low")
+
     def _searched(self, request: ActiveRequest) -> str | None:
         """What was asked for, in the words it was searched by (the catalog's spelling),
         with its price bounds and whether only new things; None when nothing was asked
@@ -337,9 +352,9 @@ class Handlers:
             named = "things"
         else:
             return None
-        return " ".join(
-            [named, *_bounds(request), *([f"that {NEW_TO_YOU}"] if request.new_only else [])]
-        )
+        new = [f"that {NEW_TO_YOU}"] if request.new_only else []
+        order = [PRICE_ORDERS[request.order]] if request.order and request.query else []
+        return ", ".join([" ".join([named, *_bounds(request), *new]), *order])
 
     def _chosen(
         self, turn: TurnContext, request: ActiveRequest
@@ -777,6 +792,15 @@ def facts_matching(facts: list[PreferenceFact], what: str) -> list[PreferenceFac
         for fact in facts
         if words & {_stem(w) for w in _TOKEN.findall(f"{fact.subject} {fact.text}".lower())}
     ]
+
+
+def in_price_order(suggestions: list[Suggestion], order: str) -> list[Suggestion]:
+    """Cheapest first for "price_low", dearest first otherwise; unpriced ones last."""
+    sign = 1.0 if order == "price_low" else -1.0
+    return sorted(
+        suggestions,
+        key=lambda s: (s.item.price is None, sign * (s.item.price or 0.0)),
+    )
 
 
 def _cites(suggestions: list[Suggestion], fact_id: str) -> bool:

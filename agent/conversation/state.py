@@ -7,6 +7,8 @@ shopper is looking at instead of starting over.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from agent.domain import ShopperMode, Suggestion
@@ -35,6 +37,8 @@ class ActiveRequest(BaseModel):
     new_only: bool = False
     #: What other shoppers buy most, not tailored: ranked as if personalization were off.
     popular: bool = False
+    #: "The cheapest candles": the close matches, by price.
+    order: Literal["price_low", "price_high"] | None = None
 
     def to_request(self, *, only_ids: frozenset[str] | None = None) -> Request:
         """The recommender's request for this search."""

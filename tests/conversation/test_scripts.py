@@ -250,6 +250,14 @@ def first_is_previous_cheapest(seen: Seen, value: bool) -> None:
     )
 
 
+def in_price_order(seen: Seen, value: str) -> None:
+    """Cheapest first ("low") or dearest first ("high")."""
+    prices = _prices(seen.reply.suggestions)
+    assert prices, "no answer"
+    wanted = sorted(prices, reverse=value == "high")
+    assert prices == wanted, f"prices {prices} are not {value} first"
+
+
 def mentions_previous_item(seen: Seen, value: int) -> None:
     """The text or a reason names the item at that position of the previous list."""
     title = seen.previous[value - 1].item.title.lower()
@@ -354,6 +362,7 @@ CHECKS: dict[str, Callable[[Seen, Any], None]] = {
         not_item_at,
         only_previous,
         first_is_previous_cheapest,
+        in_price_order,
         mentions_previous_item,
         mentions_question_item,
         titles_include_any,
@@ -536,6 +545,7 @@ CHECK_CASES: dict[str, tuple[Any, Reply, Reply]] = {
     "not_item_at": (2, _reply(MUG, LAMP), _reply(CANDLE)),
     "only_previous": (True, _reply(CANDLE), _reply(CANDLE, DOLL)),
     "first_is_previous_cheapest": (True, _reply(CANDLE, MUG), _reply(MUG, CANDLE)),
+    "in_price_order": ("low", _reply(CANDLE, MUG, LAMP), _reply(MUG, CANDLE)),
     "mentions_previous_item": (2, _reply(text="More like the vanilla candle."), _reply()),
     "mentions_question_item": (
         True,

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 ABOUT_SHOWN_WORDS = re.compile(r"\b(?:them|these|those|ones|#\d)\b")
+#: "whichs the least expensive one": one of those on screen.
+ONE_OF_THEM = re.compile(r"\bone\b")
 FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|our)\b")
 THIRD_PERSON = re.compile(r"\b(?:she|he|she's|he's|her|his|him|they|their)\b")
 #: Dropping one thing said: "forget that I hate glitter", "drop the thing about nautical".

@@ -85,6 +85,7 @@ from agent.brain.offline.patterns import (
     MY_HISTORY,
     NEGATING,
     NO_GOOD,
+    ONE_OF_THEM,
     OTHER_DIRECTION,
     OTHERS_ASK_FOR_PERSON,
     PERSONALISING,
@@ -557,6 +558,12 @@ def _implausible(
         return frozenset({intent})  # "number 2 is ugly, show me something else" asks no reason
     if intent == "refine_among_shown" and not (CHOOSING.search(text) or price_order(text)):
         return frozenset({intent})  # "none of these, sorry" chooses none of them
+    if (
+        intent == "refine_among_shown"
+        and names_wanted(search_slots(text))
+        and not (ABOUT_SHOWN_WORDS.search(text) or ONE_OF_THEM.search(text) or narrows(text))
+    ):
+        return frozenset({intent})  # "your most expensive doormats?" asks for doormats
     if intent == "refine_more_like" and not LIKENESS.search(text):
         return frozenset({intent})  # "number 2 is ugly, show me something else"
     if intent == "refine_different" and not turns_away(text):
@@ -674,13 +681,13 @@ def _member(intent: str, text: str, context: ReadContext) -> Understanding:
         price = _price_change(text, change)
         if change in ("cheaper", "pricier") and position is not None and LIKENESS.search(text):
             change = "more_like"  # "something like no. 2, cheaper": like it, for less
-        order = price_order(text) if change == "among_shown" else None
+        slots = search_slots(text)
         return Refine.model_validate(
             {
-                **search_slots(text),
+                **slots,
                 "change": change,
                 "position": position if change == "more_like" else None,
-                "order": order,
+                "order": price_order(text) if change == "among_shown" else slots["order"],
                 "price": price if change == "more_like" else None,
             }
         )

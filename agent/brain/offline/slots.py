@@ -241,6 +241,7 @@ def search_slots(text: str) -> dict[str, Any]:
         "goes_with": goes_with,
         "new_only": bool(new_only),
         "popular": bool(popular),
+        "order": price_extreme(text),
     }
 
 
@@ -344,6 +345,19 @@ def price_order(text: str) -> str | None:
         return "price_low"
     if _has(text, cues.price_high_words):
         return "price_high"
+    return None
+
+
+def price_extreme(text: str) -> str | None:
+    """ "the cheapest candles" → price_low, "the poshest rugs" → price_high; "cheaper
+    ones" compares with what was shown, and asks for no order."""
+    cues = default_cues()
+    for order, words in (
+        ("price_low", cues.price_low_words),
+        ("price_high", cues.price_high_words),
+    ):
+        if _has(text, tuple(w for w in words if not w.endswith("er"))):
+            return order
     return None
 
 
