@@ -128,6 +128,9 @@ class Tactful:
         #: The tuning ranked with (``tactful tune``), if any.
         self.tuning = tuned[0] if tuned else None
         policy = self.settings.decay
+        new_only_weights = None
+        if tuned is not None and tuned[1].new_only_weights is not None:
+            new_only_weights = MODE_WEIGHTS | tuned[1].new_only_weights
         if tuned is not None and tuned[1].ranking_adopted:
             weights = MODE_WEIGHTS | tuned[1].weights
             # A half-life set in the environment is the operator's word over the tuning's.
@@ -182,7 +185,13 @@ class Tactful:
         if had_items and len(self.index.catalog) == 0:
             raise self._index_lost("holds no catalog")
         self.recommender = Recommender(
-            self.profiles, self.index, embedder, self.clock, policy, weights
+            self.profiles,
+            self.index,
+            embedder,
+            self.clock,
+            policy,
+            weights,
+            new_only_weights=new_only_weights,
         )
         #: Curated lists and experiments (:mod:`agent.experiments`).
         self.experiments = Experiments(ExperimentStore(records.engine), self.clock)

@@ -144,13 +144,17 @@ class Recommender:
         policy: DecayPolicy,
         weights: dict[ShopperMode, RankWeights] | None = None,
         audiences: AudienceTable | None = None,
+        new_only_weights: dict[ShopperMode, RankWeights] | None = None,
     ) -> None:
+        """``new_only_weights``: what lists without what the shopper has rank with, when
+        a tuning found others serve them better than ``weights``."""
         self._profiles = profiles
         self._index = index
         self._embedder = embedder
         self._clock = clock
         self._policy = policy
         self.weights = weights or MODE_WEIGHTS
+        self.new_only_weights = new_only_weights or self.weights
         self._audiences = audiences or default_audiences()
         self._audience_rules: dict[Audience, AudienceRules] = {}
         #: A running experiment's arms, when the shop runs experiments.
@@ -158,11 +162,10 @@ class Recommender:
         #: Fact subjects as the catalog spells them, for the catalog they were spelled by.
         self._subjects: tuple[CatalogIndex | None, dict[str, str]] = (None, {})
 
-    def ranker(self) -> HybridRanker:
+    def ranker(self, new_only: bool = False) -> HybridRanker:
         now = self._clock.now()
-        return HybridRanker(
-            self._index.catalog, self._index.current(now), self._policy, self.weights
-        )
+        weights = self.new_only_weights if new_only else self.weights
+        return HybridRanker(self._index.catalog, self._index.current(now), self._policy, weights)
 
     def rank_input(
         self,
@@ -373,7 +376,7 @@ class Recommender:
             )
             return next((s for s in served if s.item.item_id == item_id), None)
         rank_input = self.rank_input(shopper_id, request, personalized=personalized)
-        ranker = self.ranker()
+        ranker = self.ranker(rank_input.new_only)
         if ranker.ruled_out(rank_input)[row]:
             return None
         suggestion = ranker.suggestion_for(rank_input, row, self._clock.now())
@@ -414,7 +417,7 @@ class Recommender:
             shopper_id, request, personalized=personalized, shopper=shopper
         )
         rank_input.name_shoppers = name_shoppers
-        return self.ranker().rank(rank_input, self._clock.now())
+        return self.ranker(rank_input.new_only).rank(rank_input, self._clock.now())
 
     def _staff_list(
         self, shopper_id: str, request: Request, personalized: bool

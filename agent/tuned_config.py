@@ -40,12 +40,17 @@ class Tuning(BaseModel):
     ranking_adopted: bool = True
     policy: DecayPolicy
     weights: dict[ShopperMode, RankWeights]
+    #: What ``recommend --new-only`` ranks with, when not ``weights`` (older tunings).
+    new_only_weights: dict[ShopperMode, RankWeights] | None = None
+    #: Which weights served lists without what each shopper has best: "tuned" (the
+    #: ones above), "defaults" (the built-in ones) or "discovery" (searched for them).
+    new_only_choice: str | None = None
     #: The question rule's thresholds, when the history could support a choice.
     clarify: Calibration | None = None
     #: NDCG@10 and the rest, as served, for "tuned", "defaults" and each baseline.
     validation: dict[str, dict[str, float]] = Field(default_factory=dict)
 
-    @field_validator("weights", mode="before")
+    @field_validator("weights", "new_only_weights", mode="before")
     @classmethod
     def _shipped_for_newer_factors(cls, weights: object) -> object:
         """A factor added since the tuning was written keeps its shipped weight (not 0:

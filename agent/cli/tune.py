@@ -60,7 +60,9 @@ def tune(
 
     explicit_decay = "decay" in settings.model_fields_set
     tuned, eligible = _fit(settings, window, shoppers, seed)
-    changed = tuned.ranking_adopted or tuned.clarify is not None
+    changed = (
+        tuned.ranking_adopted or tuned.new_only_weights is not None or tuned.clarify is not None
+    )
     path = save(settings.home, tuned) if changed and not dry_run else None
     if as_json:
         print_json(
@@ -145,6 +147,8 @@ def _fit(settings: Settings, window: float, shoppers: int, seed: int) -> tuple[T
         ranking_adopted=result.adopted,
         policy=result.policy,
         weights=result.weights,
+        new_only_weights=result.new_only_weights,
+        new_only_choice=result.new_only_choice,
         validation={name: m.as_dict() for name, m in result.validation.items()},
         clarify=calibration,
     )
@@ -169,17 +173,42 @@ _STAGES = {
 
 
 def _print_validation(tuned: Tuning, eligible: int | None = None) -> None:
-    scores = tuned.validation
-    defaults = scores["defaults"]["ndcg@10"]
     of = f" (of {eligible:,} who could be)" if eligible is not None else ""
     _say(
         f"Scored on what {tuned.shoppers:,} shoppers{of} bought after {tuned.cut:%Y-%m-%d}, "
         f"the last {tuned.window_days:g} days; {tuned.trials} settings tried."
     )
+    whole = {n: m for n, m in tuned.validation.items() if not n.endswith(NEW_ONLY)}
+    new = {n: m for n, m in tuned.validation.items() if n.endswith(NEW_ONLY)}
+    _print_table(whole, "defaults")
+    if new:
+        _say(
+            "Lists without what each shopper has (`recommend --new-only`), on what was new to them:"
+        )
+        _print_table(new, f"defaults{NEW_ONLY}")
+        _say(f"These lists rank with the {_NEW_ONLY_CHOICES[tuned.new_only_choice or 'tuned']}.")
+    _print_questions(tuned)
+
+
+#: How the validation names the scores of lists without what each shopper has.
+NEW_ONLY = " (new only)"
+_NEW_ONLY_CHOICES = {
+    "tuned": "same weights as the whole list",
+    "defaults": "built-in weights",
+    "discovery": "weights searched for new things alone",
+}
+
+
+def _print_table(scores: dict[str, dict[str, float]], against: str) -> None:
+    base = scores.get(against, {}).get("ndcg@10", 0.0)
     _say(f"{'':<22}{'NDCG@10':>9}{'HR@10':>8}{'vs defaults':>13}")
     for name, metrics in scores.items():
-        ratio = metrics["ndcg@10"] / defaults if defaults > 0 else float("nan")
-        _say(f"{name:<22}{metrics['ndcg@10']:>9.4f}{metrics['hr@10']:>8.4f}{ratio:>12.2f}×")
+        ratio = metrics["ndcg@10"] / base if base > 0 else float("nan")
+        label = name.removesuffix(NEW_ONLY)
+        _say(f"{label:<22}{metrics['ndcg@10']:>9.4f}{metrics['hr@10']:>8.4f}{ratio:>12.2f}×")
+
+
+def _print_questions(tuned: Tuning) -> None:
     rule = tuned.clarify
     if rule is None:
         _say(

@@ -175,7 +175,7 @@ def run_dataset(
     methods += [TactfulMethod(test, vectors, c, name) for name, c in ablations(config).items()]
     after_tune = result.tuned.get(AFTER_TUNE)
     if after_tune is not None:
-        methods.append(after_tune_method(test, vectors, after_tune))
+        methods.append(after_tune_method(test, vectors, after_tune, new_only=True))
     for method in methods:
         result.test[method.name] = evaluate(method, test)
         log.info("%s test %-28s %s", spec.name, method.name, result.test[method.name])
@@ -257,8 +257,11 @@ def shop_tune(split: Split, vectors: np.ndarray) -> dict[str, Any]:
         history, catalog, countries=split.countries, policy=DecayPolicy(), weights=MODE_WEIGHTS
     )
     log.info("%s tactful tune %s", split.dataset, found.validation)
+    new_only = found.new_only_weights or found.weights
     return {
         "weights": found.weights[SHIPPED_MODE].model_dump(),
+        "new_only_weights": new_only[SHIPPED_MODE].model_dump(),
+        "new_only_choice": found.new_only_choice,
         "policy": found.policy.model_dump(),
         "adopted": found.adopted,
         "trials": found.trials,
@@ -267,10 +270,15 @@ def shop_tune(split: Split, vectors: np.ndarray) -> dict[str, Any]:
     }
 
 
-def after_tune_method(split: Split, vectors: np.ndarray, tuned: dict[str, Any]) -> TactfulMethod:
-    """The product ranking with what ``tactful tune`` chose, in the shipped mode."""
+def after_tune_method(
+    split: Split, vectors: np.ndarray, tuned: dict[str, Any], *, new_only: bool = False
+) -> TactfulMethod:
+    """The product ranking with what ``tactful tune`` chose, in the shipped mode; with
+    ``new_only``, as ``recommend --new-only`` ranks (the new-items protocol's lists leave
+    out what each shopper has, as that option does)."""
+    weights = tuned.get("new_only_weights", tuned["weights"]) if new_only else tuned["weights"]
     config = TactfulConfig(
-        RankWeights.model_validate(tuned["weights"]), DecayPolicy.model_validate(tuned["policy"])
+        RankWeights.model_validate(weights), DecayPolicy.model_validate(tuned["policy"])
     )
     return TactfulMethod(split, vectors, config, AFTER_TUNE, mode=SHIPPED_MODE)
 

@@ -83,7 +83,8 @@ def run(quick: bool = False) -> dict[str, Any]:
             "after the cut is a target, re-orders included, and nothing is excluded",
             "tuning": "validation split only (cut from the train data); test evaluated once "
             "with the tuned values; ablations take one part out of the tuned tactful "
-            "configuration without retuning",
+            "configuration without retuning; after `tactful tune`, the new-items lists rank "
+            "with the weights the tuning chose for `recommend --new-only`",
         },
         "code": code_digests(),
         "seconds": round(time.perf_counter() - started, 1),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.clock import Clock
 from agent.embedding import Embedder
 from agent.errors import InvalidInput
 from agent.facade import Tactful
@@ -17,7 +18,7 @@ from agent.settings import Settings
 from agent.tuned_config import Tuning, latest, save, undo
 from tools.ranker import MODE_WEIGHTS
 from tools.signals import DecayPolicy
-from tools.types import ShopperMode
+from tools.types import FactorName, ShopperMode
 
 
 def _tuning(taste: float, adopted: bool = True, similarity: float | None = None) -> Tuning:
@@ -89,6 +90,30 @@ def test_the_shop_ranks_and_asks_with_its_newest_tuning(
         # The operator's half-life wins over the tuning's; the weights still apply.
         assert tactful.policy.purchase_days == 45
         assert tactful.recommender.weights[ShopperMode.BROWSING].taste == 7.0
+
+
+def test_lists_of_new_things_rank_with_the_weights_the_tuning_chose_for_them(
+    demo_home: Path, embedder: Embedder, demo_shopper: str, clock: Clock
+) -> None:
+    discovery = MODE_WEIGHTS[ShopperMode.BROWSING].model_copy(update={"community": 0.0})
+    tuning = _tuning(7.0).model_copy(
+        update={
+            "new_only_weights": MODE_WEIGHTS | {ShopperMode.BROWSING: discovery},
+            "new_only_choice": "discovery",
+        }
+    )
+    save(demo_home, tuning)
+
+    with Tactful.open(Settings(home=demo_home), embedder=embedder, clock=clock) as tactful:
+        recommender = tactful.recommender
+        assert recommender.ranker().weights[ShopperMode.BROWSING].taste == 7.0
+        assert recommender.ranker(new_only=True).weights[ShopperMode.BROWSING] == discovery
+        served = tactful.recommend(demo_shopper, new_only=True)
+        assert served and all(s.factor(FactorName.COMMUNITY) is None for s in served)
+        # With the whole list's weights, the same list leans on similar shoppers.
+        recommender.new_only_weights = recommender.weights
+        served = tactful.recommend(demo_shopper, new_only=True)
+        assert any(s.factor(FactorName.COMMUNITY) is not None for s in served)
 
 
 def test_a_ranking_the_defaults_beat_is_not_used_but_its_question_rule_is(

@@ -143,7 +143,8 @@ def test_tuning_keeps_its_result_only_when_it_serves_better_than_the_defaults() 
     )
 
     served = result.validation
-    assert set(served) == {"tuned", "defaults", "popular", "buy again by count"}
+    new_only = {name for name in served if name.endswith(" (new only)")}
+    assert set(served) - new_only == {"tuned", "defaults", "popular", "buy again by count"}
     assert result.adopted == (served["tuned"].ndcg > served["defaults"].ndcg)
     if result.adopted:
         assert result.weights[ShopperMode.BROWSING] != defaults[ShopperMode.BROWSING]
@@ -153,8 +154,38 @@ def test_tuning_keeps_its_result_only_when_it_serves_better_than_the_defaults() 
         assert result.weights == defaults and result.policy == DecayPolicy()
     assert {"weights", "half-lives", "serving", "baselines"} <= set(stages)
     # Every trial is a weighting through the batched factors or a list served by the
-    # ranker; the defaults are served once more to compare with.
-    assert stages.count("serving") == result.trials - stages.count("weights") + 1
+    # ranker; the defaults are served once more to compare with, and each candidate for
+    # the lists of new things once.
+    assert stages.count("serving") == result.trials - stages.count("weights") + 1 + len(new_only)
+
+
+def test_lists_of_new_things_get_the_weights_that_served_them_best() -> None:
+    shop = SmallShop()
+    columns = EventColumns.of(varied_history(shop, shoppers=60, days=150, seed=3))
+    split = split_history(columns, shop.catalog, window_days=40, max_shoppers=1000)
+    defaults = {mode: RankWeights() for mode in ShopperMode}
+
+    result = tune(split, shop.catalog, countries={}, policy=DecayPolicy(), weights=defaults)
+
+    served = {
+        name.removesuffix(" (new only)"): metrics.ndcg
+        for name, metrics in result.validation.items()
+        if name.endswith(" (new only)")
+    }
+    # The whole list's weights, the built-in ones (unless they are the same) and the
+    # ones searched on new things alone compete; the best serves.
+    assert set(served) == (
+        {"tuned", "defaults", "discovery"} if result.adopted else {"defaults", "discovery"}
+    )
+    assert served[result.new_only_choice] == max(served.values())
+    whole = "tuned" if result.adopted else "defaults"
+    if result.new_only_choice == whole:
+        assert result.new_only_weights is None
+    else:
+        assert result.new_only_weights is not None
+        assert result.new_only_weights != result.weights
+        # Gift and research lists lead with the request: they keep their weights.
+        assert result.new_only_weights[ShopperMode.GIFT] == result.weights[ShopperMode.GIFT]
 
 
 def test_a_weighting_is_judged_also_on_what_was_new_to_each_shopper() -> None:

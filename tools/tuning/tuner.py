@@ -8,7 +8,9 @@ items. A coordinate search tries the weights through the batched factors
 that act only when a list is served (how much of it re-orders may fill, how far it is
 spread out) are then searched through :meth:`HybridRanker.rank` itself, as ``tactful
 recommend`` serves a list. The winner is kept only when it serves better than the
-defaults on the same shoppers; two plain baselines are scored beside them.
+defaults on the same shoppers; two plain baselines are scored beside them. Lists without
+what each shopper has (``recommend --new-only``) get the weights that serve those best:
+the winner's, the defaults', or the winner's searched again on new things alone.
 """
 
 from __future__ import annotations
@@ -78,11 +80,20 @@ class TuneResult:
 
     weights: dict[ShopperMode, RankWeights]
     policy: DecayPolicy
-    #: Served validation metrics: "tuned", "defaults", "popular", "buy again by count".
+    #: Served validation metrics: "tuned", "defaults", "popular", "buy again by count",
+    #: and of the lists without what each shopper has, on what was new to them, those of
+    #: each candidate for them ("… (new only)").
     validation: dict[str, Metrics]
     adopted: bool
     trials: int
     shoppers: int
+    #: The weights ``recommend --new-only`` ranks with, when not ``weights``: of those,
+    #: the built-in ones and ``weights`` searched again on new things alone, the ones
+    #: whose lists without what each shopper has served best (under ``policy``, which
+    #: every list shares).
+    new_only_weights: dict[ShopperMode, RankWeights] | None = None
+    #: Which of them: "tuned", "defaults" (the built-in ones) or "discovery".
+    new_only_choice: str = "tuned"
 
 
 class ShopTuner:
@@ -149,13 +160,26 @@ class ShopTuner:
         self.progress("weights")
         scores = self.factors(policy).total(weights)
         whole = self.metrics_of(top_k(scores, self.nothing_excluded, K)).ndcg
+        return (whole + self._new_ndcg(scores, policy)) / 2
+
+    def new_ndcg(self, weights: RankWeights, policy: DecayPolicy) -> float:
+        """NDCG@10 of the list without what each shopper has, on what was new to them."""
+        self.trials += 1
+        self.progress("weights")
+        return self._new_ndcg(self.factors(policy).total(weights), policy)
+
+    def _new_ndcg(self, scores: np.ndarray, policy: DecayPolicy) -> float:
         owned, new_targets = self.new_items(policy)
-        new = mean_metrics(
-            user_metrics(list(r), t, (), K)
-            for r, t in zip(top_k(scores, owned, K), new_targets, strict=True)
-            if t
+        return self.new_metrics_of(top_k(scores, owned, K), new_targets).ndcg
+
+    @staticmethod
+    def new_metrics_of(
+        ranked: Sequence[Sequence[int]] | np.ndarray, new_targets: Sequence[frozenset[int]]
+    ) -> Metrics:
+        """Metrics over the shoppers who chose something new to them."""
+        return mean_metrics(
+            user_metrics(list(r), t, (), K) for r, t in zip(ranked, new_targets, strict=True) if t
         )
-        return (whole + new.ndcg) / 2
 
     def new_items(self, policy: DecayPolicy) -> tuple[np.ndarray, list[frozenset[int]]]:
         """What each shopper bought or has (as ``recommend --new-only`` leaves it out), and
@@ -183,7 +207,7 @@ class ShopTuner:
 
     def search(self, weights: RankWeights, policy: DecayPolicy) -> tuple[RankWeights, DecayPolicy]:
         """Weights, one pass over the half-lives, then the weights again."""
-        weights = self._search_weights(weights, policy)
+        weights = self.search_weights(weights, policy)
         found = coordinate_search(
             self.policy_params(policy),
             POLICY_GRID,
@@ -193,30 +217,44 @@ class ShopTuner:
         moved = self.policy(policy, found.best)
         if moved != policy:
             policy = moved
-            weights = self._search_weights(weights, policy)
+            weights = self.search_weights(weights, policy)
         return weights, policy
 
-    def _search_weights(self, weights: RankWeights, policy: DecayPolicy) -> RankWeights:
+    def search_weights(
+        self, weights: RankWeights, policy: DecayPolicy, *, new_only: bool = False
+    ) -> RankWeights:
+        score = self.new_ndcg if new_only else self.ndcg
         found = coordinate_search(
             {name: getattr(weights, name) for name in WEIGHT_GRID},
             WEIGHT_GRID,
-            lambda params: self.ndcg(weights.model_copy(update=params), policy),
+            lambda params: score(weights.model_copy(update=params), policy),
         )
         return weights.model_copy(update=found.best)
 
     def served(
-        self, policy: DecayPolicy, weights: dict[ShopperMode, RankWeights], mode: ShopperMode
+        self,
+        policy: DecayPolicy,
+        weights: dict[ShopperMode, RankWeights],
+        mode: ShopperMode,
+        *,
+        new_only: bool = False,
     ) -> Metrics:
-        """Metrics of the lists ``HybridRanker.rank`` serves in ``mode``, diversity and all."""
+        """Metrics of the lists ``HybridRanker.rank`` serves in ``mode``, diversity and all;
+        with ``new_only``, of the lists without what each shopper has, on what was new to
+        them (as ``recommend --new-only`` serves)."""
         self.progress("serving")
         ranker = self.ranker(policy, weights)
         ranked = []
         with threadpool_limits(limits=1, user_api="blas"):
             for shopper, taste in zip(self.split.shoppers, self.prepared(policy)[1], strict=True):
-                request = RankInput(mode=mode, k=K, taste=taste, shopper_id=shopper)
+                request = RankInput(
+                    mode=mode, k=K, taste=taste, shopper_id=shopper, new_only=new_only
+                )
                 suggestions = ranker.rank(request, self.split.cut)
                 rows = (self.catalog.row(s.item.item_id) for s in suggestions)
                 ranked.append([r for r in rows if r is not None])
+        if new_only:
+            return self.new_metrics_of(ranked, self.new_items(policy)[1])
         return self.metrics_of(ranked)
 
     def baselines(self, policy: DecayPolicy) -> dict[str, Metrics]:
@@ -316,11 +354,50 @@ def tune(
         **tuner.baselines(policy),
     }
     adopted = validation["tuned"].ndcg > validation["defaults"].ndcg
+    chosen = with_knobs(best) if adopted else dict(weights)
+    chosen_policy = tuned_policy if adopted else policy
+    new_only_choice, new_only_weights = _choose_new_only(
+        tuner, chosen_policy, chosen, weights if adopted else None, mode, validation
+    )
     return TuneResult(
-        weights=with_knobs(best) if adopted else dict(weights),
-        policy=tuned_policy if adopted else policy,
+        weights=chosen,
+        policy=chosen_policy,
         validation=validation,
         adopted=adopted,
         trials=tuner.trials,
         shoppers=len(split.shoppers),
+        new_only_weights=new_only_weights,
+        new_only_choice=new_only_choice,
     )
+
+
+def _choose_new_only(
+    tuner: ShopTuner,
+    policy: DecayPolicy,
+    chosen: dict[ShopperMode, RankWeights],
+    defaults: Mapping[ShopperMode, RankWeights] | None,
+    mode: ShopperMode,
+    validation: dict[str, Metrics],
+) -> tuple[str, dict[ShopperMode, RankWeights] | None]:
+    """Which weights serve the lists without what each shopper has best, and they when
+    not ``chosen``: ``chosen`` (the whole list's), the built-in ``defaults`` (None when
+    ``chosen`` are they), or ``chosen`` searched again on what was new to each shopper
+    alone (a shop where most orders are re-orders would otherwise pick its discovery
+    weights by how well they leave the re-orders be). Their metrics go to ``validation``."""
+    searched = tuner.search_weights(chosen[mode], policy, new_only=True)
+    changed = {name: getattr(searched, name) for name in WEIGHT_GRID}
+    discovery = dict(chosen)
+    for m in TUNED_MODES:
+        discovery[m] = chosen[m].model_copy(update=changed)
+    candidates = {"tuned" if defaults is not None else "defaults": chosen, "discovery": discovery}
+    if defaults is not None:
+        candidates["defaults"] = dict(defaults)
+    served = {
+        name: tuner.served(policy, weights, mode, new_only=True)
+        for name, weights in candidates.items()
+    }
+    for name, metrics in served.items():
+        validation[f"{name} (new only)"] = metrics
+    # A tie goes to the whole list's weights: one set of weights is simpler to explain.
+    best = max(served, key=lambda name: served[name].ndcg)
+    return best, None if candidates[best] is chosen else candidates[best]
