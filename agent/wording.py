@@ -131,7 +131,12 @@ def person(recipient: str) -> str:
 
 #: Recipients known only by an age band are nobody's in particular: a reply says "a
 #: baby", never "your baby", when the shopper asked for "a newborn".
-_NOBODYS = {"child": "a", "teenager": "a", "baby": "a", "children": "the", "twins": "the"}
+_NOBODYS = {
+    **dict.fromkeys(("child", "teenager", "baby", "boy", "girl"), "a"),
+    **dict.fromkeys(("teenage boy", "teenage girl", "baby boy", "baby girl"), "a"),
+    "children": "the",
+    "twins": "the",
+}
 
 
 def someone(recipient: str) -> str:

@@ -384,3 +384,51 @@ def test_asking_what_we_suggest_is_a_request_whatever_is_on_screen(
 ) -> None:
     assert reader.read(text, ON_SCREEN) == Request()
     assert reader.read(text, ReadContext()) == Request()
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "order"),
+    [
+        ("cheapest candles pls", "candles", "price_low"),
+        ("what are your most expensive doormats?", "doormats", "price_high"),
+        ("the priciest lanterns you do", "lanterns", "price_high"),
+    ],
+)
+def test_a_price_order_said_with_a_kind_of_thing_is_a_search_in_that_order(
+    reader: OfflineReader, text: str, query: str, order: str
+) -> None:
+    for context in (ReadContext(), ON_SCREEN):
+        reading = reader.read(text, context)
+        assert isinstance(reading, Request), (text, context)
+        assert (reading.query, reading.order) == (query, order)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("what's good for a teenage lad", "request"),
+        ("which is best for my sister", "refine"),
+        ("whichs the least expensive one", "refine"),
+    ],
+)
+def test_choosing_among_the_ones_shown_is_told_from_asking_for_others(
+    reader: OfflineReader, text: str, kind: str
+) -> None:
+    assert reader.read(text, ON_SCREEN).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "recipient"),
+    [
+        ("something for my 6 year old boy", "boy, 6"),
+        ("got anything for a toddler girl?", "girl"),
+        ("ideas for a teenage lad", "teenage boy"),
+        ("a present for a baby boy", "baby boy"),
+        ("something for a 9 year old", "child, 9"),
+    ],
+)
+def test_a_young_person_is_kept_as_a_boy_or_girl_when_the_words_say_so(
+    reader: OfflineReader, text: str, recipient: str
+) -> None:
+    reading = reader.read(text, ReadContext())
+    assert isinstance(reading, Request) and reading.recipient == recipient

@@ -9,6 +9,8 @@ import re
 ABOUT_SHOWN_WORDS = re.compile(r"\b(?:them|these|those|ones|#\d)\b")
 #: "whichs the least expensive one": one of those on screen.
 ONE_OF_THEM = re.compile(r"\bone\b")
+#: "which is best for my sister?" chooses among the ones on screen.
+WHICH = re.compile(r"\bwhich\b")
 FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|our)\b")
 THIRD_PERSON = re.compile(r"\b(?:she|he|she's|he's|her|his|him|they|their)\b")
 #: Dropping one thing said: "forget that I hate glitter", "drop the thing about nautical".

@@ -98,6 +98,7 @@ from agent.brain.offline.patterns import (
     WANTS_MORE_LIKE,
     WAVES_OFF,
     WHAT_ABOUT,
+    WHICH,
     YES_NO_QUESTION,
 )
 from agent.brain.offline.positions import parse_position
@@ -558,12 +559,14 @@ def _implausible(
         return frozenset({intent})  # "number 2 is ugly, show me something else" asks no reason
     if intent == "refine_among_shown" and not (CHOOSING.search(text) or price_order(text)):
         return frozenset({intent})  # "none of these, sorry" chooses none of them
-    if (
-        intent == "refine_among_shown"
-        and names_wanted(search_slots(text))
-        and not (ABOUT_SHOWN_WORDS.search(text) or ONE_OF_THEM.search(text) or narrows(text))
+    if intent == "refine_among_shown" and not (
+        ABOUT_SHOWN_WORDS.search(text) or ONE_OF_THEM.search(text) or narrows(text)
     ):
-        return frozenset({intent})  # "your most expensive doormats?" asks for doormats
+        slots = search_slots(text)
+        if names_wanted(slots):
+            return frozenset({intent})  # "your most expensive doormats?" asks for doormats
+        if slots["recipient"] and not WHICH.search(text):
+            return frozenset({intent})  # "what's good for a teenage lad" asks for ideas
     if intent == "refine_more_like" and not LIKENESS.search(text):
         return frozenset({intent})  # "number 2 is ugly, show me something else"
     if intent == "refine_different" and not turns_away(text):
