@@ -150,13 +150,22 @@ def _history(profile: Profile, now: datetime) -> list[str]:
     counted = wording.counts(dict(kinds.most_common()))
     live = [s for s in profile.signals if s.weight > 0]
     if not live:
-        return [
-            prompts.render(
-                "profile/history_faded",
-                counts=counted,
-                age=wording.age(profile.last_event_at, now),
-            )
-        ]
+        # A dismissal is no taste, and it has not faded because the taste has: "not for
+        # me" said just now still holds.
+        dismissed = kinds.pop(EventKind.DISMISS.value, 0)
+        lines = []
+        faded = wording.counts(dict(kinds.most_common()))
+        if kinds and dismissed:
+            # The latest event may be a dismissal: how old the faded ones are is not known.
+            lines.append(prompts.render("profile/history_faded_undated", counts=faded))
+        elif kinds:
+            age = wording.age(profile.last_event_at, now)
+            lines.append(prompts.render("profile/history_faded", counts=faded, age=age))
+        if dismissed:
+            turned_down = wording.count(dismissed, "suggestion")
+            them = "it" if dismissed == 1 else "them"
+            lines.append(prompts.render("profile/dismissed", count=turned_down, them=them))
+        return lines
     first = profile.first_event_at or profile.last_event_at
     lines = [
         prompts.render(

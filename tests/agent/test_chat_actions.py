@@ -135,6 +135,16 @@ def test_what_do_you_know_about_a_new_visitor_says_nothing_is_held(tactful: Tact
     assert "I don't hold anything about you yet" in reply.text
 
 
+def test_a_suggestion_just_turned_down_is_never_called_faded_history(tactful: Tactful) -> None:
+    shown = tactful.chat("visitor-2", "show me some mugs")
+    tactful.chat("visitor-2", "number 2 is rubbish", conversation_id=shown.conversation_id)
+
+    reply = tactful.chat("visitor-2", "what do you know about me?")
+
+    assert "no longer shapes" not in reply.text
+    assert "You turned down 1 suggestion; I keep it lower" in reply.text
+
+
 def test_the_cli_profile_and_the_chat_answer_come_from_one_function(
     tactful: Tactful, demo_shopper: str
 ) -> None:
