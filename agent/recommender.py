@@ -269,6 +269,25 @@ class Recommender:
         spelled = known[fact.subject]
         return fact if spelled == fact.subject else fact.model_copy(update={"subject": spelled})
 
+    def priced_matches(self, request: Request, order: str, count: int) -> list[str]:
+        """Up to ``count`` items whose titles name everything ``request`` asks for (as
+        the catalog spells it) within its price bounds, cheapest first for "price_low",
+        dearest first otherwise: "the cheapest candles" are those of all the candles."""
+        spelled = self.catalog_words(request.query)
+        if not spelled:
+            return []
+        catalog = self._index.catalog
+        named = catalog.keyword_match(spelled) >= 1.0 - 1e-6
+        named &= catalog.filter_mask(
+            category=request.category, price_min=request.budget_min, price_max=request.budget_max
+        )
+        rows = np.flatnonzero(named)
+        prices = catalog.prices[rows]
+        known = ~np.isnan(prices)
+        rows, prices = rows[known], prices[known]
+        by_price = rows[np.argsort(prices if order == "price_low" else -prices, kind="stable")]
+        return [catalog.items[row].item_id for row in by_price[:count].tolist()]
+
     def titled(self, words: list[str], item_ids: set[str]) -> dict[str, str]:
         """Those of ``item_ids`` whose titles hold every one of ``words`` as the catalog
         spells them ("tea towels": the tea towels, not the tea sets), with their titles."""

@@ -72,8 +72,9 @@ PRONOUNS = frozenset({"she", "he", "they", "her", "him", "them"})
 GOOD_ANSWER_MATCH = 0.35
 #: A catalog description quoted in a reply is cut at a word before this many characters.
 QUOTED_DESCRIPTION = 300
-#: "The cheapest candles" are found among this many of the best matches for "candles".
-PRICE_ORDER_POOL = 60
+#: "The cheapest candles": this many times a list's length of the cheapest candles are
+#: ranked, so that those the request rules out still leave a full list.
+PRICE_ORDER_SPARE = 3
 
 
 #: A brain's search with tools it chooses (``Brain.choose``).
@@ -292,14 +293,16 @@ class Handlers:
             suggestions, request = chosen
         else:
             wanted = request.to_request(only_ids=only_ids)
-            by_price = request.order is not None and bool(request.query) and only_ids is None
+            priced = self._priced_matches(request) if only_ids is None else []
+            if priced:
+                wanted = replace(wanted, only_ids=frozenset(priced), k=len(priced))
             suggestions = self._recommender.recommend(
-                turn.shopper_id,
-                replace(wanted, k=PRICE_ORDER_POOL) if by_price else wanted,
-                personalized=turn.personalized and not request.popular,
+                turn.shopper_id, wanted, personalized=turn.personalized and not request.popular
             )
-            if by_price:
-                suggestions = self._cheapest_matches(request, suggestions)[: wanted.k]
+            if request.order is not None and request.query and only_ids is None:
+                # The cheapest (or dearest) of the items named, or of the best matches
+                # when no title names what was asked for.
+                suggestions = in_price_order(suggestions, request.order)[: request.to_request().k]
         if answer_check and not self._answers(request, suggestions):
             if turn.state.no_answer_streak + 1 >= self._escalation.no_answer_in_a_row:
                 return self.escalate(turn, EscalationCause.NO_GOOD_ANSWER)
@@ -329,17 +332,16 @@ class Handlers:
             mode_reason=mode_reason,
         )
 
-    def _cheapest_matches(
-        self, request: ActiveRequest, suggestions: list[Suggestion]
-    ) -> list[Suggestion]:
-        """ "The cheapest candles": the suggestions whose titles name what was asked for
-        (when none does, the closest few), in ``request.order``."""
-        named = self._recommender.titled(
-            query_words(request.query), {s.item.item_id for s in suggestions}
+    def _priced_matches(self, request: ActiveRequest) -> list[str]:
+        """ "The cheapest candles": the cheapest (or dearest) of the items whose titles
+        name what was asked for, enough of them that the ones the request rules out
+        (for a child, without glass) leave a full list; none without a price order."""
+        if request.order is None or not request.query:
+            return []
+        k = request.to_request().k
+        return self._recommender.priced_matches(
+            request.to_request(), request.order, k * PRICE_ORDER_SPARE
         )
-        matches = [s for s in suggestions if s.item.item_id in named]
-        closest = matches or suggestions[: request.to_request().k]
-        return in_price_order(closest, request.order or "price_low")
 
     def _searched(self, request: ActiveRequest) -> str | None:
         """What was asked for, in the words it was searched by (the catalog's spelling),

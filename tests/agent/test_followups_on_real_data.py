@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -192,3 +193,21 @@ def test_a_dislike_said_during_a_search_keeps_the_search(
     titles = [s.item.title.upper() for s in reply.suggestions]
     assert not any("SCENTED" in t for t in titles), titles
     assert len(candles(reply.suggestions)) >= len(titles) // 2, titles
+
+
+def test_the_cheapest_of_a_kind_are_the_cheapest_the_catalog_titles_so(tactful: Tactful) -> None:
+    prices = {
+        item.item_id: item.price
+        for item in tactful.index.catalog.items
+        if re.search(r"\bcandles?\b", item.title.lower()) and item.price is not None
+    }
+    recommender = tactful.recommender
+
+    cheapest = recommender.priced_matches(Request(query="candles"), "price_low", 5)
+    dearest = recommender.priced_matches(Request(query="candles"), "price_high", 5)
+    capped = recommender.priced_matches(Request(query="candle", budget_max=0.5), "price_high", 99)
+
+    assert [prices[i] for i in cheapest] == sorted(prices.values())[:5]
+    assert [prices[i] for i in dearest] == sorted(prices.values(), reverse=True)[:5]
+    assert set(capped) == {i for i, price in prices.items() if price <= 0.5}
+    assert recommender.priced_matches(Request(query="zeppelins"), "price_low", 5) == []

@@ -54,7 +54,11 @@ CASES: list[tuple[str, float | None, float | None, bool, str | None]] = [
     ("under 5 grand", None, 5000, False, None),
     ("under 20 for a 7 year old", None, 20, False, None),
     ("over £20 but under £10", 10, 20, False, "£"),
+    ("candles under a pound", None, 1, False, "£"),
+    ("anything for about a euro", 1, 1, True, "€"),
+    ("a quid or less", None, 1, False, "£"),
     # Not money at all.
+    ("a pound of coffee beans", None, None, False, None),
     ("cheap", None, None, False, None),
     ("something cheap and cheerful", None, None, False, None),
     ("not too expensive", None, None, False, None),

@@ -78,6 +78,8 @@ def _compile() -> dict[str, re.Pattern[str]]:
         rf"|(?<![\w.,])(?P<n2>{number}){times('m2')}\s*(?:(?P<sym2>[{symbols}])"
         rf"|(?P<w2>{currency_words})\b|(?P<minor>[{minors}])\b)"
         rf"|\b(?P<word>{word_number})\s+(?P<w3>{currency_words})\b"
+        # "under a pound", "a quid each"; "a pound of coffee" weighs it.
+        rf"|\b(?P<one>an?)\s+(?P<w5>{currency_words})\b(?!\s+of\b)"
         rf"|\b(?:(?P<count>a|an|{alternation(lex.numbers)}|\d)\s+)?(?P<slang>{slang})\b"
         rf"|(?<![\w.,£$€])(?P<n4>{number}){times('m4')}(?![\w£$€])"
         rf"|\b(?P<word2>{word_number})\b"
@@ -130,8 +132,9 @@ def _read(match: re.Match[str]) -> _Amount | None:
     spelled = False
     if group("sym") or group("sym2"):
         currency = group("sym") or group("sym2")
-    elif group("w1") or group("w2") or group("w3"):
-        currency = _SYMBOL_OF_WORD[(group("w1") or group("w2") or group("w3")).lower()]
+    elif group("w1") or group("w2") or group("w3") or group("w5"):
+        word = group("w1") or group("w2") or group("w3") or group("w5")
+        currency = _SYMBOL_OF_WORD[word.lower()]
     if group("slang"):
         count = (group("count") or "a").lower()
         times = 1 if count in ("a", "an") else lex.numbers.get(count, None)
@@ -140,6 +143,9 @@ def _read(match: re.Match[str]) -> _Amount | None:
             * lex.money_nouns[group("slang").lower()]
         )
         currency = lex.money_nouns_currency
+    elif group("one"):
+        value = 1.0
+        spelled = True
     elif group("word") or group("word2"):
         value = word_number_value(group("word") or group("word2"))
         spelled = True
