@@ -288,6 +288,12 @@ class Recommender:
         by_price = rows[np.argsort(prices if order == "price_low" else -prices, kind="stable")]
         return [catalog.items[row].item_id for row in by_price[:count].tolist()]
 
+    def titles(self, item_ids: set[str]) -> dict[str, str]:
+        """The titles of those of ``item_ids`` still in the catalog."""
+        catalog = self._index.catalog
+        rows = {item: catalog.row(item) for item in item_ids}
+        return {item: catalog.items[row].title for item, row in rows.items() if row is not None}
+
     def titled(self, words: list[str], item_ids: set[str]) -> dict[str, str]:
         """Those of ``item_ids`` whose titles hold every one of ``words`` as the catalog
         spells them ("tea towels": the tea towels, not the tea sets), with their titles."""

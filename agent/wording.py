@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import overload
 
 #: Singular and plural of each countable thing a shopper may have stored.
 NOUNS: dict[str, tuple[str, str]] = {
@@ -137,6 +138,31 @@ _NOBODYS = {
     "children": "the",
     "twins": "the",
 }
+
+
+#: "A 6 year old boy" is kept as "child, 6" and sex "m", and said as it was said.
+_BY_SEX = {
+    ("child", "m"): "boy",
+    ("child", "f"): "girl",
+    ("teenager", "m"): "teenage boy",
+    ("teenager", "f"): "teenage girl",
+    ("baby", "m"): "baby boy",
+    ("baby", "f"): "baby girl",
+}
+
+
+@overload
+def with_sex(recipient: str, sex: str | None) -> str: ...
+@overload
+def with_sex(recipient: None, sex: str | None) -> None: ...
+def with_sex(recipient: str | None, sex: str | None) -> str | None:
+    """``recipient`` as a reply names them when their sex is known: "child, 6" and "m"
+    → "boy, 6"; a named relation ("niece, 8") stays as it is."""
+    if recipient is None or sex is None:
+        return recipient
+    relation, comma, age = recipient.partition(",")
+    said = _BY_SEX.get((relation.strip(), sex))
+    return recipient if said is None else f"{said}{comma}{age}"
 
 
 def someone(recipient: str) -> str:

@@ -257,6 +257,15 @@ class Basket(_Intent):
     position: int | None = Field(default=None, ge=1)
 
 
+class OrderHistory(_Intent):
+    """What the shopper bought before: "what did I order last?", "when did I last buy tea
+    lights?", "have I had the owl mug before?"; ``query`` names the thing ("" = their
+    latest order)."""
+
+    kind: Literal["order_history"] = "order_history"
+    query: str = ""
+
+
 class Greeting(_Intent):
     """Hello, and nothing else."""
 
@@ -298,6 +307,7 @@ Understanding = Annotated[
     | Goodbye
     | SmallTalk
     | Basket
+    | OrderHistory
     | BoughtFor
     | Greeting
     | Thanks

@@ -13,7 +13,7 @@ from statistics import median
 from agent.brain import intents as i
 from agent.conversation.state import ActiveRequest, ShownItem
 from agent.recommender import query_words
-from agent.wording import money, someone
+from agent.wording import money, someone, with_sex
 
 #: "Cheaper" and "pricier" move the bound to this share of the middle price on screen
 #: when the shopper already had a bound beyond it.
@@ -152,7 +152,7 @@ def describe_change(
     note(
         before.recipient,
         after.recipient,
-        f"for {someone(after.recipient)}" if after.recipient else None,
+        f"for {someone(with_sex(after.recipient, after.sex))}" if after.recipient else None,
     )
     note(
         before.query,

@@ -225,6 +225,8 @@ class Handlers:
             case i.Basket(position=position):
                 named = _pick(turn.state.shown, position) if position is not None else []
                 return Handled(o.BasketElsewhere(item=named[0].title if named else None))
+            case i.OrderHistory(query=query):
+                return Handled(self._order_history(turn.shopper_id, query), may_ask=False)
             case i.Thanks():
                 return Handled(o.Closing(what="thanks"))
             case i.Goodbye():
@@ -283,7 +285,8 @@ class Handlers:
         """Rank for ``request`` and show the result after ``lead`` (the default intro if None);
         with ``choose``, a brain that picks its own tools may find the items instead."""
         conversation = turn.conversation
-        mode, mode_reason = self._mode(conversation, message_mode, request.recipient)
+        said = wording.with_sex(request.recipient, request.sex)  # "a boy", not "a child"
+        mode, mode_reason = self._mode(conversation, message_mode, said)
         request.mode = mode
         if mode is ShopperMode.GIFT and request.recipient is None and request.sex is None:
             # Only when nothing was said of them: "something for him" is not the niece.
@@ -318,7 +321,7 @@ class Handlers:
                 mode=mode,
                 personalized=turn.personalized,
                 popular=request.popular,
-                recipient=request.recipient,
+                recipient=wording.with_sex(request.recipient, request.sex),
                 goes_with=_chosen_with(suggestions) if request.goes_with else None,
                 searched=self._searched(request),
                 excluded=list(request.exclude_words),
@@ -441,6 +444,36 @@ class Handlers:
                 mode=ShopperMode.GIFT, recipient=meaning.recipient, sex=meaning.sex
             )
         return handled
+
+    def _order_history(self, shopper_id: str, query: str) -> o.OrderHistoryShown:
+        """What the shopper's purchases on record say: of the things ``query`` names, or
+        their latest order (the purchases of its day) when it names nothing."""
+        now = self._clock.now()
+        bought = sorted(
+            (
+                e
+                for e in self._profiles.events(shopper_id)
+                if e.kind is EventKind.PURCHASE and e.at <= now
+            ),
+            key=lambda e: e.at,
+            reverse=True,
+        )
+        words = query_words(query)
+        ids = {e.item_id for e in bought}
+        titles = self._recommender.titled(words, ids) if words else self._recommender.titles(ids)
+        if words:
+            bought = [e for e in bought if e.item_id in titles]
+        elif bought:
+            bought = [e for e in bought if e.at.date() == bought[0].at.date()]
+        bought = [e for e in bought if e.item_id in titles]
+        if not bought:
+            return o.OrderHistoryShown(query=" ".join(words))
+        return o.OrderHistoryShown(
+            query=" ".join(words),
+            titles=list(dict.fromkeys(titles[e.item_id] for e in bought)),
+            times=len(bought),
+            when=f"{wording.day(bought[0].at)} ({wording.age(bought[0].at, now)})",
+        )
 
     def _bought_for(self, turn: TurnContext, meaning: i.BoughtFor) -> Handled:
         """Purchases the shopper says were someone else's, unasked: each is answered as

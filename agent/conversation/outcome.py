@@ -164,6 +164,19 @@ class BasketElsewhere(_Outcome):
     item: str | None = None
 
 
+class OrderHistoryShown(_Outcome):
+    """What the shopper bought before, from their purchases on record: ``titles`` (the
+    latest first) of those ``query`` names, or of their latest order when it is "";
+    ``times`` the purchases of them and ``when`` the latest, as a reply says it. No
+    titles: none on record."""
+
+    kind: Literal["order_history"] = "order_history"
+    query: str = ""
+    titles: list[str] = Field(default_factory=list)
+    times: int = 0
+    when: str = ""
+
+
 class Greeted(_Outcome):
     kind: Literal["greeted"] = "greeted"
 
@@ -249,6 +262,7 @@ class HandoverNote(_Outcome):
 Outcome = Annotated[
     Shown
     | Refined
+    | OrderHistoryShown
     | LooseMatches
     | NoMatch
     | AnswerTaken

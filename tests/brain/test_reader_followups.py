@@ -11,16 +11,17 @@ from agent.brain.intents import (
     BoughtFor,
     Confirm,
     Correction,
-    DataRequest,
     Feedback,
     Greeting,
     Handoff,
+    OrderHistory,
     Refine,
     Request,
     SmallTalk,
     Why,
 )
 from agent.brain.offline.reader import OfflineReader
+from agent.wording import someone, with_sex
 
 ON_SCREEN = ReadContext(suggestion_count=10)
 
@@ -321,13 +322,6 @@ def test_asking_if_anyone_is_there_is_a_hello(reader: OfflineReader, text: str) 
 
 
 @pytest.mark.parametrize(
-    "text", ["what did i buy last time", "what have i ordered before", "show me my past orders"]
-)
-def test_asking_what_they_bought_shows_what_is_known(reader: OfflineReader, text: str) -> None:
-    assert reader.read(text, ReadContext()) == DataRequest(action="profile")
-
-
-@pytest.mark.parametrize(
     ("text", "words", "recipient"),
     [
         ("the candles i bought were a gift for my sister", ["candles"], "sister"),
@@ -419,17 +413,58 @@ def test_choosing_among_the_ones_shown_is_told_from_asking_for_others(
 
 
 @pytest.mark.parametrize(
-    ("text", "recipient"),
+    ("text", "recipient", "sex", "said"),
     [
-        ("something for my 6 year old boy", "boy, 6"),
-        ("got anything for a toddler girl?", "girl"),
-        ("ideas for a teenage lad", "teenage boy"),
-        ("a present for a baby boy", "baby boy"),
-        ("something for a 9 year old", "child, 9"),
+        ("something for my 6 year old boy", "child, 6", "m", "a 6-year-old boy"),
+        ("got anything for a toddler girl?", "child", "f", "a girl"),
+        ("ideas for a teenage lad", "teenager", "m", "a teenage boy"),
+        ("a present for a baby boy", "baby", "m", "a baby boy"),
+        ("something for a 9 year old", "child, 9", None, "a 9-year-old child"),
+        ("a gift for my 8 year old niece", "niece, 8", "f", "your 8-year-old niece"),
     ],
 )
-def test_a_young_person_is_kept_as_a_boy_or_girl_when_the_words_say_so(
-    reader: OfflineReader, text: str, recipient: str
+def test_a_young_person_is_kept_by_age_band_and_said_as_a_boy_or_girl_when_the_words_say_so(
+    reader: OfflineReader, text: str, recipient: str, sex: str | None, said: str
 ) -> None:
     reading = reader.read(text, ReadContext())
-    assert isinstance(reading, Request) and reading.recipient == recipient
+    assert isinstance(reading, Request)
+    assert (reading.recipient, reading.sex) == (recipient, sex)
+    assert someone(with_sex(reading.recipient, reading.sex)) == said
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("what did i order last?", ""),
+        ("what did i buy last time", ""),
+        ("what have i ordered before", ""),
+        ("when did I last buy tea lights?", "tea lights"),
+        ("have i bought this before: the rabbit night light", "rabbit night light"),
+        ("did i ever order the owl mug", "owl mug"),
+        ("how many times have i bought candles", "candles"),
+        ("show me my past orders", ""),
+        ("what's my order history", ""),
+    ],
+)
+def test_a_question_about_past_orders_asks_the_history_not_a_search(
+    reader: OfflineReader, text: str, query: str
+) -> None:
+    for context in (ReadContext(), ON_SCREEN):
+        reading = reader.read(text, context)
+        assert isinstance(reading, OrderHistory), (text, reading)
+        assert reading.query == query
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stop using my past orders",
+        "things i haven't bought before",
+        "what should i buy my mum",
+        "the candles i bought were for my sister",
+    ],
+)
+def test_orders_named_for_other_reasons_are_no_question_about_them(
+    reader: OfflineReader, text: str
+) -> None:
+    assert not isinstance(reader.read(text, ReadContext()), OrderHistory)

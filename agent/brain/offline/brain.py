@@ -137,6 +137,16 @@ def word(outcome: o.Outcome) -> str:
             return r(f"offline/mode_switched_{mode.value}")
         case o.Greeted():
             return r("offline/greeting")
+        case o.OrderHistoryShown(query=query, titles=[]):
+            if query:
+                return r("offline/order_history_none_of", query=query)
+            return r("offline/order_history_none")
+        case o.OrderHistoryShown(query="", titles=titles, when=when):
+            named = wording.titles(titles[:NAMED_TITLES], len(titles))
+            return r("offline/order_history_last", when=when, items=named)
+        case o.OrderHistoryShown(titles=titles, times=times, when=when):
+            named = wording.titles(titles[:NAMED_TITLES], len(titles))
+            return r("offline/order_history_of", items=named, times=wording.times(times), when=when)
         case o.BasketElsewhere(item=None):
             return r("offline/basket_elsewhere")
         case o.BasketElsewhere(item=item):

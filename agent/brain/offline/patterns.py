@@ -7,6 +7,22 @@ from __future__ import annotations
 import re
 
 ABOUT_SHOWN_WORDS = re.compile(r"\b(?:them|these|those|ones|#\d)\b")
+#: "What did I order last?", "when did I last buy tea lights?", "have I had the owl mug
+#: before?", "my past orders": what the shopper bought, asked of their history.
+ASKS_ORDER_HISTORY = re.compile(
+    r"\b(?:what|which|when|how\s+often|how\s+many\s+times)\b[^?.!]*?\b(?:did|have|had)\s+i"
+    r"\s+(?:ever\s+|last\s+|already\s+)?(?:order|ordered|buy|bought|purchase|purchased)\b"
+    r"|^(?:did|have)\s+i\s+(?:ever\s+|already\s+)?(?:order|ordered|buy|bought|had|purchased)\b"
+    # Shown or asked for, not "stop using my past orders" (a switch for personalization).
+    r"|\b(?:show|list|see|what(?:\s+(?:were|was|are|is)|'s))\b[^?.!]*?\bmy\s+(?:last|latest"
+    r"|previous|past|recent)\s+(?:orders?|purchases?)\b"
+    r"|\b(?:show|list|see|what(?:\s+is|'s))\b[^?.!]*?\b(?:order|purchase)\s+history\b"
+)
+#: When, in a question about past orders: "last time", "before", "ever", "this year".
+WHEN_ORDERED = re.compile(
+    r"\b(?:last|this|that)\s+(?:time|week|month|year|christmas)\b|\b(?:before|ever|recently"
+    r"|lately|previously|already)\b"
+)
 #: "whichs the least expensive one": one of those on screen.
 ONE_OF_THEM = re.compile(r"\bone\b")
 #: "which is best for my sister?" chooses among the ones on screen.

@@ -29,6 +29,7 @@ from agent.brain.intents import (
     Greeting,
     Handoff,
     ModeSwitch,
+    OrderHistory,
     Owned,
     Personalization,
     Refine,
@@ -56,6 +57,7 @@ from agent.brain.offline.patterns import (
     ASKS_IF_HUMAN,
     ASKS_OF,
     ASKS_OF_SHOWN,
+    ASKS_ORDER_HISTORY,
     ASKS_PRICE,
     ASKS_REASON,
     ASKS_WHAT_YOU_SUGGEST,
@@ -98,6 +100,7 @@ from agent.brain.offline.patterns import (
     WANTS_MORE_LIKE,
     WAVES_OFF,
     WHAT_ABOUT,
+    WHEN_ORDERED,
     WHICH,
     YES_NO_QUESTION,
 )
@@ -107,6 +110,7 @@ from agent.brain.offline.semantic import Guess, SemanticIntents
 from agent.brain.offline.slots import (
     asks_search,
     asks_to_see,
+    blank,
     content_words,
     fact_wording,
     feedback_value,
@@ -223,6 +227,12 @@ class OfflineReader:
         if ABOUT_BASKET.search(low):
             # The basket is the shop's: saying where it is beats searching for baskets.
             return Basket(position=parse_position(low, context.suggestion_count)), True
+        history = ASKS_ORDER_HISTORY.search(low)
+        if history is not None:
+            # "When did I last buy tea lights?" asks the history, it searches for nothing.
+            spans = [history.span(), *(m.span() for m in WHEN_ORDERED.finditer(low))]
+            asked = search_slots(blank(low, spans))["query"]
+            return OrderHistory(query=asked), True
         allowed = allowed_intents(self._intents.intents, context)
         searching = asks_search(low)
         safe = rules.safety(low)

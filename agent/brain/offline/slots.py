@@ -15,15 +15,6 @@ from agent.brain.offline.recipients import Recipient, parse_recipient
 from agent.domain import ShopperMode
 
 _BY_AUDIENCE = {"baby": "baby", "child": "child", "teen": "teenager"}
-#: "A 6 year old boy", "a toddler girl": the age band's word for them when it is said.
-_BY_AUDIENCE_AND_SEX = {
-    ("baby", "male"): "baby boy",
-    ("baby", "female"): "baby girl",
-    ("child", "male"): "boy",
-    ("child", "female"): "girl",
-    ("teen", "male"): "teenage boy",
-    ("teen", "female"): "teenage girl",
-}
 _WORD = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*")
 
 
@@ -74,10 +65,7 @@ def recipient_text(found: Recipient | None) -> str | None:
     # Only an age, "a boy" or "a kid" names them: they are known by their age band.
     relation = found.relation
     if relation is None:
-        audience = found.audience or ""
-        relation = _BY_AUDIENCE_AND_SEX.get((audience, found.sex or "")) or _BY_AUDIENCE.get(
-            audience
-        )
+        relation = _BY_AUDIENCE.get(found.audience or "")
     if relation is None:
         return None
     if found.age is None:
