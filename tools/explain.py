@@ -19,6 +19,7 @@ from tools.ranker import (
     QUERY_MEANING_REF,
     SINCE_REF,
 )
+from tools.trending import RISING_REF
 from tools.types import (
     BehaviourEvent,
     EventKind,
@@ -141,6 +142,8 @@ def _nameable(factor: Factor) -> bool:
         return any(e.weight > 0 for e in evidence)
     if factor.name is FactorName.POPULARITY:
         return any(e.ref == POPULAR_NOW for e in evidence)
+    if factor.name is FactorName.TRENDING:
+        return any(e.ref == RISING_REF for e in evidence)
     if factor.name is FactorName.BUY_AGAIN:
         refs = {e.ref for e in evidence}
         timed = any(r.startswith(INTERVAL_REF) for r in refs)
@@ -169,6 +172,8 @@ def _phrase(factor: Factor, events: Mapping[str, BehaviourEvent]) -> str | None:
         return _community_phrase(evidence)
     if factor.name is FactorName.POPULARITY:
         return prompts.render("reasons/popularity").strip()
+    if factor.name is FactorName.TRENDING:
+        return prompts.render("reasons/trending", pace=evidence[0].label).strip()
     if factor.name is FactorName.AUDIENCE:
         return prompts.render("reasons/audience", who=evidence[0].label).strip()
     if factor.name is FactorName.BUY_AGAIN:

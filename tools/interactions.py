@@ -27,6 +27,7 @@ from tools.catalog_index import CatalogIndex
 from tools.latent import LatentFactors, LatentSettings
 from tools.sequence import CHOSEN_KINDS, NextChoices
 from tools.signals import DecayPolicy, EventColumns, ages_in_days, event_weights
+from tools.trending import SalesPace
 from tools.types import EventKind
 
 #: Event kinds that say "this shopper engaged with this item" (returns take it back).
@@ -78,6 +79,7 @@ class InteractionIndex:
         built_at: datetime,
         trending_days: float,
         intervals: RepurchaseIntervals | None = None,
+        pace: SalesPace | None = None,
         recent_engagement: sparse.csr_matrix | None = None,
         latest_days: sparse.spmatrix | None = None,
         next_choices: NextChoices | None = None,
@@ -119,6 +121,9 @@ class InteractionIndex:
         self.popular_now = popular_now(recent_buyers)
         self.built_at = built_at
         self.trending_days = trending_days
+        #: Orders lately against the months before (what the trending factor reads).
+        self.pace = pace or SalesPace.empty(popularity.size)
+        self.rising = self.pace.scores()
         self.intervals = intervals or RepurchaseIntervals.empty(popularity.size)
         #: What shoppers chose in their next orders after each item.
         self.next_choices = next_choices or NextChoices.empty(popularity.size)
@@ -197,6 +202,7 @@ class InteractionIndex:
         chosen = weights > 0
         latest = _latest_days(age[engaged][chosen], rows[chosen], item_cols[chosen], shape)
 
+        pace = SalesPace.from_orders(cols[purchases], age[purchases], n_items)
         popularity = np.log1p(trend)
         if popularity.max(initial=0.0) > 0:
             popularity /= popularity.max()
@@ -231,6 +237,7 @@ class InteractionIndex:
             built_at=now,
             trending_days=trending_days,
             intervals=intervals,
+            pace=pace,
             recent_engagement=recent,
             latest_days=latest,
             next_choices=next_choices,
@@ -258,6 +265,7 @@ class InteractionIndex:
             built_at=self.built_at,
             trending_days=self.trending_days,
             intervals=self.intervals,
+            pace=self.pace,
             recent_engagement=None if recent is None else sparse.csr_matrix(recent[keep]),
             latest_days=self.latest_days[keep],
             next_choices=self.next_choices,

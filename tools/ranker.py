@@ -25,6 +25,7 @@ from tools.signals import DecayPolicy, fact_strength
 from tools.taste import CONTENT_BASELINE, TasteSignal
 from tools.taste_evidence import taste_evidence
 from tools.threads import one_blas_thread
+from tools.trending import RISING_REF, STEADY_REF
 from tools.types import (
     MAX_AGE,
     MIN_CONTRIBUTION,
@@ -128,6 +129,9 @@ class RankWeights(BaseModel):
     stated: float = Field(default=1.0, ge=0)
     community: float = Field(default=0.5, ge=0)
     popularity: float = Field(default=0.3, ge=0)
+    trending: float = Field(
+        default=0.0, ge=0, description="sells faster lately than over the months before"
+    )
     request: float = Field(default=1.5, ge=0)
     audience: float = Field(default=1.5, ge=0, description="suits who it is for")
     dismissed: float = Field(default=2.0, ge=0)
@@ -189,8 +193,9 @@ class RankWeights(BaseModel):
 #: the demo shop's promises were written against. Buy-again's weight and shape were then
 #: chosen on Online Retail's all-items validation split (``python -m
 #: bench.ranking.buy_again_tuning``). Purchase keeps its old relation to
-#: browsing (own taste ×1.5, similar shoppers ×1.2, popularity ×0.5, buy-again ×1.5, no
-#: diversity step). Research and gift lead with the request; no split measures them.
+#: browsing (own taste ×1.5, similar shoppers ×1.2, popularity and rising sales ×0.5,
+#: buy-again ×1.5, no diversity step). Research and gift lead with the request; no split
+#: measures them.
 #: What others chose next (``bought_next``, with ``DecayPolicy.next_days`` of an hour) was
 #: weighed on the same validation splits with the rest held: 30 lifts MovieLens-100k,
 #: where users rate in sessions, and leaves Online Retail's where no one bought within
@@ -201,6 +206,13 @@ class RankWeights(BaseModel):
 #: 0.0026; ``python -m bench.ranking.latent``), but with it on (at the defaults before
 #: these) the demo shop's out-of-profile purchase in tests/agent/test_clarification.py
 #: was no longer held for a question: the question policy has to be weighed with it.
+#: Rising sales (``trending``) were weighed the same way, with the rest held, on Online
+#: Retail's new-items validation month and the three months before it, each split at its
+#: own cut: 1.0 lifted NDCG@10 in every one (+7.8 %, +1.6 %, +1.8 %, +5.7 % from October
+#: back to July; all items −0.1 %; MovieLens-100k, which has no orders, unchanged). 2.0
+#: did better in the autumn months (+11 %, +9 %) but cost 4.6 % in August, when the summer's
+#: risers had stopped: a shop's own ``tactful tune`` sets it higher where its season says so
+#: (``python -m bench.ranking.trending``; bench/results/ranking_trending.json).
 #: Numbers: bench/results/ranking_defaults.json.
 MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
     ShopperMode.BROWSING: RankWeights(
@@ -209,6 +221,7 @@ MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
         stated=3.0,
         community=60.0,
         popularity=0.1,
+        trending=1.0,
         neighbours=200,
         diversity=0.3,
         stated_share=0.5,
@@ -231,6 +244,7 @@ MODE_WEIGHTS: dict[ShopperMode, RankWeights] = {
         stated=3.6,
         community=72.0,
         popularity=0.05,
+        trending=0.5,
         neighbours=200,
         diversity=0.0,
         buy_again=12.0,
@@ -540,6 +554,10 @@ class HybridRanker:
 
         if weights.popularity > 0 and self.interactions.popularity.size == n:
             parts[FactorName.POPULARITY] = weights.popularity * self.interactions.popularity
+        if weights.trending > 0 and self.interactions.rising.size == n:
+            rising = self.interactions.rising
+            if rising.any():
+                parts[FactorName.TRENDING] = weights.trending * rising
 
         if request.audience is not None and request.audience_rules is not None:
             suitability, unsuitable = self.audience_fit(
@@ -894,6 +912,16 @@ class HybridRanker:
                     else f"no one bought it in the last {days} days; earlier purchases count "
                     "for less as they age",
                     weight=float(self.interactions.popularity[row]),
+                )
+            ]
+        if name is FactorName.TRENDING:
+            pace = self.interactions.pace
+            return [
+                Evidence(
+                    kind=EvidenceKind.STATISTIC,
+                    ref=RISING_REF if pace.sayable(row) else STEADY_REF,
+                    label=pace.label(row),
+                    weight=float(self.interactions.rising[row]),
                 )
             ]
         if name is FactorName.REQUEST:

@@ -300,6 +300,8 @@ class FactorName(StrEnum):
     STATED = "stated"
     COMMUNITY = "community"
     POPULARITY = "popularity"
+    #: It sells faster lately than over the months before (see :mod:`tools.trending`).
+    TRENDING = "trending"
     REQUEST = "request"
     AUDIENCE = "audience"
     DISMISSED = "dismissed"

@@ -17,6 +17,7 @@ from tools.buy_again import RepurchaseIntervals
 from tools.interactions import InteractionIndex
 from tools.latent import LatentFactors
 from tools.sequence import NextChoices
+from tools.trending import SalesPace
 
 ARRAYS = "arrays.npz"
 
@@ -50,6 +51,7 @@ def read_interactions(saved: Saved, built_at: datetime, n_items: int) -> Interac
         recent_buyers=arrays["recent_buyers"],
         built_at=built_at,
         trending_days=float(arrays["trending_days"]),
+        pace=SalesPace(arrays["pace_recent"], arrays["pace_base"]),
         intervals=RepurchaseIntervals(
             item_median_days=arrays["item_median_days"],
             item_gaps=arrays["item_gaps"],
@@ -77,6 +79,8 @@ def _arrays(index: InteractionIndex) -> dict[str, np.ndarray]:
         "popularity": index.popularity,
         "recent_buyers": index.recent_buyers,
         "trending_days": np.array(index.trending_days),
+        "pace_recent": index.pace.recent,
+        "pace_base": index.pace.base,
         "item_median_days": index.intervals.item_median_days,
         "item_gaps": index.intervals.item_gaps,
         "shop_median_days": np.array(index.intervals.shop_median_days),

@@ -51,7 +51,7 @@ from tools.interactions import InteractionIndex
 from tools.signals import DecayPolicy
 
 #: Bump when what a snapshot's files hold changes.
-FORMAT = 1
+FORMAT = 2
 CATALOG = "catalog"
 INTERACTIONS = "interactions"
 #: Versions of the interaction snapshot kept on disk: the newest, and the one before it

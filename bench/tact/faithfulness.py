@@ -141,7 +141,8 @@ def _without(
         return replace(
             base, query=None, query_vector=None, query_words=[], like_row=None, partner_row=None
         )
-    if name is FactorName.POPULARITY:
-        weights = tactful.recommender.weights[base.mode].model_copy(update={"popularity": 0.0})
+    if name in (FactorName.POPULARITY, FactorName.TRENDING):
+        # Shop-wide statistics: taking the evidence away is taking the factor away.
+        weights = tactful.recommender.weights[base.mode].model_copy(update={name.value: 0.0})
         return replace(base, weights=weights)
     return base

@@ -19,6 +19,8 @@ of the answer is checked:
 * ``stopwords`` — a quoted request holds no stop-word;
 * ``popularity`` — "popular right now" only above the threshold in
   :mod:`tools.interactions`;
+* ``trending`` — "selling faster lately" only of an item whose orders in the last two
+  weeks outpace its last three months, with those counts;
 * ``counterfactual`` — taking away the evidence of each cited factor lowers that
   factor's contribution (:func:`bench.tact.faithfulness.remove_evidence`).
 
@@ -70,6 +72,7 @@ CHECKS = (
     "titles",
     "stopwords",
     "popularity",
+    "trending",
     "counterfactual",
 )
 PERSONAL = (FactorName.TASTE, FactorName.STATED, FactorName.COMMUNITY, FactorName.LATENT)
@@ -79,12 +82,14 @@ MARKERS: dict[FactorName, tuple[str, ...]] = {
     FactorName.STATED: ("you told me",),
     FactorName.COMMUNITY: ("like yours", "similar taste"),
     FactorName.POPULARITY: ("popular right now", "lots of people are buying"),
+    FactorName.TRENDING: ("selling faster lately",),
     FactorName.REQUEST: ('it matches "',),
     FactorName.BUY_AGAIN: ("you order this", "you last ordered"),
     FactorName.BOUGHT_NEXT: ("has followed it in shoppers'",),
     FactorName.LATENT: ("tastes like yours, going by",),
 }
 POPULAR_PHRASES = MARKERS[FactorName.POPULARITY]
+TRENDING_PHRASE = MARKERS[FactorName.TRENDING][0]
 FALLBACK = "nothing about you"
 _QUOTE = re.compile(r'"([^"]*)"')
 #: The bought-next phrase: what the shopper did, the item quoted, and how many times.
@@ -199,7 +204,8 @@ def check(
     facts = {f.fact_id for f, _ in tactful.profiles.facts(shopper_id)}
     catalog = tactful.index.catalog
     titles = sorted({item.title.lower() for item in catalog.items}, key=len, reverse=True)
-    buyers = tactful.index.current(tactful.clock.now()).recent_buyers
+    index = tactful.index.current(tactful.clock.now())
+    buyers, pace = index.recent_buyers, index.pace
     bought = buyers[buyers > 0]
     median = float(np.median(bought)) if bought.size else 0.0
     base = tactful.recommender.rank_input(shopper_id, request, personalized=True)
@@ -209,6 +215,10 @@ def check(
         assert row is not None
         popular = bool(buyers[row] >= POPULAR_MIN_BUYERS and buyers[row] > median)
         failed = _failures(suggestion, request, events, facts, titles, popular)
+        if TRENDING_PHRASE in suggestion.reason.lower() and not (
+            pace.sayable(row) and pace.label(row) in suggestion.reason
+        ):
+            failed.append("trending")
         cited = cited_factors(suggestion)
         falls = [remove_evidence(tactful, shopper_id, request, base, suggestion, f) for f in cited]
         if not all(fall.factor for fall in falls):

@@ -2,7 +2,7 @@
 
 A score from :meth:`tools.ranker.HybridRanker.score_all` for a shopper with no request
 and no stated facts is a weighted sum of factor vectors: taste (a text part and a
-co-purchase part), similar shoppers, popularity, buy-again, what others chose next,
+co-purchase part), similar shoppers, popularity, rising sales, buy-again, what others chose next,
 latent taste and the penalties for owned and dismissed items. The vectors do not
 depend on the weights, so they are computed once per decay policy and any weighting is
 then one sum. Taste
@@ -28,13 +28,13 @@ from tools.types import ShopperMode
 #: Shoppers whose batched scores are compared with the ranker's before a search trusts them.
 CHECK_SHOPPERS = 5
 #: Weights :func:`check` may compare under: every factor of a shopper without a request
-#: counts (the latent factor is off by default).
-CHECK_WEIGHTS = RankWeights(latent=1.0)
+#: counts (the latent and trending factors are off in the base weights).
+CHECK_WEIGHTS = RankWeights(latent=1.0, trending=1.0)
 
 
 @dataclass
 class Factors:
-    """Unweighted factor matrices, users×items (popularity: one row for everyone).
+    """Unweighted factor matrices, users×items (popularity, rising: one row for everyone).
 
     Community depends on the neighbour count; each count is computed on first use.
     """
@@ -42,6 +42,7 @@ class Factors:
     content: np.ndarray
     co: np.ndarray
     popularity: np.ndarray
+    rising: np.ndarray
     owned: np.ndarray
     dismissed: np.ndarray
     buy_again: np.ndarray
@@ -66,6 +67,7 @@ class Factors:
         total = weights.taste * taste
         total += weights.community * self.community(weights.neighbours)
         total += weights.popularity * self.popularity[None, :]
+        total += weights.trending * self.rising[None, :]
         total -= weights.owned * self.owned
         total -= weights.dismissed * self.dismissed
         total += weights.buy_again * self.buy_again
@@ -140,6 +142,7 @@ def batch_factors(
         content=content.astype(np.float32),
         co=co,
         popularity=np.asarray(interactions.popularity, dtype=np.float32),
+        rising=interactions.rising,
         owned=owned,
         dismissed=dismissed,
         buy_again=again,

@@ -22,6 +22,7 @@
     stated: "What you told me",
     community: "Shoppers with similar taste",
     popularity: "Popular right now",
+    trending: "Selling faster lately",
     request: "What you asked for",
     audience: "Who it is for",
     dismissed: "Things you turned down",

@@ -39,6 +39,7 @@ FACTOR_TEMPLATES: dict[FactorName, tuple[str, ...]] = {
         "similar_shopper_country",
     ),
     FactorName.POPULARITY: ("popularity",),
+    FactorName.TRENDING: ("trending",),
     FactorName.REQUEST: ("request", "request_meaning", "request_loose", "similar_to", "goes_with"),
     FactorName.AUDIENCE: ("audience",),
     FactorName.BUY_AGAIN: ("buy_again_own", "buy_again_item", "buy_again_shop"),
