@@ -129,10 +129,12 @@ class Tactful:
         self.tuning = tuned[0] if tuned else None
         policy = self.settings.decay
         new_only_weights = None
+        buy_again = None
         if tuned is not None and tuned[1].new_only_weights is not None:
             new_only_weights = MODE_WEIGHTS | tuned[1].new_only_weights
         if tuned is not None and tuned[1].ranking_adopted:
             weights = MODE_WEIGHTS | tuned[1].weights
+            buy_again = tuned[1].buy_again
             # A half-life set in the environment is the operator's word over the tuning's.
             if "decay" not in self.settings.model_fields_set:
                 policy = tuned[1].policy
@@ -192,6 +194,7 @@ class Tactful:
             policy,
             weights,
             new_only_weights=new_only_weights,
+            buy_again=buy_again,
         )
         #: Curated lists and experiments (:mod:`agent.experiments`).
         self.experiments = Experiments(ExperimentStore(records.engine), self.clock)

@@ -21,6 +21,7 @@ from agent.experiments.model import Arm
 from agent.ingest.audience import AudienceTable, default_audiences
 from agent.profile import ProfileService
 from agent.shop_index import ShopIndex
+from tools.buy_again import BuyAgainPolicy
 from tools.catalog_index import CatalogIndex
 from tools.explain import reason_for
 from tools.ranker import (
@@ -145,9 +146,11 @@ class Recommender:
         weights: dict[ShopperMode, RankWeights] | None = None,
         audiences: AudienceTable | None = None,
         new_only_weights: dict[ShopperMode, RankWeights] | None = None,
+        buy_again: BuyAgainPolicy | None = None,
     ) -> None:
         """``new_only_weights``: what lists without what the shopper has rank with, when
-        a tuning found others serve them better than ``weights``."""
+        a tuning found others serve them better than ``weights``; ``buy_again``: how
+        re-orders are read, when a tuning chose."""
         self._profiles = profiles
         self._index = index
         self._embedder = embedder
@@ -155,6 +158,7 @@ class Recommender:
         self._policy = policy
         self.weights = weights or MODE_WEIGHTS
         self.new_only_weights = new_only_weights or self.weights
+        self.buy_again = buy_again or BuyAgainPolicy()
         self._audiences = audiences or default_audiences()
         self._audience_rules: dict[Audience, AudienceRules] = {}
         #: A running experiment's arms, when the shop runs experiments.
@@ -165,7 +169,10 @@ class Recommender:
     def ranker(self, new_only: bool = False) -> HybridRanker:
         now = self._clock.now()
         weights = self.new_only_weights if new_only else self.weights
-        return HybridRanker(self._index.catalog, self._index.current(now), self._policy, weights)
+        index = self._index.current(now)
+        return HybridRanker(
+            self._index.catalog, index, self._policy, weights, buy_again=self.buy_again
+        )
 
     def rank_input(
         self,

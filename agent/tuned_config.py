@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from agent.errors import InvalidInput
 from agent.policy.calibration import Calibration
+from tools.buy_again import BuyAgainPolicy
 from tools.ranker import MODE_WEIGHTS, RankWeights
 from tools.signals import DecayPolicy
 from tools.types import ShopperMode
@@ -45,6 +46,8 @@ class Tuning(BaseModel):
     #: Which weights served lists without what each shopper has best: "tuned" (the
     #: ones above), "defaults" (the built-in ones) or "discovery" (searched for them).
     new_only_choice: str | None = None
+    #: How re-orders are read, when the tuning chose (older tunings: the built-in reading).
+    buy_again: BuyAgainPolicy | None = None
     #: The question rule's thresholds, when the history could support a choice.
     clarify: Calibration | None = None
     #: NDCG@10 and the rest, as served, for "tuned", "defaults" and each baseline.

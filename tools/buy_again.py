@@ -10,7 +10,9 @@ and falls off on a log scale either side: ordering again the day after is not du
 something last ordered ten intervals ago has most likely been given up. How strong
 the habit is grows with the number of orders, each adding less than the one before: an
 item ordered ten times is a surer re-order than one ordered twice, and a single order
-says least.
+says least. How much due-ness counts against the habit itself is the policy's ``timing``:
+in full as built in; a shop's ``tactful tune`` may set it lower where its customers
+re-order the same things in every order, due or not.
 """
 
 from __future__ import annotations
@@ -64,6 +66,14 @@ class BuyAgainPolicy(BaseModel):
         description="how many orders make a habit's strength log 2: log(1 + n / "
         "orders_scale); smaller counts a single order for more, larger counts frequent "
         "re-orders for more",
+    )
+    timing: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="how much being due counts: 1 = a re-order scores in full only when "
+        "due; 0 = the habit alone, whenever the last order was; a shop's tuning sets it "
+        "lower where shoppers re-order in every order",
     )
     #: Off: a chair bought once, which nobody re-orders, is not offered again on the
     #: strength of how often *other* things are re-ordered. On the validation splits this
@@ -147,10 +157,12 @@ class Habit:
     last: BehaviourEvent
     due: float
     strength: float
+    #: :attr:`BuyAgainPolicy.timing` of the policy the habit was read under.
+    timing: float = 1.0
 
     @property
     def score(self) -> float:
-        return self.due * self.strength
+        return self.strength * (1.0 - self.timing + self.timing * self.due)
 
 
 def order_days(events: Sequence[BehaviourEvent]) -> list[tuple[datetime, BehaviourEvent]]:
@@ -210,6 +222,7 @@ def habit(
         last=last,
         due=due_ness(days_since, interval, policy),
         strength=math.log1p(count / policy.orders_scale),
+        timing=policy.timing,
     )
 
 

@@ -128,7 +128,9 @@ def _fit(settings: Settings, window: float, shoppers: int, seed: int) -> tuple[T
         )
         calibration = None
         if split.kind is EventKind.PURCHASE:  # only choices that can be gifts are asked about
-            ranker = ranker_at_cut(split, catalog, countries, result.policy, result.weights)
+            ranker = ranker_at_cut(
+                split, catalog, countries, result.policy, result.weights, result.buy_again
+            )
             cases = history_cases(
                 split,
                 ranker,
@@ -149,6 +151,7 @@ def _fit(settings: Settings, window: float, shoppers: int, seed: int) -> tuple[T
         weights=result.weights,
         new_only_weights=result.new_only_weights,
         new_only_choice=result.new_only_choice,
+        buy_again=result.buy_again,
         validation={name: m.as_dict() for name, m in result.validation.items()},
         clarify=calibration,
     )

@@ -33,6 +33,7 @@ GRID: dict[str, list[Any]] = {
     "early_width": [0.25, 0.5, 1.0, 2.0],
     "late_width": [0.5, 1.0, 2.0, 4.0],
     "orders_scale": [0.5, 1.0, 2.0, 3.0, 5.0, 10.0],
+    "timing": [0.0, 0.25, 0.5, 0.75, 1.0],
 }
 _WEIGHT_KNOBS = ("buy_again", "buy_again_share")
 

@@ -47,6 +47,7 @@ from bench.ranking.tuning import (
     tune_item_knn_recency,
     tune_user_knn,
 )
+from tools.buy_again import BuyAgainPolicy
 from tools.catalog_index import CatalogIndex
 from tools.ranker import MODE_WEIGHTS, RankWeights
 from tools.signals import DecayPolicy
@@ -263,6 +264,7 @@ def shop_tune(split: Split, vectors: np.ndarray) -> dict[str, Any]:
         "new_only_weights": new_only[SHIPPED_MODE].model_dump(),
         "new_only_choice": found.new_only_choice,
         "policy": found.policy.model_dump(),
+        "buy_again": found.buy_again.model_dump(),
         "adopted": found.adopted,
         "trials": found.trials,
         "shoppers": found.shoppers,
@@ -278,7 +280,9 @@ def after_tune_method(
     out what each shopper has, as that option does)."""
     weights = tuned.get("new_only_weights", tuned["weights"]) if new_only else tuned["weights"]
     config = TactfulConfig(
-        RankWeights.model_validate(weights), DecayPolicy.model_validate(tuned["policy"])
+        RankWeights.model_validate(weights),
+        DecayPolicy.model_validate(tuned["policy"]),
+        BuyAgainPolicy.model_validate(tuned.get("buy_again", {})),
     )
     return TactfulMethod(split, vectors, config, AFTER_TUNE, mode=SHIPPED_MODE)
 

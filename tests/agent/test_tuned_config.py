@@ -16,6 +16,7 @@ from agent.policy.ask_score import AskScore
 from agent.policy.calibration import Calibration
 from agent.settings import Settings
 from agent.tuned_config import Tuning, latest, save, undo
+from tools.buy_again import BuyAgainPolicy
 from tools.ranker import MODE_WEIGHTS
 from tools.signals import DecayPolicy
 from tools.types import FactorName, ShopperMode
@@ -44,6 +45,7 @@ def _tuning(taste: float, adopted: bool = True, similarity: float | None = None)
         ranking_adopted=adopted,
         policy=DecayPolicy(purchase_days=123),
         weights=MODE_WEIGHTS | {ShopperMode.BROWSING: browsing},
+        buy_again=BuyAgainPolicy(timing=0.25),
         clarify=rule,
     )
 
@@ -84,6 +86,7 @@ def test_the_shop_ranks_and_asks_with_its_newest_tuning(
         assert tactful.clarifier.config.fit_similarity == 0.3
         assert tactful.clarifier.config.ask.weights == {"similarity": -2.0}
         assert tactful.tuning == demo_home / "tuning" / "0001.json"
+        assert tactful.recommender.ranker().buy_again.timing == 0.25
 
     monkeypatch.setenv("TACTFUL_DECAY__PURCHASE_DAYS", "45")
     with Tactful.open(Settings(home=demo_home), embedder=embedder) as tactful:
@@ -124,6 +127,7 @@ def test_a_ranking_the_defaults_beat_is_not_used_but_its_question_rule_is(
     with Tactful.open(Settings(home=demo_home), embedder=embedder) as tactful:
         assert tactful.recommender.weights == MODE_WEIGHTS
         assert tactful.policy == DecayPolicy()
+        assert tactful.recommender.ranker().buy_again == BuyAgainPolicy()
         assert tactful.clarifier.config.fit_similarity == 0.35
 
 

@@ -352,3 +352,21 @@ def test_without_a_buy_again_weight_the_factor_is_absent() -> None:
     request = RankInput(mode=ShopperMode.PURCHASE, taste=shop.taste(regular(shop)))
 
     assert FactorName.BUY_AGAIN not in ranker.score_all(request, weights, NOW).parts
+
+
+def test_timing_sets_how_much_being_due_counts_against_the_habit_itself() -> None:
+    shop = SmallShop()
+    early = orders(shop, "candle-tea", 72, 37, 2)  # every 35 days, last 2 days ago
+    row, intervals = shop.row("candle-tea"), RepurchaseIntervals.empty(len(shop.catalog))
+    found = {
+        timing: habit(early, row, intervals, NOW, BuyAgainPolicy(timing=timing))
+        for timing in (0.0, 0.5, 1.0)
+    }
+    assert all(h is not None for h in found.values())
+    timed, half, untimed = (found[t] for t in (1.0, 0.5, 0.0))
+    assert timed is not None and half is not None and untimed is not None
+    assert timed.due < 0.5  # far from due
+    assert timed.score == pytest.approx(timed.due * timed.strength)
+    assert untimed.score == pytest.approx(untimed.strength)  # the habit alone
+    assert timed.score < half.score < untimed.score
+    assert BuyAgainPolicy().timing == 1.0  # built in: a re-order scores in full when due

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tests.tools.small_shop import NOW, SmallShop, varied_history
+from tools.buy_again import BuyAgainPolicy
 from tools.interactions import InteractionIndex
 from tools.ranker import HybridRanker, RankInput, RankWeights
 from tools.signals import DecayPolicy, EventColumns
@@ -152,6 +153,7 @@ def test_tuning_keeps_its_result_only_when_it_serves_better_than_the_defaults() 
         assert result.weights[ShopperMode.GIFT] == defaults[ShopperMode.GIFT]
     else:
         assert result.weights == defaults and result.policy == DecayPolicy()
+        assert result.buy_again == BuyAgainPolicy()
     assert {"weights", "half-lives", "serving", "baselines"} <= set(stages)
     # Every trial is a weighting through the batched factors or a list served by the
     # ranker; the defaults are served once more to compare with, and each candidate for
@@ -229,3 +231,27 @@ def test_coordinate_search_finds_the_best_of_a_separable_grid() -> None:
         lambda p: -((p["a"] - 2) ** 2) - (p["b"] - 1) ** 2,
     )
     assert found.best == {"a": 2, "b": 1}
+
+
+def test_tuning_reads_re_orders_the_way_that_served_best_and_keeps_it_with_the_weights() -> None:
+    shop = SmallShop()
+    columns = EventColumns.of(varied_history(shop, shoppers=60, days=150, seed=3))
+    split = split_history(columns, shop.catalog, window_days=40, max_shoppers=1000)
+    tuner = ShopTuner(split, shop.catalog, {})
+    policy, weights = DecayPolicy(), RankWeights(buy_again=3.0)
+
+    found, shape = tuner.search_buy_again(weights, policy)
+
+    tried = [
+        tuner.ndcg(weights.model_copy(update={"buy_again": w}), policy, BuyAgainPolicy(timing=t))
+        for w in (0.0, 3.0)
+        for t in (0.0, 1.0)
+    ]
+    assert tuner.ndcg(found, policy, shape) >= max(tried) - 1e-12
+    # Only buy-again's weight moves; the scores of another reading are buy-again's alone.
+    assert found.model_copy(update={"buy_again": 3.0}) == weights
+    untimed = tuner.factors(policy, BuyAgainPolicy(timing=0.0))
+    built_in = tuner.factors(policy)
+    assert np.array_equal(untimed.community(25), built_in.community(25))
+    assert (untimed.buy_again >= built_in.buy_again - 1e-6).all()
+    assert (untimed.buy_again > built_in.buy_again + 1e-6).any()

@@ -118,13 +118,10 @@ def batch_factors(
 
     owned = np.zeros((len(tastes), n_items), dtype=np.float32)
     dismissed = np.zeros_like(owned)
-    again = np.zeros_like(owned)
     for i, taste in enumerate(tastes):
         owned[i, list(taste.owned)] = 1.0
         for row, (_, weight) in taste.dismissed.items():
             dismissed[i, row] = weight
-        for row, found in ranker.habits(taste, now).items():
-            again[i, row] = found.score
 
     similarities = interactions.similarities(weights)
     for i, shopper in enumerate(shoppers):
@@ -145,12 +142,23 @@ def batch_factors(
         rising=interactions.rising,
         owned=owned,
         dismissed=dismissed,
-        buy_again=again,
+        buy_again=buy_again_matrix(ranker, tastes, now),
         bought_next=bought_next,
         latent=np.clip(latent, 0.0, None),
         unsold=interactions.unsold,
         community_for=lambda k: interactions.community_matrix(similarities, k),
     )
+
+
+def buy_again_matrix(
+    ranker: HybridRanker, tastes: Sequence[TasteSignal], now: datetime
+) -> np.ndarray:
+    """Each shopper's re-order scores under the ranker's buy-again policy, shoppers×items."""
+    again = np.zeros((len(tastes), len(ranker.catalog)), dtype=np.float32)
+    for i, taste in enumerate(tastes):
+        for row, found in ranker.habits(taste, now).items():
+            again[i, row] = found.score
+    return again
 
 
 def check(

@@ -4,7 +4,8 @@ The last weeks of the shop's events are held out; the ranker, built from what ca
 before, is scored on what each shopper then bought (re-orders included: the list as a
 shop serves it), and, equally, on what was new to them, by the list without their own
 items. A coordinate search tries the weights through the batched factors
-(:mod:`tools.tuning.factors`), then the half-lives, then the weights again. The knobs
+(:mod:`tools.tuning.factors`), then the half-lives, then the weights again, then
+buy-again's weight with how re-orders are read (how much being due counts). The knobs
 that act only when a list is served (how much of it re-orders may fill, how far it is
 spread out) are then searched through :meth:`HybridRanker.rank` itself, as ``tactful
 recommend`` serves a list. The winner is kept only when it serves better than the
@@ -16,18 +17,25 @@ the winner's, the defaults', or the winner's searched again on new things alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from tools.buy_again import BuyAgainPolicy
 from tools.catalog_index import CatalogIndex
 from tools.interactions import InteractionIndex
 from tools.ranker import HybridRanker, RankInput, RankWeights
 from tools.signals import DecayPolicy
 from tools.taste import TasteSignal, taste_signal
-from tools.tuning.factors import CHECK_WEIGHTS, Factors, batch_factors, check
+from tools.tuning.factors import (
+    CHECK_WEIGHTS,
+    Factors,
+    batch_factors,
+    buy_again_matrix,
+    check,
+)
 from tools.tuning.history import HistorySplit
 from tools.tuning.metrics import K, Metrics, mean_metrics, top_k, user_metrics
 from tools.tuning.search import coordinate_search
@@ -66,6 +74,16 @@ SERVED_GRID: dict[str, list[Any]] = {
     "diversity": [0.2, 0.4],
     "unsold_share": [0.0, 0.1, 0.2],
 }
+#: How re-orders are read, searched with buy-again's weight once the rest is chosen: how
+#: much being due counts against the habit itself (in some shops shoppers re-order the
+#: same things in every order, due or not), and how fast a habit grows with its orders.
+BUY_AGAIN_GRID: dict[str, list[Any]] = {
+    "buy_again": WEIGHT_GRID["buy_again"],
+    "timing": [0.0, 0.25, 0.5, 0.75, 1.0],
+    "orders_scale": [1.0, 3.0, 10.0],
+}
+#: The built-in reading of re-orders.
+DEFAULT_BUY_AGAIN = BuyAgainPolicy()
 #: The modes whose weights a tuning sets: those that rank by the shopper's own taste.
 #: Research and gift lists lead with the request, which no history shows.
 TUNED_MODES = (ShopperMode.BROWSING, ShopperMode.PURCHASE)
@@ -95,6 +113,8 @@ class TuneResult:
     new_only_weights: dict[ShopperMode, RankWeights] | None = None
     #: Which of them: "tuned", "defaults" (the built-in ones) or "discovery".
     new_only_choice: str = "tuned"
+    #: How re-orders are read (the built-in reading when the tuning was not adopted).
+    buy_again: BuyAgainPolicy = field(default_factory=BuyAgainPolicy)
 
 
 class ShopTuner:
@@ -115,6 +135,8 @@ class ShopTuner:
         self.nothing_excluded = np.zeros((len(split.shoppers), len(catalog)), dtype=bool)
         self._new_items: tuple[np.ndarray, list[frozenset[int]]] | None = None
         self._factors: dict[str, Factors] = {}
+        #: Buy-again's scores under the last other re-order reading tried.
+        self._buy_again: dict[str, np.ndarray] = {}
         self._prepared: dict[str, tuple[InteractionIndex, list[TasteSignal]]] = {}
         self.trials = 0
 
@@ -133,10 +155,27 @@ class ShopTuner:
             self._prepared[key] = (index, tastes)
         return self._prepared[key]
 
-    def ranker(self, policy: DecayPolicy, weights: dict[ShopperMode, RankWeights]) -> HybridRanker:
-        return HybridRanker(self.catalog, self.prepared(policy)[0], policy, weights)
+    def ranker(
+        self,
+        policy: DecayPolicy,
+        weights: dict[ShopperMode, RankWeights],
+        buy_again: BuyAgainPolicy = DEFAULT_BUY_AGAIN,
+    ) -> HybridRanker:
+        index = self.prepared(policy)[0]
+        return HybridRanker(self.catalog, index, policy, weights, buy_again=buy_again)
 
-    def factors(self, policy: DecayPolicy) -> Factors:
+    def factors(
+        self, policy: DecayPolicy, buy_again: BuyAgainPolicy = DEFAULT_BUY_AGAIN
+    ) -> Factors:
+        """The factors under ``policy``; with another re-order reading, only buy-again's
+        scores are read again."""
+        if buy_again != DEFAULT_BUY_AGAIN:
+            key = policy.model_dump_json() + buy_again.model_dump_json()
+            if key not in self._buy_again:
+                ranker = self.ranker(policy, {}, buy_again)
+                tastes = self.prepared(policy)[1]
+                self._buy_again = {key: buy_again_matrix(ranker, tastes, self.split.cut)}
+            return replace(self.factors(policy), buy_again=self._buy_again[key])
         key = policy.model_dump_json()
         if key not in self._factors:
             self.progress("half-lives")
@@ -152,14 +191,19 @@ class ShopTuner:
             self._factors[key] = found
         return self._factors[key]
 
-    def ndcg(self, weights: RankWeights, policy: DecayPolicy) -> float:
+    def ndcg(
+        self,
+        weights: RankWeights,
+        policy: DecayPolicy,
+        buy_again: BuyAgainPolicy = DEFAULT_BUY_AGAIN,
+    ) -> float:
         """The mean of two NDCG@10s: of the whole list, re-orders included, and of the list
         without what each shopper already has, on what was new to them. Judged on the
         whole list alone, a shop whose shoppers mostly re-order gets weights for
         discovery chosen on almost no signal: the re-orders fill the ten places."""
         self.trials += 1
         self.progress("weights")
-        scores = self.factors(policy).total(weights)
+        scores = self.factors(policy, buy_again).total(weights)
         whole = self.metrics_of(top_k(scores, self.nothing_excluded, K)).ndcg
         return (whole + self._new_ndcg(scores, policy)) / 2
 
@@ -232,6 +276,27 @@ class ShopTuner:
         )
         return weights.model_copy(update=found.best)
 
+    def search_buy_again(
+        self, weights: RankWeights, policy: DecayPolicy
+    ) -> tuple[RankWeights, BuyAgainPolicy]:
+        """Buy-again's weight with how re-orders are read (:data:`BUY_AGAIN_GRID`)."""
+        start = {"buy_again": weights.buy_again} | {
+            name: getattr(DEFAULT_BUY_AGAIN, name) for name in BUY_AGAIN_GRID if name != "buy_again"
+        }
+
+        def split(params: Mapping[str, Any]) -> tuple[RankWeights, BuyAgainPolicy]:
+            shape = {name: value for name, value in params.items() if name != "buy_again"}
+            return (
+                weights.model_copy(update={"buy_again": params["buy_again"]}),
+                DEFAULT_BUY_AGAIN.model_copy(update=shape),
+            )
+
+        def score(params: Mapping[str, Any]) -> float:
+            tried, shape = split(params)
+            return self.ndcg(tried, policy, shape)
+
+        return split(coordinate_search(start, BUY_AGAIN_GRID, score).best)
+
     def served(
         self,
         policy: DecayPolicy,
@@ -239,12 +304,13 @@ class ShopTuner:
         mode: ShopperMode,
         *,
         new_only: bool = False,
+        buy_again: BuyAgainPolicy = DEFAULT_BUY_AGAIN,
     ) -> Metrics:
         """Metrics of the lists ``HybridRanker.rank`` serves in ``mode``, diversity and all;
         with ``new_only``, of the lists without what each shopper has, on what was new to
         them (as ``recommend --new-only`` serves)."""
         self.progress("serving")
-        ranker = self.ranker(policy, weights)
+        ranker = self.ranker(policy, weights, buy_again)
         ranked = []
         with threadpool_limits(limits=1, user_api="blas"):
             for shopper, taste in zip(self.split.shoppers, self.prepared(policy)[1], strict=True):
@@ -284,12 +350,13 @@ def ranker_at_cut(
     countries: Mapping[str, str | None],
     policy: DecayPolicy,
     weights: Mapping[ShopperMode, RankWeights],
+    buy_again: BuyAgainPolicy = DEFAULT_BUY_AGAIN,
 ) -> HybridRanker:
     """The ranker as it would have stood at the split's cut, knowing only what came before."""
     index = InteractionIndex.build(
         split.train, catalog, now=split.cut, policy=policy, countries=countries
     )
-    return HybridRanker(catalog, index, policy, dict(weights))
+    return HybridRanker(catalog, index, policy, dict(weights), buy_again=buy_again)
 
 
 def decay_knobs(policy: DecayPolicy, kind: EventKind) -> dict[str, Any]:
@@ -326,9 +393,11 @@ def tune(
     mode: ShopperMode = ShopperMode.BROWSING,
     progress: Progress | None = None,
 ) -> TuneResult:
-    """Search from ``weights[mode]`` and ``policy``; serve the winner in ``mode``."""
+    """Search from ``weights[mode]`` and ``policy`` (and how re-orders are read, from the
+    built-in reading); serve the winner in ``mode``."""
     tuner = ShopTuner(split, catalog, countries, progress)
     found, tuned_policy = tuner.search(weights[mode], policy)
+    found, shape = tuner.search_buy_again(found, tuned_policy)
 
     def with_knobs(knobs: Mapping[str, Any]) -> dict[ShopperMode, RankWeights]:
         searched = {name: getattr(found, name) for name in WEIGHT_GRID}
@@ -343,7 +412,7 @@ def tune(
     def served_ndcg(knobs: dict[str, Any]) -> float:
         tuner.trials += 1
         served[repr(sorted(knobs.items()))] = metrics = tuner.served(
-            tuned_policy, with_knobs(knobs), mode
+            tuned_policy, with_knobs(knobs), mode, buy_again=shape
         )
         return metrics.ndcg
 
@@ -369,6 +438,7 @@ def tune(
         shoppers=len(split.shoppers),
         new_only_weights=new_only_weights,
         new_only_choice=new_only_choice,
+        buy_again=shape if adopted else DEFAULT_BUY_AGAIN,
     )
 
 
