@@ -628,6 +628,8 @@ def test_what_is_not_wanted_leaves_the_list(reader: OfflineReader, message: str)
         ("sort by price", "price_low"),
         ("cheapest first pls", "price_low"),
         ("can you sort them by price high to low", "price_high"),
+        ("could you order those by cost please", "price_low"),
+        ("price high to low", "price_high"),
     ],
 )
 def test_sorting_by_price_reorders_the_ones_shown(

@@ -387,6 +387,9 @@ def test_asking_what_we_suggest_is_a_request_whatever_is_on_screen(
         ("what are your most expensive doormats?", "doormats", "price_high"),
         ("the priciest lanterns you do", "lanterns", "price_high"),
         ("lanterns, priciest first", "lanterns", "price_high"),
+        ("sort those mugs by price", "mugs", "price_low"),
+        ("doormats sorted by price, high to low", "doormats", "price_high"),
+        ("mugs, price low to high", "mugs", "price_low"),
     ],
 )
 def test_a_price_order_said_with_a_kind_of_thing_is_a_search_in_that_order(

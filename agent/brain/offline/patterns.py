@@ -307,11 +307,19 @@ ASKS_PRICE = re.compile(
 ASKS_ABOUT = re.compile(
     r"\bhow\s+popular\b|\b(?:is|are)\s+(?:the|this|that|these|those|it|they|your|ur)\b"
 )
-#: "sort by price", "cheapest first", "price high to low": the shown ones, reordered.
+#: "sort by price", "cheapest first", "price high to low": a price order (of the shown
+#: ones, unless it names what to find: "sort the mugs by price").
 SORTS_BY_PRICE = re.compile(
-    r"\b(?:sort|order|rank|arrange|list)(?:ed)?\s+(?:(?:them|these|those|it|the\s+list)\s+)?"
+    r"\b(?:sort|order|rank|arrange|list)(?:ed)?\s+(?:[\w'-]+\s+){0,3}?"
     r"by\s+(?:the\s+)?(?:price|cost)\b|\b(?:cheapest|lowest\s+price)\s+first\b"
     r"|\b(?:most\s+expensive|priciest|dearest|highest\s+price)\s+first\b"
+    r"|\b(?:price|cost)s?\s+(?:from\s+)?(?:low(?:est)?\s+to\s+high|high(?:est)?\s+to\s+low)"
+)
+#: The words of a price order that name nothing to find: "sort", "by price", "first".
+PRICE_ORDER_WORDS = re.compile(
+    r"\b(?:sort|order|rank|arrange|list)(?:ed)?\b|\bby\s+(?:the\s+)?(?:price|cost)\b"
+    r"|\b(?:price|cost)s?\b|\b(?:from\s+)?(?:high(?:est)?\s+to\s+low(?:est)?"
+    r"|low(?:est)?\s+to\s+high(?:est)?)\b|\b(?:de|a)scending\b|\bfirst\b"
 )
 #: "high to low", "descending": a price order from the top said without a price word.
 FROM_THE_TOP = re.compile(r"\bhigh(?:est)?\s+to\s+low|\bdescending\b")

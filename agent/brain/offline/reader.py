@@ -253,10 +253,9 @@ class OfflineReader:
             # "things i've never ordered" asks to see, however near a complaint it reads;
             # "what's popular right now" asks to see, though it names nothing.
             return _member("request", low, context), True
-        sorts_shown = SORTS_BY_PRICE.search(low) and not (
-            names_wanted(search_slots(low)) and not ABOUT_SHOWN_WORDS.search(low)
-        )
-        if context.suggestion_count and sorts_shown:  # "lanterns, priciest first" asks anew
+        # "lanterns, priciest first" and "sort those mugs by price" ask anew, in that order.
+        sorts_shown = SORTS_BY_PRICE.search(low) and not names_wanted(search_slots(low))
+        if context.suggestion_count and sorts_shown:
             top = FROM_THE_TOP.search(low) or price_order(low) == "price_high"
             order = "price_high" if top else "price_low"
             return Refine(change="among_shown", order=order), True

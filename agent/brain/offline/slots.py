@@ -11,6 +11,7 @@ import prompts
 from agent.brain.offline.cues import default_cues
 from agent.brain.offline.money import parse_money
 from agent.brain.offline.negation import cue_spans, negated_words
+from agent.brain.offline.patterns import FROM_THE_TOP, PRICE_ORDER_WORDS, SORTS_BY_PRICE
 from agent.brain.offline.recipients import Recipient, parse_recipient
 from agent.domain import ShopperMode
 
@@ -209,6 +210,9 @@ def search_slots(text: str) -> dict[str, Any]:
     text = blank(text, _mode_spans(text))
     if mode is not None or _MODE_WORD.search(text):
         text = blank(text, [m.span() for m in _SWITCHING.finditer(text)])
+    order = price_extreme(text)
+    if SORTS_BY_PRICE.search(text):
+        text = blank(text, [m.span() for m in PRICE_ORDER_WORDS.finditer(text)])
     money = parse_money(text)
     recipient = parse_recipient(text)
     spans = list(money.spans)
@@ -241,7 +245,7 @@ def search_slots(text: str) -> dict[str, Any]:
         "goes_with": goes_with,
         "new_only": bool(new_only),
         "popular": bool(popular),
-        "order": price_extreme(text),
+        "order": order,
     }
 
 
@@ -350,8 +354,12 @@ def price_order(text: str) -> str | None:
 
 def price_extreme(text: str) -> str | None:
     """ "the cheapest candles" → price_low, "the poshest rugs" → price_high; "cheaper
-    ones" compares with what was shown, and asks for no order."""
+    ones" compares with what was shown, and asks for no order. "Mugs sorted by price"
+    is cheapest first unless it says "high to low"."""
     cues = default_cues()
+    if SORTS_BY_PRICE.search(text):
+        high = FROM_THE_TOP.search(text) or _has(text, cues.price_high_words)
+        return "price_high" if high else "price_low"
     for order, words in (
         ("price_low", cues.price_low_words),
         ("price_high", cues.price_high_words),
