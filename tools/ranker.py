@@ -554,10 +554,6 @@ class HybridRanker:
 
         if weights.popularity > 0 and self.interactions.popularity.size == n:
             parts[FactorName.POPULARITY] = weights.popularity * self.interactions.popularity
-        if weights.trending > 0 and self.interactions.rising.size == n:
-            rising = self.interactions.rising
-            if rising.any():
-                parts[FactorName.TRENDING] = weights.trending * rising
 
         if request.audience is not None and request.audience_rules is not None:
             suitability, unsuitable = self.audience_fit(
@@ -616,6 +612,13 @@ class HybridRanker:
                 leading = match if leading is None else leading
                 strong = relevant & (leading >= STRONG_MATCH * float(leading[relevant].max()))
                 named = strong & titled if titled.any() else None
+
+        # In a search, what was asked for decides the list: rising sales weigh no more
+        # than popularity there, enough to order near-equal matches.
+        trending = min(weights.trending, weights.popularity) if asked else weights.trending
+        rising = self.interactions.rising
+        if trending > 0 and rising.size == n and rising.any():
+            parts[FactorName.TRENDING] = trending * rising
 
         if request.personalized and taste.dismissed and weights.dismissed > 0:
             dismissed = np.zeros(n, dtype=np.float32)

@@ -198,6 +198,11 @@ class Feedback(_Intent):
     position: int | None = Field(default=None, ge=1)
     value: FeedbackValue
     furious: bool = Field(default=False, description="said in anger or with swearing")
+    stated: Correction | None = Field(
+        default=None,
+        description="a like or dislike said with the verdict: 'not number 3, she hates "
+        "owls' → her dislike of owls",
+    )
 
 
 class ModeSwitch(_Intent):

@@ -514,11 +514,17 @@ class Handlers:
         when = wording.age(event.at, self._clock.now()) if event else "recently"
         return Handled(o.QuestionExplained(item=question.item_title, bought_at=when), may_ask=False)
 
-    def _stated(self, turn: TurnContext, meaning: i.Correction) -> Handled:
+    def _stated(
+        self, turn: TurnContext, meaning: i.Correction, search: ActiveRequest | None = None
+    ) -> Handled:
+        """A stated like or dislike, kept as a fact; the search on screen (or ``search``,
+        what it became) goes on when the feeling is about who it is for."""
+        search = search or turn.state.request
         if meaning.recipient in PRONOUNS:
             # "she loves cats" right after a search for the sister is about the sister.
-            current = turn.state.request.recipient if turn.state.request else None
-            meaning = meaning.model_copy(update={"recipient": current})
+            current = _pronoun_means(meaning.recipient, search)
+            text = meaning.text if current is None else f"{current.split(',')[0]} {meaning.text}"
+            meaning = meaning.model_copy(update={"recipient": current, "text": text})
         fact = self._profiles.add_fact(
             turn.shopper_id,
             meaning.text,
@@ -533,7 +539,6 @@ class Handlers:
         )
         # "My sister loves cats" is about a gift: show ideas for her, with cats in them.
         request = ActiveRequest(recipient=meaning.recipient)
-        search = turn.state.request
         theirs = meaning.recipient is None or (
             search is not None and same_person(meaning.recipient, search.recipient)
         )
@@ -592,6 +597,17 @@ class Handlers:
         history = self._records.feedback_for_conversation(conversation.conversation_id)
         if meaning.furious or frustrated(history, self._escalation):
             return self.escalate(turn, EscalationCause.FRUSTRATION)
+        stated = meaning.stated
+        if stated is not None and stated.recipient in PRONOUNS:
+            # "Not number 2, he hates owls" during a search for the sister: who "he" is,
+            # nothing says; the verdict stands alone.
+            stated = stated if _pronoun_means(stated.recipient, turn.state.request) else None
+        if stated is not None:
+            # "Not number 3, she hates owls": the third is turned down and the dislike kept
+            # ("the first is lovely, she adores cats": liked, and the like kept).
+            up = meaning.value is FeedbackValue.UP
+            search = turn.state.request if up else _without(turn.state.request, targets)
+            return self._stated(turn, stated, search)
         lead = o.FeedbackTaken(value=meaning.value, whole_set=item_id is None)
         if meaning.value is FeedbackValue.UP:
             if not targets:
@@ -747,6 +763,19 @@ def _only_constraints(meaning: i.Request | i.Refine, current: ActiveRequest) -> 
     if meaning.recipient is not None:
         return current.recipient is not None and same_person(meaning.recipient, current.recipient)
     return meaning.mode is None  # "show me something else": more of the search on screen
+
+
+#: The sex a pronoun says, when it says one.
+_PRONOUN_SEX = {"she": "f", "her": "f", "he": "m", "him": "m"}
+
+
+def _pronoun_means(pronoun: str | None, search: ActiveRequest | None) -> str | None:
+    """Who "she" or "he" is: the person the search on screen is for, unless the search
+    says they are of the other sex."""
+    if search is None or search.recipient is None:
+        return None
+    said = _PRONOUN_SEX.get(pronoun or "")
+    return None if said and search.sex and said != search.sex else search.recipient
 
 
 def _without(request: ActiveRequest | None, items: list[ShownItem]) -> ActiveRequest:

@@ -21,6 +21,7 @@ from agent.brain.intents import (
     Why,
 )
 from agent.brain.offline.reader import OfflineReader
+from agent.domain import FeedbackValue
 from agent.wording import someone, with_sex
 
 ON_SCREEN = ReadContext(suggestion_count=10)
@@ -471,3 +472,33 @@ def test_orders_named_for_other_reasons_are_no_question_about_them(
     reader: OfflineReader, text: str
 ) -> None:
     assert not isinstance(reader.read(text, ReadContext()), OrderHistory)
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "subject", "whose"),
+    [
+        ("not number 3, she hates owls", 3, "owls", "she"),
+        ("no to the 2nd, he doesn't like gardening", 2, "gardening", "he"),
+        ("nah not number 2 cos my mum hates pink", 2, "pink", "mum"),
+    ],
+)
+def test_a_verdict_with_a_reason_turns_one_down_and_keeps_the_reason(
+    reader: OfflineReader, text: str, position: int, subject: str, whose: str
+) -> None:
+    reading = reader.read(text, ON_SCREEN)
+    assert isinstance(reading, Feedback), reading
+    assert reading.position == position and reading.value is not FeedbackValue.UP
+    assert reading.stated is not None
+    assert (reading.stated.subject, reading.stated.polarity) == (subject, -1)
+    assert reading.stated.recipient == whose
+
+
+@pytest.mark.parametrize(
+    "text", ["number 5, no thanks, i don't like it", "number 2 is ugly", "not the 4th one"]
+)
+def test_a_verdict_alone_states_no_taste_and_asks_for_nothing_like_it(
+    reader: OfflineReader, text: str
+) -> None:
+    reading = reader.read(text, ON_SCREEN)
+    assert isinstance(reading, Feedback) and reading.stated is None, reading
+    assert reading.value is not FeedbackValue.UP

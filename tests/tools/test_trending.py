@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pytest
 
 from tests.tools.small_shop import NOW, SmallShop
 from tools.explain import reason_for
@@ -108,3 +109,21 @@ def test_labels_read_as_plain_counts() -> None:
     assert pace.label(0) == "its only order in the last 90 days came in the last 14"
     assert pace.label(1) == "all 4 of its orders in the last 90 days came in the last 14"
     assert pace.label(2) == "2 of its 9 orders in the last 90 days came in the last 14"
+
+
+def test_in_a_search_rising_sales_weigh_no_more_than_popularity() -> None:
+    shop = shop_with(history())
+    weights = RankWeights(taste=0.0, community=0.0, popularity=0.2, owned=0.0, trending=5.0)
+    request = RankInput(
+        mode=ShopperMode.BROWSING,
+        taste=shop.taste([]),
+        weights=weights,
+        k=3,
+        query="candle",
+        query_words=["candle"],
+        query_vector=shop.query("candle"),
+    )
+    scores = shop.ranker.score_all(request, weights, NOW)
+    trending = scores.parts[FactorName.TRENDING]
+    assert trending[shop.row("candle-red")] == pytest.approx(0.2)
+    assert scores.parts[FactorName.REQUEST].max() > trending.max()

@@ -149,6 +149,13 @@ _ONE_LETTER_ANSWER = re.compile(r"^\s*([yn])\s*[.!]*\s*$")
 HANDOVER_BY_MEANING = 0.5
 _ABOUT_ME = frozenset({"like", "dislike", "owned"})
 _PRONOUNS = frozenset({"she", "he", "they"})
+#: "don't like", "not like": a "like" that asks for nothing like it.
+NOT_LIKING = re.compile(
+    r"\b(?:do|does|did|would|could|wo|ca)(?:n'?t|\s+not)\s+(?:really\s+)?like\b"
+    r"|\b(?:not|never|no\s+longer)\s+(?:really\s+)?like\b"
+)
+#: Where a verdict's clause ends and another may begin: "not no. 3, she hates owls".
+VERDICT_CLAUSES = re.compile(r"[,;.!?]|\s[-–]\s|\b(?:because|cos|cause|since|as)\b")
 _FEELERS = frozenset({"i", "i'm", "im", "i've"})
 _ANSWERING = frozenset({"answer_for_me", "answer_for_someone", "ask_why_asked", "decline_answer"})
 _HANDOVER = frozenset({"handoff", *(f"sensitive_{topic}" for topic in get_args(SensitiveTopic))})
@@ -205,7 +212,30 @@ class OfflineReader:
         # (though "I don't need a refund, I need a human" still asks).
         low = tidy(WAVES_OFF.sub(" ", low)).strip(" ,") or low
         reading, sure = self._read(low, tidied, context)
+        if isinstance(reading, Feedback) and reading.position is not None:
+            reading = self._with_stated(reading, low)
+        elif context.suggestion_count:
+            # "No to the 2nd, he doesn't like gardening": the whole may read as anything,
+            # but its first clause is a verdict on one shown and the next says why.
+            first = VERDICT_CLAUSES.split(low, maxsplit=1)[0].strip()
+            verdict = self._read(first, first, context)[0] if first != low else None
+            if isinstance(verdict, Feedback) and verdict.position is not None:
+                verdict = self._with_stated(verdict, low)
+                if verdict.stated is not None:
+                    reading, sure = verdict, True
         return (_while_confirming(reading, low) if context.confirming else reading), sure
+
+    def _with_stated(self, verdict: Feedback, low: str) -> Feedback:
+        """The verdict on one shown, with a like or dislike said after it in a clause of
+        its own: "not number 3, she hates owls" turns the third down *and* says so."""
+        for clause in VERDICT_CLAUSES.split(low)[1:]:
+            clause = clause.strip()
+            if not clause or not states_taste(clause):
+                continue
+            stated, _ = self._read(clause, clause, ReadContext())
+            if isinstance(stated, Correction):
+                return verdict.model_copy(update={"stated": stated})
+        return verdict
 
     def _read(self, low: str, tidied: str, context: ReadContext) -> tuple[Understanding, bool]:
         if context.handover_open and CALLS_OFF.search(low):
@@ -579,8 +609,9 @@ def _implausible(
             return frozenset({intent})  # "your most expensive doormats?" asks for doormats
         if slots["recipient"] and not WHICH.search(text):
             return frozenset({intent})  # "what's good for a teenage lad" asks for ideas
-    if intent == "refine_more_like" and not LIKENESS.search(text):
-        return frozenset({intent})  # "number 2 is ugly, show me something else"
+    if intent == "refine_more_like" and not LIKENESS.search(NOT_LIKING.sub(" ", text)):
+        # "number 2 is ugly, show me something else"; "no. 5, I don't like it".
+        return frozenset({intent})
     if intent == "refine_different" and not turns_away(text):
         return frozenset({intent})  # "any ideas for her?" wants more of the same
     about_shown = intent in ("request", "owned") or intent.startswith(("refine_", "feedback_"))
