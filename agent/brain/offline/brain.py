@@ -75,6 +75,9 @@ def word(outcome: o.Outcome) -> str:
         case o.Shown(mode=mode, personalized=personalized, recipient=recipient, searched=searched):
             if not personalized:
                 return r("offline/intro_generic")
+            if mode is ShopperMode.GIFT and recipient and searched:
+                who = someone(recipient)
+                return r("offline/intro_gift_for_search", recipient=who, searched=searched)
             if mode is ShopperMode.GIFT and recipient:
                 return r("offline/intro_gift_for", recipient=someone(recipient))
             if searched:
