@@ -119,6 +119,11 @@ _COUNTRIES_WITH_THE = frozenset(
 )
 
 
+#: In a search or a list not made for the shopper, rising sales weigh at most this share
+#: of popularity: a tie-breaker among near-equal items.
+TRENDING_TIE_SHARE = 0.25
+
+
 class RankWeights(BaseModel):
     """How much each factor counts; one set per shopper mode."""
 
@@ -613,9 +618,13 @@ class HybridRanker:
                 strong = relevant & (leading >= STRONG_MATCH * float(leading[relevant].max()))
                 named = strong & titled if titled.any() else None
 
-        # In a search, what was asked for decides the list: rising sales weigh no more
-        # than popularity there, enough to order near-equal matches.
-        trending = min(weights.trending, weights.popularity) if asked else weights.trending
+        # In a search, what was asked for decides the list, and a list not made for the
+        # shopper ("what's popular?") is what sells most: there rising sales only order
+        # near-equal items.
+        held = asked or not request.personalized
+        trending = weights.trending
+        if held:
+            trending = min(trending, TRENDING_TIE_SHARE * weights.popularity)
         rising = self.interactions.rising
         if trending > 0 and rising.size == n and rising.any():
             parts[FactorName.TRENDING] = trending * rising

@@ -10,7 +10,7 @@ import pytest
 from tests.tools.small_shop import NOW, SmallShop
 from tools.explain import reason_for
 from tools.interactions import InteractionIndex
-from tools.ranker import RankInput, RankWeights
+from tools.ranker import TRENDING_TIE_SHARE, RankInput, RankWeights
 from tools.signals import EventColumns
 from tools.trending import BASE_DAYS, RECENT_DAYS, RISING_REF, STEADY_REF, SalesPace
 from tools.types import BehaviourEvent, EventKind, FactorName, ShopperMode
@@ -111,7 +111,7 @@ def test_labels_read_as_plain_counts() -> None:
     assert pace.label(2) == "2 of its 9 orders in the last 90 days came in the last 14"
 
 
-def test_in_a_search_rising_sales_weigh_no_more_than_popularity() -> None:
+def test_in_a_search_rising_sales_only_break_ties() -> None:
     shop = shop_with(history())
     weights = RankWeights(taste=0.0, community=0.0, popularity=0.2, owned=0.0, trending=5.0)
     request = RankInput(
@@ -125,5 +125,15 @@ def test_in_a_search_rising_sales_weigh_no_more_than_popularity() -> None:
     )
     scores = shop.ranker.score_all(request, weights, NOW)
     trending = scores.parts[FactorName.TRENDING]
-    assert trending[shop.row("candle-red")] == pytest.approx(0.2)
+    assert trending[shop.row("candle-red")] == pytest.approx(TRENDING_TIE_SHARE * 0.2)
     assert scores.parts[FactorName.REQUEST].max() > trending.max()
+
+
+def test_a_list_not_made_for_the_shopper_is_what_sells_most() -> None:
+    shop = shop_with(history())
+    weights = RankWeights(taste=0.0, community=0.0, popularity=0.2, owned=0.0, trending=5.0)
+    request = RankInput(
+        mode=ShopperMode.BROWSING, taste=shop.taste([]), weights=weights, personalized=False
+    )
+    trending = shop.ranker.score_all(request, weights, NOW).parts[FactorName.TRENDING]
+    assert trending.max() == pytest.approx(TRENDING_TIE_SHARE * 0.2)
