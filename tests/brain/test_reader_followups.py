@@ -34,6 +34,8 @@ ON_SCREEN = ReadContext(suggestion_count=10)
         ("my 7 year old nephew is really into dinosaurs", "dinosaurs", 1, "nephew, 7"),
         ("my dad doesn't like mugs", "mugs", -1, "dad"),
         ("she loves gardening", "gardening", 1, "she"),
+        ("she's allergic to wool", "wool", -1, "she"),
+        ("my mum's not into pink", "pink", -1, "mum"),
     ],
 )
 def test_a_like_said_of_someone_else_is_held_for_them(
@@ -480,6 +482,7 @@ def test_orders_named_for_other_reasons_are_no_question_about_them(
         ("not number 3, she hates owls", 3, "owls", "she"),
         ("no to the 2nd, he doesn't like gardening", 2, "gardening", "he"),
         ("nah not number 2 cos my mum hates pink", 2, "pink", "mum"),
+        ("not the 3rd one, she's allergic to wool", 3, "wool", "she"),
     ],
 )
 def test_a_verdict_with_a_reason_turns_one_down_and_keeps_the_reason(

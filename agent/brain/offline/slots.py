@@ -411,6 +411,12 @@ def subject(text: str) -> str:
     return _strip(about, cues.subject_leads, cues.subject_trails) or about or text
 
 
+#: "she's allergic to wool", "my mum's not into pink": the "is" a holder's verb needs.
+#: ("He's into trains" stays a wish to search for him.)
+_UNCONTRACTED = re.compile(r"(?<=\w)'s\s+(?=(?:allergic|not\s+into|not\s+a\s+fan)\b)")
+_THEY_ARE = re.compile(r"\bthey're\b")
+
+
 @cache
 def _holder_pattern() -> re.Pattern[str]:
     verbs = sorted(default_cues().third_person, key=len, reverse=True)
@@ -424,6 +430,7 @@ def holder(text: str) -> tuple[str | None, str]:
     """Whose like a message states, and the message as if the shopper said it of
     themselves: "my sister loves cats" → ("sister", "i love cats"). A pronoun is kept
     as said ("she"); the conversation knows who is meant."""
+    text = _UNCONTRACTED.sub(" is ", _THEY_ARE.sub("they are", text))
     found = _holder_pattern().match(text)
     if found is None:
         return None, text
