@@ -7,7 +7,7 @@ each of the three months before it split the same way at its own cut; also on th
 all-items validation month and MovieLens-100k's validation split. The test split is
 never read.
 
-    python -m bench.ranking.trending   # about 3 minutes; bench/results/ranking_trending.json
+    python -m bench.ranking.trending   # about a minute; bench/results/ranking_trending.json
 """
 
 from __future__ import annotations
