@@ -76,7 +76,6 @@ from agent.brain.offline.patterns import (
     FOR_SOMEONE,
     FORGETS_FACT,
     FORGETS_REMARK,
-    FROM_THE_TOP,
     HAVING,
     IN_ANOTHER,
     JOKING,
@@ -122,6 +121,7 @@ from agent.brain.offline.slots import (
     new_to_me_spans,
     personalization_words,
     popular_spans,
+    price_extreme,
     price_order,
     recipient_sex,
     recipient_text,
@@ -216,9 +216,11 @@ class OfflineReader:
             reading = self._with_stated(reading, low)
         elif context.suggestion_count:
             # "No to the 2nd, he doesn't like gardening": the whole may read as anything,
-            # but its first clause is a verdict on one shown and the next says why.
-            first = VERDICT_CLAUSES.split(low, maxsplit=1)[0].strip()
-            verdict = self._read(first, first, context)[0] if first != low else None
+            # but its first clause is a verdict on one shown and the next says why. The
+            # clause is read again only when a feeling follows it.
+            first, *rest = VERDICT_CLAUSES.split(low, maxsplit=1)
+            feeling = bool(rest) and states_taste(rest[0])
+            verdict = self._read(first.strip(), first.strip(), context)[0] if feeling else None
             if isinstance(verdict, Feedback) and verdict.position is not None:
                 verdict = self._with_stated(verdict, low)
                 if verdict.stated is not None:
@@ -286,9 +288,7 @@ class OfflineReader:
         # "lanterns, priciest first" and "sort those mugs by price" ask anew, in that order.
         sorts_shown = SORTS_BY_PRICE.search(low) and not names_wanted(search_slots(low))
         if context.suggestion_count and sorts_shown:
-            top = FROM_THE_TOP.search(low) or price_order(low) == "price_high"
-            order = "price_high" if top else "price_low"
-            return Refine(change="among_shown", order=order), True
+            return Refine(change="among_shown", order=price_extreme(low)), True
         about_one = _about_one_shown(low, context)
         if about_one is not None:
             return about_one, True
