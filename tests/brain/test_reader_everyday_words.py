@@ -630,6 +630,7 @@ def test_what_is_not_wanted_leaves_the_list(reader: OfflineReader, message: str)
         ("can you sort them by price high to low", "price_high"),
         ("could you order those by cost please", "price_low"),
         ("price high to low", "price_high"),
+        ("sort em by price", "price_low"),
     ],
 )
 def test_sorting_by_price_reorders_the_ones_shown(

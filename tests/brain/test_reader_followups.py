@@ -483,6 +483,7 @@ def test_orders_named_for_other_reasons_are_no_question_about_them(
         ("no to the 2nd, he doesn't like gardening", 2, "gardening", "he"),
         ("nah not number 2 cos my mum hates pink", 2, "pink", "mum"),
         ("not the 3rd one, she's allergic to wool", 3, "wool", "she"),
+        ("number 2 is naff, she cant stand hot water bottles", 2, "hot water bottles", "she"),
     ],
 )
 def test_a_verdict_with_a_reason_turns_one_down_and_keeps_the_reason(

@@ -219,7 +219,7 @@ class OfflineReader:
             # but its first clause is a verdict on one shown and the next says why. The
             # clause is read again only when a feeling follows it.
             first, *rest = VERDICT_CLAUSES.split(low, maxsplit=1)
-            feeling = bool(rest) and states_taste(rest[0])
+            feeling = bool(rest) and _feels(rest[0])
             verdict = self._read(first.strip(), first.strip(), context)[0] if feeling else None
             if isinstance(verdict, Feedback) and verdict.position is not None:
                 verdict = self._with_stated(verdict, low)
@@ -232,7 +232,7 @@ class OfflineReader:
         its own: "not number 3, she hates owls" turns the third down *and* says so."""
         for clause in VERDICT_CLAUSES.split(low)[1:]:
             clause = clause.strip()
-            if not clause or not states_taste(clause):
+            if not clause or not _feels(clause):
                 continue
             stated, _ = self._read(clause, clause, ReadContext())
             if isinstance(stated, Correction):
@@ -417,6 +417,12 @@ def _bought_for(text: str) -> BoughtFor | None:
         recipient=recipient_text(recipient),
         sex=recipient_sex(recipient),
     )
+
+
+def _feels(text: str) -> bool:
+    """Whether ``text`` states a like or dislike, the shopper's or someone's ("she cant
+    stand candles")."""
+    return states_taste(text) or holder(text)[0] is not None
 
 
 def _judges(text: str) -> bool:
@@ -632,7 +638,7 @@ def _implausible(
     if intent in ("like", "dislike") and (TASK_ELSEWHERE.search(text) or not content_words(text)):
         # "translate thank you into german"; "no thanks" names nothing disliked.
         return frozenset({"like", "dislike"})
-    if intent in ("like", "dislike") and not (states_taste(text) or holder(text)[0]):
+    if intent in ("like", "dislike") and not _feels(text):
         return frozenset({"like", "dislike"})  # "cheapest mugs" names no feeling
     if intent in _MODES:
         slots = search_slots(text)
